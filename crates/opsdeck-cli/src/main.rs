@@ -1,0 +1,2 @@
+//! the opsdeck binary
+fn main() {}

@@ -1,0 +1,12 @@
+//! opsdeck-core: the domain core — organisation entities, calendars, contact outcomes and KPI
+//! formulas. Pure functions and types only: no files, databases, clocks, randomness or network.
+
+pub mod calendar;
+pub mod contact;
+pub mod kpi;
+pub mod org;
+
+pub use calendar::{BusinessHours, Calendar, IntervalLen, ZoneCache};
+pub use contact::{Channel, ContactOutcome, Thresholds};
+pub use kpi::{IntervalSums, SlVariant, TargetTally};
+pub use org::{Client, Org, OrgError, Program, Queue, RawOrg, Site};

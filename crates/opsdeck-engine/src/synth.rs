@@ -1,0 +1,1 @@
+//! deterministic synthetic organisation and contacts for `opsdeck demo` (being written)

@@ -1,0 +1,1 @@
+//! opsdeck-store
