@@ -2,3 +2,12 @@
 //! aggregating into interval sums, and keeping facts as partitioned Parquet in the workspace.
 
 pub mod synth;
+pub mod aggregate;
+pub mod contact;
+pub mod error;
+pub mod fxhash;
+pub mod parse;
+pub mod profile;
+pub mod read;
+
+pub use error::{EngineError, Result};

@@ -1,0 +1,204 @@
+//! Interval aggregation: contacts → additive `IntervalSums` per queue × local-aligned interval,
+//! and the stateless per-file KPI table behind `opsdeck kpi`.
+
+use crate::contact::{validate, FieldIssue, LocalResolver, RawContact};
+use crate::error::Result;
+use crate::fxhash::FxHashMap;
+use crate::profile::Profile;
+use crate::read::{read_contacts, ContactSink, Progress};
+use chrono_tz::Tz;
+use opsdeck_core::calendar::local_time;
+use opsdeck_core::{IntervalLen, IntervalSums, SlVariant, Thresholds, ZoneCache};
+use std::path::Path;
+
+/// A rejected row: where and why. The quarantine file holds these.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowIssue {
+    pub file: String,
+    pub line: u64,
+    pub field: String,
+    pub reason: String,
+    pub raw: String,
+}
+
+impl std::fmt::Display for RowIssue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}: {}: {}", self.file, self.line, self.field, self.reason)
+    }
+}
+
+/// Settings of a stateless KPI run.
+#[derive(Debug, Clone)]
+pub struct KpiOptions {
+    pub interval: IntervalLen,
+    pub thresholds: Thresholds,
+    /// Zone of wall-clock timestamps and of interval alignment.
+    pub zone: Tz,
+}
+
+/// One row of the KPI table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KpiRow {
+    pub queue: String,
+    pub interval_start_utc: i64,
+    pub sums: IntervalSums,
+}
+
+/// The outcome of a KPI run over one or more files.
+#[derive(Debug, Clone, Default)]
+pub struct KpiRun {
+    pub rows: Vec<KpiRow>,
+    pub rows_read: u64,
+    pub rows_skipped: u64,
+    pub issue_count: u64,
+    /// The first issues, in file order (at most `MAX_KEPT_ISSUES`).
+    pub issues: Vec<RowIssue>,
+}
+
+pub const MAX_KEPT_ISSUES: usize = 1000;
+
+struct KpiSink {
+    interval: IntervalLen,
+    thresholds: Thresholds,
+    resolver: LocalResolver,
+    align: ZoneCache,
+    queue_ix: FxHashMap<String, u32>,
+    names: Vec<String>,
+    sums: FxHashMap<(u32, i64), IntervalSums>,
+    read: u64,
+    skipped: u64,
+    issue_count: u64,
+    issues: Vec<(u64, FieldIssue, String)>,
+}
+
+impl ContactSink for KpiSink {
+    fn contact(&mut self, raw: RawContact<'_>, _line: u64) -> std::result::Result<(), FieldIssue> {
+        let c = validate(raw, &mut self.resolver)?;
+        self.read += 1;
+        let q = match self.queue_ix.get(c.queue.as_ref()) {
+            Some(q) => *q,
+            None => {
+                let q = self.names.len() as u32;
+                self.names.push(c.queue.to_string());
+                self.queue_ix.insert(c.queue.to_string(), q);
+                q
+            }
+        };
+        let start = self.align.interval_start(c.arrived_s, self.interval);
+        self.sums.entry((q, start)).or_default().add_contact(&c.outcome(), self.thresholds);
+        Ok(())
+    }
+    fn skip(&mut self, _reason: &'static str) {
+        self.read += 1;
+        self.skipped += 1;
+    }
+    fn issue(&mut self, line: u64, issue: FieldIssue, raw: String) {
+        self.read += 1;
+        self.issue_count += 1;
+        if self.issues.len() < MAX_KEPT_ISSUES {
+            self.issues.push((line, issue, raw));
+        }
+    }
+}
+
+/// Compute the per queue × interval KPI table of contact files, without a workspace.
+pub fn kpi_from_files(paths: &[&Path], profile: &Profile, opts: &KpiOptions, progress: Progress) -> Result<KpiRun> {
+    let mut merged: FxHashMap<(String, i64), IntervalSums> = FxHashMap::default();
+    let mut run = KpiRun::default();
+    for path in paths {
+        let sinks = read_contacts(
+            path,
+            profile,
+            || KpiSink {
+                interval: opts.interval,
+                thresholds: opts.thresholds,
+                resolver: LocalResolver::new(opts.zone),
+                align: ZoneCache::new(opts.zone),
+                queue_ix: FxHashMap::default(),
+                names: Vec::new(),
+                sums: FxHashMap::default(),
+                read: 0,
+                skipped: 0,
+                issue_count: 0,
+                issues: Vec::new(),
+            },
+            progress,
+        )?;
+        let file = path.display().to_string();
+        let mut issues = Vec::new();
+        for s in sinks {
+            run.rows_skipped += s.skipped;
+            run.issue_count += s.issue_count;
+            run.rows_read += s.read;
+            for ((q, t), v) in s.sums {
+                *merged.entry((s.names[q as usize].clone(), t)).or_default() += v;
+            }
+            issues.extend(s.issues.into_iter().map(|(line, i, raw)| RowIssue {
+                file: file.clone(),
+                line,
+                field: i.field,
+                reason: i.reason,
+                raw,
+            }));
+        }
+        issues.sort_by_key(|i| i.line);
+        run.issues.extend(issues);
+    }
+    run.issues.truncate(MAX_KEPT_ISSUES);
+    run.rows = merged
+        .into_iter()
+        .map(|((queue, interval_start_utc), sums)| KpiRow { queue, interval_start_utc, sums })
+        .collect();
+    run.rows.sort_by(|a, b| (&a.queue, a.interval_start_utc).cmp(&(&b.queue, b.interval_start_utc)));
+    Ok(run)
+}
+
+/// Column names of the KPI table, in output order.
+pub const KPI_COLUMNS: [&str; 13] = [
+    "queue",
+    "interval_start",
+    "offered",
+    "answered",
+    "abandoned",
+    "answered_within_threshold",
+    "service_level",
+    "asa_s",
+    "aht_s",
+    "abandon_rate",
+    "csat_top2_pct",
+    "interval_start_utc",
+    "service_level_variant",
+];
+
+/// A KPI table cell.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Text(String),
+    Int(i64),
+    /// `None` is undefined (empty in CSV, null in JSON).
+    Num(Option<f64>),
+}
+
+/// The KPI table row as cells, in `KPI_COLUMNS` order.
+pub fn kpi_cells(r: &KpiRow, zone: Tz, variant: SlVariant) -> Vec<Value> {
+    let s = &r.sums;
+    vec![
+        Value::Text(r.queue.clone()),
+        Value::Text(local_time(zone, r.interval_start_utc).format("%Y-%m-%d %H:%M:%S").to_string()),
+        Value::Int(s.offered),
+        Value::Int(s.answered),
+        Value::Int(s.abandoned),
+        Value::Int(s.answered_within_t),
+        Value::Num(s.service_level(variant)),
+        Value::Num(s.asa_s()),
+        Value::Num(s.aht_s()),
+        Value::Num(s.abandon_rate()),
+        Value::Num(s.csat_top2_pct()),
+        Value::Text(
+            chrono::DateTime::from_timestamp(r.interval_start_utc, 0)
+                .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+                .unwrap_or_default(),
+        ),
+        Value::Text(variant.as_str().to_string()),
+    ]
+}

@@ -1,0 +1,283 @@
+//! Contact rows: the raw form a profile extracts from one input row, zone resolution of
+//! wall-clock times, and validation into a canonical `Contact`.
+
+use crate::parse::Stamp;
+use chrono::{LocalResult, NaiveDateTime, Offset, TimeZone};
+use chrono_tz::Tz;
+use opsdeck_core::{Channel, ContactOutcome};
+use std::borrow::Cow;
+
+/// Canonical contact fields, in file order (docs/formats.md).
+pub const FIELDS: [&str; 15] = [
+    "contact_id",
+    "queue",
+    "channel",
+    "arrived_at",
+    "answered_at",
+    "ended_at",
+    "talk_s",
+    "hold_s",
+    "acw_s",
+    "agent_id",
+    "csat",
+    "site",
+    "nps",
+    "resolved_first_contact",
+    "transferred",
+];
+
+/// The first eleven fields are required columns of a canonical file.
+pub const REQUIRED_FIELDS: usize = 11;
+
+/// A contact as extracted from one row, before zone resolution and cross-field checks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawContact<'a> {
+    pub contact_id: Cow<'a, str>,
+    pub queue: Cow<'a, str>,
+    pub channel: Option<Channel>,
+    pub arrived_at: Stamp,
+    pub answered_at: Option<Stamp>,
+    pub ended_at: Option<Stamp>,
+    pub talk_s: Option<i64>,
+    pub hold_s: Option<i64>,
+    pub acw_s: Option<i64>,
+    pub agent_id: Option<Cow<'a, str>>,
+    pub csat: Option<u8>,
+    pub site: Option<Cow<'a, str>>,
+    pub nps: Option<u8>,
+    pub resolved_first_contact: Option<bool>,
+    pub transferred: Option<bool>,
+}
+
+/// A validated contact; instants are UTC epoch seconds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Contact<'a> {
+    pub contact_id: Cow<'a, str>,
+    pub queue: Cow<'a, str>,
+    pub channel: Option<Channel>,
+    pub arrived_s: i64,
+    pub answered_s: Option<i64>,
+    pub ended_s: Option<i64>,
+    pub talk_s: i64,
+    pub hold_s: i64,
+    pub acw_s: i64,
+    pub agent_id: Option<Cow<'a, str>>,
+    pub csat: Option<u8>,
+    pub site: Option<Cow<'a, str>>,
+    pub nps: Option<u8>,
+    pub resolved_first_contact: Option<bool>,
+    pub transferred: Option<bool>,
+}
+
+impl Contact<'_> {
+    /// What the KPI formulas see of this contact.
+    pub fn outcome(&self) -> ContactOutcome {
+        let wait_s = match (self.answered_s, self.ended_s) {
+            (Some(a), _) => a - self.arrived_s,
+            (None, Some(e)) => e - self.arrived_s,
+            (None, None) => 0,
+        };
+        ContactOutcome {
+            answered: self.answered_s.is_some(),
+            wait_s,
+            talk_s: self.talk_s,
+            hold_s: self.hold_s,
+            acw_s: self.acw_s,
+            csat: self.csat,
+            nps: self.nps,
+            resolved_first_contact: self.resolved_first_contact,
+            transferred: self.transferred,
+        }
+    }
+
+    pub fn into_owned(self) -> Contact<'static> {
+        Contact {
+            contact_id: Cow::Owned(self.contact_id.into_owned()),
+            queue: Cow::Owned(self.queue.into_owned()),
+            channel: self.channel,
+            arrived_s: self.arrived_s,
+            answered_s: self.answered_s,
+            ended_s: self.ended_s,
+            talk_s: self.talk_s,
+            hold_s: self.hold_s,
+            acw_s: self.acw_s,
+            agent_id: self.agent_id.map(|a| Cow::Owned(a.into_owned())),
+            csat: self.csat,
+            site: self.site.map(|a| Cow::Owned(a.into_owned())),
+            nps: self.nps,
+            resolved_first_contact: self.resolved_first_contact,
+            transferred: self.transferred,
+        }
+    }
+}
+
+/// A row-level problem: which field and why. The reader adds file and line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldIssue {
+    pub field: String,
+    pub reason: String,
+}
+
+impl FieldIssue {
+    pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        FieldIssue { field: field.into(), reason: reason.into() }
+    }
+}
+
+/// Resolves wall-clock times in one zone, memoised per local 15-minute block (zones change
+/// offset only on such boundaries). Ambiguous times (the repeated hour when clocks go back)
+/// resolve to the earlier instant; times skipped when clocks go forward are errors.
+#[derive(Debug, Clone)]
+pub struct LocalResolver {
+    zone: Tz,
+    slots: Vec<(i64, Resolved)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Resolved {
+    Offset(i64),
+    Gap,
+}
+
+const BLOCK: i64 = 900;
+const SLOTS: usize = 256;
+
+impl LocalResolver {
+    pub fn new(zone: Tz) -> Self {
+        LocalResolver { zone, slots: vec![(i64::MIN, Resolved::Gap); SLOTS] }
+    }
+
+    pub fn zone(&self) -> Tz {
+        self.zone
+    }
+
+    /// UTC epoch seconds of a wall-clock time given as seconds since the wall clock's epoch.
+    pub fn to_utc(&mut self, local_s: i64) -> Result<i64, String> {
+        let block = local_s.div_euclid(BLOCK);
+        let slot = &mut self.slots[block.rem_euclid(SLOTS as i64) as usize];
+        if slot.0 != block {
+            let naive = chrono::DateTime::from_timestamp(block * BLOCK, 0)
+                .map(|d| d.naive_utc())
+                .unwrap_or(NaiveDateTime::MIN);
+            let r = match self.zone.offset_from_local_datetime(&naive) {
+                LocalResult::Single(o) => Resolved::Offset(i64::from(o.fix().local_minus_utc())),
+                LocalResult::Ambiguous(a, b) => {
+                    Resolved::Offset(i64::from(a.fix().local_minus_utc().max(b.fix().local_minus_utc())))
+                }
+                LocalResult::None => Resolved::Gap,
+            };
+            *slot = (block, r);
+        }
+        match slot.1 {
+            Resolved::Offset(off) => Ok(local_s - off),
+            Resolved::Gap => Err(format!(
+                "local time {} does not exist in {} (clocks went forward)",
+                chrono::DateTime::from_timestamp(local_s, 0)
+                    .map(|d| d.naive_utc().to_string())
+                    .unwrap_or_default(),
+                self.zone
+            )),
+        }
+    }
+
+    pub fn resolve(&mut self, s: Stamp) -> Result<i64, String> {
+        match s {
+            Stamp::Utc(u) => Ok(u),
+            Stamp::Naive(l) => self.to_utc(l),
+        }
+    }
+}
+
+/// Resolve wall-clock times and check the contact as a whole: order of timestamps, abandon
+/// time present for abandoned contacts, handle times only for answered ones.
+pub fn validate<'a>(raw: RawContact<'a>, tz: &mut LocalResolver) -> Result<Contact<'a>, FieldIssue> {
+    if raw.contact_id.trim().is_empty() {
+        return Err(FieldIssue::new("contact_id", "is empty"));
+    }
+    if raw.queue.trim().is_empty() {
+        return Err(FieldIssue::new("queue", "is empty"));
+    }
+    let arrived_s = tz.resolve(raw.arrived_at).map_err(|r| FieldIssue::new("arrived_at", r))?;
+    let answered_s = match raw.answered_at {
+        Some(s) => Some(tz.resolve(s).map_err(|r| FieldIssue::new("answered_at", r))?),
+        None => None,
+    };
+    let ended_s = match raw.ended_at {
+        Some(s) => Some(tz.resolve(s).map_err(|r| FieldIssue::new("ended_at", r))?),
+        None => None,
+    };
+    if let Some(a) = answered_s {
+        if a < arrived_s {
+            return Err(FieldIssue::new("answered_at", format!("answered {} s before arrival", arrived_s - a)));
+        }
+        if let Some(e) = ended_s {
+            if e < a {
+                return Err(FieldIssue::new("ended_at", format!("ended {} s before it was answered", a - e)));
+            }
+        }
+    } else {
+        match ended_s {
+            None => {
+                return Err(FieldIssue::new(
+                    "ended_at",
+                    "is empty for an abandoned contact (it must hold the abandon time)",
+                ))
+            }
+            Some(e) if e < arrived_s => {
+                return Err(FieldIssue::new("ended_at", format!("ended {} s before arrival", arrived_s - e)))
+            }
+            _ => {}
+        }
+    }
+    let answered = answered_s.is_some();
+    let handle = |v: Option<i64>, name: &str| -> Result<i64, FieldIssue> {
+        match v {
+            Some(x) if x > 0 && !answered => {
+                Err(FieldIssue::new(name, format!("{x} s of handle time on an abandoned contact")))
+            }
+            Some(x) => Ok(x),
+            None => Ok(0),
+        }
+    };
+    Ok(Contact {
+        talk_s: handle(raw.talk_s, "talk_s")?,
+        hold_s: handle(raw.hold_s, "hold_s")?,
+        acw_s: handle(raw.acw_s, "acw_s")?,
+        contact_id: raw.contact_id,
+        queue: raw.queue,
+        channel: raw.channel,
+        arrived_s,
+        answered_s,
+        ended_s,
+        agent_id: raw.agent_id,
+        csat: raw.csat,
+        site: raw.site,
+        nps: raw.nps,
+        resolved_first_contact: raw.resolved_first_contact,
+        transferred: raw.transferred,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse_iso;
+
+    fn naive(s: &str) -> i64 {
+        match parse_iso(s).unwrap() {
+            Stamp::Naive(n) => n,
+            Stamp::Utc(_) => panic!("expected naive"),
+        }
+    }
+
+    #[test]
+    fn resolver_handles_gap_and_overlap() {
+        let mut r = LocalResolver::new(chrono_tz::America::New_York);
+        // spring forward: 02:30 does not exist
+        assert!(r.to_utc(naive("2025-03-09 02:30:00")).unwrap_err().contains("does not exist"));
+        // normal winter time is UTC−5
+        assert_eq!(r.to_utc(naive("2025-01-06 10:00:00")).unwrap(), naive("2025-01-06 15:00:00"));
+        // fall back: 01:30 is ambiguous → the earlier (EDT, UTC−4) instant
+        assert_eq!(r.to_utc(naive("2025-11-02 01:30:00")).unwrap(), naive("2025-11-02 05:30:00"));
+    }
+}

@@ -1,0 +1,270 @@
+//! Cell values and the field parsers shared by every reader: timestamps (fast path for ISO-like
+//! text, explicit formats for mappings), whole-second durations, scores and flags.
+
+use chrono::{DateTime, NaiveDateTime};
+
+/// One input value, whatever the file format.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Cell<'a> {
+    Null,
+    Str(&'a str),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    /// An instant, UTC epoch seconds.
+    Utc(i64),
+    /// A wall-clock time without zone, as seconds since 1970-01-01 00:00:00 of that wall clock.
+    Naive(i64),
+}
+
+impl Cell<'_> {
+    pub fn is_null(&self) -> bool {
+        match self {
+            Cell::Null => true,
+            Cell::Str(s) => s.trim().is_empty(),
+            _ => false,
+        }
+    }
+
+    /// The value as text, for messages and quarantine rows.
+    pub fn display(&self) -> String {
+        match self {
+            Cell::Null => String::new(),
+            Cell::Str(s) => (*s).to_string(),
+            Cell::Int(i) => i.to_string(),
+            Cell::Float(f) => f.to_string(),
+            Cell::Bool(b) => b.to_string(),
+            Cell::Utc(s) => DateTime::from_timestamp(*s, 0).map(|d| d.to_rfc3339()).unwrap_or_default(),
+            Cell::Naive(s) => DateTime::from_timestamp(*s, 0)
+                .map(|d| d.naive_utc().format("%Y-%m-%d %H:%M:%S").to_string())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// A parsed timestamp: either an instant or a wall-clock time to resolve in a zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stamp {
+    Utc(i64),
+    Naive(i64),
+}
+
+/// How timestamps are written in a file.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum TsFormat {
+    /// `YYYY-MM-DD HH:MM:SS` or `YYYY-MM-DDTHH:MM:SS`, optional fraction (truncated to the
+    /// second), optional `Z` or `±HH:MM` offset.
+    #[default]
+    Auto,
+    /// A chrono strftime pattern; with `%z`/`%:z` it yields instants, otherwise wall-clock times.
+    Pattern(String),
+    /// Seconds since the Unix epoch (UTC).
+    Epoch,
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn digits(b: &[u8]) -> Option<i64> {
+    let mut v = 0i64;
+    for &c in b {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + i64::from(c - b'0');
+    }
+    Some(v)
+}
+
+fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        _ => 28,
+    }
+}
+
+/// Parse an ISO-like timestamp without allocating.
+pub fn parse_iso(s: &str) -> Result<Stamp, String> {
+    let b = s.trim().as_bytes();
+    let bad = || format!("{:?} is not a timestamp (expected YYYY-MM-DD HH:MM:SS or RFC 3339)", s.trim());
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !(b[10] == b' ' || b[10] == b'T') || b[13] != b':' || b[16] != b':' {
+        return Err(bad());
+    }
+    let (y, mo, d) = (digits(&b[0..4]), digits(&b[5..7]), digits(&b[8..10]));
+    let (h, mi, se) = (digits(&b[11..13]), digits(&b[14..16]), digits(&b[17..19]));
+    let (Some(y), Some(mo), Some(d), Some(h), Some(mi), Some(se)) = (y, mo, d, h, mi, se) else {
+        return Err(bad());
+    };
+    if !(1..=12).contains(&mo) || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || se > 59 {
+        return Err(format!("{:?} is not a valid date and time", s.trim()));
+    }
+    let mut rest = &b[19..];
+    if rest.first() == Some(&b'.') || rest.first() == Some(&b',') {
+        let n = rest[1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if n == 0 {
+            return Err(bad());
+        }
+        rest = &rest[1 + n..];
+    }
+    let local = days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + se;
+    match rest {
+        [] => Ok(Stamp::Naive(local)),
+        [b'Z'] | [b'z'] => Ok(Stamp::Utc(local)),
+        [sign @ (b'+' | b'-'), tail @ ..] => {
+            let (oh, om) = match tail {
+                [a, b2, b':', c, d2] => (digits(&[*a, *b2]), digits(&[*c, *d2])),
+                [a, b2, c, d2] => (digits(&[*a, *b2]), digits(&[*c, *d2])),
+                [a, b2] => (digits(&[*a, *b2]), Some(0)),
+                _ => (None, None),
+            };
+            let (Some(oh), Some(om)) = (oh, om) else { return Err(bad()) };
+            let off = (oh * 3600 + om * 60) * if *sign == b'-' { -1 } else { 1 };
+            Ok(Stamp::Utc(local - off))
+        }
+        _ => Err(bad()),
+    }
+}
+
+/// Parse a timestamp cell in the given format.
+pub fn parse_stamp(c: Cell<'_>, fmt: &TsFormat) -> Result<Option<Stamp>, String> {
+    match c {
+        _ if c.is_null() => Ok(None),
+        Cell::Utc(s) => Ok(Some(Stamp::Utc(s))),
+        Cell::Naive(s) => Ok(Some(Stamp::Naive(s))),
+        Cell::Int(i) if *fmt == TsFormat::Epoch => Ok(Some(Stamp::Utc(i))),
+        Cell::Str(s) => match fmt {
+            TsFormat::Auto => parse_iso(s).map(Some),
+            TsFormat::Epoch => s
+                .trim()
+                .parse::<i64>()
+                .map(|i| Some(Stamp::Utc(i)))
+                .map_err(|_| format!("{:?} is not a Unix epoch in seconds", s.trim())),
+            TsFormat::Pattern(p) => {
+                let s = s.trim();
+                if p.contains("%z") || p.contains("%:z") || p.contains("%#z") {
+                    DateTime::parse_from_str(s, p)
+                        .map(|d| Some(Stamp::Utc(d.timestamp())))
+                        .map_err(|e| format!("{s:?} does not match timestamp format {p:?}: {e}"))
+                } else {
+                    NaiveDateTime::parse_from_str(s, p)
+                        .map(|d| Some(Stamp::Naive(d.and_utc().timestamp())))
+                        .map_err(|e| format!("{s:?} does not match timestamp format {p:?}: {e}"))
+                }
+            }
+        },
+        other => Err(format!("{:?} is not a timestamp", other.display())),
+    }
+}
+
+/// Whole seconds, ≥ 0. Decimals are rounded to the nearest second; empty is `None`.
+pub fn parse_seconds(c: Cell<'_>) -> Result<Option<i64>, String> {
+    let v = match c {
+        _ if c.is_null() => return Ok(None),
+        Cell::Int(i) => i,
+        Cell::Float(f) if f.is_finite() => f.round() as i64,
+        Cell::Str(s) => {
+            let t = s.trim();
+            match t.parse::<i64>() {
+                Ok(i) => i,
+                Err(_) => match t.parse::<f64>() {
+                    Ok(f) if f.is_finite() => f.round() as i64,
+                    _ => return Err(format!("{t:?} is not a number of seconds")),
+                },
+            }
+        }
+        other => return Err(format!("{:?} is not a number of seconds", other.display())),
+    };
+    if v < 0 {
+        return Err(format!("negative duration {v}"));
+    }
+    Ok(Some(v))
+}
+
+/// An integer score within `lo..=hi`.
+pub fn parse_score(c: Cell<'_>, lo: u8, hi: u8) -> Result<Option<u8>, String> {
+    let v = match c {
+        _ if c.is_null() => return Ok(None),
+        Cell::Int(i) => i,
+        Cell::Float(f) if f.fract() == 0.0 => f as i64,
+        Cell::Str(s) => s
+            .trim()
+            .parse::<i64>()
+            .or_else(|_| match s.trim().parse::<f64>() {
+                Ok(f) if f.fract() == 0.0 => Ok(f as i64),
+                _ => Err(()),
+            })
+            .map_err(|_| format!("{:?} is not a whole number", s.trim()))?,
+        other => return Err(format!("{:?} is not a whole number", other.display())),
+    };
+    if v < i64::from(lo) || v > i64::from(hi) {
+        return Err(format!("{v} is outside {lo}..{hi}"));
+    }
+    Ok(Some(v as u8))
+}
+
+/// A yes/no flag: true/false, 1/0, yes/no, y/n, t/f.
+pub fn parse_flag(c: Cell<'_>) -> Result<Option<bool>, String> {
+    match c {
+        _ if c.is_null() => Ok(None),
+        Cell::Bool(b) => Ok(Some(b)),
+        Cell::Int(1) => Ok(Some(true)),
+        Cell::Int(0) => Ok(Some(false)),
+        Cell::Str(s) => match s.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "y" | "t" => Ok(Some(true)),
+            "false" | "0" | "no" | "n" | "f" => Ok(Some(false)),
+            t => Err(format!("{t:?} is not a flag (expected true or false)")),
+        },
+        other => Err(format!("{:?} is not a flag (expected true or false)", other.display())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_forms() {
+        let base = days_from_civil(2025, 1, 6) * 86400 + 6 * 60 + 12;
+        assert_eq!(parse_iso("2025-01-06 00:06:12"), Ok(Stamp::Naive(base)));
+        assert_eq!(parse_iso("2025-01-06T00:06:12Z"), Ok(Stamp::Utc(base)));
+        assert_eq!(parse_iso("2025-01-06T00:06:12.750Z"), Ok(Stamp::Utc(base)));
+        assert_eq!(parse_iso("2025-01-06T01:06:12+01:00"), Ok(Stamp::Utc(base)));
+        assert_eq!(parse_iso("2025-01-05T19:06:12-0500"), Ok(Stamp::Utc(base)));
+        assert!(parse_iso("2025-02-30 00:00:00").is_err());
+        assert!(parse_iso("06/01/2025 00:06").is_err());
+        assert!(parse_iso("2025-01-06 24:00:00").is_err());
+        assert!(parse_iso("2025-01-06 00:06:12 junk").is_err());
+    }
+
+    #[test]
+    fn days_from_civil_matches_chrono() {
+        for (y, m, d) in [(1970, 1, 1), (1999, 2, 28), (2000, 2, 29), (2025, 12, 31), (1900, 3, 1)] {
+            let c = chrono::NaiveDate::from_ymd_opt(y as i32, m as u32, d as u32).unwrap();
+            let want = c.signed_duration_since(chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap()).num_days();
+            assert_eq!(days_from_civil(y, m, d), want);
+        }
+    }
+
+    #[test]
+    fn patterns_and_fields() {
+        let f = TsFormat::Pattern("%d/%m/%Y %H:%M".into());
+        assert!(matches!(parse_stamp(Cell::Str("06/01/2025 10:30"), &f), Ok(Some(Stamp::Naive(_)))));
+        assert!(parse_stamp(Cell::Str("2025-01-06"), &f).is_err());
+        assert_eq!(parse_seconds(Cell::Str("12.6")), Ok(Some(13)));
+        assert!(parse_seconds(Cell::Str("-3")).unwrap_err().contains("negative"));
+        assert_eq!(parse_score(Cell::Str("5"), 1, 5), Ok(Some(5)));
+        assert!(parse_score(Cell::Str("6"), 1, 5).is_err());
+        assert_eq!(parse_flag(Cell::Str("Yes")), Ok(Some(true)));
+        assert_eq!(parse_flag(Cell::Str("")), Ok(None));
+    }
+}

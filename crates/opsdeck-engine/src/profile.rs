@@ -1,0 +1,358 @@
+//! Input profiles: how the columns of an export become canonical contact fields. `canonical`
+//! (docs/formats.md), `anonymous-bank` (the real 1999 call-level format), and user mapping files.
+
+use crate::contact::{FieldIssue, RawContact, FIELDS, REQUIRED_FIELDS};
+use crate::error::{EngineError, Result};
+use crate::parse::{parse_flag, parse_iso, parse_score, parse_seconds, parse_stamp, Cell, Stamp, TsFormat};
+use chrono_tz::Tz;
+use opsdeck_core::Channel;
+use serde::Deserialize;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+/// One input row, whatever the file format.
+pub trait Row {
+    /// The cell at column `i`; an error when the bytes are not valid UTF-8 text.
+    fn cell(&self, i: usize) -> std::result::Result<Cell<'_>, String>;
+    /// Number of cells in this row.
+    fn width(&self) -> usize;
+    /// The row as text, for the quarantine file.
+    fn raw(&self) -> String;
+}
+
+/// What a profile makes of one row.
+#[derive(Debug)]
+pub enum Extract<'a> {
+    Contact(RawContact<'a>),
+    /// Not a contact of any queue (e.g. a phantom call); counted, not quarantined.
+    Skip(&'static str),
+}
+
+/// A user mapping file (docs/formats.md, "Mapping files").
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mapping {
+    /// Field delimiter of CSV input; default `,`.
+    #[serde(default)]
+    pub delimiter: Option<String>,
+    /// canonical field → source column name.
+    #[serde(default)]
+    pub columns: BTreeMap<String, String>,
+    /// canonical field → fixed value, for exports that lack a column.
+    #[serde(default)]
+    pub constants: BTreeMap<String, String>,
+    #[serde(default)]
+    pub timestamps: TimestampSpec,
+    /// canonical field → { source value → canonical value }.
+    #[serde(default)]
+    pub values: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimestampSpec {
+    /// `auto` (default), `epoch`, or a strftime pattern such as `%d/%m/%Y %H:%M:%S`.
+    #[serde(default)]
+    pub format: Option<String>,
+    /// IANA zone of wall-clock timestamps; default: the queue calendar's zone.
+    #[serde(default)]
+    pub time_zone: Option<String>,
+}
+
+/// How to read an export.
+#[derive(Debug, Clone)]
+pub enum Profile {
+    Mapping { name: String, mapping: Mapping, format: TsFormat, zone: Option<Tz> },
+    AnonymousBank,
+}
+
+pub const PROFILES: [&str; 2] = ["canonical", "anonymous-bank"];
+
+impl Profile {
+    pub fn canonical() -> Self {
+        Profile::Mapping { name: "canonical".into(), mapping: Mapping::default(), format: TsFormat::Auto, zone: None }
+    }
+
+    pub fn by_name(name: &str) -> Result<Self> {
+        match name {
+            "canonical" => Ok(Profile::canonical()),
+            "anonymous-bank" => Ok(Profile::AnonymousBank),
+            other => Err(EngineError::Invalid(format!(
+                "unknown profile {other:?} (available: {}; or pass --map FILE)",
+                PROFILES.join(", ")
+            ))),
+        }
+    }
+
+    /// Read a mapping file.
+    pub fn from_mapping_toml(text: &str, path: &Path) -> Result<Self> {
+        let merr = |message: String| EngineError::Mapping { path: path.to_path_buf(), message };
+        let mapping: Mapping = toml::from_str(text).map_err(|e| merr(e.to_string().trim().to_string()))?;
+        for f in mapping.columns.keys().chain(mapping.constants.keys()).chain(mapping.values.keys()) {
+            if !FIELDS.contains(&f.as_str()) {
+                return Err(merr(format!("{f:?} is not a contact field (fields: {})", FIELDS.join(", "))));
+            }
+        }
+        if let Some(d) = &mapping.delimiter {
+            if d.len() != 1 {
+                return Err(merr(format!("delimiter {d:?} must be a single byte character")));
+            }
+        }
+        let format = match mapping.timestamps.format.as_deref() {
+            None | Some("auto") => TsFormat::Auto,
+            Some("epoch") => TsFormat::Epoch,
+            Some(p) => TsFormat::Pattern(p.to_string()),
+        };
+        let zone = match &mapping.timestamps.time_zone {
+            Some(z) => Some(z.parse::<Tz>().map_err(|_| merr(format!("unknown IANA time zone {z:?}")))?),
+            None => None,
+        };
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        Ok(Profile::Mapping { name, mapping, format, zone })
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            Profile::Mapping { name, .. } => name,
+            Profile::AnonymousBank => "anonymous-bank",
+        }
+    }
+
+    /// Zone the profile itself declares for wall-clock times, if any.
+    pub fn zone(&self) -> Option<Tz> {
+        match self {
+            Profile::Mapping { zone, .. } => *zone,
+            Profile::AnonymousBank => Some(chrono_tz::Asia::Jerusalem),
+        }
+    }
+
+    /// CSV delimiter byte.
+    pub fn delimiter(&self) -> u8 {
+        match self {
+            Profile::Mapping { mapping, .. } => mapping.delimiter.as_deref().map_or(b',', |d| d.as_bytes()[0]),
+            Profile::AnonymousBank => b',',
+        }
+    }
+
+    /// Resolve column names against a file's header.
+    pub fn bind(&self, header: &[String], path: &Path) -> Result<Bound> {
+        let index: HashMap<&str, usize> = header.iter().enumerate().map(|(i, h)| (h.trim(), i)).collect();
+        let missing = |names: Vec<String>| {
+            crate::error::input_err(
+                path,
+                format!(
+                    "missing column{} {} (header has: {})",
+                    if names.len() > 1 { "s" } else { "" },
+                    names.join(", "),
+                    header.join(", ")
+                ),
+            )
+        };
+        match self {
+            Profile::Mapping { mapping, format, .. } => {
+                let mut cols = [None; FIELDS.len()];
+                let mut absent = Vec::new();
+                for (i, f) in FIELDS.iter().enumerate() {
+                    let src = mapping.columns.get(*f).map(String::as_str).unwrap_or(f);
+                    match index.get(src) {
+                        Some(ix) => cols[i] = Some(*ix),
+                        None if mapping.constants.contains_key(*f) => {}
+                        None if i < REQUIRED_FIELDS => absent.push(src.to_string()),
+                        None => {}
+                    }
+                }
+                if !absent.is_empty() {
+                    return Err(missing(absent));
+                }
+                let values = FIELDS
+                    .iter()
+                    .map(|f| mapping.values.get(*f).map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()))
+                    .collect();
+                let constants = FIELDS.iter().map(|f| mapping.constants.get(*f).cloned()).collect();
+                Ok(Bound::Mapping { cols, constants, values, format: format.clone() })
+            }
+            Profile::AnonymousBank => {
+                let mut cols = [0usize; AB_COLS.len()];
+                let mut absent = Vec::new();
+                for (i, c) in AB_COLS.iter().enumerate() {
+                    match index.get(c) {
+                        Some(ix) => cols[i] = *ix,
+                        None => absent.push(c.to_string()),
+                    }
+                }
+                if !absent.is_empty() {
+                    return Err(missing(absent));
+                }
+                Ok(Bound::AnonymousBank { cols })
+            }
+        }
+    }
+}
+
+const AB_COLS: [&str; 11] = [
+    "vru_line", "call_id", "type", "date_iso", "vru_entry", "q_start", "q_time", "outcome", "ser_start", "ser_time",
+    "server",
+];
+
+/// A profile bound to one file's columns.
+#[derive(Debug, Clone)]
+pub enum Bound {
+    Mapping {
+        cols: [Option<usize>; FIELDS.len()],
+        constants: Vec<Option<String>>,
+        values: Vec<Option<HashMap<String, String>>>,
+        format: TsFormat,
+    },
+    AnonymousBank {
+        cols: [usize; AB_COLS.len()],
+    },
+}
+
+fn cell_of<'r>(row: &'r dyn Row, col: Option<usize>, field: &str) -> std::result::Result<Cell<'r>, FieldIssue> {
+    match col {
+        Some(i) if i < row.width() => row.cell(i).map_err(|r| FieldIssue::new(field, r)),
+        Some(_) => Err(FieldIssue::new(field, format!("row ends before this column ({} fields)", row.width()))),
+        None => Ok(Cell::Null),
+    }
+}
+
+impl Bound {
+    /// Turn one row into a raw contact (or a skip), naming the field at fault otherwise.
+    pub fn extract<'r>(&'r self, row: &'r dyn Row) -> std::result::Result<Extract<'r>, FieldIssue> {
+        match self {
+            Bound::Mapping { cols, constants, values, format } => {
+                // value for field i: column cell, mapped through the value map, or the constant
+                let get = |i: usize| -> std::result::Result<Cell<'r>, FieldIssue> {
+                    let c = cell_of(row, cols[i], FIELDS[i])?;
+                    if let (Some(map), Cell::Str(s)) = (&values[i], c) {
+                        if let Some(v) = map.get(s.trim()) {
+                            return Ok(Cell::Str(v.as_str()));
+                        }
+                    }
+                    if c.is_null() {
+                        if let Some(k) = &constants[i] {
+                            return Ok(Cell::Str(k.as_str()));
+                        }
+                    }
+                    Ok(c)
+                };
+                let text = |i: usize| -> std::result::Result<Option<Cow<'r, str>>, FieldIssue> {
+                    Ok(match get(i)? {
+                        c if c.is_null() => None,
+                        Cell::Str(s) => Some(Cow::Borrowed(s.trim())),
+                        other => Some(Cow::Owned(other.display())),
+                    })
+                };
+                let wrap = |i: usize, r: String| FieldIssue::new(FIELDS[i], r);
+                let ts = |i: usize| parse_stamp(get(i)?, format).map_err(|r| wrap(i, r));
+                let contact_id = text(0)?.ok_or_else(|| FieldIssue::new("contact_id", "is empty"))?;
+                let queue = text(1)?.ok_or_else(|| FieldIssue::new("queue", "is empty"))?;
+                let channel = match text(2)? {
+                    Some(c) => Some(c.parse::<Channel>().map_err(|r| wrap(2, r))?),
+                    None => None,
+                };
+                let arrived_at = ts(3)?.ok_or_else(|| FieldIssue::new("arrived_at", "is empty"))?;
+                Ok(Extract::Contact(RawContact {
+                    contact_id,
+                    queue,
+                    channel,
+                    arrived_at,
+                    answered_at: ts(4)?,
+                    ended_at: ts(5)?,
+                    talk_s: parse_seconds(get(6)?).map_err(|r| wrap(6, r))?,
+                    hold_s: parse_seconds(get(7)?).map_err(|r| wrap(7, r))?,
+                    acw_s: parse_seconds(get(8)?).map_err(|r| wrap(8, r))?,
+                    agent_id: text(9)?,
+                    csat: parse_score(get(10)?, 1, 5).map_err(|r| wrap(10, r))?,
+                    site: text(11)?,
+                    nps: parse_score(get(12)?, 0, 10).map_err(|r| wrap(12, r))?,
+                    resolved_first_contact: parse_flag(get(13)?).map_err(|r| wrap(13, r))?,
+                    transferred: parse_flag(get(14)?).map_err(|r| wrap(14, r))?,
+                }))
+            }
+            Bound::AnonymousBank { cols } => extract_anonymous_bank(row, cols),
+        }
+    }
+}
+
+/// `H:MM:SS` → seconds after midnight.
+fn clock_s(s: &str, field: &str) -> std::result::Result<i64, FieldIssue> {
+    let bad = || FieldIssue::new(field, format!("{s:?} is not a clock time H:MM:SS"));
+    let mut it = s.trim().split(':');
+    let (Some(h), Some(m), Some(sec), None) = (it.next(), it.next(), it.next(), it.next()) else {
+        return Err(bad());
+    };
+    let (h, m, sec) = (h.parse::<i64>(), m.parse::<i64>(), sec.parse::<i64>());
+    match (h, m, sec) {
+        (Ok(h), Ok(m), Ok(s2)) if (0..24).contains(&h) && (0..60).contains(&m) && (0..60).contains(&s2) => {
+            Ok(h * 3600 + m * 60 + s2)
+        }
+        _ => Err(bad()),
+    }
+}
+
+/// The Anonymous Bank (1999) call-level format; see docs/formats.md for the rules.
+fn extract_anonymous_bank<'r>(row: &'r dyn Row, cols: &[usize; AB_COLS.len()]) -> std::result::Result<Extract<'r>, FieldIssue> {
+    let s = |k: usize| -> std::result::Result<&'r str, FieldIssue> {
+        match cell_of(row, Some(cols[k]), AB_COLS[k])? {
+            Cell::Str(v) => Ok(v.trim()),
+            Cell::Null => Ok(""),
+            _ => Err(FieldIssue::new(AB_COLS[k], "expected text")),
+        }
+    };
+    let outcome = s(7)?;
+    let queued = s(5)? != "0:00:00";
+    match outcome {
+        "PHANTOM" => return Ok(Extract::Skip("phantom call")),
+        "HANG" if !queued => return Ok(Extract::Skip("hung up in the VRU before queueing")),
+        "AGENT" | "HANG" => {}
+        other => return Err(FieldIssue::new("outcome", format!("{other:?} is not AGENT, HANG or PHANTOM"))),
+    }
+    let date = s(3)?;
+    let day_s = match parse_iso(&format!("{date} 00:00:00")) {
+        Ok(Stamp::Naive(n)) => n,
+        _ => return Err(FieldIssue::new("date_iso", format!("{date:?} is not a date YYYY-MM-DD"))),
+    };
+    let entry = clock_s(s(4)?, "vru_entry")?;
+    // clock times that are earlier than the VRU entry belong to the next day
+    let after_entry = |t: i64| if t < entry { t + 86_400 } else { t };
+    let secs = |k: usize| -> std::result::Result<i64, FieldIssue> {
+        let v = s(k)?;
+        let n: i64 = v.parse().map_err(|_| FieldIssue::new(AB_COLS[k], format!("{v:?} is not a number of seconds")))?;
+        // a negative span crossed midnight
+        Ok(if n < 0 { n + 86_400 } else { n })
+    };
+    let wait = secs(6)?;
+    let answered = outcome == "AGENT";
+    let arrived_tod = if queued {
+        clock_s(s(5)?, "q_start")?
+    } else {
+        clock_s(s(8)?, "ser_start")?
+    };
+    let arrived = day_s + after_entry(arrived_tod);
+    let talk = if answered { secs(9)? } else { 0 };
+    let (answered_at, ended_at) = if answered {
+        (Some(arrived + wait), arrived + wait + talk)
+    } else {
+        (None, arrived + wait)
+    };
+    let server = s(10)?;
+    Ok(Extract::Contact(RawContact {
+        contact_id: Cow::Owned(format!("{}-{}", s(0)?, s(1)?)),
+        queue: Cow::Borrowed(s(2)?),
+        channel: Some(Channel::Voice),
+        arrived_at: Stamp::Naive(arrived),
+        answered_at: answered_at.map(Stamp::Naive),
+        ended_at: Some(Stamp::Naive(ended_at)),
+        talk_s: Some(talk),
+        hold_s: None,
+        acw_s: None,
+        agent_id: (answered && server != "NO_SERVER").then_some(Cow::Borrowed(server)),
+        csat: None,
+        site: None,
+        nps: None,
+        resolved_first_contact: None,
+        transferred: None,
+    }))
+}

@@ -1,0 +1,475 @@
+//! Streaming readers for contact files — CSV (plain or gzip) and Parquet — that feed rows to
+//! per-thread sinks in parallel. CSV is cut into chunks at line ends outside quotes; Parquet is
+//! split by row group. Line numbers are exact (physical lines, header = line 1).
+
+use crate::contact::{FieldIssue, RawContact};
+use crate::error::{input_err, io_err, EngineError, Result};
+use crate::parse::Cell;
+use crate::profile::{Bound, Extract, Profile, Row};
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Float64Type, Int64Type};
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_schema::{DataType, TimeUnit};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+
+/// Receives the rows of one file on one worker thread.
+pub trait ContactSink: Send {
+    /// A row that a profile turned into a contact; an error quarantines the row.
+    fn contact(&mut self, c: RawContact<'_>, line: u64) -> std::result::Result<(), FieldIssue>;
+    /// A row that is not a contact (e.g. a phantom call).
+    fn skip(&mut self, reason: &'static str);
+    /// A row that cannot be used.
+    fn issue(&mut self, line: u64, issue: FieldIssue, raw: String);
+}
+
+/// How far a read has come, for progress bars: bytes of the file consumed so far.
+pub type Progress<'a> = &'a (dyn Fn(u64) + Sync);
+
+/// Number of worker threads.
+pub fn workers() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8)
+}
+
+enum Kind {
+    Csv { gzip: bool },
+    Parquet,
+}
+
+fn sniff(path: &Path) -> Result<Kind> {
+    let mut f = File::open(path).map_err(io_err(path))?;
+    let mut magic = [0u8; 4];
+    let n = f.read(&mut magic).map_err(io_err(path))?;
+    if n == 0 {
+        return Err(input_err(path, "file is empty (expected a header line)"));
+    }
+    Ok(match &magic[..n] {
+        [0x1f, 0x8b, ..] => Kind::Csv { gzip: true },
+        b"PAR1" => Kind::Parquet,
+        _ => Kind::Csv { gzip: false },
+    })
+}
+
+/// Read all contacts of `path` with `profile`, feeding one sink per worker; returns the sinks.
+pub fn read_contacts<S, F>(path: &Path, profile: &Profile, make_sink: F, progress: Progress) -> Result<Vec<S>>
+where
+    S: ContactSink,
+    F: Fn() -> S,
+{
+    match sniff(path)? {
+        Kind::Parquet => read_parquet(path, profile, make_sink, progress),
+        Kind::Csv { gzip } => {
+            let file = File::open(path).map_err(io_err(path))?;
+            let counted = Counting { inner: file, n: AtomicU64::new(0), progress };
+            if gzip {
+                read_csv(path, profile, flate2::read::MultiGzDecoder::new(counted), make_sink)
+            } else {
+                read_csv(path, profile, counted, make_sink)
+            }
+        }
+    }
+}
+
+struct Counting<'a, R> {
+    inner: R,
+    n: AtomicU64,
+    progress: Progress<'a>,
+}
+
+impl<R: Read> Read for Counting<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let k = self.inner.read(buf)?;
+        let total = self.n.fetch_add(k as u64, Ordering::Relaxed) + k as u64;
+        (self.progress)(total);
+        Ok(k)
+    }
+}
+
+struct CsvRow<'a>(&'a csv::ByteRecord);
+
+impl Row for CsvRow<'_> {
+    fn cell(&self, i: usize) -> std::result::Result<Cell<'_>, String> {
+        let b = self.0.get(i).unwrap_or_default();
+        std::str::from_utf8(b).map(Cell::Str).map_err(|_| {
+            "is not valid UTF-8 text (is the file saved in another encoding, such as Latin-1 or UTF-16?)".into()
+        })
+    }
+    fn width(&self) -> usize {
+        self.0.len()
+    }
+    fn raw(&self) -> String {
+        self.0.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect::<Vec<_>>().join(",")
+    }
+}
+
+fn fill(r: &mut impl Read, buf: &mut Vec<u8>, want: usize, path: &Path) -> Result<bool> {
+    let start = buf.len();
+    buf.resize(start + want, 0);
+    let mut got = 0;
+    while got < want {
+        match r.read(&mut buf[start + got..]) {
+            Ok(0) => break,
+            Ok(k) => got += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                let msg = if e.kind() == std::io::ErrorKind::UnexpectedEof {
+                    format!("file is truncated or corrupt ({e})")
+                } else {
+                    format!("cannot read: {e}")
+                };
+                return Err(input_err(path, msg));
+            }
+        }
+    }
+    buf.truncate(start + got);
+    Ok(got > 0)
+}
+
+/// Index just past the last newline of `buf` that lies outside quotes, given the quote parity
+/// at the start of `buf`.
+fn split_point(buf: &[u8], open_quote_at_start: bool) -> Option<usize> {
+    let total = memchr::memchr_iter(b'"', buf).count();
+    let mut after = 0usize;
+    let mut end = buf.len();
+    while let Some(i) = memchr::memrchr2(b'\n', b'"', &buf[..end]) {
+        if buf[i] == b'"' {
+            after += 1;
+        } else {
+            let before = total - after;
+            if (before % 2 == 1) == open_quote_at_start {
+                return Some(i + 1);
+            }
+        }
+        end = i;
+    }
+    None
+}
+
+const CHUNK: usize = 4 << 20;
+
+struct Chunk {
+    first_line: u64,
+    bytes: Vec<u8>,
+}
+
+fn read_csv<R, S, F>(path: &Path, profile: &Profile, mut r: R, make_sink: F) -> Result<Vec<S>>
+where
+    R: Read,
+    S: ContactSink,
+    F: Fn() -> S,
+{
+    let mut buf = Vec::with_capacity(CHUNK * 2);
+    fill(&mut r, &mut buf, 64 << 10, path)?;
+    if buf.starts_with(&[0xff, 0xfe]) || buf.starts_with(&[0xfe, 0xff]) {
+        return Err(input_err(path, "file is UTF-16 encoded; save it as UTF-8 and try again"));
+    }
+    if buf.starts_with(&[0xef, 0xbb, 0xbf]) {
+        buf.drain(..3);
+    }
+    // the header line, parsed with the same CSV rules
+    let header_end = loop {
+        if let Some(i) = split_point(&buf, false).filter(|_| memchr::memchr(b'\n', &buf).is_some()) {
+            let first_nl = memchr::memchr(b'\n', &buf).unwrap_or(i - 1);
+            break first_nl + 1;
+        }
+        if !fill(&mut r, &mut buf, 64 << 10, path)? {
+            break buf.len();
+        }
+    };
+    if header_end == 0 || buf[..header_end].iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(input_err(path, "file is empty (expected a header line)"));
+    }
+    let delim = profile.delimiter();
+    let mut hdr = csv::ReaderBuilder::new().has_headers(false).delimiter(delim).from_reader(&buf[..header_end]);
+    let mut rec = csv::ByteRecord::new();
+    hdr.read_byte_record(&mut rec).map_err(|e| input_err(path, format!("line 1: cannot read the header: {e}")))?;
+    let header: Vec<String> = rec
+        .iter()
+        .map(|f| String::from_utf8(f.to_vec()).map(|s| s.trim().to_string()))
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|_| input_err(path, "line 1: the header is not valid UTF-8 text; save the file as UTF-8"))?;
+    let bound = profile.bind(&header, path)?;
+    let width = header.len();
+    buf.drain(..header_end);
+
+    let n_workers = workers();
+    let (tx, rx) = mpsc::sync_channel::<Chunk>(n_workers * 2);
+    let rx = Arc::new(Mutex::new(rx));
+    let mut sinks = Vec::with_capacity(n_workers);
+    let mut any_rows = false;
+    let read_result: Result<()> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..n_workers)
+            .map(|_| {
+                let rx = Arc::clone(&rx);
+                let mut sink = make_sink();
+                let bound = &bound;
+                scope.spawn(move || {
+                    let mut rec = csv::ByteRecord::new();
+                    loop {
+                        let chunk = match rx.lock() {
+                            Ok(g) => g.recv(),
+                            Err(_) => break,
+                        };
+                        let Ok(chunk) = chunk else { break };
+                        parse_chunk(&chunk, bound, width, delim, &mut rec, &mut sink);
+                    }
+                    sink
+                })
+            })
+            .collect();
+        let mut line = 2u64;
+        let mut open_quote = false;
+        let mut result = Ok(());
+        loop {
+            let more = match fill(&mut r, &mut buf, CHUNK, path) {
+                Ok(m) => m,
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            };
+            let cut = if more { split_point(&buf, open_quote) } else { Some(buf.len()) };
+            let Some(cut) = cut else { continue };
+            if cut == 0 {
+                if !more {
+                    break;
+                }
+                continue;
+            }
+            let rest = buf.split_off(cut);
+            let bytes = std::mem::replace(&mut buf, rest);
+            open_quote = (memchr::memchr_iter(b'"', &bytes).count() % 2 == 1) != open_quote;
+            let lines = memchr::memchr_iter(b'\n', &bytes).count() as u64;
+            any_rows |= bytes.iter().any(|b| !b.is_ascii_whitespace());
+            if tx.send(Chunk { first_line: line, bytes }).is_err() {
+                break;
+            }
+            line += lines;
+            if !more {
+                break;
+            }
+        }
+        drop(tx);
+        for h in handles {
+            match h.join() {
+                Ok(s) => sinks.push(s),
+                Err(_) => result = Err(EngineError::Internal("a reader thread panicked".into())),
+            }
+        }
+        result
+    });
+    read_result?;
+    if !any_rows {
+        return Err(input_err(path, "has a header but no data rows"));
+    }
+    Ok(sinks)
+}
+
+fn parse_chunk<S: ContactSink>(
+    chunk: &Chunk,
+    bound: &Bound,
+    width: usize,
+    delim: u8,
+    rec: &mut csv::ByteRecord,
+    sink: &mut S,
+) {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delim)
+        .from_reader(chunk.bytes.as_slice());
+    loop {
+        let local_line = rdr.position().line();
+        match rdr.read_byte_record(rec) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let line = chunk.first_line + local_line.saturating_sub(1);
+                sink.issue(line, FieldIssue::new("(row)", format!("cannot parse CSV: {e}")), String::new());
+                continue;
+            }
+        }
+        let line = chunk.first_line + rec.position().map_or(local_line, |p| p.line()).saturating_sub(1);
+        if rec.len() == 1 && rec.get(0).is_some_and(|f| f.iter().all(u8::is_ascii_whitespace)) {
+            continue; // blank line
+        }
+        let row = CsvRow(rec);
+        if rec.len() != width {
+            let why = format!("has {} fields, the header has {width} (truncated or misaligned row?)", rec.len());
+            sink.issue(line, FieldIssue::new("(row)", why), row.raw());
+            continue;
+        }
+        deliver(bound, &row, line, sink);
+    }
+}
+
+fn deliver<S: ContactSink>(bound: &Bound, row: &dyn Row, line: u64, sink: &mut S) {
+    match bound.extract(row) {
+        Ok(Extract::Contact(c)) => {
+            if let Err(issue) = sink.contact(c, line) {
+                sink.issue(line, issue, row.raw());
+            }
+        }
+        Ok(Extract::Skip(why)) => sink.skip(why),
+        Err(issue) => sink.issue(line, issue, row.raw()),
+    }
+}
+
+/// A Parquet column viewed as one of the few shapes the profiles read.
+enum Col {
+    Str(ArrayRef),
+    Int(ArrayRef),
+    Float(ArrayRef),
+    Bool(ArrayRef),
+    /// Timestamp scaled to seconds by `div`; `utc` when the column carries a zone.
+    Ts { arr: ArrayRef, div: i64, utc: bool },
+}
+
+fn view(a: &ArrayRef) -> std::result::Result<Col, String> {
+    use DataType::*;
+    let cast = |to: &DataType| arrow_cast::cast(a, to).map_err(|e| e.to_string());
+    Ok(match a.data_type() {
+        Utf8 => Col::Str(a.clone()),
+        LargeUtf8 | Utf8View | Dictionary(_, _) => Col::Str(cast(&Utf8)?),
+        Int64 => Col::Int(a.clone()),
+        Int8 | Int16 | Int32 | UInt8 | UInt16 | UInt32 | UInt64 => Col::Int(cast(&Int64)?),
+        Float64 => Col::Float(a.clone()),
+        Float32 | Float16 | Decimal128(_, _) => Col::Float(cast(&Float64)?),
+        Boolean => Col::Bool(a.clone()),
+        Timestamp(unit, tz) => {
+            let div = match unit {
+                TimeUnit::Second => 1,
+                TimeUnit::Millisecond => 1_000,
+                TimeUnit::Microsecond => 1_000_000,
+                TimeUnit::Nanosecond => 1_000_000_000,
+            };
+            Col::Ts { arr: cast(&Int64)?, div, utc: tz.is_some() }
+        }
+        Null => Col::Str(cast(&Utf8)?),
+        _ => Col::Str(cast(&Utf8)?),
+    })
+}
+
+struct PqRow<'a> {
+    cols: &'a [Col],
+    i: usize,
+}
+
+impl Row for PqRow<'_> {
+    fn cell(&self, c: usize) -> std::result::Result<Cell<'_>, String> {
+        let i = self.i;
+        let col = &self.cols[c];
+        let arr = match col {
+            Col::Str(a) | Col::Int(a) | Col::Float(a) | Col::Bool(a) | Col::Ts { arr: a, .. } => a,
+        };
+        if arr.is_null(i) {
+            return Ok(Cell::Null);
+        }
+        Ok(match col {
+            Col::Str(a) => Cell::Str(a.as_string::<i32>().value(i)),
+            Col::Int(a) => Cell::Int(a.as_primitive::<Int64Type>().value(i)),
+            Col::Float(a) => Cell::Float(a.as_primitive::<Float64Type>().value(i)),
+            Col::Bool(a) => Cell::Bool(a.as_boolean().value(i)),
+            Col::Ts { arr, div, utc } => {
+                let v = arr.as_primitive::<Int64Type>().value(i).div_euclid(*div);
+                if *utc {
+                    Cell::Utc(v)
+                } else {
+                    Cell::Naive(v)
+                }
+            }
+        })
+    }
+    fn width(&self) -> usize {
+        self.cols.len()
+    }
+    fn raw(&self) -> String {
+        (0..self.cols.len()).map(|c| self.cell(c).map(|x| x.display()).unwrap_or_default()).collect::<Vec<_>>().join(",")
+    }
+}
+
+fn read_parquet<S, F>(path: &Path, profile: &Profile, make_sink: F, progress: Progress) -> Result<Vec<S>>
+where
+    S: ContactSink,
+    F: Fn() -> S,
+{
+    let perr = |e: parquet::errors::ParquetError| EngineError::Parquet { path: path.to_path_buf(), message: e.to_string() };
+    let file = File::open(path).map_err(io_err(path))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(perr)?;
+    let meta = builder.metadata().clone();
+    let header: Vec<String> = builder.schema().fields().iter().map(|f| f.name().clone()).collect();
+    let bound = profile.bind(&header, path)?;
+    let n_groups = meta.num_row_groups();
+    if meta.file_metadata().num_rows() == 0 {
+        return Err(input_err(path, "has a schema but no data rows"));
+    }
+    // first row number of each row group
+    let mut first_row = Vec::with_capacity(n_groups);
+    let mut acc = 0u64;
+    for g in 0..n_groups {
+        first_row.push(acc);
+        acc += meta.row_group(g).num_rows() as u64;
+    }
+    let sizes: Vec<u64> = (0..n_groups).map(|g| meta.row_group(g).compressed_size() as u64).collect();
+    let done = AtomicU64::new(0);
+    let n_workers = workers().min(n_groups.max(1));
+    std::thread::scope(|scope| -> Result<Vec<S>> {
+        let handles: Vec<_> = (0..n_workers)
+            .map(|w| {
+                let mut sink = make_sink();
+                let (bound, first_row, sizes, done) = (&bound, &first_row, &sizes, &done);
+                scope.spawn(move || -> Result<S> {
+                    for g in (w..n_groups).step_by(n_workers) {
+                        let file = File::open(path).map_err(io_err(path))?;
+                        let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+                            .and_then(|b| b.with_row_groups(vec![g]).with_batch_size(64 * 1024).build())
+                            .map_err(perr)?;
+                        let mut row_no = first_row[g];
+                        for batch in reader {
+                            let batch: RecordBatch = batch.map_err(|e| EngineError::Parquet {
+                                path: path.to_path_buf(),
+                                message: e.to_string(),
+                            })?;
+                            let cols: Vec<Col> = batch
+                                .columns()
+                                .iter()
+                                .map(view)
+                                .collect::<std::result::Result<_, _>>()
+                                .map_err(|m| EngineError::Parquet { path: path.to_path_buf(), message: m })?;
+                            for i in 0..batch.num_rows() {
+                                row_no += 1;
+                                deliver(bound, &PqRow { cols: &cols, i }, row_no, &mut sink);
+                            }
+                        }
+                        progress(done.fetch_add(sizes[g], Ordering::Relaxed) + sizes[g]);
+                    }
+                    Ok(sink)
+                })
+            })
+            .collect();
+        let mut sinks = Vec::new();
+        for h in handles {
+            sinks.push(h.join().map_err(|_| EngineError::Internal("a reader thread panicked".into()))??);
+        }
+        Ok(sinks)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_point_respects_quotes() {
+        assert_eq!(split_point(b"a,b\nc,d\ne", false), Some(8));
+        // the last newline is inside quotes: cut at the one before
+        assert_eq!(split_point(b"a,b\nc,\"x\ny", false), Some(4));
+        // we start inside a quote that closes in this buffer
+        assert_eq!(split_point(b"x\"\nq\n", true), Some(5));
+        assert_eq!(split_point(b"no newline", false), None);
+    }
+}
