@@ -49,12 +49,23 @@ pub fn run(a: KpiArgs) -> Result<ExitCode> {
         Some(z) => opsdeck_core::calendar::parse_zone(z).map_err(anyhow::Error::msg)?,
         None => profile.zone().unwrap_or(chrono_tz::UTC),
     };
-    let opts = KpiOptions { interval, thresholds: Thresholds { service_s: a.threshold, short_abandon_s: a.short_abandon }, zone };
+    let opts = KpiOptions {
+        interval,
+        thresholds: Thresholds {
+            service_s: a.threshold,
+            short_abandon_s: a.short_abandon,
+        },
+        zone,
+    };
     let paths: Vec<&std::path::Path> = a.input.iter().map(PathBuf::as_path).collect();
     let bar = crate::progress::bytes_bar(&a.input);
     let run = kpi_from_files(&paths, &profile, &opts, &|n| bar.set_position(n))?;
     bar.finish_and_clear();
-    let rows: Vec<_> = run.rows.iter().map(|r| kpi_cells(r, zone, variant)).collect();
+    let rows: Vec<_> = run
+        .rows
+        .iter()
+        .map(|r| kpi_cells(r, zone, variant))
+        .collect();
     let mut out: Box<dyn Write> = match &a.output {
         Some(p) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
@@ -76,5 +87,9 @@ pub fn run(a: KpiArgs) -> Result<ExitCode> {
     if run.issue_count > 20 {
         eprintln!("  … and {} more rejected rows", run.issue_count - 20);
     }
-    Ok(if run.issue_count > 0 { ExitCode::from(3) } else { ExitCode::SUCCESS })
+    Ok(if run.issue_count > 0 {
+        ExitCode::from(3)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

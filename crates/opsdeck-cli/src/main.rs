@@ -1,34 +1,60 @@
 //! The `opsdeck` binary: a thin command-line layer over the engine and the store.
 //!
 //! Exit codes: 0 success; 1 failure (message on stderr); 2 usage error (from clap);
-//! 3 the command ran but rejected rows of the input (see the quarantine report).
+//! 3 the command ran but rejected rows of its input (listed on stderr and, for `ingest`, in the
+//! quarantine file).
 
+mod cmd_demo;
+mod cmd_ingest;
 mod cmd_kpi;
+mod cmd_scorecard;
+mod cmd_setup;
+mod context;
+mod output;
 mod profile_args;
 mod progress;
-mod output;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
-#[command(name = "opsdeck", version, about = "Operations command center for BPO service delivery")]
+#[command(
+    name = "opsdeck",
+    version,
+    about = "Operations command center for BPO service delivery"
+)]
 struct Cli {
+    #[command(flatten)]
+    global: context::GlobalArgs,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Build a sample organisation with ~90 days of contacts and print its scorecard.
+    Demo(cmd_demo::DemoArgs),
+    /// Declare and show reference data (sites, clients, programs, calendars, queues).
+    #[command(subcommand)]
+    Setup(cmd_setup::SetupCommand),
+    /// Ingest operational data into the workspace.
+    #[command(subcommand)]
+    Ingest(cmd_ingest::IngestCommand),
     /// Per queue × interval KPI table straight from a contact file (no workspace).
     Kpi(cmd_kpi::KpiArgs),
+    /// KPI scorecard from the workspace, rolled up by period and entity.
+    Scorecard(cmd_scorecard::ScorecardArgs),
 }
 
 fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
     match cli.command {
+        Command::Demo(a) => cmd_demo::run(&cli.global, a),
+        Command::Setup(c) => cmd_setup::run(&cli.global, c),
+        Command::Ingest(c) => cmd_ingest::run(&cli.global, c),
         Command::Kpi(a) => cmd_kpi::run(a),
+        Command::Scorecard(a) => cmd_scorecard::run(&cli.global, a),
     }
 }
 

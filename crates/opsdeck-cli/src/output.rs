@@ -25,7 +25,12 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-pub fn write(out: &mut dyn Write, format: Format, columns: &[&str], rows: &[Vec<Value>]) -> Result<()> {
+pub fn write(
+    out: &mut dyn Write,
+    format: Format,
+    columns: &[&str],
+    rows: &[Vec<Value>],
+) -> Result<()> {
     match format {
         Format::Csv => {
             writeln!(out, "{}", columns.join(","))?;

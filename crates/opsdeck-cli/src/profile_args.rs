@@ -18,7 +18,8 @@ impl ProfileArgs {
     pub fn load(&self) -> Result<Profile> {
         match &self.map {
             Some(p) => {
-                let text = std::fs::read_to_string(p).with_context(|| format!("cannot read mapping file {}", p.display()))?;
+                let text = std::fs::read_to_string(p)
+                    .with_context(|| format!("cannot read mapping file {}", p.display()))?;
                 Ok(Profile::from_mapping_toml(&text, p)?)
             }
             None => Ok(Profile::by_name(&self.profile)?),

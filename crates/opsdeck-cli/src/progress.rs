@@ -5,9 +5,15 @@ use std::path::PathBuf;
 
 /// A byte-count bar over the total size of `files`.
 pub fn bytes_bar(files: &[PathBuf]) -> ProgressBar {
-    let total: u64 = files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
+    let total: u64 = files
+        .iter()
+        .filter_map(|f| std::fs::metadata(f).ok())
+        .map(|m| m.len())
+        .sum();
     let bar = ProgressBar::new(total);
-    if let Ok(style) = ProgressStyle::with_template("{spinner} {bytes}/{total_bytes} [{bar:30}] {eta}") {
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} {bytes}/{total_bytes} [{bar:30}] {eta}")
+    {
         bar.set_style(style.progress_chars("=> "));
     }
     bar

@@ -16,7 +16,9 @@ impl IntervalLen {
         if [5, 10, 15, 20, 30, 60].contains(&minutes) {
             Ok(IntervalLen(minutes))
         } else {
-            Err(format!("interval of {minutes} minutes is not supported (use 5, 10, 15, 20, 30 or 60)"))
+            Err(format!(
+                "interval of {minutes} minutes is not supported (use 5, 10, 15, 20, 30 or 60)"
+            ))
         }
     }
 
@@ -31,12 +33,15 @@ impl IntervalLen {
 
 /// Parse an IANA zone name.
 pub fn parse_zone(name: &str) -> Result<Tz, String> {
-    name.parse::<Tz>().map_err(|_| format!("unknown IANA time zone {name:?}"))
+    name.parse::<Tz>()
+        .map_err(|_| format!("unknown IANA time zone {name:?}"))
 }
 
 /// UTC offset (seconds east) in force at `utc_s` (epoch seconds).
 pub fn offset_at(zone: Tz, utc_s: i64) -> i64 {
-    let dt = DateTime::<Utc>::from_timestamp(utc_s, 0).unwrap_or_default().naive_utc();
+    let dt = DateTime::<Utc>::from_timestamp(utc_s, 0)
+        .unwrap_or_default()
+        .naive_utc();
     i64::from(zone.offset_from_utc_datetime(&dt).fix().local_minus_utc())
 }
 
@@ -53,7 +58,10 @@ const SLOTS: usize = 256;
 
 impl ZoneCache {
     pub fn new(zone: Tz) -> Self {
-        ZoneCache { zone, slots: vec![(i64::MIN, 0); SLOTS] }
+        ZoneCache {
+            zone,
+            slots: vec![(i64::MIN, 0); SLOTS],
+        }
     }
 
     pub fn zone(&self) -> Tz {
@@ -84,7 +92,10 @@ pub fn interval_start(zone: Tz, utc_s: i64, len: IntervalLen) -> i64 {
 
 /// Local wall-clock time of a UTC instant.
 pub fn local_time(zone: Tz, utc_s: i64) -> NaiveDateTime {
-    DateTime::<Utc>::from_timestamp(utc_s, 0).unwrap_or_default().with_timezone(&zone).naive_local()
+    DateTime::<Utc>::from_timestamp(utc_s, 0)
+        .unwrap_or_default()
+        .with_timezone(&zone)
+        .naive_local()
 }
 
 /// The UTC instant of local midnight starting `date` (the first instant of the day when
@@ -131,7 +142,9 @@ impl BusinessHours {
     /// Open every day around the clock.
     pub fn always() -> Self {
         let all = vec![(NaiveTime::MIN, NaiveTime::MIN)];
-        BusinessHours { days: std::array::from_fn(|_| all.clone()) }
+        BusinessHours {
+            days: std::array::from_fn(|_| all.clone()),
+        }
     }
 
     /// Parse `"08:00-20:00"` or `"08:00-12:00,13:00-17:00"`; `"24h"` means all day; `""` closed.
@@ -151,9 +164,15 @@ impl BusinessHours {
                 .split_once('-')
                 .ok_or_else(|| format!("hours {part:?}: expected HH:MM-HH:MM"))?;
             let open = parse_hhmm(a)?;
-            let close = if b.trim() == "24:00" { NaiveTime::MIN } else { parse_hhmm(b)? };
+            let close = if b.trim() == "24:00" {
+                NaiveTime::MIN
+            } else {
+                parse_hhmm(b)?
+            };
             if close != NaiveTime::MIN && close <= open {
-                return Err(format!("hours {part:?}: closing time must be after opening time"));
+                return Err(format!(
+                    "hours {part:?}: closing time must be after opening time"
+                ));
             }
             out.push((open, close));
         }
@@ -170,7 +189,11 @@ impl BusinessHours {
         }
         r.iter()
             .map(|(a, b)| {
-                let close = if *b == NaiveTime::MIN { "24:00".to_string() } else { b.format("%H:%M").to_string() };
+                let close = if *b == NaiveTime::MIN {
+                    "24:00".to_string()
+                } else {
+                    b.format("%H:%M").to_string()
+                };
                 format!("{}-{}", a.format("%H:%M"), close)
             })
             .collect::<Vec<_>>()
@@ -181,12 +204,14 @@ impl BusinessHours {
     pub fn is_open(&self, t: NaiveDateTime) -> bool {
         let day = &self.days[t.weekday().num_days_from_monday() as usize];
         let tm = t.time();
-        day.iter().any(|(a, b)| tm >= *a && (*b == NaiveTime::MIN || tm < *b))
+        day.iter()
+            .any(|(a, b)| tm >= *a && (*b == NaiveTime::MIN || tm < *b))
     }
 }
 
 fn parse_hhmm(s: &str) -> Result<NaiveTime, String> {
-    NaiveTime::parse_from_str(s.trim(), "%H:%M").map_err(|_| format!("time {:?}: expected HH:MM", s.trim()))
+    NaiveTime::parse_from_str(s.trim(), "%H:%M")
+        .map_err(|_| format!("time {:?}: expected HH:MM", s.trim()))
 }
 
 /// A calendar: zone, business hours per weekday, holidays.
@@ -224,14 +249,20 @@ mod tests {
         let ber: Tz = "Europe/Berlin".parse().unwrap();
         assert_eq!(intervals_of_day(ber, d("2025-03-30"), l).len(), 46);
         assert_eq!(intervals_of_day(ber, d("2025-10-26"), l).len(), 50);
-        assert_eq!(intervals_of_day(ber, d("2025-10-26"), IntervalLen::new(15).unwrap()).len(), 100);
+        assert_eq!(
+            intervals_of_day(ber, d("2025-10-26"), IntervalLen::new(15).unwrap()).len(),
+            100
+        );
     }
 
     #[test]
     fn fall_back_hour_gives_two_distinct_intervals_with_the_same_label() {
         let ny: Tz = "America/New_York".parse().unwrap();
         let iv = intervals_of_day(ny, d("2025-11-02"), IntervalLen::MIN30);
-        let labels: Vec<_> = iv.iter().map(|t| local_time(ny, *t).format("%H:%M").to_string()).collect();
+        let labels: Vec<_> = iv
+            .iter()
+            .map(|t| local_time(ny, *t).format("%H:%M").to_string())
+            .collect();
         assert_eq!(labels.iter().filter(|l| *l == "01:30").count(), 2);
         let mut sorted = iv.clone();
         sorted.dedup();
@@ -242,7 +273,12 @@ mod tests {
     fn alignment_is_local_for_half_hour_offsets() {
         // India is UTC+05:30; a 60-minute interval starts at local :00, i.e. UTC :30
         let kol: Tz = "Asia/Kolkata".parse().unwrap();
-        let t = NaiveDate::from_ymd_opt(2025, 1, 6).unwrap().and_hms_opt(4, 45, 0).unwrap().and_utc().timestamp();
+        let t = NaiveDate::from_ymd_opt(2025, 1, 6)
+            .unwrap()
+            .and_hms_opt(4, 45, 0)
+            .unwrap()
+            .and_utc()
+            .timestamp();
         let s = interval_start(kol, t, IntervalLen::new(60).unwrap());
         assert_eq!(local_time(kol, s).format("%H:%M").to_string(), "10:00");
     }

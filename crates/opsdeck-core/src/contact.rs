@@ -69,7 +69,10 @@ pub struct Thresholds {
 
 impl Default for Thresholds {
     fn default() -> Self {
-        Thresholds { service_s: 20, short_abandon_s: 5 }
+        Thresholds {
+            service_s: 20,
+            short_abandon_s: 5,
+        }
     }
 }
 

@@ -179,12 +179,18 @@ impl IntervalSums {
 
     /// Mean wait of all offered contacts (answered and abandoned), seconds.
     pub fn mean_wait_offered_s(&self) -> Option<f64> {
-        ratio(self.sum_wait_answered_s + self.sum_wait_abandoned_s, self.offered)
+        ratio(
+            self.sum_wait_answered_s + self.sum_wait_abandoned_s,
+            self.offered,
+        )
     }
 
     /// Average handle time: (talk + hold + after-contact work) / handled, seconds.
     pub fn aht_s(&self) -> Option<f64> {
-        ratio(self.sum_talk_s + self.sum_hold_s + self.sum_acw_s, self.handled)
+        ratio(
+            self.sum_talk_s + self.sum_hold_s + self.sum_acw_s,
+            self.handled,
+        )
     }
 
     /// Abandoned / offered, a fraction.
@@ -194,7 +200,10 @@ impl IntervalSums {
 
     /// Abandon rate with short abandons removed from numerator and denominator.
     pub fn abandon_rate_excl_short(&self) -> Option<f64> {
-        ratio(self.abandoned - self.short_abandoned, self.offered - self.short_abandoned)
+        ratio(
+            self.abandoned - self.short_abandoned,
+            self.offered - self.short_abandoned,
+        )
     }
 
     /// Share of CSAT responses in the top two boxes (4–5 of 1–5), in percent 0..100.
@@ -308,12 +317,15 @@ impl fmt::Display for SlVariant {
 impl FromStr for SlVariant {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        SlVariant::ALL.into_iter().find(|v| v.as_str() == s).ok_or_else(|| {
-            format!(
+        SlVariant::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s)
+            .ok_or_else(|| {
+                format!(
                 "unknown service-level variant {s:?} (expected offered, answered, abandons_good, \
                  exclude_abandons_within_t or exclude_short_abandons)"
             )
-        })
+            })
     }
 }
 
@@ -330,7 +342,10 @@ impl TargetTally {
     /// Tally one interval against `target` (a fraction).
     pub fn of_interval(s: &IntervalSums, v: SlVariant, target: f64) -> Self {
         match s.service_level(v) {
-            Some(sl) => TargetTally { intervals_measured: 1, intervals_meeting: i64::from(sl >= target) },
+            Some(sl) => TargetTally {
+                intervals_measured: 1,
+                intervals_meeting: i64::from(sl >= target),
+            },
             None => TargetTally::default(),
         }
     }
@@ -368,7 +383,10 @@ mod tests {
 
     fn check(variant: SlVariant, expected_pct: f64) {
         let got = icmi().service_level(variant).expect("defined") * 100.0;
-        assert!((got - expected_pct).abs() < 0.005, "{variant}: got {got:.4}%, expected {expected_pct}%");
+        assert!(
+            (got - expected_pct).abs() < 0.005,
+            "{variant}: got {got:.4}%, expected {expected_pct}%"
+        );
     }
 
     #[test]
@@ -400,7 +418,14 @@ mod tests {
         // all abandoned: ASA and AHT undefined, SL defined and 0
         let mut s = IntervalSums::default();
         let t = Thresholds::default();
-        s.add_contact(&ContactOutcome { answered: false, wait_s: 40, ..Default::default() }, t);
+        s.add_contact(
+            &ContactOutcome {
+                answered: false,
+                wait_s: 40,
+                ..Default::default()
+            },
+            t,
+        );
         assert_eq!(s.asa_s(), None);
         assert_eq!(s.aht_s(), None);
         assert_eq!(s.service_level(SlVariant::Offered), Some(0.0));
@@ -420,11 +445,22 @@ mod tests {
     }
 
     fn ans(wait_s: i64, talk_s: i64, hold_s: i64, acw_s: i64) -> ContactOutcome {
-        ContactOutcome { answered: true, wait_s, talk_s, hold_s, acw_s, ..Default::default() }
+        ContactOutcome {
+            answered: true,
+            wait_s,
+            talk_s,
+            hold_s,
+            acw_s,
+            ..Default::default()
+        }
     }
 
     fn aban(wait_s: i64) -> ContactOutcome {
-        ContactOutcome { answered: false, wait_s, ..Default::default() }
+        ContactOutcome {
+            answered: false,
+            wait_s,
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -453,10 +489,26 @@ mod tests {
             Case {
                 name: "surveys",
                 contacts: vec![
-                    ContactOutcome { csat: Some(5), nps: Some(10), ..ans(1, 1, 0, 0) },
-                    ContactOutcome { csat: Some(4), nps: Some(7), ..ans(1, 1, 0, 0) },
-                    ContactOutcome { csat: Some(3), nps: Some(6), ..ans(1, 1, 0, 0) },
-                    ContactOutcome { csat: Some(1), nps: Some(9), ..ans(1, 1, 0, 0) },
+                    ContactOutcome {
+                        csat: Some(5),
+                        nps: Some(10),
+                        ..ans(1, 1, 0, 0)
+                    },
+                    ContactOutcome {
+                        csat: Some(4),
+                        nps: Some(7),
+                        ..ans(1, 1, 0, 0)
+                    },
+                    ContactOutcome {
+                        csat: Some(3),
+                        nps: Some(6),
+                        ..ans(1, 1, 0, 0)
+                    },
+                    ContactOutcome {
+                        csat: Some(1),
+                        nps: Some(9),
+                        ..ans(1, 1, 0, 0)
+                    },
                 ],
                 sl: Some(1.0),
                 asa: Some(1.0),
@@ -493,8 +545,18 @@ mod tests {
     #[test]
     fn rollup_reweights_instead_of_averaging() {
         // DOMAIN-REFERENCE §1.3: 725/1092 and 37/74 average to 57.9 % but weigh to 65.4 %.
-        let a = IntervalSums { offered: 1092, answered: 1092, answered_within_t: 725, ..Default::default() };
-        let b = IntervalSums { offered: 74, answered: 74, answered_within_t: 37, ..Default::default() };
+        let a = IntervalSums {
+            offered: 1092,
+            answered: 1092,
+            answered_within_t: 725,
+            ..Default::default()
+        };
+        let b = IntervalSums {
+            offered: 74,
+            answered: 74,
+            answered_within_t: 37,
+            ..Default::default()
+        };
         let sl = (a + b).service_level(SlVariant::Offered).unwrap();
         assert!((sl - 0.6535).abs() < 0.0005, "{sl}");
     }
@@ -503,11 +565,27 @@ mod tests {
     fn target_tally_counts_only_measured_intervals() {
         let mut t = TargetTally::default();
         t += TargetTally::of_interval(&IntervalSums::default(), SlVariant::Offered, 0.8);
-        let good = IntervalSums { offered: 10, answered: 10, answered_within_t: 9, ..Default::default() };
-        let bad = IntervalSums { offered: 10, answered: 10, answered_within_t: 5, ..Default::default() };
+        let good = IntervalSums {
+            offered: 10,
+            answered: 10,
+            answered_within_t: 9,
+            ..Default::default()
+        };
+        let bad = IntervalSums {
+            offered: 10,
+            answered: 10,
+            answered_within_t: 5,
+            ..Default::default()
+        };
         t += TargetTally::of_interval(&good, SlVariant::Offered, 0.8);
         t += TargetTally::of_interval(&bad, SlVariant::Offered, 0.8);
-        assert_eq!(t, TargetTally { intervals_measured: 2, intervals_meeting: 1 });
+        assert_eq!(
+            t,
+            TargetTally {
+                intervals_measured: 2,
+                intervals_meeting: 1
+            }
+        );
         assert_eq!(t.share(), Some(0.5));
     }
 

@@ -132,7 +132,12 @@ pub struct OrgError {
 }
 
 fn err(entity: &'static str, id: &str, field: &'static str, reason: impl Into<String>) -> OrgError {
-    OrgError { entity, id: id.to_string(), field, reason: reason.into() }
+    OrgError {
+        entity,
+        id: id.to_string(),
+        field,
+        reason: reason.into(),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -188,9 +193,16 @@ pub struct Org {
 
 fn check_id(entity: &'static str, id: &str, seen: &mut BTreeSet<String>) -> Result<(), OrgError> {
     let ok = !id.is_empty()
-        && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.');
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.');
     if !ok {
-        return Err(err(entity, id, "id", "must be non-empty and use only letters, digits, '-', '_' or '.'"));
+        return Err(err(
+            entity,
+            id,
+            "id",
+            "must be non-empty and use only letters, digits, '-', '_' or '.'",
+        ));
     }
     if !seen.insert(id.to_string()) {
         return Err(err(entity, id, "id", "declared twice"));
@@ -207,10 +219,20 @@ impl Org {
             check_id("site", &s.id, &mut seen)?;
             let zone = parse_zone(&s.time_zone).map_err(|r| err("site", &s.id, "time_zone", r))?;
             if s.country.len() != 2 || !s.country.chars().all(|c| c.is_ascii_uppercase()) {
-                return Err(err("site", &s.id, "country", "expected an ISO 3166 alpha-2 code such as \"PH\""));
+                return Err(err(
+                    "site",
+                    &s.id,
+                    "country",
+                    "expected an ISO 3166 alpha-2 code such as \"PH\"",
+                ));
             }
             if !(s.cost_per_productive_hour.is_finite() && s.cost_per_productive_hour >= 0.0) {
-                return Err(err("site", &s.id, "cost_per_productive_hour", "must be a non-negative number"));
+                return Err(err(
+                    "site",
+                    &s.id,
+                    "cost_per_productive_hour",
+                    "must be a non-negative number",
+                ));
             }
             org.sites.insert(
                 s.id.clone(),
@@ -229,21 +251,40 @@ impl Org {
             check_id("client", &c.id, &mut seen)?;
             org.clients.insert(
                 c.id.clone(),
-                Client { id: c.id.clone(), name: c.name.clone(), industry: c.industry.clone() },
+                Client {
+                    id: c.id.clone(),
+                    name: c.name.clone(),
+                    industry: c.industry.clone(),
+                },
             );
         }
         seen.clear();
         for p in &raw.programs {
             check_id("program", &p.id, &mut seen)?;
             if !org.clients.contains_key(&p.client) {
-                return Err(err("program", &p.id, "client", format!("unknown client {:?}", p.client)));
+                return Err(err(
+                    "program",
+                    &p.id,
+                    "client",
+                    format!("unknown client {:?}", p.client),
+                ));
             }
             if let Some(s) = p.sites.iter().find(|s| !org.sites.contains_key(*s)) {
-                return Err(err("program", &p.id, "sites", format!("unknown site {s:?}")));
+                return Err(err(
+                    "program",
+                    &p.id,
+                    "sites",
+                    format!("unknown site {s:?}"),
+                ));
             }
             org.programs.insert(
                 p.id.clone(),
-                Program { id: p.id.clone(), name: p.name.clone(), client: p.client.clone(), sites: p.sites.clone() },
+                Program {
+                    id: p.id.clone(),
+                    name: p.name.clone(),
+                    client: p.client.clone(),
+                    sites: p.sites.clone(),
+                },
             );
         }
         seen.clear();
@@ -254,24 +295,41 @@ impl Org {
         seen.clear();
         for q in &raw.queues {
             check_id("queue", &q.id, &mut seen)?;
-            let program = org
-                .programs
-                .get(&q.program)
-                .ok_or_else(|| err("queue", &q.id, "program", format!("unknown program {:?}", q.program)))?;
-            let cal = org
-                .calendars
-                .get(&q.calendar)
-                .ok_or_else(|| err("queue", &q.id, "calendar", format!("unknown calendar {:?}", q.calendar)))?;
-            let channel = q.channel.parse::<Channel>().map_err(|r| err("queue", &q.id, "channel", r))?;
+            let program = org.programs.get(&q.program).ok_or_else(|| {
+                err(
+                    "queue",
+                    &q.id,
+                    "program",
+                    format!("unknown program {:?}", q.program),
+                )
+            })?;
+            let cal = org.calendars.get(&q.calendar).ok_or_else(|| {
+                err(
+                    "queue",
+                    &q.id,
+                    "calendar",
+                    format!("unknown calendar {:?}", q.calendar),
+                )
+            })?;
+            let channel = q
+                .channel
+                .parse::<Channel>()
+                .map_err(|r| err("queue", &q.id, "channel", r))?;
             if q.threshold_s < 0 {
                 return Err(err("queue", &q.id, "threshold_s", "must be ≥ 0"));
             }
             if q.short_abandon_s < 0 {
                 return Err(err("queue", &q.id, "short_abandon_s", "must be ≥ 0"));
             }
-            let interval = IntervalLen::new(q.interval_minutes).map_err(|r| err("queue", &q.id, "interval_minutes", r))?;
+            let interval = IntervalLen::new(q.interval_minutes)
+                .map_err(|r| err("queue", &q.id, "interval_minutes", r))?;
             if !(0.0..=1.0).contains(&q.sl_target) {
-                return Err(err("queue", &q.id, "sl_target", "must be a fraction between 0 and 1 (0.8 = 80 %)"));
+                return Err(err(
+                    "queue",
+                    &q.id,
+                    "sl_target",
+                    "must be a fraction between 0 and 1 (0.8 = 80 %)",
+                ));
             }
             if let Some(s) = &q.site {
                 if !org.sites.contains_key(s) {
@@ -288,7 +346,10 @@ impl Org {
                     channel,
                     calendar: q.calendar.clone(),
                     zone: cal.zone,
-                    thresholds: Thresholds { service_s: q.threshold_s, short_abandon_s: q.short_abandon_s },
+                    thresholds: Thresholds {
+                        service_s: q.threshold_s,
+                        short_abandon_s: q.short_abandon_s,
+                    },
                     interval,
                     sl_target: q.sl_target,
                     site: q.site.clone(),
@@ -309,20 +370,37 @@ fn calendar_from_raw(c: &RawCalendar) -> Result<Calendar, OrgError> {
             let i = WEEKDAYS
                 .iter()
                 .position(|w| w.eq_ignore_ascii_case(day))
-                .ok_or_else(|| err("calendar", &c.id, "hours", format!("unknown weekday {day:?} (use mon … sun)")))?;
-            h.days[i] = BusinessHours::parse_ranges(ranges).map_err(|r| err("calendar", &c.id, "hours", r))?;
+                .ok_or_else(|| {
+                    err(
+                        "calendar",
+                        &c.id,
+                        "hours",
+                        format!("unknown weekday {day:?} (use mon … sun)"),
+                    )
+                })?;
+            h.days[i] = BusinessHours::parse_ranges(ranges)
+                .map_err(|r| err("calendar", &c.id, "hours", r))?;
         }
         h
     };
     let mut holidays = BTreeMap::new();
     for hd in &c.holidays {
-        let date = hd
-            .date
-            .parse::<NaiveDate>()
-            .map_err(|_| err("calendar", &c.id, "holidays", format!("date {:?}: expected YYYY-MM-DD", hd.date)))?;
+        let date = hd.date.parse::<NaiveDate>().map_err(|_| {
+            err(
+                "calendar",
+                &c.id,
+                "holidays",
+                format!("date {:?}: expected YYYY-MM-DD", hd.date),
+            )
+        })?;
         holidays.insert(date, hd.name.clone());
     }
-    Ok(Calendar { id: c.id.clone(), zone, hours, holidays })
+    Ok(Calendar {
+        id: c.id.clone(),
+        zone,
+        hours,
+        holidays,
+    })
 }
 
 #[cfg(test)]
@@ -339,7 +417,11 @@ mod tests {
                 cost_per_productive_hour: 12.0,
                 currency: "USD".into(),
             }],
-            clients: vec![RawClient { id: "acme".into(), name: "Acme".into(), industry: "retail".into() }],
+            clients: vec![RawClient {
+                id: "acme".into(),
+                name: "Acme".into(),
+                industry: "retail".into(),
+            }],
             programs: vec![RawProgram {
                 id: "acme-care".into(),
                 name: "Care".into(),
@@ -350,7 +432,10 @@ mod tests {
                 id: "us".into(),
                 time_zone: "America/New_York".into(),
                 hours: BTreeMap::from([("mon".into(), "08:00-20:00".into())]),
-                holidays: vec![RawHoliday { date: "2025-12-25".into(), name: "Christmas".into() }],
+                holidays: vec![RawHoliday {
+                    date: "2025-12-25".into(),
+                    name: "Christmas".into(),
+                }],
             }],
             queues: vec![RawQueue {
                 id: "acme-voice".into(),
@@ -380,7 +465,10 @@ mod tests {
         let mut r = sample();
         r.queues[0].calendar = "nope".into();
         let e = Org::from_raw(&r).unwrap_err();
-        assert_eq!(e.to_string(), "queue \"acme-voice\": calendar: unknown calendar \"nope\"");
+        assert_eq!(
+            e.to_string(),
+            "queue \"acme-voice\": calendar: unknown calendar \"nope\""
+        );
         let mut r = sample();
         r.calendars[0].time_zone = "Mars/Base".into();
         assert_eq!(Org::from_raw(&r).unwrap_err().field, "time_zone");

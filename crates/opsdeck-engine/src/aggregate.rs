@@ -23,7 +23,11 @@ pub struct RowIssue {
 
 impl std::fmt::Display for RowIssue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}: {}: {}", self.file, self.line, self.field, self.reason)
+        write!(
+            f,
+            "{}:{}: {}: {}",
+            self.file, self.line, self.field, self.reason
+        )
     }
 }
 
@@ -85,7 +89,10 @@ impl ContactSink for KpiSink {
             }
         };
         let start = self.align.interval_start(c.arrived_s, self.interval);
-        self.sums.entry((q, start)).or_default().add_contact(&c.outcome(), self.thresholds);
+        self.sums
+            .entry((q, start))
+            .or_default()
+            .add_contact(&c.outcome(), self.thresholds);
         Ok(())
     }
     fn skip(&mut self, _reason: &'static str) {
@@ -102,7 +109,12 @@ impl ContactSink for KpiSink {
 }
 
 /// Compute the per queue × interval KPI table of contact files, without a workspace.
-pub fn kpi_from_files(paths: &[&Path], profile: &Profile, opts: &KpiOptions, progress: Progress) -> Result<KpiRun> {
+pub fn kpi_from_files(
+    paths: &[&Path],
+    profile: &Profile,
+    opts: &KpiOptions,
+    progress: Progress,
+) -> Result<KpiRun> {
     let mut merged: FxHashMap<(String, i64), IntervalSums> = FxHashMap::default();
     let mut run = KpiRun::default();
     for path in paths {
@@ -147,9 +159,14 @@ pub fn kpi_from_files(paths: &[&Path], profile: &Profile, opts: &KpiOptions, pro
     run.issues.truncate(MAX_KEPT_ISSUES);
     run.rows = merged
         .into_iter()
-        .map(|((queue, interval_start_utc), sums)| KpiRow { queue, interval_start_utc, sums })
+        .map(|((queue, interval_start_utc), sums)| KpiRow {
+            queue,
+            interval_start_utc,
+            sums,
+        })
         .collect();
-    run.rows.sort_by(|a, b| (&a.queue, a.interval_start_utc).cmp(&(&b.queue, b.interval_start_utc)));
+    run.rows
+        .sort_by(|a, b| (&a.queue, a.interval_start_utc).cmp(&(&b.queue, b.interval_start_utc)));
     Ok(run)
 }
 
@@ -184,7 +201,11 @@ pub fn kpi_cells(r: &KpiRow, zone: Tz, variant: SlVariant) -> Vec<Value> {
     let s = &r.sums;
     vec![
         Value::Text(r.queue.clone()),
-        Value::Text(local_time(zone, r.interval_start_utc).format("%Y-%m-%d %H:%M:%S").to_string()),
+        Value::Text(
+            local_time(zone, r.interval_start_utc)
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string(),
+        ),
         Value::Int(s.offered),
         Value::Int(s.answered),
         Value::Int(s.abandoned),

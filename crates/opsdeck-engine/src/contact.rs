@@ -120,7 +120,10 @@ pub struct FieldIssue {
 
 impl FieldIssue {
     pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        FieldIssue { field: field.into(), reason: reason.into() }
+        FieldIssue {
+            field: field.into(),
+            reason: reason.into(),
+        }
     }
 }
 
@@ -144,7 +147,10 @@ const SLOTS: usize = 256;
 
 impl LocalResolver {
     pub fn new(zone: Tz) -> Self {
-        LocalResolver { zone, slots: vec![(i64::MIN, Resolved::Gap); SLOTS] }
+        LocalResolver {
+            zone,
+            slots: vec![(i64::MIN, Resolved::Gap); SLOTS],
+        }
     }
 
     pub fn zone(&self) -> Tz {
@@ -161,9 +167,9 @@ impl LocalResolver {
                 .unwrap_or(NaiveDateTime::MIN);
             let r = match self.zone.offset_from_local_datetime(&naive) {
                 LocalResult::Single(o) => Resolved::Offset(i64::from(o.fix().local_minus_utc())),
-                LocalResult::Ambiguous(a, b) => {
-                    Resolved::Offset(i64::from(a.fix().local_minus_utc().max(b.fix().local_minus_utc())))
-                }
+                LocalResult::Ambiguous(a, b) => Resolved::Offset(i64::from(
+                    a.fix().local_minus_utc().max(b.fix().local_minus_utc()),
+                )),
                 LocalResult::None => Resolved::Gap,
             };
             *slot = (block, r);
@@ -190,16 +196,24 @@ impl LocalResolver {
 
 /// Resolve wall-clock times and check the contact as a whole: order of timestamps, abandon
 /// time present for abandoned contacts, handle times only for answered ones.
-pub fn validate<'a>(raw: RawContact<'a>, tz: &mut LocalResolver) -> Result<Contact<'a>, FieldIssue> {
+pub fn validate<'a>(
+    raw: RawContact<'a>,
+    tz: &mut LocalResolver,
+) -> Result<Contact<'a>, FieldIssue> {
     if raw.contact_id.trim().is_empty() {
         return Err(FieldIssue::new("contact_id", "is empty"));
     }
     if raw.queue.trim().is_empty() {
         return Err(FieldIssue::new("queue", "is empty"));
     }
-    let arrived_s = tz.resolve(raw.arrived_at).map_err(|r| FieldIssue::new("arrived_at", r))?;
+    let arrived_s = tz
+        .resolve(raw.arrived_at)
+        .map_err(|r| FieldIssue::new("arrived_at", r))?;
     let answered_s = match raw.answered_at {
-        Some(s) => Some(tz.resolve(s).map_err(|r| FieldIssue::new("answered_at", r))?),
+        Some(s) => Some(
+            tz.resolve(s)
+                .map_err(|r| FieldIssue::new("answered_at", r))?,
+        ),
         None => None,
     };
     let ended_s = match raw.ended_at {
@@ -208,11 +222,17 @@ pub fn validate<'a>(raw: RawContact<'a>, tz: &mut LocalResolver) -> Result<Conta
     };
     if let Some(a) = answered_s {
         if a < arrived_s {
-            return Err(FieldIssue::new("answered_at", format!("answered {} s before arrival", arrived_s - a)));
+            return Err(FieldIssue::new(
+                "answered_at",
+                format!("answered {} s before arrival", arrived_s - a),
+            ));
         }
         if let Some(e) = ended_s {
             if e < a {
-                return Err(FieldIssue::new("ended_at", format!("ended {} s before it was answered", a - e)));
+                return Err(FieldIssue::new(
+                    "ended_at",
+                    format!("ended {} s before it was answered", a - e),
+                ));
             }
         }
     } else {
@@ -224,7 +244,10 @@ pub fn validate<'a>(raw: RawContact<'a>, tz: &mut LocalResolver) -> Result<Conta
                 ))
             }
             Some(e) if e < arrived_s => {
-                return Err(FieldIssue::new("ended_at", format!("ended {} s before arrival", arrived_s - e)))
+                return Err(FieldIssue::new(
+                    "ended_at",
+                    format!("ended {} s before arrival", arrived_s - e),
+                ))
             }
             _ => {}
         }
@@ -232,9 +255,10 @@ pub fn validate<'a>(raw: RawContact<'a>, tz: &mut LocalResolver) -> Result<Conta
     let answered = answered_s.is_some();
     let handle = |v: Option<i64>, name: &str| -> Result<i64, FieldIssue> {
         match v {
-            Some(x) if x > 0 && !answered => {
-                Err(FieldIssue::new(name, format!("{x} s of handle time on an abandoned contact")))
-            }
+            Some(x) if x > 0 && !answered => Err(FieldIssue::new(
+                name,
+                format!("{x} s of handle time on an abandoned contact"),
+            )),
             Some(x) => Ok(x),
             None => Ok(0),
         }
@@ -274,10 +298,19 @@ mod tests {
     fn resolver_handles_gap_and_overlap() {
         let mut r = LocalResolver::new(chrono_tz::America::New_York);
         // spring forward: 02:30 does not exist
-        assert!(r.to_utc(naive("2025-03-09 02:30:00")).unwrap_err().contains("does not exist"));
+        assert!(r
+            .to_utc(naive("2025-03-09 02:30:00"))
+            .unwrap_err()
+            .contains("does not exist"));
         // normal winter time is UTC−5
-        assert_eq!(r.to_utc(naive("2025-01-06 10:00:00")).unwrap(), naive("2025-01-06 15:00:00"));
+        assert_eq!(
+            r.to_utc(naive("2025-01-06 10:00:00")).unwrap(),
+            naive("2025-01-06 15:00:00")
+        );
         // fall back: 01:30 is ambiguous → the earlier (EDT, UTC−4) instant
-        assert_eq!(r.to_utc(naive("2025-11-02 01:30:00")).unwrap(), naive("2025-11-02 05:30:00"));
+        assert_eq!(
+            r.to_utc(naive("2025-11-02 01:30:00")).unwrap(),
+            naive("2025-11-02 05:30:00")
+        );
     }
 }

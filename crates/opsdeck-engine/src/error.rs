@@ -6,7 +6,10 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
     #[error("{}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     /// The file as a whole cannot be read as contacts (empty, missing column, not UTF-8 …).
     #[error("{}: {message}", path.display())]
     Input { path: PathBuf, message: String },
@@ -31,5 +34,8 @@ pub(crate) fn io_err(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) ->
 }
 
 pub(crate) fn input_err(path: impl Into<PathBuf>, message: impl Into<String>) -> EngineError {
-    EngineError::Input { path: path.into(), message: message.into() }
+    EngineError::Input {
+        path: path.into(),
+        message: message.into(),
+    }
 }

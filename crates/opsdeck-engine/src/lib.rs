@@ -1,7 +1,6 @@
 //! opsdeck-engine: the facts engine — reading contact files, validating and quarantining rows,
 //! aggregating into interval sums, and keeping facts as partitioned Parquet in the workspace.
 
-pub mod synth;
 pub mod aggregate;
 pub mod contact;
 pub mod error;
@@ -9,5 +8,9 @@ pub mod fxhash;
 pub mod parse;
 pub mod profile;
 pub mod read;
+pub mod synth;
 
 pub use error::{EngineError, Result};
+pub mod facts;
+pub mod ingest;
+pub mod scorecard;

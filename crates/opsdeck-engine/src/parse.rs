@@ -34,7 +34,9 @@ impl Cell<'_> {
             Cell::Int(i) => i.to_string(),
             Cell::Float(f) => f.to_string(),
             Cell::Bool(b) => b.to_string(),
-            Cell::Utc(s) => DateTime::from_timestamp(*s, 0).map(|d| d.to_rfc3339()).unwrap_or_default(),
+            Cell::Utc(s) => DateTime::from_timestamp(*s, 0)
+                .map(|d| d.to_rfc3339())
+                .unwrap_or_default(),
             Cell::Naive(s) => DateTime::from_timestamp(*s, 0)
                 .map(|d| d.naive_utc().format("%Y-%m-%d %H:%M:%S").to_string())
                 .unwrap_or_default(),
@@ -96,8 +98,19 @@ fn days_in_month(y: i64, m: i64) -> i64 {
 /// Parse an ISO-like timestamp without allocating.
 pub fn parse_iso(s: &str) -> Result<Stamp, String> {
     let b = s.trim().as_bytes();
-    let bad = || format!("{:?} is not a timestamp (expected YYYY-MM-DD HH:MM:SS or RFC 3339)", s.trim());
-    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !(b[10] == b' ' || b[10] == b'T') || b[13] != b':' || b[16] != b':' {
+    let bad = || {
+        format!(
+            "{:?} is not a timestamp (expected YYYY-MM-DD HH:MM:SS or RFC 3339)",
+            s.trim()
+        )
+    };
+    if b.len() < 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !(b[10] == b' ' || b[10] == b'T')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
         return Err(bad());
     }
     let (y, mo, d) = (digits(&b[0..4]), digits(&b[5..7]), digits(&b[8..10]));
@@ -105,7 +118,8 @@ pub fn parse_iso(s: &str) -> Result<Stamp, String> {
     let (Some(y), Some(mo), Some(d), Some(h), Some(mi), Some(se)) = (y, mo, d, h, mi, se) else {
         return Err(bad());
     };
-    if !(1..=12).contains(&mo) || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || se > 59 {
+    if !(1..=12).contains(&mo) || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || se > 59
+    {
         return Err(format!("{:?} is not a valid date and time", s.trim()));
     }
     let mut rest = &b[19..];
@@ -127,7 +141,9 @@ pub fn parse_iso(s: &str) -> Result<Stamp, String> {
                 [a, b2] => (digits(&[*a, *b2]), Some(0)),
                 _ => (None, None),
             };
-            let (Some(oh), Some(om)) = (oh, om) else { return Err(bad()) };
+            let (Some(oh), Some(om)) = (oh, om) else {
+                return Err(bad());
+            };
             let off = (oh * 3600 + om * 60) * if *sign == b'-' { -1 } else { 1 };
             Ok(Stamp::Utc(local - off))
         }
@@ -224,7 +240,10 @@ pub fn parse_flag(c: Cell<'_>) -> Result<Option<bool>, String> {
             "false" | "0" | "no" | "n" | "f" => Ok(Some(false)),
             t => Err(format!("{t:?} is not a flag (expected true or false)")),
         },
-        other => Err(format!("{:?} is not a flag (expected true or false)", other.display())),
+        other => Err(format!(
+            "{:?} is not a flag (expected true or false)",
+            other.display()
+        )),
     }
 }
 
@@ -248,9 +267,17 @@ mod tests {
 
     #[test]
     fn days_from_civil_matches_chrono() {
-        for (y, m, d) in [(1970, 1, 1), (1999, 2, 28), (2000, 2, 29), (2025, 12, 31), (1900, 3, 1)] {
+        for (y, m, d) in [
+            (1970, 1, 1),
+            (1999, 2, 28),
+            (2000, 2, 29),
+            (2025, 12, 31),
+            (1900, 3, 1),
+        ] {
             let c = chrono::NaiveDate::from_ymd_opt(y as i32, m as u32, d as u32).unwrap();
-            let want = c.signed_duration_since(chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap()).num_days();
+            let want = c
+                .signed_duration_since(chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap())
+                .num_days();
             assert_eq!(days_from_civil(y, m, d), want);
         }
     }
@@ -258,10 +285,15 @@ mod tests {
     #[test]
     fn patterns_and_fields() {
         let f = TsFormat::Pattern("%d/%m/%Y %H:%M".into());
-        assert!(matches!(parse_stamp(Cell::Str("06/01/2025 10:30"), &f), Ok(Some(Stamp::Naive(_)))));
+        assert!(matches!(
+            parse_stamp(Cell::Str("06/01/2025 10:30"), &f),
+            Ok(Some(Stamp::Naive(_)))
+        ));
         assert!(parse_stamp(Cell::Str("2025-01-06"), &f).is_err());
         assert_eq!(parse_seconds(Cell::Str("12.6")), Ok(Some(13)));
-        assert!(parse_seconds(Cell::Str("-3")).unwrap_err().contains("negative"));
+        assert!(parse_seconds(Cell::Str("-3"))
+            .unwrap_err()
+            .contains("negative"));
         assert_eq!(parse_score(Cell::Str("5"), 1, 5), Ok(Some(5)));
         assert!(parse_score(Cell::Str("6"), 1, 5).is_err());
         assert_eq!(parse_flag(Cell::Str("Yes")), Ok(Some(true)));

@@ -3,7 +3,9 @@
 
 use crate::contact::{FieldIssue, RawContact, FIELDS, REQUIRED_FIELDS};
 use crate::error::{EngineError, Result};
-use crate::parse::{parse_flag, parse_iso, parse_score, parse_seconds, parse_stamp, Cell, Stamp, TsFormat};
+use crate::parse::{
+    parse_flag, parse_iso, parse_score, parse_seconds, parse_stamp, Cell, Stamp, TsFormat,
+};
 use chrono_tz::Tz;
 use opsdeck_core::Channel;
 use serde::Deserialize;
@@ -63,7 +65,12 @@ pub struct TimestampSpec {
 /// How to read an export.
 #[derive(Debug, Clone)]
 pub enum Profile {
-    Mapping { name: String, mapping: Mapping, format: TsFormat, zone: Option<Tz> },
+    Mapping {
+        name: String,
+        mapping: Mapping,
+        format: TsFormat,
+        zone: Option<Tz>,
+    },
     AnonymousBank,
 }
 
@@ -71,7 +78,12 @@ pub const PROFILES: [&str; 2] = ["canonical", "anonymous-bank"];
 
 impl Profile {
     pub fn canonical() -> Self {
-        Profile::Mapping { name: "canonical".into(), mapping: Mapping::default(), format: TsFormat::Auto, zone: None }
+        Profile::Mapping {
+            name: "canonical".into(),
+            mapping: Mapping::default(),
+            format: TsFormat::Auto,
+            zone: None,
+        }
     }
 
     pub fn by_name(name: &str) -> Result<Self> {
@@ -87,16 +99,30 @@ impl Profile {
 
     /// Read a mapping file.
     pub fn from_mapping_toml(text: &str, path: &Path) -> Result<Self> {
-        let merr = |message: String| EngineError::Mapping { path: path.to_path_buf(), message };
-        let mapping: Mapping = toml::from_str(text).map_err(|e| merr(e.to_string().trim().to_string()))?;
-        for f in mapping.columns.keys().chain(mapping.constants.keys()).chain(mapping.values.keys()) {
+        let merr = |message: String| EngineError::Mapping {
+            path: path.to_path_buf(),
+            message,
+        };
+        let mapping: Mapping =
+            toml::from_str(text).map_err(|e| merr(e.to_string().trim().to_string()))?;
+        for f in mapping
+            .columns
+            .keys()
+            .chain(mapping.constants.keys())
+            .chain(mapping.values.keys())
+        {
             if !FIELDS.contains(&f.as_str()) {
-                return Err(merr(format!("{f:?} is not a contact field (fields: {})", FIELDS.join(", "))));
+                return Err(merr(format!(
+                    "{f:?} is not a contact field (fields: {})",
+                    FIELDS.join(", ")
+                )));
             }
         }
         if let Some(d) = &mapping.delimiter {
             if d.len() != 1 {
-                return Err(merr(format!("delimiter {d:?} must be a single byte character")));
+                return Err(merr(format!(
+                    "delimiter {d:?} must be a single byte character"
+                )));
             }
         }
         let format = match mapping.timestamps.format.as_deref() {
@@ -105,11 +131,22 @@ impl Profile {
             Some(p) => TsFormat::Pattern(p.to_string()),
         };
         let zone = match &mapping.timestamps.time_zone {
-            Some(z) => Some(z.parse::<Tz>().map_err(|_| merr(format!("unknown IANA time zone {z:?}")))?),
+            Some(z) => Some(
+                z.parse::<Tz>()
+                    .map_err(|_| merr(format!("unknown IANA time zone {z:?}")))?,
+            ),
             None => None,
         };
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        Ok(Profile::Mapping { name, mapping, format, zone })
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Ok(Profile::Mapping {
+            name,
+            mapping,
+            format,
+            zone,
+        })
     }
 
     pub fn name(&self) -> &str {
@@ -130,14 +167,21 @@ impl Profile {
     /// CSV delimiter byte.
     pub fn delimiter(&self) -> u8 {
         match self {
-            Profile::Mapping { mapping, .. } => mapping.delimiter.as_deref().map_or(b',', |d| d.as_bytes()[0]),
+            Profile::Mapping { mapping, .. } => mapping
+                .delimiter
+                .as_deref()
+                .map_or(b',', |d| d.as_bytes()[0]),
             Profile::AnonymousBank => b',',
         }
     }
 
     /// Resolve column names against a file's header.
     pub fn bind(&self, header: &[String], path: &Path) -> Result<Bound> {
-        let index: HashMap<&str, usize> = header.iter().enumerate().map(|(i, h)| (h.trim(), i)).collect();
+        let index: HashMap<&str, usize> = header
+            .iter()
+            .enumerate()
+            .map(|(i, h)| (h.trim(), i))
+            .collect();
         let missing = |names: Vec<String>| {
             crate::error::input_err(
                 path,
@@ -150,7 +194,9 @@ impl Profile {
             )
         };
         match self {
-            Profile::Mapping { mapping, format, .. } => {
+            Profile::Mapping {
+                mapping, format, ..
+            } => {
                 let mut cols = [None; FIELDS.len()];
                 let mut absent = Vec::new();
                 for (i, f) in FIELDS.iter().enumerate() {
@@ -167,10 +213,23 @@ impl Profile {
                 }
                 let values = FIELDS
                     .iter()
-                    .map(|f| mapping.values.get(*f).map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()))
+                    .map(|f| {
+                        mapping
+                            .values
+                            .get(*f)
+                            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                    })
                     .collect();
-                let constants = FIELDS.iter().map(|f| mapping.constants.get(*f).cloned()).collect();
-                Ok(Bound::Mapping { cols, constants, values, format: format.clone() })
+                let constants = FIELDS
+                    .iter()
+                    .map(|f| mapping.constants.get(*f).cloned())
+                    .collect();
+                Ok(Bound::Mapping(Box::new(MappingBound {
+                    cols,
+                    constants,
+                    values,
+                    format: format.clone(),
+                })))
             }
             Profile::AnonymousBank => {
                 let mut cols = [0usize; AB_COLS.len()];
@@ -191,28 +250,46 @@ impl Profile {
 }
 
 const AB_COLS: [&str; 11] = [
-    "vru_line", "call_id", "type", "date_iso", "vru_entry", "q_start", "q_time", "outcome", "ser_start", "ser_time",
+    "vru_line",
+    "call_id",
+    "type",
+    "date_iso",
+    "vru_entry",
+    "q_start",
+    "q_time",
+    "outcome",
+    "ser_start",
+    "ser_time",
     "server",
 ];
+
+/// A mapping bound to one file's columns.
+#[derive(Debug, Clone)]
+pub struct MappingBound {
+    cols: [Option<usize>; FIELDS.len()],
+    constants: Vec<Option<String>>,
+    values: Vec<Option<HashMap<String, String>>>,
+    format: TsFormat,
+}
 
 /// A profile bound to one file's columns.
 #[derive(Debug, Clone)]
 pub enum Bound {
-    Mapping {
-        cols: [Option<usize>; FIELDS.len()],
-        constants: Vec<Option<String>>,
-        values: Vec<Option<HashMap<String, String>>>,
-        format: TsFormat,
-    },
-    AnonymousBank {
-        cols: [usize; AB_COLS.len()],
-    },
+    Mapping(Box<MappingBound>),
+    AnonymousBank { cols: [usize; AB_COLS.len()] },
 }
 
-fn cell_of<'r>(row: &'r dyn Row, col: Option<usize>, field: &str) -> std::result::Result<Cell<'r>, FieldIssue> {
+fn cell_of<'r>(
+    row: &'r dyn Row,
+    col: Option<usize>,
+    field: &str,
+) -> std::result::Result<Cell<'r>, FieldIssue> {
     match col {
         Some(i) if i < row.width() => row.cell(i).map_err(|r| FieldIssue::new(field, r)),
-        Some(_) => Err(FieldIssue::new(field, format!("row ends before this column ({} fields)", row.width()))),
+        Some(_) => Err(FieldIssue::new(
+            field,
+            format!("row ends before this column ({} fields)", row.width()),
+        )),
         None => Ok(Cell::Null),
     }
 }
@@ -221,7 +298,13 @@ impl Bound {
     /// Turn one row into a raw contact (or a skip), naming the field at fault otherwise.
     pub fn extract<'r>(&'r self, row: &'r dyn Row) -> std::result::Result<Extract<'r>, FieldIssue> {
         match self {
-            Bound::Mapping { cols, constants, values, format } => {
+            Bound::Mapping(m) => {
+                let MappingBound {
+                    cols,
+                    constants,
+                    values,
+                    format,
+                } = m.as_ref();
                 // value for field i: column cell, mapped through the value map, or the constant
                 let get = |i: usize| -> std::result::Result<Cell<'r>, FieldIssue> {
                     let c = cell_of(row, cols[i], FIELDS[i])?;
@@ -246,7 +329,8 @@ impl Bound {
                 };
                 let wrap = |i: usize, r: String| FieldIssue::new(FIELDS[i], r);
                 let ts = |i: usize| parse_stamp(get(i)?, format).map_err(|r| wrap(i, r));
-                let contact_id = text(0)?.ok_or_else(|| FieldIssue::new("contact_id", "is empty"))?;
+                let contact_id =
+                    text(0)?.ok_or_else(|| FieldIssue::new("contact_id", "is empty"))?;
                 let queue = text(1)?.ok_or_else(|| FieldIssue::new("queue", "is empty"))?;
                 let channel = match text(2)? {
                     Some(c) => Some(c.parse::<Channel>().map_err(|r| wrap(2, r))?),
@@ -285,7 +369,9 @@ fn clock_s(s: &str, field: &str) -> std::result::Result<i64, FieldIssue> {
     };
     let (h, m, sec) = (h.parse::<i64>(), m.parse::<i64>(), sec.parse::<i64>());
     match (h, m, sec) {
-        (Ok(h), Ok(m), Ok(s2)) if (0..24).contains(&h) && (0..60).contains(&m) && (0..60).contains(&s2) => {
+        (Ok(h), Ok(m), Ok(s2))
+            if (0..24).contains(&h) && (0..60).contains(&m) && (0..60).contains(&s2) =>
+        {
             Ok(h * 3600 + m * 60 + s2)
         }
         _ => Err(bad()),
@@ -293,7 +379,10 @@ fn clock_s(s: &str, field: &str) -> std::result::Result<i64, FieldIssue> {
 }
 
 /// The Anonymous Bank (1999) call-level format; see docs/formats.md for the rules.
-fn extract_anonymous_bank<'r>(row: &'r dyn Row, cols: &[usize; AB_COLS.len()]) -> std::result::Result<Extract<'r>, FieldIssue> {
+fn extract_anonymous_bank<'r>(
+    row: &'r dyn Row,
+    cols: &[usize; AB_COLS.len()],
+) -> std::result::Result<Extract<'r>, FieldIssue> {
     let s = |k: usize| -> std::result::Result<&'r str, FieldIssue> {
         match cell_of(row, Some(cols[k]), AB_COLS[k])? {
             Cell::Str(v) => Ok(v.trim()),
@@ -307,19 +396,31 @@ fn extract_anonymous_bank<'r>(row: &'r dyn Row, cols: &[usize; AB_COLS.len()]) -
         "PHANTOM" => return Ok(Extract::Skip("phantom call")),
         "HANG" if !queued => return Ok(Extract::Skip("hung up in the VRU before queueing")),
         "AGENT" | "HANG" => {}
-        other => return Err(FieldIssue::new("outcome", format!("{other:?} is not AGENT, HANG or PHANTOM"))),
+        other => {
+            return Err(FieldIssue::new(
+                "outcome",
+                format!("{other:?} is not AGENT, HANG or PHANTOM"),
+            ))
+        }
     }
     let date = s(3)?;
     let day_s = match parse_iso(&format!("{date} 00:00:00")) {
         Ok(Stamp::Naive(n)) => n,
-        _ => return Err(FieldIssue::new("date_iso", format!("{date:?} is not a date YYYY-MM-DD"))),
+        _ => {
+            return Err(FieldIssue::new(
+                "date_iso",
+                format!("{date:?} is not a date YYYY-MM-DD"),
+            ))
+        }
     };
     let entry = clock_s(s(4)?, "vru_entry")?;
     // clock times that are earlier than the VRU entry belong to the next day
     let after_entry = |t: i64| if t < entry { t + 86_400 } else { t };
     let secs = |k: usize| -> std::result::Result<i64, FieldIssue> {
         let v = s(k)?;
-        let n: i64 = v.parse().map_err(|_| FieldIssue::new(AB_COLS[k], format!("{v:?} is not a number of seconds")))?;
+        let n: i64 = v.parse().map_err(|_| {
+            FieldIssue::new(AB_COLS[k], format!("{v:?} is not a number of seconds"))
+        })?;
         // a negative span crossed midnight
         Ok(if n < 0 { n + 86_400 } else { n })
     };

@@ -32,7 +32,9 @@ pub type Progress<'a> = &'a (dyn Fn(u64) + Sync);
 
 /// Number of worker threads.
 pub fn workers() -> usize {
-    std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8)
+    std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(1, 8)
 }
 
 enum Kind {
@@ -55,7 +57,12 @@ fn sniff(path: &Path) -> Result<Kind> {
 }
 
 /// Read all contacts of `path` with `profile`, feeding one sink per worker; returns the sinks.
-pub fn read_contacts<S, F>(path: &Path, profile: &Profile, make_sink: F, progress: Progress) -> Result<Vec<S>>
+pub fn read_contacts<S, F>(
+    path: &Path,
+    profile: &Profile,
+    make_sink: F,
+    progress: Progress,
+) -> Result<Vec<S>>
 where
     S: ContactSink,
     F: Fn() -> S,
@@ -64,9 +71,18 @@ where
         Kind::Parquet => read_parquet(path, profile, make_sink, progress),
         Kind::Csv { gzip } => {
             let file = File::open(path).map_err(io_err(path))?;
-            let counted = Counting { inner: file, n: AtomicU64::new(0), progress };
+            let counted = Counting {
+                inner: file,
+                n: AtomicU64::new(0),
+                progress,
+            };
             if gzip {
-                read_csv(path, profile, flate2::read::MultiGzDecoder::new(counted), make_sink)
+                read_csv(
+                    path,
+                    profile,
+                    flate2::read::MultiGzDecoder::new(counted),
+                    make_sink,
+                )
             } else {
                 read_csv(path, profile, counted, make_sink)
             }
@@ -102,7 +118,11 @@ impl Row for CsvRow<'_> {
         self.0.len()
     }
     fn raw(&self) -> String {
-        self.0.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect::<Vec<_>>().join(",")
+        self.0
+            .iter()
+            .map(|f| String::from_utf8_lossy(f).into_owned())
+            .collect::<Vec<_>>()
+            .join(",")
     }
 }
 
@@ -165,14 +185,18 @@ where
     let mut buf = Vec::with_capacity(CHUNK * 2);
     fill(&mut r, &mut buf, 64 << 10, path)?;
     if buf.starts_with(&[0xff, 0xfe]) || buf.starts_with(&[0xfe, 0xff]) {
-        return Err(input_err(path, "file is UTF-16 encoded; save it as UTF-8 and try again"));
+        return Err(input_err(
+            path,
+            "file is UTF-16 encoded; save it as UTF-8 and try again",
+        ));
     }
     if buf.starts_with(&[0xef, 0xbb, 0xbf]) {
         buf.drain(..3);
     }
     // the header line, parsed with the same CSV rules
     let header_end = loop {
-        if let Some(i) = split_point(&buf, false).filter(|_| memchr::memchr(b'\n', &buf).is_some()) {
+        if let Some(i) = split_point(&buf, false).filter(|_| memchr::memchr(b'\n', &buf).is_some())
+        {
             let first_nl = memchr::memchr(b'\n', &buf).unwrap_or(i - 1);
             break first_nl + 1;
         }
@@ -184,14 +208,23 @@ where
         return Err(input_err(path, "file is empty (expected a header line)"));
     }
     let delim = profile.delimiter();
-    let mut hdr = csv::ReaderBuilder::new().has_headers(false).delimiter(delim).from_reader(&buf[..header_end]);
+    let mut hdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .delimiter(delim)
+        .from_reader(&buf[..header_end]);
     let mut rec = csv::ByteRecord::new();
-    hdr.read_byte_record(&mut rec).map_err(|e| input_err(path, format!("line 1: cannot read the header: {e}")))?;
+    hdr.read_byte_record(&mut rec)
+        .map_err(|e| input_err(path, format!("line 1: cannot read the header: {e}")))?;
     let header: Vec<String> = rec
         .iter()
         .map(|f| String::from_utf8(f.to_vec()).map(|s| s.trim().to_string()))
         .collect::<std::result::Result<_, _>>()
-        .map_err(|_| input_err(path, "line 1: the header is not valid UTF-8 text; save the file as UTF-8"))?;
+        .map_err(|_| {
+            input_err(
+                path,
+                "line 1: the header is not valid UTF-8 text; save the file as UTF-8",
+            )
+        })?;
     let bound = profile.bind(&header, path)?;
     let width = header.len();
     buf.drain(..header_end);
@@ -232,7 +265,11 @@ where
                     break;
                 }
             };
-            let cut = if more { split_point(&buf, open_quote) } else { Some(buf.len()) };
+            let cut = if more {
+                split_point(&buf, open_quote)
+            } else {
+                Some(buf.len())
+            };
             let Some(cut) = cut else { continue };
             if cut == 0 {
                 if !more {
@@ -245,7 +282,13 @@ where
             open_quote = (memchr::memchr_iter(b'"', &bytes).count() % 2 == 1) != open_quote;
             let lines = memchr::memchr_iter(b'\n', &bytes).count() as u64;
             any_rows |= bytes.iter().any(|b| !b.is_ascii_whitespace());
-            if tx.send(Chunk { first_line: line, bytes }).is_err() {
+            if tx
+                .send(Chunk {
+                    first_line: line,
+                    bytes,
+                })
+                .is_err()
+            {
                 break;
             }
             line += lines;
@@ -289,17 +332,32 @@ fn parse_chunk<S: ContactSink>(
             Ok(true) => {}
             Err(e) => {
                 let line = chunk.first_line + local_line.saturating_sub(1);
-                sink.issue(line, FieldIssue::new("(row)", format!("cannot parse CSV: {e}")), String::new());
+                sink.issue(
+                    line,
+                    FieldIssue::new("(row)", format!("cannot parse CSV: {e}")),
+                    String::new(),
+                );
                 continue;
             }
         }
-        let line = chunk.first_line + rec.position().map_or(local_line, |p| p.line()).saturating_sub(1);
-        if rec.len() == 1 && rec.get(0).is_some_and(|f| f.iter().all(u8::is_ascii_whitespace)) {
+        let line = chunk.first_line
+            + rec
+                .position()
+                .map_or(local_line, |p| p.line())
+                .saturating_sub(1);
+        if rec.len() == 1
+            && rec
+                .get(0)
+                .is_some_and(|f| f.iter().all(u8::is_ascii_whitespace))
+        {
             continue; // blank line
         }
         let row = CsvRow(rec);
         if rec.len() != width {
-            let why = format!("has {} fields, the header has {width} (truncated or misaligned row?)", rec.len());
+            let why = format!(
+                "has {} fields, the header has {width} (truncated or misaligned row?)",
+                rec.len()
+            );
             sink.issue(line, FieldIssue::new("(row)", why), row.raw());
             continue;
         }
@@ -326,7 +384,11 @@ enum Col {
     Float(ArrayRef),
     Bool(ArrayRef),
     /// Timestamp scaled to seconds by `div`; `utc` when the column carries a zone.
-    Ts { arr: ArrayRef, div: i64, utc: bool },
+    Ts {
+        arr: ArrayRef,
+        div: i64,
+        utc: bool,
+    },
 }
 
 fn view(a: &ArrayRef) -> std::result::Result<Col, String> {
@@ -347,7 +409,11 @@ fn view(a: &ArrayRef) -> std::result::Result<Col, String> {
                 TimeUnit::Microsecond => 1_000_000,
                 TimeUnit::Nanosecond => 1_000_000_000,
             };
-            Col::Ts { arr: cast(&Int64)?, div, utc: tz.is_some() }
+            Col::Ts {
+                arr: cast(&Int64)?,
+                div,
+                utc: tz.is_some(),
+            }
         }
         Null => Col::Str(cast(&Utf8)?),
         _ => Col::Str(cast(&Utf8)?),
@@ -388,20 +454,36 @@ impl Row for PqRow<'_> {
         self.cols.len()
     }
     fn raw(&self) -> String {
-        (0..self.cols.len()).map(|c| self.cell(c).map(|x| x.display()).unwrap_or_default()).collect::<Vec<_>>().join(",")
+        (0..self.cols.len())
+            .map(|c| self.cell(c).map(|x| x.display()).unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join(",")
     }
 }
 
-fn read_parquet<S, F>(path: &Path, profile: &Profile, make_sink: F, progress: Progress) -> Result<Vec<S>>
+fn read_parquet<S, F>(
+    path: &Path,
+    profile: &Profile,
+    make_sink: F,
+    progress: Progress,
+) -> Result<Vec<S>>
 where
     S: ContactSink,
     F: Fn() -> S,
 {
-    let perr = |e: parquet::errors::ParquetError| EngineError::Parquet { path: path.to_path_buf(), message: e.to_string() };
+    let perr = |e: parquet::errors::ParquetError| EngineError::Parquet {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
     let file = File::open(path).map_err(io_err(path))?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(perr)?;
     let meta = builder.metadata().clone();
-    let header: Vec<String> = builder.schema().fields().iter().map(|f| f.name().clone()).collect();
+    let header: Vec<String> = builder
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
     let bound = profile.bind(&header, path)?;
     let n_groups = meta.num_row_groups();
     if meta.file_metadata().num_rows() == 0 {
@@ -414,7 +496,9 @@ where
         first_row.push(acc);
         acc += meta.row_group(g).num_rows() as u64;
     }
-    let sizes: Vec<u64> = (0..n_groups).map(|g| meta.row_group(g).compressed_size() as u64).collect();
+    let sizes: Vec<u64> = (0..n_groups)
+        .map(|g| meta.row_group(g).compressed_size() as u64)
+        .collect();
     let done = AtomicU64::new(0);
     let n_workers = workers().min(n_groups.max(1));
     std::thread::scope(|scope| -> Result<Vec<S>> {
@@ -426,7 +510,11 @@ where
                     for g in (w..n_groups).step_by(n_workers) {
                         let file = File::open(path).map_err(io_err(path))?;
                         let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-                            .and_then(|b| b.with_row_groups(vec![g]).with_batch_size(64 * 1024).build())
+                            .and_then(|b| {
+                                b.with_row_groups(vec![g])
+                                    .with_batch_size(64 * 1024)
+                                    .build()
+                            })
                             .map_err(perr)?;
                         let mut row_no = first_row[g];
                         for batch in reader {
@@ -439,7 +527,10 @@ where
                                 .iter()
                                 .map(view)
                                 .collect::<std::result::Result<_, _>>()
-                                .map_err(|m| EngineError::Parquet { path: path.to_path_buf(), message: m })?;
+                                .map_err(|m| EngineError::Parquet {
+                                    path: path.to_path_buf(),
+                                    message: m,
+                                })?;
                             for i in 0..batch.num_rows() {
                                 row_no += 1;
                                 deliver(bound, &PqRow { cols: &cols, i }, row_no, &mut sink);
@@ -453,7 +544,10 @@ where
             .collect();
         let mut sinks = Vec::new();
         for h in handles {
-            sinks.push(h.join().map_err(|_| EngineError::Internal("a reader thread panicked".into()))??);
+            sinks.push(
+                h.join()
+                    .map_err(|_| EngineError::Internal("a reader thread panicked".into()))??,
+            );
         }
         Ok(sinks)
     })

@@ -1,1 +1,131 @@
-//! opsdeck-store
+//! opsdeck's system of record: reference data (sites, clients, programs, calendars, queues) and
+//! the ingest audit log, in SQLite or PostgreSQL behind one [`Store`] trait.
+//!
+//! Architecture invariant: **only this crate contains SQL.** Other crates talk to the store
+//! through [`Store`] and plain types (`RawOrg`, [`ApplyReport`], [`IngestRecord`]); no SQL
+//! string, sqlx type or backend detail leaves it.
+//!
+//! The store holds no business rules: it persists `RawOrg` exactly as given (after the caller
+//! has validated it with `opsdeck_core::Org::from_raw`). Foreign keys still make the database
+//! itself refuse reference data that points at nothing, and every apply runs in one transaction.
+//! The store never reads a clock: timestamps are passed in.
+//!
+//! Backends live in one module each ([`sqlite`], [`postgres`]) with their own embedded
+//! migrations (`migrations/<backend>/*.sql`, run on open); [`open`] picks one from a
+//! [`StoreTarget`]; `tests/conformance.rs` runs the same checks against both.
+
+mod apply;
+mod error;
+pub mod postgres;
+mod rows;
+pub mod sqlite;
+mod target;
+
+pub use apply::{ApplyReport, EntityReport};
+pub use error::{redact_url, Result, StoreError};
+pub use opsdeck_core::org::RawOrg;
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+pub use target::StoreTarget;
+
+use serde::{Deserialize, Serialize};
+use std::future::Future;
+
+/// One committed ingest batch, as recorded in the audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IngestRecord {
+    /// Unique per batch; recording the same batch twice keeps the first record.
+    pub batch_id: String,
+    /// What was ingested, e.g. `contacts`.
+    pub kind: String,
+    pub files: Vec<String>,
+    pub rows_read: i64,
+    pub rows_accepted: i64,
+    pub rows_duplicate: i64,
+    pub rows_quarantined: i64,
+    /// RFC 3339, given by the caller.
+    pub committed_at: String,
+}
+
+/// The system of record. Every backend passes `tests/conformance.rs`.
+pub trait Store: Send + Sync {
+    /// Everything persisted: each list sorted by id, holidays by date, program sites in
+    /// declared order.
+    fn load_org(&self) -> impl Future<Output = Result<RawOrg>> + Send;
+
+    /// In one transaction: insert new entities, update changed ones, leave identical ones
+    /// untouched; stored entities missing from `raw` are kept and reported as `not_in_file`.
+    /// Applying the same `raw` twice writes nothing the second time. On any error nothing is
+    /// written.
+    fn apply_org(&self, raw: &RawOrg) -> impl Future<Output = Result<ApplyReport>> + Send;
+
+    /// Append a batch to the audit log; a second record with the same `batch_id` is ignored.
+    fn record_ingest(&self, rec: &IngestRecord) -> impl Future<Output = Result<()>> + Send;
+
+    /// The audit log in the order batches were recorded.
+    fn list_ingests(&self) -> impl Future<Output = Result<Vec<IngestRecord>>> + Send;
+
+    /// Close every connection, waiting for them to finish.
+    fn close(self) -> impl Future<Output = ()> + Send
+    where
+        Self: Sized;
+}
+
+/// A store of either backend, chosen at run time by [`open`].
+#[derive(Debug, Clone)]
+pub enum AnyStore {
+    Sqlite(SqliteStore),
+    Postgres(PgStore),
+}
+
+impl AnyStore {
+    /// `"sqlite"` or `"postgresql"`.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            AnyStore::Sqlite(_) => "sqlite",
+            AnyStore::Postgres(_) => "postgresql",
+        }
+    }
+}
+
+/// Open the store `target` names, creating and migrating it as needed.
+pub async fn open(target: &StoreTarget) -> Result<AnyStore> {
+    match target {
+        StoreTarget::Sqlite(path) => Ok(AnyStore::Sqlite(SqliteStore::open(path).await?)),
+        StoreTarget::Url(url) => match StoreTarget::from_url(url)? {
+            StoreTarget::Sqlite(path) => Ok(AnyStore::Sqlite(SqliteStore::open(&path).await?)),
+            StoreTarget::Url(url) => Ok(AnyStore::Postgres(PgStore::connect(&url).await?)),
+        },
+    }
+}
+
+macro_rules! delegate {
+    ($self:ident, $s:ident => $call:expr) => {
+        match $self {
+            AnyStore::Sqlite($s) => $call.await,
+            AnyStore::Postgres($s) => $call.await,
+        }
+    };
+}
+
+impl Store for AnyStore {
+    async fn load_org(&self) -> Result<RawOrg> {
+        delegate!(self, s => s.load_org())
+    }
+
+    async fn apply_org(&self, raw: &RawOrg) -> Result<ApplyReport> {
+        delegate!(self, s => s.apply_org(raw))
+    }
+
+    async fn record_ingest(&self, rec: &IngestRecord) -> Result<()> {
+        delegate!(self, s => s.record_ingest(rec))
+    }
+
+    async fn list_ingests(&self) -> Result<Vec<IngestRecord>> {
+        delegate!(self, s => s.list_ingests())
+    }
+
+    async fn close(self) {
+        delegate!(self, s => s.close())
+    }
+}

@@ -1,0 +1,108 @@
+//! `opsdeck demo`: a sample organisation, ~90 days of generated contacts ingested through the
+//! same path as a user's file, and the headline scorecard per client.
+
+use crate::cmd_ingest::{ingest_contacts, print_summary};
+use crate::cmd_setup::{apply, print_report, read_setup};
+use crate::context::{Context, GlobalArgs};
+use crate::output::Format;
+use anyhow::{Context as _, Result};
+use chrono::NaiveDate;
+use opsdeck_core::{Org, SlVariant};
+use opsdeck_engine::profile::Profile;
+use opsdeck_engine::scorecard::{Level, Period, ScorecardQuery};
+use opsdeck_engine::synth::{generate_contacts, DemoSpec, DEMO_ORG_TOML};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+#[derive(clap::Args, Debug)]
+pub struct DemoArgs {
+    /// Workspace directory to create or reuse.
+    #[arg(long, default_value = "opsdeck-demo")]
+    pub dir: PathBuf,
+    /// Days of contacts to generate.
+    #[arg(long, default_value_t = 91)]
+    pub days: u32,
+    /// Seed of the generator (same seed, same data).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Volume multiplier.
+    #[arg(long, default_value_t = 1.0)]
+    pub scale: f64,
+    /// First day of generated data.
+    #[arg(long, default_value = "2025-09-01")]
+    pub start: NaiveDate,
+}
+
+pub fn run(g: &GlobalArgs, a: DemoArgs) -> Result<ExitCode> {
+    let t0 = Instant::now();
+    let ctx = Context::open(g, Some(a.dir.clone()))?;
+    println!("opsdeck demo: workspace {}", a.dir.display());
+    let raw = read_setup(DEMO_ORG_TOML, Path::new("demo-org.toml"))?;
+    print_report(&apply(&ctx, &raw)?);
+    let org = Org::from_raw(&raw)?;
+
+    let spec = DemoSpec {
+        start: a.start,
+        days: a.days,
+        seed: a.seed,
+        scale: a.scale,
+    };
+    let inbox = a.dir.join("inbox");
+    std::fs::create_dir_all(&inbox)
+        .with_context(|| format!("cannot create {}", inbox.display()))?;
+    let file = inbox.join(format!(
+        "demo-contacts-{}-{}d-seed{}.csv",
+        spec.start, spec.days, spec.seed
+    ));
+    let tmp = file.with_extension("csv.part");
+    let out = std::io::BufWriter::with_capacity(
+        1 << 20,
+        std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?,
+    );
+    let stats = generate_contacts(&org, &spec, out)
+        .with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, &file).with_context(|| format!("cannot rename {}", tmp.display()))?;
+    println!(
+        "generated {} contacts ({} abandoned) over {} days: {}",
+        stats.rows,
+        stats.abandoned,
+        spec.days,
+        file.display()
+    );
+
+    let summary = ingest_contacts(&ctx, &[file], &Profile::canonical(), None)?;
+    print_summary(&summary);
+
+    println!();
+    println!(
+        "headline scorecard per client, {} .. {} (service level = answered within T / offered):",
+        spec.start,
+        spec.start + chrono::Days::new(u64::from(spec.days.saturating_sub(1)))
+    );
+    let mut q = ScorecardQuery {
+        client: None,
+        program: None,
+        queue: None,
+        from: spec.start,
+        to: spec.start + chrono::Days::new(u64::from(spec.days.saturating_sub(1))),
+        by: Period::Total,
+        level: Level::Client,
+        variant: SlVariant::Offered,
+    };
+    crate::cmd_scorecard::print(&ctx, &mut q, Format::Table)?;
+    println!();
+    println!("by program and month:");
+    q.level = Level::Program;
+    q.by = Period::Month;
+    crate::cmd_scorecard::print(&ctx, &mut q, Format::Table)?;
+    println!();
+    println!(
+        "done in {:.1} s. Try: opsdeck --home {} scorecard --by week --level queue",
+        t0.elapsed().as_secs_f64(),
+        a.dir.display()
+    );
+    std::io::stdout().flush()?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,447 @@
+//! The workspace's fact store: contacts and interval sums as Parquet files partitioned by client
+//! and month, made visible only by an atomically replaced manifest. A file not named in the
+//! manifest does not exist for readers; a crash before the manifest is renamed leaves the
+//! previous state intact, and the next writer removes the leftovers.
+
+use crate::error::{io_err, EngineError, Result};
+use arrow_array::builder::{
+    Float64Builder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
+};
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Float64Type, Int64Type, TimestampMicrosecondType};
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::{DataType, Field, Schema, TimeUnit};
+use chrono_tz::Tz;
+use opsdeck_core::calendar::parse_zone;
+use opsdeck_core::kpi::SUM_FIELDS;
+use opsdeck_core::{IntervalSums, Thresholds};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::{ArrowWriter, ProjectionMask};
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub const MANIFEST: &str = "manifest.json";
+pub const FORMAT_VERSION: u32 = 1;
+
+/// A Parquet file of facts in one partition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FactFile {
+    /// Path relative to the facts directory, `/`-separated.
+    pub path: String,
+    pub client: String,
+    /// `YYYY-MM`, in the queue calendar's zone.
+    pub month: String,
+    pub rows: u64,
+    pub batch_id: String,
+}
+
+/// One committed ingest batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchRecord {
+    pub batch_id: String,
+    pub committed_at: String,
+    pub files: Vec<String>,
+    pub profile: String,
+    pub rows_read: u64,
+    pub rows_accepted: u64,
+    pub rows_duplicate: u64,
+    pub rows_quarantined: u64,
+    pub rows_skipped: u64,
+}
+
+/// Everything that is visible in the fact store.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub format_version: u32,
+    /// Increases by one with every commit.
+    pub generation: u64,
+    pub contacts: Vec<FactFile>,
+    pub intervals: Vec<FactFile>,
+    pub batches: Vec<BatchRecord>,
+}
+
+/// The workspace directory: system-of-record database (when SQLite), facts and quarantine.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    pub root: PathBuf,
+}
+
+/// Held while a writer changes the fact store; released by the OS even when the process dies.
+pub struct WriteLock {
+    _file: File,
+}
+
+impl Workspace {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Workspace { root: root.into() }
+    }
+
+    pub fn facts_dir(&self) -> PathBuf {
+        self.root.join("facts")
+    }
+
+    pub fn quarantine_dir(&self) -> PathBuf {
+        self.root.join("quarantine")
+    }
+
+    pub fn sqlite_path(&self) -> PathBuf {
+        self.root.join("opsdeck.db")
+    }
+
+    fn werr(&self, message: impl Into<String>) -> EngineError {
+        EngineError::Workspace {
+            path: self.root.clone(),
+            message: message.into(),
+        }
+    }
+
+    /// Create the directories if missing.
+    pub fn ensure(&self) -> Result<()> {
+        for d in [self.facts_dir(), self.quarantine_dir()] {
+            std::fs::create_dir_all(&d).map_err(io_err(&d))?;
+        }
+        Ok(())
+    }
+
+    /// Take the single-writer lock (waits for another writer to finish).
+    pub fn lock(&self) -> Result<WriteLock> {
+        self.ensure()?;
+        let p = self.facts_dir().join(".lock");
+        let f = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&p)
+            .map_err(io_err(&p))?;
+        f.lock().map_err(io_err(&p))?;
+        Ok(WriteLock { _file: f })
+    }
+
+    /// The committed manifest (empty when nothing was ever ingested).
+    pub fn manifest(&self) -> Result<Manifest> {
+        let p = self.facts_dir().join(MANIFEST);
+        match std::fs::read(&p) {
+            Ok(b) => {
+                let m: Manifest = serde_json::from_slice(&b).map_err(|e| {
+                    self.werr(format!(
+                        "facts/{MANIFEST} is unreadable ({e}); restore it from a backup"
+                    ))
+                })?;
+                if m.format_version != FORMAT_VERSION {
+                    return Err(self.werr(format!(
+                        "facts were written in format {}, this opsdeck reads format {FORMAT_VERSION}",
+                        m.format_version
+                    )));
+                }
+                Ok(m)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Manifest {
+                format_version: FORMAT_VERSION,
+                ..Default::default()
+            }),
+            Err(e) => Err(io_err(&p)(e)),
+        }
+    }
+
+    /// Atomically make `m` the visible state: write a temporary file, flush it to disk, rename
+    /// it over the manifest, flush the directory. Needs the write lock.
+    pub fn commit(&self, _lock: &WriteLock, m: &Manifest) -> Result<()> {
+        let dir = self.facts_dir();
+        let tmp = dir.join(format!("{MANIFEST}.tmp"));
+        let fin = dir.join(MANIFEST);
+        let bytes =
+            serde_json::to_vec_pretty(m).map_err(|e| EngineError::Internal(e.to_string()))?;
+        let mut f = File::create(&tmp).map_err(io_err(&tmp))?;
+        f.write_all(&bytes).map_err(io_err(&tmp))?;
+        f.sync_all().map_err(io_err(&tmp))?;
+        drop(f);
+        std::fs::rename(&tmp, &fin).map_err(io_err(&fin))?;
+        sync_dir(&dir)
+    }
+
+    /// Remove fact files that no committed manifest names (left by an interrupted writer).
+    pub fn remove_orphans(&self, _lock: &WriteLock, m: &Manifest) -> Result<u64> {
+        let live: BTreeSet<&str> = m
+            .contacts
+            .iter()
+            .chain(&m.intervals)
+            .map(|f| f.path.as_str())
+            .collect();
+        let mut removed = 0;
+        for sub in ["contacts", "intervals"] {
+            let base = self.facts_dir();
+            let mut stack = vec![base.join(sub)];
+            while let Some(d) = stack.pop() {
+                let Ok(rd) = std::fs::read_dir(&d) else {
+                    continue;
+                };
+                for e in rd.flatten() {
+                    let p = e.path();
+                    if p.is_dir() {
+                        stack.push(p);
+                    } else if let Ok(rel) = p.strip_prefix(&base) {
+                        let rel = rel.to_string_lossy().replace('\\', "/");
+                        if !live.contains(rel.as_str()) {
+                            std::fs::remove_file(&p).map_err(io_err(&p))?;
+                            removed += 1;
+                        }
+                    }
+                }
+            }
+        }
+        let tmp = self.facts_dir().join(format!("{MANIFEST}.tmp"));
+        if tmp.exists() {
+            std::fs::remove_file(&tmp).map_err(io_err(&tmp))?;
+        }
+        Ok(removed)
+    }
+}
+
+pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io_err(dir))
+}
+
+fn ts_field(name: &str, nullable: bool) -> Field {
+    Field::new(
+        name,
+        DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+        nullable,
+    )
+}
+
+/// Write record batches to `path` (a new file), flushed to disk.
+pub(crate) fn write_parquet(path: &Path, batch: &RecordBatch) -> Result<()> {
+    if let Some(d) = path.parent() {
+        std::fs::create_dir_all(d).map_err(io_err(d))?;
+    }
+    let f = File::create(path).map_err(io_err(path))?;
+    let props = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(
+            ZstdLevel::try_new(1).map_err(|e| EngineError::Internal(e.to_string()))?,
+        ))
+        .set_max_row_group_size(256 * 1024)
+        .build();
+    let perr = |e: parquet::errors::ParquetError| EngineError::Parquet {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    let mut w = ArrowWriter::try_new(f, batch.schema(), Some(props)).map_err(perr)?;
+    w.write(batch).map_err(perr)?;
+    let f = w.into_inner().map_err(perr)?;
+    f.sync_all().map_err(io_err(path))
+}
+
+/// One queue × interval fact, as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntervalFact {
+    pub client: String,
+    pub program: String,
+    pub queue: String,
+    pub interval_start_utc: i64,
+    pub interval_minutes: u32,
+    pub zone: Tz,
+    pub thresholds: Thresholds,
+    pub sl_target: f64,
+    pub sums: IntervalSums,
+}
+
+fn interval_schema() -> Arc<Schema> {
+    let mut fields = vec![
+        Field::new("client", DataType::Utf8, false),
+        Field::new("program", DataType::Utf8, false),
+        Field::new("queue", DataType::Utf8, false),
+        ts_field("interval_start", false),
+        Field::new("interval_minutes", DataType::Int64, false),
+        Field::new("time_zone", DataType::Utf8, false),
+        Field::new("threshold_s", DataType::Int64, false),
+        Field::new("short_abandon_s", DataType::Int64, false),
+        Field::new("sl_target", DataType::Float64, false),
+    ];
+    fields.extend(
+        SUM_FIELDS
+            .iter()
+            .map(|f| Field::new(*f, DataType::Int64, false)),
+    );
+    Arc::new(Schema::new(fields))
+}
+
+/// Write interval facts to a new Parquet file.
+pub fn write_intervals(path: &Path, facts: &[IntervalFact]) -> Result<()> {
+    let mut client = StringBuilder::new();
+    let mut program = StringBuilder::new();
+    let mut queue = StringBuilder::new();
+    let mut start = TimestampMicrosecondBuilder::new().with_timezone("UTC");
+    let mut minutes = Int64Builder::new();
+    let mut zone = StringBuilder::new();
+    let mut t = Int64Builder::new();
+    let mut s = Int64Builder::new();
+    let mut target = Float64Builder::new();
+    let mut sums: Vec<Int64Builder> = SUM_FIELDS.iter().map(|_| Int64Builder::new()).collect();
+    for f in facts {
+        client.append_value(&f.client);
+        program.append_value(&f.program);
+        queue.append_value(&f.queue);
+        start.append_value(f.interval_start_utc * 1_000_000);
+        minutes.append_value(i64::from(f.interval_minutes));
+        zone.append_value(f.zone.name());
+        t.append_value(f.thresholds.service_s);
+        s.append_value(f.thresholds.short_abandon_s);
+        target.append_value(f.sl_target);
+        for (b, v) in sums.iter_mut().zip(f.sums.to_array()) {
+            b.append_value(v);
+        }
+    }
+    let mut cols: Vec<ArrayRef> = vec![
+        Arc::new(client.finish()),
+        Arc::new(program.finish()),
+        Arc::new(queue.finish()),
+        Arc::new(start.finish()),
+        Arc::new(minutes.finish()),
+        Arc::new(zone.finish()),
+        Arc::new(t.finish()),
+        Arc::new(s.finish()),
+        Arc::new(target.finish()),
+    ];
+    cols.extend(sums.iter_mut().map(|b| Arc::new(b.finish()) as ArrayRef));
+    let batch = RecordBatch::try_new(interval_schema(), cols)
+        .map_err(|e| EngineError::Internal(e.to_string()))?;
+    write_parquet(path, &batch)
+}
+
+/// Read interval facts from a file written by `write_intervals`.
+pub fn read_intervals(path: &Path) -> Result<Vec<IntervalFact>> {
+    let perr = |m: String| EngineError::Parquet {
+        path: path.to_path_buf(),
+        message: m,
+    };
+    let f = File::open(path).map_err(io_err(path))?;
+    let reader = ParquetRecordBatchReaderBuilder::try_new(f)
+        .and_then(|b| b.build())
+        .map_err(|e| perr(e.to_string()))?;
+    let mut out = Vec::new();
+    for batch in reader {
+        let b = batch.map_err(|e| perr(e.to_string()))?;
+        let col = |name: &str| {
+            b.column_by_name(name)
+                .cloned()
+                .ok_or_else(|| perr(format!("missing column {name}")))
+        };
+        let (client, program, queue, zone) = (
+            col("client")?,
+            col("program")?,
+            col("queue")?,
+            col("time_zone")?,
+        );
+        let (start, minutes, t, s, target) = (
+            col("interval_start")?,
+            col("interval_minutes")?,
+            col("threshold_s")?,
+            col("short_abandon_s")?,
+            col("sl_target")?,
+        );
+        let sums: Vec<ArrayRef> = SUM_FIELDS.iter().map(|n| col(n)).collect::<Result<_>>()?;
+        let (client, program, queue, zone) = (
+            client.as_string::<i32>(),
+            program.as_string::<i32>(),
+            queue.as_string::<i32>(),
+            zone.as_string::<i32>(),
+        );
+        let start = start.as_primitive::<TimestampMicrosecondType>();
+        let (minutes, t, s) = (
+            minutes.as_primitive::<Int64Type>(),
+            t.as_primitive::<Int64Type>(),
+            s.as_primitive::<Int64Type>(),
+        );
+        let target = target.as_primitive::<Float64Type>();
+        let sums: Vec<_> = sums.iter().map(|a| a.as_primitive::<Int64Type>()).collect();
+        let mut zone_cache: Option<(String, Tz)> = None;
+        for i in 0..b.num_rows() {
+            let zname = zone.value(i);
+            let z = match &zone_cache {
+                Some((n, z)) if n == zname => *z,
+                _ => {
+                    let z = parse_zone(zname).map_err(perr)?;
+                    zone_cache = Some((zname.to_string(), z));
+                    z
+                }
+            };
+            let mut arr = [0i64; 20];
+            for (k, a) in sums.iter().enumerate() {
+                arr[k] = a.value(i);
+            }
+            out.push(IntervalFact {
+                client: client.value(i).to_string(),
+                program: program.value(i).to_string(),
+                queue: queue.value(i).to_string(),
+                interval_start_utc: start.value(i).div_euclid(1_000_000),
+                interval_minutes: minutes.value(i) as u32,
+                zone: z,
+                thresholds: Thresholds {
+                    service_s: t.value(i),
+                    short_abandon_s: s.value(i),
+                },
+                sl_target: target.value(i),
+                sums: IntervalSums::from_array(arr),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The contact ids stored in a contacts file.
+pub fn read_contact_ids(path: &Path, into: &mut crate::fxhash::FxHashSet<String>) -> Result<()> {
+    let perr = |m: String| EngineError::Parquet {
+        path: path.to_path_buf(),
+        message: m,
+    };
+    let f = File::open(path).map_err(io_err(path))?;
+    let b = ParquetRecordBatchReaderBuilder::try_new(f).map_err(|e| perr(e.to_string()))?;
+    let mask = ProjectionMask::columns(b.parquet_schema(), ["contact_id"]);
+    let reader = b
+        .with_projection(mask)
+        .build()
+        .map_err(|e| perr(e.to_string()))?;
+    for batch in reader {
+        let batch = batch.map_err(|e| perr(e.to_string()))?;
+        let ids = batch.column(0).as_string::<i32>();
+        for i in 0..batch.num_rows() {
+            into.insert(ids.value(i).to_string());
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn contact_schema() -> Arc<Schema> {
+    Arc::new(Schema::new(vec![
+        Field::new("contact_id", DataType::Utf8, false),
+        Field::new("queue", DataType::Utf8, false),
+        Field::new("channel", DataType::Utf8, true),
+        ts_field("arrived_at", false),
+        ts_field("answered_at", true),
+        ts_field("ended_at", true),
+        Field::new("talk_s", DataType::Int64, false),
+        Field::new("hold_s", DataType::Int64, false),
+        Field::new("acw_s", DataType::Int64, false),
+        Field::new("agent_id", DataType::Utf8, true),
+        Field::new("csat", DataType::Int64, true),
+        Field::new("site", DataType::Utf8, true),
+        Field::new("nps", DataType::Int64, true),
+        Field::new("resolved_first_contact", DataType::Boolean, true),
+        Field::new("transferred", DataType::Boolean, true),
+        Field::new("client", DataType::Utf8, false),
+        Field::new("program", DataType::Utf8, false),
+        Field::new("time_zone", DataType::Utf8, false),
+        Field::new("interval_minutes", DataType::Int64, false),
+        Field::new("threshold_s", DataType::Int64, false),
+        Field::new("short_abandon_s", DataType::Int64, false),
+        Field::new("batch_id", DataType::Utf8, false),
+    ]))
+}

@@ -1,0 +1,488 @@
+//! Atomic, idempotent ingestion of contact files into the workspace: validate every row
+//! (quarantining the bad ones with file, line, field and reason), drop contacts already stored,
+//! write the new contacts and the recomputed interval sums of every touched partition, then
+//! publish everything with one manifest rename.
+
+use crate::aggregate::RowIssue;
+use crate::contact::{validate, Contact, FieldIssue, LocalResolver, RawContact};
+use crate::error::{io_err, EngineError, Result};
+use crate::facts::{
+    contact_schema, read_contact_ids, write_intervals, write_parquet, BatchRecord, FactFile,
+    IntervalFact, Workspace,
+};
+use crate::fxhash::{FxHashMap, FxHashSet};
+use crate::profile::Profile;
+use crate::read::{read_contacts, ContactSink, Progress};
+use arrow_array::builder::{
+    BooleanBuilder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
+};
+use arrow_array::{ArrayRef, RecordBatch};
+use chrono_tz::Tz;
+use opsdeck_core::{IntervalSums, Org, Queue, ZoneCache};
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// What to ingest and how.
+pub struct IngestRequest<'a> {
+    pub files: &'a [PathBuf],
+    pub profile: &'a Profile,
+    pub org: &'a Org,
+    /// Unique id of this batch (names its files and its quarantine report).
+    pub batch_id: String,
+    /// When the batch is committed, RFC 3339 (the engine reads no clock).
+    pub committed_at: String,
+    /// Zone of wall-clock timestamps; default: the profile's zone, else each queue's calendar zone.
+    pub zone: Option<Tz>,
+}
+
+/// What an ingest did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct IngestSummary {
+    pub batch_id: String,
+    pub rows_read: u64,
+    /// New contacts stored.
+    pub rows_accepted: u64,
+    /// Contacts whose id was already stored (ignored: ingesting again adds nothing).
+    pub rows_duplicate: u64,
+    pub rows_quarantined: u64,
+    /// Rows the profile says are not contacts, by reason.
+    pub rows_skipped: BTreeMap<String, u64>,
+    pub quarantine_file: Option<PathBuf>,
+    /// `client/month` partitions rewritten.
+    pub partitions: Vec<String>,
+    pub committed: bool,
+}
+
+struct IngestSink<'o> {
+    org: &'o Org,
+    zone: Option<Tz>,
+    resolvers: FxHashMap<Tz, LocalResolver>,
+    rows: Vec<(u64, Contact<'static>)>,
+    issues: Vec<(u64, FieldIssue, String)>,
+    skipped: BTreeMap<&'static str, u64>,
+}
+
+impl ContactSink for IngestSink<'_> {
+    fn contact(&mut self, raw: RawContact<'_>, line: u64) -> std::result::Result<(), FieldIssue> {
+        let q = self.org.queues.get(raw.queue.as_ref()).ok_or_else(|| {
+            FieldIssue::new(
+                "queue",
+                format!(
+                    "unknown queue {:?} (declare it in a setup file and run `opsdeck setup apply`)",
+                    raw.queue
+                ),
+            )
+        })?;
+        let zone = self.zone.unwrap_or(q.zone);
+        let r = self
+            .resolvers
+            .entry(zone)
+            .or_insert_with(|| LocalResolver::new(zone));
+        let c = validate(raw, r)?;
+        self.rows.push((line, c.into_owned()));
+        Ok(())
+    }
+    fn skip(&mut self, reason: &'static str) {
+        *self.skipped.entry(reason).or_default() += 1;
+    }
+    fn issue(&mut self, line: u64, issue: FieldIssue, raw: String) {
+        self.issues.push((line, issue, raw));
+    }
+}
+
+/// Month partition (`YYYY-MM`, local to the zone) of an instant.
+fn month_of(cache: &mut ZoneCache, utc_s: i64) -> String {
+    let local = utc_s + cache.offset_at(utc_s);
+    chrono::DateTime::from_timestamp(local, 0)
+        .map(|d| d.format("%Y-%m").to_string())
+        .unwrap_or_default()
+}
+
+/// Ingest files as one batch: all of it lands, or nothing does.
+pub fn ingest(ws: &Workspace, req: &IngestRequest, progress: Progress) -> Result<IngestSummary> {
+    let zone = req.zone.or(req.profile.zone());
+    let mut rows: Vec<(usize, u64, Contact<'static>)> = Vec::new();
+    let mut issues: Vec<RowIssue> = Vec::new();
+    let mut summary = IngestSummary {
+        batch_id: req.batch_id.clone(),
+        ..Default::default()
+    };
+    let names: Vec<String> = req.files.iter().map(|p| p.display().to_string()).collect();
+    for (fi, path) in req.files.iter().enumerate() {
+        let sinks = read_contacts(
+            path,
+            req.profile,
+            || IngestSink {
+                org: req.org,
+                zone,
+                resolvers: FxHashMap::default(),
+                rows: Vec::new(),
+                issues: Vec::new(),
+                skipped: BTreeMap::new(),
+            },
+            progress,
+        )?;
+        for s in sinks {
+            for (k, v) in s.skipped {
+                *summary.rows_skipped.entry(k.to_string()).or_default() += v;
+            }
+            rows.extend(s.rows.into_iter().map(|(l, c)| (fi, l, c)));
+            issues.extend(s.issues.into_iter().map(|(line, i, raw)| RowIssue {
+                file: names[fi].clone(),
+                line,
+                field: i.field,
+                reason: i.reason,
+                raw,
+            }));
+        }
+    }
+    rows.sort_by_key(|(f, l, _)| (*f, *l));
+    summary.rows_read =
+        rows.len() as u64 + issues.len() as u64 + summary.rows_skipped.values().sum::<u64>();
+
+    // duplicates inside the batch: the first occurrence wins, the others are quarantined
+    let mut first: FxHashMap<String, (usize, u64)> = FxHashMap::default();
+    let mut unique = Vec::with_capacity(rows.len());
+    for (f, l, c) in rows {
+        match first.get(c.contact_id.as_ref()) {
+            Some((f0, l0)) => issues.push(RowIssue {
+                file: names[f].clone(),
+                line: l,
+                field: "contact_id".into(),
+                reason: format!(
+                    "duplicate contact_id {:?} (first at {}:{})",
+                    c.contact_id, names[*f0], l0
+                ),
+                raw: String::new(),
+            }),
+            None => {
+                first.insert(c.contact_id.to_string(), (f, l));
+                unique.push(c);
+            }
+        }
+    }
+    drop(first);
+    issues.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    summary.rows_quarantined = issues.len() as u64;
+
+    ws.ensure()?;
+    if !issues.is_empty() {
+        let p = ws.quarantine_dir().join(format!("{}.csv", req.batch_id));
+        write_quarantine(&p, &issues)?;
+        summary.quarantine_file = Some(p);
+    }
+
+    let lock = ws.lock()?;
+    let mut manifest = ws.manifest()?;
+    ws.remove_orphans(&lock, &manifest)?;
+
+    // contacts already stored are not stored again
+    let mut known: FxHashSet<String> = FxHashSet::default();
+    for f in &manifest.contacts {
+        read_contact_ids(&ws.facts_dir().join(&f.path), &mut known)?;
+    }
+    let before = unique.len();
+    unique.retain(|c| !known.contains(c.contact_id.as_ref()));
+    drop(known);
+    summary.rows_duplicate = (before - unique.len()) as u64;
+    summary.rows_accepted = unique.len() as u64;
+    if unique.is_empty() {
+        return Ok(summary);
+    }
+
+    // group the new contacts by client and local month
+    let mut caches: BTreeMap<&str, ZoneCache> = BTreeMap::new();
+    let mut parts: BTreeMap<(String, String), Vec<&Contact<'static>>> = BTreeMap::new();
+    for c in &unique {
+        let q = &req.org.queues[c.queue.as_ref()];
+        let cache = caches
+            .entry(q.id.as_str())
+            .or_insert_with(|| ZoneCache::new(q.zone));
+        parts
+            .entry((q.client.clone(), month_of(cache, c.arrived_s)))
+            .or_default()
+            .push(c);
+    }
+    let mut new_contacts = Vec::new();
+    for ((client, month), list) in &parts {
+        let rel = format!(
+            "contacts/client={client}/month={month}/{}.parquet",
+            req.batch_id
+        );
+        write_contacts(&ws.facts_dir().join(&rel), list, req.org, &req.batch_id)?;
+        new_contacts.push(FactFile {
+            path: rel,
+            client: client.clone(),
+            month: month.clone(),
+            rows: list.len() as u64,
+            batch_id: req.batch_id.clone(),
+        });
+    }
+    manifest.contacts.extend(new_contacts);
+
+    // recompute the interval sums of every touched partition from all its contacts
+    let touched: BTreeSet<(String, String)> = parts.keys().cloned().collect();
+    drop(parts);
+    drop(unique);
+    let mut new_intervals = Vec::new();
+    for (client, month) in &touched {
+        let files: Vec<PathBuf> = manifest
+            .contacts
+            .iter()
+            .filter(|f| &f.client == client && &f.month == month)
+            .map(|f| ws.facts_dir().join(&f.path))
+            .collect();
+        let facts = aggregate_contact_files(&files, req.org)?;
+        let rel = format!(
+            "intervals/client={client}/month={month}/{}.parquet",
+            req.batch_id
+        );
+        write_intervals(&ws.facts_dir().join(&rel), &facts)?;
+        new_intervals.push(FactFile {
+            path: rel,
+            client: client.clone(),
+            month: month.clone(),
+            rows: facts.len() as u64,
+            batch_id: req.batch_id.clone(),
+        });
+        summary.partitions.push(format!("{client}/{month}"));
+    }
+    let superseded: Vec<FactFile> = manifest
+        .intervals
+        .iter()
+        .filter(|f| touched.contains(&(f.client.clone(), f.month.clone())))
+        .cloned()
+        .collect();
+    manifest
+        .intervals
+        .retain(|f| !touched.contains(&(f.client.clone(), f.month.clone())));
+    manifest.intervals.extend(new_intervals);
+    manifest.generation += 1;
+    manifest.batches.push(BatchRecord {
+        batch_id: req.batch_id.clone(),
+        committed_at: req.committed_at.clone(),
+        files: names,
+        profile: req.profile.name().to_string(),
+        rows_read: summary.rows_read,
+        rows_accepted: summary.rows_accepted,
+        rows_duplicate: summary.rows_duplicate,
+        rows_quarantined: summary.rows_quarantined,
+        rows_skipped: summary.rows_skipped.values().sum(),
+    });
+    for d in ["contacts", "intervals"] {
+        crate::facts::sync_dir(&ws.facts_dir().join(d))?;
+    }
+    ws.commit(&lock, &manifest)?;
+    summary.committed = true;
+    // the old interval files are no longer named by the manifest
+    for f in superseded {
+        let _ = std::fs::remove_file(ws.facts_dir().join(&f.path));
+    }
+    Ok(summary)
+}
+
+fn write_quarantine(path: &Path, issues: &[RowIssue]) -> Result<()> {
+    let mut w = csv::Writer::from_path(path).map_err(|e| EngineError::Io {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(e.to_string()),
+    })?;
+    let werr = |e: csv::Error| EngineError::Io {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(e.to_string()),
+    };
+    w.write_record(["file", "line", "field", "reason", "row"])
+        .map_err(werr)?;
+    for i in issues {
+        w.write_record([
+            i.file.as_str(),
+            &i.line.to_string(),
+            &i.field,
+            &i.reason,
+            &i.raw,
+        ])
+        .map_err(werr)?;
+    }
+    let mut inner = w.into_inner().map_err(|e| EngineError::Io {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(e.to_string()),
+    })?;
+    inner.flush().map_err(io_err(path))
+}
+
+fn write_contacts(
+    path: &Path,
+    rows: &[&Contact<'static>],
+    org: &Org,
+    batch_id: &str,
+) -> Result<()> {
+    let mut id = StringBuilder::new();
+    let mut queue = StringBuilder::new();
+    let mut channel = StringBuilder::new();
+    let ts = || TimestampMicrosecondBuilder::new().with_timezone("UTC");
+    let (mut arrived, mut answered, mut ended) = (ts(), ts(), ts());
+    let (mut talk, mut hold, mut acw) = (
+        Int64Builder::new(),
+        Int64Builder::new(),
+        Int64Builder::new(),
+    );
+    let mut agent = StringBuilder::new();
+    let mut csat = Int64Builder::new();
+    let mut site = StringBuilder::new();
+    let mut nps = Int64Builder::new();
+    let mut fcr = BooleanBuilder::new();
+    let mut transferred = BooleanBuilder::new();
+    let (mut client, mut program, mut zone, mut batch) = (
+        StringBuilder::new(),
+        StringBuilder::new(),
+        StringBuilder::new(),
+        StringBuilder::new(),
+    );
+    let (mut minutes, mut t, mut s) = (
+        Int64Builder::new(),
+        Int64Builder::new(),
+        Int64Builder::new(),
+    );
+    for c in rows {
+        let q: &Queue = &org.queues[c.queue.as_ref()];
+        id.append_value(c.contact_id.as_ref());
+        queue.append_value(c.queue.as_ref());
+        channel.append_option(c.channel.map(|x| x.as_str()));
+        arrived.append_value(c.arrived_s * 1_000_000);
+        answered.append_option(c.answered_s.map(|x| x * 1_000_000));
+        ended.append_option(c.ended_s.map(|x| x * 1_000_000));
+        talk.append_value(c.talk_s);
+        hold.append_value(c.hold_s);
+        acw.append_value(c.acw_s);
+        agent.append_option(c.agent_id.as_deref());
+        csat.append_option(c.csat.map(i64::from));
+        site.append_option(c.site.as_deref());
+        nps.append_option(c.nps.map(i64::from));
+        fcr.append_option(c.resolved_first_contact);
+        transferred.append_option(c.transferred);
+        client.append_value(&q.client);
+        program.append_value(&q.program);
+        zone.append_value(q.zone.name());
+        minutes.append_value(i64::from(q.interval.minutes()));
+        t.append_value(q.thresholds.service_s);
+        s.append_value(q.thresholds.short_abandon_s);
+        batch.append_value(batch_id);
+    }
+    let cols: Vec<ArrayRef> = vec![
+        Arc::new(id.finish()),
+        Arc::new(queue.finish()),
+        Arc::new(channel.finish()),
+        Arc::new(arrived.finish()),
+        Arc::new(answered.finish()),
+        Arc::new(ended.finish()),
+        Arc::new(talk.finish()),
+        Arc::new(hold.finish()),
+        Arc::new(acw.finish()),
+        Arc::new(agent.finish()),
+        Arc::new(csat.finish()),
+        Arc::new(site.finish()),
+        Arc::new(nps.finish()),
+        Arc::new(fcr.finish()),
+        Arc::new(transferred.finish()),
+        Arc::new(client.finish()),
+        Arc::new(program.finish()),
+        Arc::new(zone.finish()),
+        Arc::new(minutes.finish()),
+        Arc::new(t.finish()),
+        Arc::new(s.finish()),
+        Arc::new(batch.finish()),
+    ];
+    let batch = RecordBatch::try_new(contact_schema(), cols)
+        .map_err(|e| EngineError::Internal(e.to_string()))?;
+    write_parquet(path, &batch)
+}
+
+/// Sums a workspace's own contact files per queue × interval with the queues' current settings.
+struct PartitionSink<'o> {
+    org: &'o Org,
+    resolver: LocalResolver,
+    aligners: FxHashMap<String, ZoneCache>,
+    sums: FxHashMap<(String, i64), IntervalSums>,
+    problems: Vec<String>,
+}
+
+impl ContactSink for PartitionSink<'_> {
+    fn contact(&mut self, raw: RawContact<'_>, line: u64) -> std::result::Result<(), FieldIssue> {
+        let Some(q) = self.org.queues.get(raw.queue.as_ref()) else {
+            self.problems.push(format!(
+                "row {line}: queue {:?} is no longer in the reference data",
+                raw.queue
+            ));
+            return Ok(());
+        };
+        let c = validate(raw, &mut self.resolver)?;
+        let al = self
+            .aligners
+            .entry(q.id.clone())
+            .or_insert_with(|| ZoneCache::new(q.zone));
+        let start = al.interval_start(c.arrived_s, q.interval);
+        self.sums
+            .entry((q.id.clone(), start))
+            .or_default()
+            .add_contact(&c.outcome(), q.thresholds);
+        Ok(())
+    }
+    fn skip(&mut self, reason: &'static str) {
+        self.problems.push(reason.to_string());
+    }
+    fn issue(&mut self, line: u64, issue: FieldIssue, _raw: String) {
+        self.problems
+            .push(format!("row {line}: {}: {}", issue.field, issue.reason));
+    }
+}
+
+/// Interval facts of stored contact files, summed with the queues' current settings.
+pub fn aggregate_contact_files(files: &[PathBuf], org: &Org) -> Result<Vec<IntervalFact>> {
+    let profile = Profile::canonical();
+    let mut total: FxHashMap<(String, i64), IntervalSums> = FxHashMap::default();
+    for f in files {
+        let sinks = read_contacts(
+            f,
+            &profile,
+            || PartitionSink {
+                org,
+                resolver: LocalResolver::new(chrono_tz::UTC),
+                aligners: FxHashMap::default(),
+                sums: FxHashMap::default(),
+                problems: Vec::new(),
+            },
+            &|_| {},
+        )?;
+        for s in sinks {
+            if let Some(p) = s.problems.first() {
+                return Err(EngineError::Workspace {
+                    path: f.clone(),
+                    message: format!("stored contacts cannot be aggregated: {p}"),
+                });
+            }
+            for (k, v) in s.sums {
+                *total.entry(k).or_default() += v;
+            }
+        }
+    }
+    let mut out: Vec<IntervalFact> = total
+        .into_iter()
+        .map(|((queue, start), sums)| {
+            let q = &org.queues[&queue];
+            IntervalFact {
+                client: q.client.clone(),
+                program: q.program.clone(),
+                queue,
+                interval_start_utc: start,
+                interval_minutes: q.interval.minutes(),
+                zone: q.zone,
+                thresholds: q.thresholds,
+                sl_target: q.sl_target,
+                sums,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| (&a.queue, a.interval_start_utc).cmp(&(&b.queue, b.interval_start_utc)));
+    Ok(out)
+}

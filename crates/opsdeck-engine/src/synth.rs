@@ -1,1 +1,0 @@
-//! deterministic synthetic organisation and contacts for `opsdeck demo` (being written)

@@ -1,0 +1,615 @@
+//! Conformance suite: every check runs against SQLite (always, in a fresh temp dir) and
+//! PostgreSQL (when `OPSDECK_TEST_DATABASE_URL` is set, each test in its own schema).
+
+use opsdeck_core::org::{
+    RawCalendar, RawClient, RawHoliday, RawOrg, RawProgram, RawQueue, RawSite,
+};
+use opsdeck_store::{
+    open, AnyStore, ApplyReport, EntityReport, IngestRecord, PgStore, Store, StoreError,
+    StoreTarget,
+};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures
+
+/// Where a test's store lives; `open` can be called again to reopen the same data.
+enum Fixture {
+    Sqlite {
+        _dir: tempfile::TempDir,
+        path: PathBuf,
+    },
+    Postgres {
+        url: String,
+        schema: String,
+    },
+}
+
+const PG_ENV: &str = "OPSDECK_TEST_DATABASE_URL";
+
+impl Fixture {
+    fn sqlite() -> Fixture {
+        let dir = tempfile::tempdir().expect("temp dir");
+        // A nested path also checks that missing parent directories are created.
+        let path = dir.path().join("workspace").join("opsdeck.db");
+        Fixture::Sqlite { _dir: dir, path }
+    }
+
+    fn postgres(check: &str) -> Option<Fixture> {
+        let Ok(url) = std::env::var(PG_ENV) else {
+            eprintln!("skipping postgresql conformance check {check}: set {PG_ENV} to run it");
+            return None;
+        };
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or_default();
+        let mut schema = format!("t_{}_{nanos}_{check}", std::process::id());
+        schema.truncate(63);
+        Some(Fixture::Postgres { url, schema })
+    }
+
+    async fn open(&self) -> AnyStore {
+        match self {
+            Fixture::Sqlite { path, .. } => open(&StoreTarget::Sqlite(path.clone()))
+                .await
+                .expect("open sqlite store"),
+            Fixture::Postgres { url, schema } => AnyStore::Postgres(
+                PgStore::connect_in_schema(url, schema)
+                    .await
+                    .expect("connect to postgresql"),
+            ),
+        }
+    }
+}
+
+/// Drop a test schema (the suite's own cleanup; the store API has no reason to drop schemas).
+async fn drop_schema(url: &str, schema: &str) {
+    use sqlx::{Connection, Executor};
+    let mut conn = sqlx::PgConnection::connect(url)
+        .await
+        .expect("connect for cleanup");
+    conn.execute(format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE").as_str())
+        .await
+        .expect("drop test schema");
+    let _ = conn.close().await;
+}
+
+/// Generates one SQLite and one PostgreSQL test per check. `store` checks get a freshly opened
+/// store; `fixture` checks get the fixture and open (and reopen) stores themselves.
+macro_rules! conformance {
+    (store: [$($s:ident),* $(,)?], fixture: [$($f:ident),* $(,)?] $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $s() {
+                    let fx = super::Fixture::sqlite();
+                    let store = fx.open().await;
+                    super::$s(&store).await;
+                    super::Store::close(store).await;
+                }
+            )*
+            $(
+                #[tokio::test]
+                async fn $f() {
+                    super::$f(&super::Fixture::sqlite()).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $s() {
+                    let Some(fx) = super::Fixture::postgres(stringify!($s)) else { return };
+                    super::run_in_schema(fx, |fx| Box::pin(async move {
+                        let store = fx.open().await;
+                        super::$s(&store).await;
+                        super::Store::close(store).await;
+                    })).await;
+                }
+            )*
+            $(
+                #[tokio::test]
+                async fn $f() {
+                    let Some(fx) = super::Fixture::postgres(stringify!($f)) else { return };
+                    super::run_in_schema(fx, |fx| Box::pin(super::$f(fx))).await;
+                }
+            )*
+        }
+    };
+}
+
+type BoxFut<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>>;
+
+/// Run a check in its own task so the schema is dropped even when the check panics, then
+/// re-raise the panic.
+async fn run_in_schema(fx: Fixture, check: for<'a> fn(&'a Fixture) -> BoxFut<'a>) {
+    let (url, schema) = match &fx {
+        Fixture::Postgres { url, schema } => (url.clone(), schema.clone()),
+        Fixture::Sqlite { .. } => unreachable!("postgresql fixture expected"),
+    };
+    let outcome = tokio::spawn(async move { check(&fx).await }).await;
+    drop_schema(&url, &schema).await;
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+conformance! {
+    store: [
+        apply_then_load_round_trips,
+        second_apply_changes_nothing,
+        changed_fields_update_only_those_entities,
+        entities_missing_from_the_file_are_kept,
+        foreign_key_violation_rolls_back_everything,
+        ingest_log_round_trips_and_ignores_repeated_batches,
+    ],
+    fixture: [reopening_sees_the_data],
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data
+
+fn s(x: &str) -> String {
+    x.to_string()
+}
+
+fn ids(xs: &[&str]) -> Vec<String> {
+    xs.iter().map(|x| s(x)).collect()
+}
+
+/// A small organisation, every list deliberately out of id order.
+fn sample() -> RawOrg {
+    RawOrg {
+        sites: vec![
+            RawSite {
+                id: s("mnl"),
+                name: s("Manila"),
+                country: s("PH"),
+                time_zone: s("Asia/Manila"),
+                cost_per_productive_hour: 12.35,
+                currency: s("USD"),
+            },
+            RawSite {
+                id: s("bog"),
+                name: s("Bogotá – Torre 2"),
+                country: s("CO"),
+                time_zone: s("America/Bogota"),
+                cost_per_productive_hour: 0.1 + 0.2,
+                currency: s("COP"),
+            },
+        ],
+        clients: vec![
+            RawClient {
+                id: s("globex"),
+                name: s("Globex"),
+                industry: String::new(),
+            },
+            RawClient {
+                id: s("acme"),
+                name: s("Acme \"Corp\""),
+                industry: s("retail"),
+            },
+        ],
+        programs: vec![
+            RawProgram {
+                id: s("globex-sales"),
+                name: s("Sales"),
+                client: s("globex"),
+                sites: vec![],
+            },
+            // Site order is as declared, not sorted.
+            RawProgram {
+                id: s("acme-care"),
+                name: s("Care"),
+                client: s("acme"),
+                sites: ids(&["mnl", "bog"]),
+            },
+        ],
+        calendars: vec![
+            RawCalendar {
+                id: s("us"),
+                time_zone: s("America/New_York"),
+                hours: BTreeMap::from([
+                    (s("mon"), s("08:00-20:00")),
+                    (s("sat"), s("09:00-13:00,14:00-18:00")),
+                    (s("sun"), s("24h")),
+                ]),
+                holidays: vec![
+                    RawHoliday {
+                        date: s("2025-12-25"),
+                        name: s("Christmas"),
+                    },
+                    RawHoliday {
+                        date: s("2025-01-01"),
+                        name: s("New Year"),
+                    },
+                    RawHoliday {
+                        date: s("2025-07-04"),
+                        name: String::new(),
+                    },
+                ],
+            },
+            RawCalendar {
+                id: s("always"),
+                time_zone: s("UTC"),
+                hours: BTreeMap::new(),
+                holidays: vec![],
+            },
+        ],
+        queues: vec![
+            RawQueue {
+                id: s("globex-voice"),
+                name: s("Voice"),
+                program: s("globex-sales"),
+                channel: s("voice"),
+                calendar: s("always"),
+                threshold_s: 30,
+                short_abandon_s: 0,
+                interval_minutes: 60,
+                sl_target: 0.9,
+                site: Some(s("bog")),
+            },
+            RawQueue {
+                id: s("acme-voice"),
+                name: s("Voice"),
+                program: s("acme-care"),
+                channel: s("voice"),
+                calendar: s("us"),
+                threshold_s: 20,
+                short_abandon_s: 5,
+                interval_minutes: 30,
+                sl_target: 0.8,
+                site: Some(s("mnl")),
+            },
+            RawQueue {
+                id: s("acme-chat"),
+                name: s("Chat"),
+                program: s("acme-care"),
+                channel: s("chat"),
+                calendar: s("us"),
+                threshold_s: 60,
+                short_abandon_s: 10,
+                interval_minutes: 15,
+                sl_target: 0.85,
+                site: None,
+            },
+        ],
+    }
+}
+
+/// What `load_org` must return for `org`: lists by id, holidays by date.
+fn canonical(mut org: RawOrg) -> RawOrg {
+    org.sites.sort_by(|a, b| a.id.cmp(&b.id));
+    org.clients.sort_by(|a, b| a.id.cmp(&b.id));
+    org.programs.sort_by(|a, b| a.id.cmp(&b.id));
+    org.calendars.sort_by(|a, b| a.id.cmp(&b.id));
+    org.queues.sort_by(|a, b| a.id.cmp(&b.id));
+    for c in &mut org.calendars {
+        c.holidays.sort_by(|a, b| a.date.cmp(&b.date));
+    }
+    org
+}
+
+fn unchanged(xs: &[&str]) -> EntityReport {
+    EntityReport {
+        unchanged: ids(xs),
+        ..EntityReport::default()
+    }
+}
+
+fn all_unchanged() -> ApplyReport {
+    ApplyReport {
+        sites: unchanged(&["bog", "mnl"]),
+        clients: unchanged(&["acme", "globex"]),
+        programs: unchanged(&["acme-care", "globex-sales"]),
+        calendars: unchanged(&["always", "us"]),
+        queues: unchanged(&["acme-chat", "acme-voice", "globex-voice"]),
+    }
+}
+
+fn ingest(batch_id: &str, files: &[&str], rows_read: i64) -> IngestRecord {
+    IngestRecord {
+        batch_id: s(batch_id),
+        kind: s("contacts"),
+        files: ids(files),
+        rows_read,
+        rows_accepted: rows_read - 3,
+        rows_duplicate: 1,
+        rows_quarantined: 2,
+        committed_at: s("2025-03-30T01:59:59+01:00"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checks
+
+async fn apply_then_load_round_trips(store: &impl Store) {
+    assert_eq!(
+        store.load_org().await.expect("load empty"),
+        RawOrg::default()
+    );
+    let report = store.apply_org(&sample()).await.expect("apply");
+    let created = |xs: &[&str]| EntityReport {
+        created: ids(xs),
+        ..EntityReport::default()
+    };
+    assert_eq!(
+        report,
+        ApplyReport {
+            sites: created(&["bog", "mnl"]),
+            clients: created(&["acme", "globex"]),
+            programs: created(&["acme-care", "globex-sales"]),
+            calendars: created(&["always", "us"]),
+            queues: created(&["acme-chat", "acme-voice", "globex-voice"]),
+        }
+    );
+    assert!(report.changed());
+    assert_eq!(store.load_org().await.expect("load"), canonical(sample()));
+}
+
+async fn second_apply_changes_nothing(store: &impl Store) {
+    store.apply_org(&sample()).await.expect("first apply");
+    let report = store.apply_org(&sample()).await.expect("second apply");
+    assert_eq!(report, all_unchanged());
+    assert!(!report.changed());
+    // Declaration order does not matter: the same org shuffled is still unchanged.
+    let mut shuffled = sample();
+    shuffled.sites.reverse();
+    shuffled.queues.rotate_left(1);
+    shuffled
+        .calendars
+        .iter_mut()
+        .for_each(|c| c.holidays.reverse());
+    let report = store.apply_org(&shuffled).await.expect("shuffled apply");
+    assert_eq!(report, all_unchanged());
+    assert_eq!(store.load_org().await.expect("load"), canonical(sample()));
+}
+
+async fn changed_fields_update_only_those_entities(store: &impl Store) {
+    store.apply_org(&sample()).await.expect("first apply");
+    let mut edited = sample();
+    let voice = edited
+        .queues
+        .iter_mut()
+        .find(|q| q.id == "acme-voice")
+        .expect("queue");
+    voice.threshold_s = 15;
+    let us = edited
+        .calendars
+        .iter_mut()
+        .find(|c| c.id == "us")
+        .expect("calendar");
+    us.holidays.retain(|h| h.date != "2025-07-04");
+    us.holidays.push(RawHoliday {
+        date: s("2025-11-27"),
+        name: s("Thanksgiving"),
+    });
+    let report = store.apply_org(&edited).await.expect("apply edit");
+    let mut want = all_unchanged();
+    want.queues = EntityReport {
+        updated: ids(&["acme-voice"]),
+        unchanged: ids(&["acme-chat", "globex-voice"]),
+        ..EntityReport::default()
+    };
+    want.calendars = EntityReport {
+        updated: ids(&["us"]),
+        unchanged: ids(&["always"]),
+        ..EntityReport::default()
+    };
+    assert_eq!(report, want);
+    assert!(report.changed());
+    let loaded = store.load_org().await.expect("load");
+    assert_eq!(loaded, canonical(edited.clone()));
+    let dates: Vec<&str> = loaded.calendars[1]
+        .holidays
+        .iter()
+        .map(|h| h.date.as_str())
+        .collect();
+    assert_eq!(dates, ["2025-01-01", "2025-11-27", "2025-12-25"]);
+    assert_eq!(
+        store.apply_org(&edited).await.expect("reapply edit"),
+        all_unchanged()
+    );
+}
+
+async fn entities_missing_from_the_file_are_kept(store: &impl Store) {
+    store.apply_org(&sample()).await.expect("first apply");
+    let mut smaller = sample();
+    smaller.clients.retain(|c| c.id != "globex");
+    smaller.programs.retain(|p| p.client != "globex");
+    smaller.queues.retain(|q| q.program != "globex-sales");
+    let report = store
+        .apply_org(&smaller)
+        .await
+        .expect("apply without globex");
+    let kept = |unchanged: &[&str], missing: &[&str]| EntityReport {
+        unchanged: ids(unchanged),
+        not_in_file: ids(missing),
+        ..EntityReport::default()
+    };
+    let mut want = all_unchanged();
+    want.clients = kept(&["acme"], &["globex"]);
+    want.programs = kept(&["acme-care"], &["globex-sales"]);
+    want.queues = kept(&["acme-chat", "acme-voice"], &["globex-voice"]);
+    assert_eq!(report, want);
+    assert!(!report.changed());
+    assert_eq!(store.load_org().await.expect("load"), canonical(sample()));
+}
+
+async fn foreign_key_violation_rolls_back_everything(store: &impl Store) {
+    // Bypassing core validation: the database itself must refuse, and keep nothing of the
+    // batch although the valid sites, clients and programs were written before the bad queue.
+    let mut bad = sample();
+    bad.queues.push(RawQueue {
+        id: s("ghost"),
+        program: s("missing"),
+        ..bad.queues[0].clone()
+    });
+    let e = store
+        .apply_org(&bad)
+        .await
+        .expect_err("queue with a missing program");
+    assert!(
+        matches!(&e, StoreError::Refused { entity: "queue", id, .. } if id == "ghost"),
+        "unexpected error: {e:?}"
+    );
+    let msg = e.to_string();
+    assert!(
+        msg.starts_with("the database refused queue \"ghost\""),
+        "{msg}"
+    );
+    assert!(msg.ends_with("nothing was written"), "{msg}");
+    assert_eq!(
+        store.load_org().await.expect("load after refusal"),
+        RawOrg::default()
+    );
+
+    // Same on a populated store: an update, a new client and a bad reference, all or nothing.
+    store.apply_org(&sample()).await.expect("apply");
+    let mut bad = sample();
+    bad.sites[0].name = s("Manila North");
+    bad.clients.push(RawClient {
+        id: s("initech"),
+        name: s("Initech"),
+        industry: s("software"),
+    });
+    bad.programs[0].sites.push(s("nowhere"));
+    let e = store
+        .apply_org(&bad)
+        .await
+        .expect_err("program with a missing site");
+    assert!(
+        matches!(&e, StoreError::Refused { entity: "program", id, .. } if id == "globex-sales"),
+        "unexpected error: {e:?}"
+    );
+    assert_eq!(
+        store.load_org().await.expect("load after refusal"),
+        canonical(sample())
+    );
+    assert_eq!(
+        store.apply_org(&sample()).await.expect("reapply"),
+        all_unchanged()
+    );
+}
+
+async fn ingest_log_round_trips_and_ignores_repeated_batches(store: &impl Store) {
+    assert_eq!(store.list_ingests().await.expect("list empty"), vec![]);
+    let b = ingest(
+        "b-0002",
+        &[
+            "contacts/2025-03-30.csv",
+            "contacts/ünïcode, \"quoted\".parquet",
+        ],
+        1000,
+    );
+    let a = ingest("a-0001", &[], 0);
+    store.record_ingest(&b).await.expect("record b");
+    store.record_ingest(&a).await.expect("record a");
+    assert_eq!(
+        store.list_ingests().await.expect("list"),
+        vec![b.clone(), a.clone()]
+    );
+    // Same batch id, different content: the first record stands.
+    let b_again = IngestRecord {
+        rows_read: 7,
+        files: ids(&["other.csv"]),
+        ..b.clone()
+    };
+    store.record_ingest(&b_again).await.expect("record b again");
+    let c = IngestRecord {
+        kind: s("agent_states"),
+        ..ingest("c-0003", &["states.json"], i64::MAX)
+    };
+    store.record_ingest(&c).await.expect("record c");
+    assert_eq!(store.list_ingests().await.expect("list"), vec![b, a, c]);
+}
+
+async fn reopening_sees_the_data(fx: &Fixture) {
+    let store = fx.open().await;
+    store.apply_org(&sample()).await.expect("apply");
+    let rec = ingest("r-1", &["x.csv"], 10);
+    store.record_ingest(&rec).await.expect("record");
+    if let Fixture::Sqlite { path, .. } = fx {
+        assert!(
+            path.exists(),
+            "database file created with its parent directory"
+        );
+        let wal = PathBuf::from(format!("{}-wal", path.display()));
+        assert!(wal.exists(), "write-ahead log in use: {}", wal.display());
+    }
+    store.close().await;
+
+    let store = fx.open().await;
+    assert_eq!(
+        store.load_org().await.expect("load after reopen"),
+        canonical(sample())
+    );
+    assert_eq!(
+        store.list_ingests().await.expect("list after reopen"),
+        vec![rec]
+    );
+    assert_eq!(
+        store
+            .apply_org(&sample())
+            .await
+            .expect("apply after reopen"),
+        all_unchanged()
+    );
+    store.close().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Opening by URL (no database needed)
+
+#[tokio::test]
+async fn sqlite_urls_open_sqlite() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("a").join("o.db").display());
+    let store = open(&StoreTarget::from_url(&url).expect("sqlite url"))
+        .await
+        .expect("open");
+    assert_eq!(store.backend(), "sqlite");
+    store.close().await;
+    // A target given as a plain `Url` is resolved by scheme too.
+    let url = format!("sqlite:{}", dir.path().join("b.db").display());
+    let store = open(&StoreTarget::Url(url)).await.expect("open");
+    assert_eq!(store.backend(), "sqlite");
+    store.close().await;
+}
+
+#[tokio::test]
+async fn unsupported_urls_are_refused_clearly() {
+    let e = open(&StoreTarget::Url(s("mysql://root:hunter2@db/opsdeck")))
+        .await
+        .expect_err("mysql");
+    assert_eq!(
+        e.to_string(),
+        "unsupported database url scheme \"mysql\": use sqlite://PATH, sqlite:PATH, postgres://... or postgresql://..."
+    );
+}
+
+#[tokio::test]
+async fn connection_errors_hide_the_password() {
+    // Port 1 on the loopback refuses at once; no server or network is involved.
+    let e = PgStore::connect("postgres://opsdeck:hunter2@127.0.0.1:1/opsdeck")
+        .await
+        .expect_err("refused");
+    let msg = e.to_string();
+    assert!(
+        msg.starts_with(
+            "cannot connect to postgresql at postgres://opsdeck:***@127.0.0.1:1/opsdeck: "
+        ),
+        "{msg}"
+    );
+    assert!(!msg.contains("hunter2"), "{msg}");
+}
+
+#[tokio::test]
+async fn schema_names_are_checked() {
+    let e = PgStore::connect_in_schema("postgres://127.0.0.1:1/x", "a\"; drop")
+        .await
+        .expect_err("bad schema");
+    assert!(matches!(e, StoreError::InvalidSchema(_)), "{e:?}");
+}
