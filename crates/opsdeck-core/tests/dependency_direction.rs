@@ -1,0 +1,86 @@
+//! Dependencies point inward: each crate may depend only on the crates the architecture map
+//! allows, and the domain core on no IO, async, database or Arrow crate.
+
+use std::path::Path;
+
+fn deps(krate: &str) -> Vec<String> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(krate)
+        .join("Cargo.toml");
+    let text =
+        std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("cannot read {}: {e}", p.display()));
+    let mut out = Vec::new();
+    let mut in_deps = false;
+    for line in text.lines() {
+        let l = line.trim();
+        if l.starts_with('[') {
+            in_deps = l == "[dependencies]";
+            continue;
+        }
+        if in_deps {
+            if let Some((name, _)) = l.split_once('=') {
+                let name = name.trim().trim_end_matches(".workspace").to_string();
+                if !name.is_empty() && !name.starts_with('#') {
+                    out.push(name);
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn crates_depend_only_on_what_the_map_allows() {
+    let allowed: &[(&str, &[&str])] = &[
+        (
+            "opsdeck-core",
+            &["chrono", "chrono-tz", "serde", "thiserror"],
+        ),
+        (
+            "opsdeck-engine",
+            &[
+                "opsdeck-core",
+                "chrono",
+                "chrono-tz",
+                "serde",
+                "serde_json",
+                "toml",
+                "thiserror",
+                "csv",
+                "flate2",
+                "arrow-array",
+                "arrow-schema",
+                "arrow-cast",
+                "memchr",
+                "parquet",
+            ],
+        ),
+        (
+            "opsdeck-store",
+            &[
+                "opsdeck-core",
+                "serde",
+                "serde_json",
+                "thiserror",
+                "sqlx",
+                "tokio",
+            ],
+        ),
+    ];
+    for (krate, ok) in allowed {
+        for d in deps(krate) {
+            assert!(
+                ok.contains(&d.as_str()),
+                "{krate} depends on {d}, which ARCHITECTURE.md does not allow"
+            );
+        }
+    }
+    // the engine and the store never depend on each other, nor on the CLI
+    assert!(!deps("opsdeck-engine")
+        .iter()
+        .any(|d| d == "opsdeck-store" || d == "opsdeck-cli"));
+    assert!(!deps("opsdeck-store")
+        .iter()
+        .any(|d| d == "opsdeck-engine" || d == "opsdeck-cli"));
+}
