@@ -35,6 +35,23 @@ pub struct DemoArgs {
     pub start: NaiveDate,
 }
 
+/// The columns of the demo's headline tables (every column: `opsdeck scorecard`).
+const HEADLINE: [&str; 13] = [
+    "client",
+    "program",
+    "period",
+    "offered",
+    "abandoned",
+    "service_level",
+    "asa_s",
+    "aht_s",
+    "abandon_rate",
+    "csat_top2_pct",
+    "nps",
+    "fcr_rate",
+    "share_intervals_meeting_target",
+];
+
 pub fn run(g: &GlobalArgs, a: DemoArgs) -> Result<ExitCode> {
     let t0 = Instant::now();
     let ctx = Context::open(g, Some(a.dir.clone()))?;
@@ -91,12 +108,12 @@ pub fn run(g: &GlobalArgs, a: DemoArgs) -> Result<ExitCode> {
         level: Level::Client,
         variant: SlVariant::Offered,
     };
-    crate::cmd_scorecard::print(&ctx, &mut q, Format::Table)?;
+    crate::cmd_scorecard::print(&ctx, &mut q, Format::Table, Some(&HEADLINE))?;
     println!();
     println!("by program and month:");
     q.level = Level::Program;
     q.by = Period::Month;
-    crate::cmd_scorecard::print(&ctx, &mut q, Format::Table)?;
+    crate::cmd_scorecard::print(&ctx, &mut q, Format::Table, Some(&HEADLINE))?;
     println!();
     println!(
         "done in {:.1} s. Try: opsdeck --home {} scorecard --by week --level queue",

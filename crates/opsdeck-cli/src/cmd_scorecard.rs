@@ -69,7 +69,13 @@ pub fn build_query(a: &ScorecardArgs) -> Result<ScorecardQuery> {
     })
 }
 
-pub fn print(ctx: &Context, q: &mut ScorecardQuery, format: Format) -> Result<usize> {
+/// Print the scorecard; `only` keeps just the named columns (in table order).
+pub fn print(
+    ctx: &Context,
+    q: &mut ScorecardQuery,
+    format: Format,
+    only: Option<&[&str]>,
+) -> Result<usize> {
     if q.from > q.to {
         anyhow::bail!("--from {} is after --to {}", q.from, q.to);
     }
@@ -86,19 +92,27 @@ pub fn print(ctx: &Context, q: &mut ScorecardQuery, format: Format) -> Result<us
         }
     }
     let sc = scorecard(&facts, q);
+    let all = columns(q.level);
+    let keep: Vec<usize> = (0..all.len())
+        .filter(|i| only.is_none_or(|o| o.contains(&all[*i])))
+        .collect();
     let rows: Vec<_> = sc
         .iter()
-        .map(|(k, c)| cells(k, c, q.level, q.variant))
+        .map(|(k, c)| {
+            let r = cells(k, c, q.level, q.variant);
+            keep.iter().map(|i| r[*i].clone()).collect()
+        })
         .collect();
+    let cols: Vec<&str> = keep.iter().map(|i| all[*i]).collect();
     let mut out = std::io::stdout().lock();
-    output::write(&mut out, format, &columns(q.level), &rows)?;
+    output::write(&mut out, format, &cols, &rows)?;
     Ok(rows.len())
 }
 
 pub fn run(g: &GlobalArgs, a: ScorecardArgs) -> Result<ExitCode> {
     let ctx = Context::open(g, None)?;
     let mut q = build_query(&a)?;
-    let n = print(&ctx, &mut q, a.format)?;
+    let n = print(&ctx, &mut q, a.format, None)?;
     if n == 0 {
         eprintln!("opsdeck scorecard: no data matches (ingest contacts first, or widen --from/--to and the filters)");
     }
