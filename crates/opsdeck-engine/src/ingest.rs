@@ -271,8 +271,28 @@ pub fn ingest(ws: &Workspace, req: &IngestRequest, progress: Progress) -> Result
         rows_quarantined: summary.rows_quarantined,
         rows_skipped: summary.rows_skipped.values().sum(),
     });
-    for d in ["contacts", "intervals"] {
-        crate::facts::sync_dir(&ws.facts_dir().join(d))?;
+    // make the new files' directory entries durable before the manifest names them: each
+    // partition directory and its parents (which may be new as well) up to facts/ itself
+    let facts = ws.facts_dir();
+    let mut dirs = BTreeSet::new();
+    for f in manifest
+        .contacts
+        .iter()
+        .chain(&manifest.intervals)
+        .filter(|f| f.batch_id == req.batch_id)
+    {
+        let p = facts.join(&f.path);
+        let mut d = p.parent();
+        while let Some(dir) = d {
+            dirs.insert(dir.to_path_buf());
+            if dir == facts.as_path() {
+                break;
+            }
+            d = dir.parent();
+        }
+    }
+    for d in dirs.iter().rev() {
+        crate::facts::sync_dir(d)?;
     }
     ws.commit(&lock, &manifest)?;
     summary.committed = true;

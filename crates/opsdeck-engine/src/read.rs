@@ -312,6 +312,32 @@ where
     Ok(sinks)
 }
 
+/// Physical line numbers of record starts within a chunk, counted from the bytes: the csv
+/// crate's `Position::line` lags by one after `\r\n` line ends (BurntSushi/rust-csv#395).
+struct LineCounter<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    line: u64,
+}
+
+impl LineCounter<'_> {
+    /// Line of the record starting at byte `start` (or just before it: the terminator bytes of
+    /// the previous record and blank lines are skipped). `start` never decreases.
+    fn line_at(&mut self, start: u64) -> u64 {
+        let mut p = usize::try_from(start)
+            .unwrap_or(usize::MAX)
+            .min(self.bytes.len());
+        while p < self.bytes.len() && matches!(self.bytes[p], b'\r' | b'\n') {
+            p += 1;
+        }
+        if p > self.at {
+            self.line += memchr::memchr_iter(b'\n', &self.bytes[self.at..p]).count() as u64;
+            self.at = p;
+        }
+        self.line
+    }
+}
+
 fn parse_chunk<S: ContactSink>(
     chunk: &Chunk,
     bound: &Bound,
@@ -325,13 +351,18 @@ fn parse_chunk<S: ContactSink>(
         .flexible(true)
         .delimiter(delim)
         .from_reader(chunk.bytes.as_slice());
+    let mut lines = LineCounter {
+        bytes: &chunk.bytes,
+        at: 0,
+        line: chunk.first_line,
+    };
     loop {
-        let local_line = rdr.position().line();
+        let start = rdr.position().byte();
         match rdr.read_byte_record(rec) {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                let line = chunk.first_line + local_line.saturating_sub(1);
+                let line = lines.line_at(start);
                 sink.issue(
                     line,
                     FieldIssue::new("(row)", format!("cannot parse CSV: {e}")),
@@ -340,11 +371,7 @@ fn parse_chunk<S: ContactSink>(
                 continue;
             }
         }
-        let line = chunk.first_line
-            + rec
-                .position()
-                .map_or(local_line, |p| p.line())
-                .saturating_sub(1);
+        let line = lines.line_at(rec.position().map_or(start, |p| p.byte()));
         if rec.len() == 1
             && rec
                 .get(0)

@@ -5,7 +5,7 @@
 use crate::aggregate::Value;
 use crate::error::Result;
 use crate::facts::{read_intervals, IntervalFact, Workspace};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use opsdeck_core::calendar::local_time;
 use opsdeck_core::{IntervalSums, SlVariant, TargetTally};
 use std::collections::BTreeMap;
@@ -67,6 +67,10 @@ pub struct RowKey {
     pub client: String,
     pub program: Option<String>,
     pub queue: Option<String>,
+    /// Sort key ahead of the label: the interval's UTC start for `Period::Interval` (0 for the
+    /// other periods), so rows stay chronological where clocks go back and a local label such
+    /// as "01:00+00:00" comes after "01:00+01:00".
+    pub start_utc: i64,
     pub period: String,
 }
 
@@ -109,6 +113,10 @@ pub fn period_of_day(d: NaiveDate, by: Period, q: &ScorecardQuery) -> String {
 }
 
 fn key_of(f: &IntervalFact, q: &ScorecardQuery) -> RowKey {
+    let start_utc = match q.by {
+        Period::Interval => f.interval_start_utc,
+        _ => 0,
+    };
     let period = match q.by {
         Period::Interval => {
             let t = chrono::DateTime::from_timestamp(f.interval_start_utc, 0)
@@ -126,6 +134,7 @@ fn key_of(f: &IntervalFact, q: &ScorecardQuery) -> RowKey {
         client: f.client.clone(),
         program: (q.level >= Level::Program).then(|| f.program.clone()),
         queue: (q.level >= Level::Queue).then(|| f.queue.clone()),
+        start_utc,
         period,
     }
 }
@@ -159,13 +168,21 @@ pub fn scorecard(facts: &[IntervalFact], q: &ScorecardQuery) -> BTreeMap<RowKey,
 /// Interval facts of the workspace for the months the query can touch.
 pub fn load_facts(ws: &Workspace, q: &ScorecardQuery) -> Result<Vec<IntervalFact>> {
     let m = ws.manifest()?;
-    let (lo, hi) = (
-        q.from.format("%Y-%m").to_string(),
-        q.to.format("%Y-%m").to_string(),
-    );
+    // compare months as (year, month) numbers: an open range (NaiveDate::MIN/MAX) formats with
+    // a sign ("-262144-01", "+262143-12") that does not sort as text among "YYYY-MM" labels
+    let ym = |d: NaiveDate| (d.year(), d.month());
+    let (lo, hi) = (ym(q.from), ym(q.to));
     let mut out = Vec::new();
     for f in &m.intervals {
-        if q.client.as_ref().is_some_and(|c| *c != f.client) || f.month < lo || f.month > hi {
+        let in_range = match f
+            .month
+            .split_once('-')
+            .and_then(|(y, mo)| Some((y.parse::<i32>().ok()?, mo.parse::<u32>().ok()?)))
+        {
+            Some(month) => (lo..=hi).contains(&month),
+            None => true, // unknown label: read it and let the day filter decide
+        };
+        if q.client.as_ref().is_some_and(|c| *c != f.client) || !in_range {
             continue;
         }
         out.extend(read_intervals(&ws.facts_dir().join(&f.path))?);
@@ -305,7 +322,7 @@ mod tests {
             // re-roll the daily queue rows to client × month
             let rerolled = rollup(daily.iter().map(|(k, c)| {
                 let d: NaiveDate = k.period.parse().unwrap();
-                (RowKey { client: k.client.clone(), program: None, queue: None, period: period_of_day(d, Period::Month, &month_q) }, *c)
+                (RowKey { client: k.client.clone(), program: None, queue: None, start_utc: 0, period: period_of_day(d, Period::Month, &month_q) }, *c)
             }));
             let direct = scorecard(&facts, &month_q);
             prop_assert_eq!(rerolled, direct);

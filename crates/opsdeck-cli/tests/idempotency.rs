@@ -1,0 +1,246 @@
+//! Idempotency: ingesting a file again adds nothing and leaves the workspace byte-for-byte as it
+//! was; an overlapping file adds only its new contacts; applying the same setup file again
+//! changes nothing, and a changed threshold is reported as an update of that queue.
+
+mod util;
+
+use util::{answered, int, Dir, Setup};
+
+fn rows(ids: std::ops::Range<usize>, talk_s: i64) -> Vec<String> {
+    ids.map(|i| {
+        answered(
+            &format!("id-{i}"),
+            "q1",
+            &format!("2025-05-{:02} {:02}:{:02}:00", 5 + i % 3, 8 + i % 9, i % 60),
+            (i % 40) as i64,
+            talk_s,
+        )
+    })
+    .collect()
+}
+
+fn workspace() -> Dir {
+    let dir = Dir::new();
+    dir.apply_setup(
+        "setup.toml",
+        &Setup::new("Europe/London").queue("q1").toml(),
+    );
+    dir
+}
+
+fn scorecard(dir: &Dir) -> String {
+    dir.cmd()
+        .args([
+            "scorecard",
+            "--by",
+            "day",
+            "--level",
+            "queue",
+            "--format",
+            "json",
+        ])
+        .run()
+        .success()
+        .stdout
+}
+
+#[test]
+fn same_file_twice_adds_nothing() {
+    let dir = workspace();
+    dir.write_csv("day.csv", &rows(0..120, 300));
+    let first = dir
+        .cmd()
+        .args(["ingest", "contacts", "day.csv", "--json"])
+        .run()
+        .success()
+        .json();
+    assert_eq!(first["rows_accepted"].as_u64(), Some(120));
+    assert_eq!(first["committed"].as_bool(), Some(true));
+    let manifest = dir.manifest_bytes().unwrap();
+    let generation = dir.manifest().unwrap()["generation"].as_u64().unwrap();
+    let before = scorecard(&dir);
+
+    let out = dir
+        .cmd()
+        .args(["ingest", "contacts", "day.csv"])
+        .run()
+        .success();
+    out.stdout_has("120 rows read, 0 new contacts stored, 120 already stored, 0 quarantined")
+        .stdout_has("workspace is unchanged");
+    assert_eq!(
+        dir.manifest_bytes().unwrap(),
+        manifest,
+        "manifest rewritten"
+    );
+    assert_eq!(
+        dir.manifest().unwrap()["generation"].as_u64(),
+        Some(generation)
+    );
+    assert_eq!(scorecard(&dir), before);
+    assert_eq!(dir.stored_contacts(), 120);
+
+    // the JSON summary says the same
+    let again = dir
+        .cmd()
+        .args(["ingest", "contacts", "day.csv", "--json"])
+        .run()
+        .success()
+        .json();
+    assert_eq!(again["rows_accepted"].as_u64(), Some(0));
+    assert_eq!(again["rows_duplicate"].as_u64(), Some(120));
+    assert_eq!(again["committed"].as_bool(), Some(false));
+    assert_eq!(dir.manifest_bytes().unwrap(), manifest);
+}
+
+#[test]
+fn overlapping_file_adds_only_the_new_half() {
+    let dir = workspace();
+    dir.write_csv("first.csv", &rows(0..100, 300));
+    // ids 50..150: the first half is already stored (with other talk times here, which must not
+    // replace the stored ones), the second half is new
+    dir.write_csv("second.csv", &rows(50..150, 900));
+    dir.cmd()
+        .args(["ingest", "contacts", "first.csv"])
+        .run()
+        .success();
+    let generation = dir.manifest().unwrap()["generation"].as_u64().unwrap();
+    let s = dir
+        .cmd()
+        .args(["ingest", "contacts", "second.csv", "--json"])
+        .run()
+        .success()
+        .json();
+    assert_eq!(s["rows_read"].as_u64(), Some(100));
+    assert_eq!(s["rows_accepted"].as_u64(), Some(50));
+    assert_eq!(s["rows_duplicate"].as_u64(), Some(50));
+    assert_eq!(s["rows_quarantined"].as_u64(), Some(0));
+    assert_eq!(
+        dir.manifest().unwrap()["generation"].as_u64(),
+        Some(generation + 1)
+    );
+    assert_eq!(dir.stored_contacts(), 150);
+    let t = &dir.scorecard_total(&[])[0];
+    assert_eq!(int(t, "offered"), 150);
+    // handle time = talk + 10 s of after-call work: 100 contacts of 300 s and 50 of 900 s
+    let aht = t["aht_s"].as_f64().unwrap();
+    let want = (100.0 * 310.0 + 50.0 * 910.0) / 150.0;
+    assert!((aht - want).abs() < 1e-9, "aht {aht}, want {want}");
+
+    // both files again, as one batch: nothing new; inside one batch the ids 50..100 of the
+    // second file repeat the first file's, so they are quarantined (exit code 3)
+    dir.cmd()
+        .args(["ingest", "contacts", "first.csv", "second.csv"])
+        .run()
+        .code(3)
+        .stdout_has("0 new contacts stored, 150 already stored, 50 quarantined");
+    assert_eq!(dir.stored_contacts(), 150);
+}
+
+#[test]
+fn setup_apply_twice_changes_nothing() {
+    let dir = Dir::new();
+    let toml = Setup::new("Europe/London").queue("q1").queue("q2").toml();
+    let p = dir.write("setup.toml", &toml);
+    let first = dir.cmd().args(["setup", "apply"]).arg(&p).run().success();
+    first.stdout_has("queue     2 created");
+    assert!(
+        !first.stdout.contains("nothing changed"),
+        "{}",
+        first.stdout
+    );
+    let shown = dir
+        .cmd()
+        .args(["setup", "show", "--format", "json"])
+        .run()
+        .success()
+        .stdout;
+
+    let second = dir.cmd().args(["setup", "apply"]).arg(&p).run().success();
+    second
+        .stdout_has("nothing changed")
+        .stdout_has("queue     2 unchanged");
+    assert!(!second.stdout.contains("created"), "{}", second.stdout);
+    assert!(!second.stdout.contains("updated"), "{}", second.stdout);
+    let report = dir
+        .cmd()
+        .args(["setup", "apply", "--json"])
+        .arg(&p)
+        .run()
+        .success()
+        .json();
+    for kind in ["sites", "clients", "programs", "calendars", "queues"] {
+        for what in ["created", "updated", "not_in_file"] {
+            assert_eq!(
+                report[kind][what].as_array().map(Vec::len),
+                Some(0),
+                "{kind}.{what}: {report}"
+            );
+        }
+    }
+    let shown_again = dir
+        .cmd()
+        .args(["setup", "show", "--format", "json"])
+        .run()
+        .success()
+        .stdout;
+    assert_eq!(shown_again, shown);
+}
+
+#[test]
+fn changed_threshold_updates_that_queue() {
+    let dir = Dir::new();
+    let p = dir.write(
+        "setup.toml",
+        Setup::new("Europe/London").queue("q1").queue("q2").toml(),
+    );
+    dir.cmd().args(["setup", "apply"]).arg(&p).run().success();
+    let p2 = dir.write(
+        "setup2.toml",
+        Setup::new("Europe/London")
+            .queue("q1")
+            .queue_with_threshold("q2", 45)
+            .toml(),
+    );
+    let out = dir.cmd().args(["setup", "apply"]).arg(&p2).run().success();
+    out.stdout_has("queue     1 updated, 1 unchanged")
+        .stdout_has("updated: q2");
+    assert!(!out.stdout.contains("nothing changed"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("calendar  1 unchanged"),
+        "{}",
+        out.stdout
+    );
+
+    let shown = dir
+        .cmd()
+        .args(["setup", "show", "--format", "json"])
+        .run()
+        .success()
+        .json();
+    let q2 = shown["queue"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["id"] == "q2")
+        .expect("q2 is stored");
+    assert_eq!(q2["threshold_s"].as_i64(), Some(45));
+
+    // applying the changed file again is a no-op
+    let report = dir
+        .cmd()
+        .args(["setup", "apply", "--json"])
+        .arg(&p2)
+        .run()
+        .success()
+        .json();
+    assert_eq!(
+        report["queues"]["updated"].as_array().map(Vec::len),
+        Some(0)
+    );
+    dir.cmd()
+        .args(["setup", "apply"])
+        .arg(&p2)
+        .run()
+        .success()
+        .stdout_has("nothing changed");
+}
