@@ -1,10 +1,13 @@
 //! `opsdeck ingest contacts FILE…`: atomic, idempotent ingestion with a quarantine report.
 
 use crate::context::{now_and_batch_id, Context, GlobalArgs};
+use crate::output::{self, Format};
 use anyhow::Result;
+use opsdeck_engine::aggregate::Value;
 use opsdeck_engine::ingest::{ingest, IngestRequest, IngestSummary};
 use opsdeck_engine::profile::Profile;
 use opsdeck_store::{IngestRecord, Store};
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -22,6 +25,11 @@ pub enum IngestCommand {
         /// Print the summary as JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// List the committed ingest batches (the store's audit log).
+    Log {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
     },
 }
 
@@ -50,20 +58,39 @@ pub fn ingest_contacts(
     let summary = ingest(&ctx.ws, &req, &|n| bar.set_position(n));
     bar.finish_and_clear();
     let summary = summary?;
-    if summary.committed {
+    sync_audit_log(ctx)?;
+    Ok(summary)
+}
+
+/// Record in the store's audit log every committed batch it lacks. The manifest is the truth;
+/// a process killed between the manifest commit and the log write is caught up here.
+pub fn sync_audit_log(ctx: &Context) -> Result<()> {
+    let logged: BTreeSet<String> = ctx
+        .rt
+        .block_on(ctx.store.list_ingests())?
+        .into_iter()
+        .map(|r| r.batch_id)
+        .collect();
+    for b in ctx
+        .ws
+        .manifest()?
+        .batches
+        .into_iter()
+        .filter(|b| !logged.contains(&b.batch_id))
+    {
         let rec = IngestRecord {
-            batch_id: summary.batch_id.clone(),
+            batch_id: b.batch_id,
             kind: "contacts".into(),
-            files: files.iter().map(|f| f.display().to_string()).collect(),
-            rows_read: summary.rows_read as i64,
-            rows_accepted: summary.rows_accepted as i64,
-            rows_duplicate: summary.rows_duplicate as i64,
-            rows_quarantined: summary.rows_quarantined as i64,
-            committed_at,
+            files: b.files,
+            rows_read: b.rows_read as i64,
+            rows_accepted: b.rows_accepted as i64,
+            rows_duplicate: b.rows_duplicate as i64,
+            rows_quarantined: b.rows_quarantined as i64,
+            committed_at: b.committed_at,
         };
         ctx.rt.block_on(ctx.store.record_ingest(&rec))?;
     }
-    Ok(summary)
+    Ok(())
 }
 
 pub fn print_summary(s: &IngestSummary) {
@@ -108,6 +135,37 @@ pub fn run(g: &GlobalArgs, c: IngestCommand) -> Result<ExitCode> {
             } else {
                 ExitCode::SUCCESS
             })
+        }
+        IngestCommand::Log { format } => {
+            sync_audit_log(&ctx)?;
+            let log = ctx.rt.block_on(ctx.store.list_ingests())?;
+            let cols = [
+                "batch_id",
+                "committed_at",
+                "kind",
+                "rows_read",
+                "rows_accepted",
+                "rows_duplicate",
+                "rows_quarantined",
+                "files",
+            ];
+            let rows: Vec<Vec<Value>> = log
+                .into_iter()
+                .map(|r| {
+                    vec![
+                        Value::Text(r.batch_id),
+                        Value::Text(r.committed_at),
+                        Value::Text(r.kind),
+                        Value::Int(r.rows_read),
+                        Value::Int(r.rows_accepted),
+                        Value::Int(r.rows_duplicate),
+                        Value::Int(r.rows_quarantined),
+                        Value::Text(r.files.join(" ")),
+                    ]
+                })
+                .collect();
+            output::write(&mut std::io::stdout().lock(), format, &cols, &rows)?;
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

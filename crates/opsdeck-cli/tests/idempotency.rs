@@ -244,3 +244,37 @@ fn changed_threshold_updates_that_queue() {
         .success()
         .stdout_has("nothing changed");
 }
+
+#[test]
+fn audit_log_lists_each_committed_batch_once() {
+    let dir = workspace();
+    dir.write_csv("a.csv", &rows(0..30, 200));
+    dir.write_csv("b.csv", &rows(20..50, 200));
+    for f in ["a.csv", "a.csv", "b.csv"] {
+        dir.cmd().args(["ingest", "contacts", f]).run().success();
+    }
+    let log = dir
+        .cmd()
+        .args(["ingest", "log", "--format", "json"])
+        .run()
+        .success()
+        .json_rows();
+    // the repeated a.csv committed nothing, so two batches: 30 new, then 20 new + 10 already stored
+    assert_eq!(log.len(), 2, "{log:?}");
+    assert_eq!(
+        (
+            int(&log[0], "rows_accepted"),
+            int(&log[0], "rows_duplicate")
+        ),
+        (30, 0)
+    );
+    assert_eq!(
+        (
+            int(&log[1], "rows_accepted"),
+            int(&log[1], "rows_duplicate")
+        ),
+        (20, 10)
+    );
+    let batches = dir.manifest().unwrap()["batches"].as_array().unwrap().len();
+    assert_eq!(batches, 2);
+}

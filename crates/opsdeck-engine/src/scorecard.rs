@@ -167,6 +167,22 @@ pub fn scorecard(facts: &[IntervalFact], q: &ScorecardQuery) -> BTreeMap<RowKey,
 
 /// Interval facts of the workspace for the months the query can touch.
 pub fn load_facts(ws: &Workspace, q: &ScorecardQuery) -> Result<Vec<IntervalFact>> {
+    // A writer deletes the interval files it superseded right after its commit; a reader that
+    // took the manifest just before may find one gone, and then starts over from the new manifest.
+    let mut attempt = 0;
+    loop {
+        match load_facts_once(ws, q) {
+            Err(crate::EngineError::Io { source, .. })
+                if source.kind() == std::io::ErrorKind::NotFound && attempt < 3 =>
+            {
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+fn load_facts_once(ws: &Workspace, q: &ScorecardQuery) -> Result<Vec<IntervalFact>> {
     let m = ws.manifest()?;
     // compare months as (year, month) numbers: an open range (NaiveDate::MIN/MAX) formats with
     // a sign ("-262144-01", "+262143-12") that does not sort as text among "YYYY-MM" labels
