@@ -21,7 +21,7 @@ impl Cell<'_> {
     pub fn is_null(&self) -> bool {
         match self {
             Cell::Null => true,
-            Cell::Str(s) => s.trim().is_empty(),
+            Cell::Str(s) => s.bytes().all(|b| b.is_ascii_whitespace()),
             _ => false,
         }
     }

@@ -279,8 +279,8 @@ pub enum Bound {
     AnonymousBank { cols: [usize; AB_COLS.len()] },
 }
 
-fn cell_of<'r>(
-    row: &'r dyn Row,
+fn cell_of<'r, R: Row + ?Sized>(
+    row: &'r R,
     col: Option<usize>,
     field: &str,
 ) -> std::result::Result<Cell<'r>, FieldIssue> {
@@ -295,8 +295,22 @@ fn cell_of<'r>(
 }
 
 impl Bound {
+    /// Indices of the columns this binding reads, ascending and without repeats.
+    pub fn used_columns(&self) -> Vec<usize> {
+        let mut v: Vec<usize> = match self {
+            Bound::Mapping(m) => m.cols.iter().flatten().copied().collect(),
+            Bound::AnonymousBank { cols } => cols.to_vec(),
+        };
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
     /// Turn one row into a raw contact (or a skip), naming the field at fault otherwise.
-    pub fn extract<'r>(&'r self, row: &'r dyn Row) -> std::result::Result<Extract<'r>, FieldIssue> {
+    pub fn extract<'r, R: Row + ?Sized>(
+        &'r self,
+        row: &'r R,
+    ) -> std::result::Result<Extract<'r>, FieldIssue> {
         match self {
             Bound::Mapping(m) => {
                 let MappingBound {
@@ -379,8 +393,8 @@ fn clock_s(s: &str, field: &str) -> std::result::Result<i64, FieldIssue> {
 }
 
 /// The Anonymous Bank (1999) call-level format; see docs/formats.md for the rules.
-fn extract_anonymous_bank<'r>(
-    row: &'r dyn Row,
+fn extract_anonymous_bank<'r, R: Row + ?Sized>(
+    row: &'r R,
     cols: &[usize; AB_COLS.len()],
 ) -> std::result::Result<Extract<'r>, FieldIssue> {
     let s = |k: usize| -> std::result::Result<&'r str, FieldIssue> {

@@ -8,9 +8,12 @@ use crate::parse::Cell;
 use crate::profile::{Bound, Extract, Profile, Row};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, Int64Type};
-use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_array::{
+    Array, ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray,
+};
 use arrow_schema::{DataType, TimeUnit};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::ProjectionMask;
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
@@ -392,7 +395,7 @@ fn parse_chunk<S: ContactSink>(
     }
 }
 
-fn deliver<S: ContactSink>(bound: &Bound, row: &dyn Row, line: u64, sink: &mut S) {
+fn deliver<S: ContactSink, R: Row>(bound: &Bound, row: &R, line: u64, sink: &mut S) {
     match bound.extract(row) {
         Ok(Extract::Contact(c)) => {
             if let Err(issue) = sink.contact(c, line) {
@@ -406,13 +409,15 @@ fn deliver<S: ContactSink>(bound: &Bound, row: &dyn Row, line: u64, sink: &mut S
 
 /// A Parquet column viewed as one of the few shapes the profiles read.
 enum Col {
-    Str(ArrayRef),
-    Int(ArrayRef),
-    Float(ArrayRef),
-    Bool(ArrayRef),
+    /// Not read (the profile does not use this column).
+    Unused,
+    Str(StringArray),
+    Int(Int64Array),
+    Float(Float64Array),
+    Bool(BooleanArray),
     /// Timestamp scaled to seconds by `div`; `utc` when the column carries a zone.
     Ts {
-        arr: ArrayRef,
+        arr: Int64Array,
         div: i64,
         utc: bool,
     },
@@ -421,14 +426,16 @@ enum Col {
 fn view(a: &ArrayRef) -> std::result::Result<Col, String> {
     use DataType::*;
     let cast = |to: &DataType| arrow_cast::cast(a, to).map_err(|e| e.to_string());
+    let int = |a: ArrayRef| a.as_primitive::<Int64Type>().clone();
     Ok(match a.data_type() {
-        Utf8 => Col::Str(a.clone()),
-        LargeUtf8 | Utf8View | Dictionary(_, _) => Col::Str(cast(&Utf8)?),
-        Int64 => Col::Int(a.clone()),
-        Int8 | Int16 | Int32 | UInt8 | UInt16 | UInt32 | UInt64 => Col::Int(cast(&Int64)?),
-        Float64 => Col::Float(a.clone()),
-        Float32 | Float16 | Decimal128(_, _) => Col::Float(cast(&Float64)?),
-        Boolean => Col::Bool(a.clone()),
+        Utf8 => Col::Str(a.as_string::<i32>().clone()),
+        Int64 => Col::Int(int(a.clone())),
+        Int8 | Int16 | Int32 | UInt8 | UInt16 | UInt32 | UInt64 => Col::Int(int(cast(&Int64)?)),
+        Float64 => Col::Float(a.as_primitive::<Float64Type>().clone()),
+        Float32 | Float16 | Decimal128(_, _) => {
+            Col::Float(cast(&Float64)?.as_primitive::<Float64Type>().clone())
+        }
+        Boolean => Col::Bool(a.as_boolean().clone()),
         Timestamp(unit, tz) => {
             let div = match unit {
                 TimeUnit::Second => 1,
@@ -437,13 +444,13 @@ fn view(a: &ArrayRef) -> std::result::Result<Col, String> {
                 TimeUnit::Nanosecond => 1_000_000_000,
             };
             Col::Ts {
-                arr: cast(&Int64)?,
+                arr: int(cast(&Int64)?),
                 div,
                 utc: tz.is_some(),
             }
         }
-        Null => Col::Str(cast(&Utf8)?),
-        _ => Col::Str(cast(&Utf8)?),
+        // LargeUtf8, Utf8View, dictionaries, dates, … are read as text
+        _ => Col::Str(cast(&Utf8)?.as_string::<i32>().clone()),
     })
 }
 
@@ -453,28 +460,24 @@ struct PqRow<'a> {
 }
 
 impl Row for PqRow<'_> {
+    #[inline]
     fn cell(&self, c: usize) -> std::result::Result<Cell<'_>, String> {
         let i = self.i;
-        let col = &self.cols[c];
-        let arr = match col {
-            Col::Str(a) | Col::Int(a) | Col::Float(a) | Col::Bool(a) | Col::Ts { arr: a, .. } => a,
-        };
-        if arr.is_null(i) {
-            return Ok(Cell::Null);
-        }
-        Ok(match col {
-            Col::Str(a) => Cell::Str(a.as_string::<i32>().value(i)),
-            Col::Int(a) => Cell::Int(a.as_primitive::<Int64Type>().value(i)),
-            Col::Float(a) => Cell::Float(a.as_primitive::<Float64Type>().value(i)),
-            Col::Bool(a) => Cell::Bool(a.as_boolean().value(i)),
-            Col::Ts { arr, div, utc } => {
-                let v = arr.as_primitive::<Int64Type>().value(i).div_euclid(*div);
+        Ok(match &self.cols[c] {
+            Col::Unused => Cell::Null,
+            Col::Str(a) if a.is_valid(i) => Cell::Str(a.value(i)),
+            Col::Int(a) if a.is_valid(i) => Cell::Int(a.value(i)),
+            Col::Float(a) if a.is_valid(i) => Cell::Float(a.value(i)),
+            Col::Bool(a) if a.is_valid(i) => Cell::Bool(a.value(i)),
+            Col::Ts { arr, div, utc } if arr.is_valid(i) => {
+                let v = arr.value(i).div_euclid(*div);
                 if *utc {
                     Cell::Utc(v)
                 } else {
                     Cell::Naive(v)
                 }
             }
+            _ => Cell::Null,
         })
     }
     fn width(&self) -> usize {
@@ -482,6 +485,7 @@ impl Row for PqRow<'_> {
     }
     fn raw(&self) -> String {
         (0..self.cols.len())
+            .filter(|c| !matches!(self.cols[*c], Col::Unused))
             .map(|c| self.cell(c).map(|x| x.display()).unwrap_or_default())
             .collect::<Vec<_>>()
             .join(",")
@@ -512,6 +516,8 @@ where
         .map(|f| f.name().clone())
         .collect();
     let bound = profile.bind(&header, path)?;
+    let used = bound.used_columns();
+    let width = header.len();
     let n_groups = meta.num_row_groups();
     if meta.file_metadata().num_rows() == 0 {
         return Err(input_err(path, "has a schema but no data rows"));
@@ -533,12 +539,17 @@ where
             .map(|w| {
                 let mut sink = make_sink();
                 let (bound, first_row, sizes, done) = (&bound, &first_row, &sizes, &done);
+                let used = &used;
                 scope.spawn(move || -> Result<S> {
                     for g in (w..n_groups).step_by(n_workers) {
                         let file = File::open(path).map_err(io_err(path))?;
                         let reader = ParquetRecordBatchReaderBuilder::try_new(file)
                             .and_then(|b| {
+                                // decode only the columns the profile reads
+                                let mask =
+                                    ProjectionMask::roots(b.parquet_schema(), used.iter().copied());
                                 b.with_row_groups(vec![g])
+                                    .with_projection(mask)
                                     .with_batch_size(64 * 1024)
                                     .build()
                             })
@@ -549,15 +560,14 @@ where
                                 path: path.to_path_buf(),
                                 message: e.to_string(),
                             })?;
-                            let cols: Vec<Col> = batch
-                                .columns()
-                                .iter()
-                                .map(view)
-                                .collect::<std::result::Result<_, _>>()
-                                .map_err(|m| EngineError::Parquet {
-                                    path: path.to_path_buf(),
-                                    message: m,
-                                })?;
+                            let mut cols: Vec<Col> = (0..width).map(|_| Col::Unused).collect();
+                            for (k, ix) in used.iter().enumerate() {
+                                cols[*ix] =
+                                    view(batch.column(k)).map_err(|m| EngineError::Parquet {
+                                        path: path.to_path_buf(),
+                                        message: m,
+                                    })?;
+                            }
                             for i in 0..batch.num_rows() {
                                 row_no += 1;
                                 deliver(bound, &PqRow { cols: &cols, i }, row_no, &mut sink);
