@@ -320,8 +320,13 @@ impl Bound {
                     format,
                 } = m.as_ref();
                 // value for field i: column cell, mapped through the value map, or the constant
+                let plain =
+                    constants.iter().all(Option::is_none) && values.iter().all(Option::is_none);
                 let get = |i: usize| -> std::result::Result<Cell<'r>, FieldIssue> {
                     let c = cell_of(row, cols[i], FIELDS[i])?;
+                    if plain {
+                        return Ok(c);
+                    }
                     if let (Some(map), Cell::Str(s)) = (&values[i], c) {
                         if let Some(v) = map.get(s.trim()) {
                             return Ok(Cell::Str(v.as_str()));

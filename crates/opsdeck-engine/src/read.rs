@@ -251,7 +251,9 @@ where
                             Err(_) => break,
                         };
                         let Ok(chunk) = chunk else { break };
-                        parse_chunk(&chunk, bound, width, delim, &mut rec, &mut sink);
+                        if !parse_plain_chunk(&chunk, bound, width, delim, &mut sink) {
+                            parse_chunk(&chunk, bound, width, delim, &mut rec, &mut sink);
+                        }
                     }
                     sink
                 })
@@ -339,6 +341,66 @@ impl LineCounter<'_> {
         }
         self.line
     }
+}
+
+/// A row of a chunk without quotes, as text fields.
+struct StrRow<'a> {
+    fields: &'a [&'a str],
+}
+
+impl Row for StrRow<'_> {
+    #[inline]
+    fn cell(&self, i: usize) -> std::result::Result<Cell<'_>, String> {
+        Ok(Cell::Str(self.fields.get(i).copied().unwrap_or_default()))
+    }
+    fn width(&self) -> usize {
+        self.fields.len()
+    }
+    fn raw(&self) -> String {
+        self.fields.join(",")
+    }
+}
+
+/// The common case: a chunk that is valid UTF-8 and has no quote characters can be split at
+/// line ends and delimiters directly, several times faster than a general CSV parser. Returns
+/// false (having done nothing) when the chunk needs the general parser.
+fn parse_plain_chunk<S: ContactSink>(
+    chunk: &Chunk,
+    bound: &Bound,
+    width: usize,
+    delim: u8,
+    sink: &mut S,
+) -> bool {
+    if !delim.is_ascii() || memchr::memchr(b'"', &chunk.bytes).is_some() {
+        return false;
+    }
+    let Ok(text) = std::str::from_utf8(&chunk.bytes) else {
+        return false;
+    };
+    let delim = char::from(delim);
+    let mut fields: Vec<&str> = Vec::with_capacity(width + 1);
+    let mut line_no = chunk.first_line;
+    for line in text.split('\n') {
+        let no = line_no;
+        line_no += 1;
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.bytes().all(|b| b.is_ascii_whitespace()) {
+            continue; // blank line (or the end of the chunk)
+        }
+        fields.clear();
+        fields.extend(line.split(delim));
+        let row = StrRow { fields: &fields };
+        if fields.len() != width {
+            let why = format!(
+                "has {} fields, the header has {width} (truncated or misaligned row?)",
+                fields.len()
+            );
+            sink.issue(no, FieldIssue::new("(row)", why), row.raw());
+            continue;
+        }
+        deliver(bound, &row, no, sink);
+    }
+    true
 }
 
 fn parse_chunk<S: ContactSink>(
