@@ -389,16 +389,7 @@ fn parse_plain_chunk<S: ContactSink>(
         }
         fields.clear();
         fields.extend(line.split(delim));
-        let row = StrRow { fields: &fields };
-        if fields.len() != width {
-            let why = format!(
-                "has {} fields, the header has {width} (truncated or misaligned row?)",
-                fields.len()
-            );
-            sink.issue(no, FieldIssue::new("(row)", why), row.raw());
-            continue;
-        }
-        deliver(bound, &row, no, sink);
+        deliver_row(bound, &StrRow { fields: &fields }, no, width, sink);
     }
     true
 }
@@ -444,17 +435,27 @@ fn parse_chunk<S: ContactSink>(
         {
             continue; // blank line
         }
-        let row = CsvRow(rec);
-        if rec.len() != width {
-            let why = format!(
-                "has {} fields, the header has {width} (truncated or misaligned row?)",
-                rec.len()
-            );
-            sink.issue(line, FieldIssue::new("(row)", why), row.raw());
-            continue;
-        }
-        deliver(bound, &row, line, sink);
+        deliver_row(bound, &CsvRow(rec), line, width, sink);
     }
+}
+
+/// Check a text row's width against the header, then hand it on.
+fn deliver_row<S: ContactSink, R: Row>(
+    bound: &Bound,
+    row: &R,
+    line: u64,
+    width: usize,
+    sink: &mut S,
+) {
+    if row.width() != width {
+        let why = format!(
+            "has {} fields, the header has {width} (truncated or misaligned row?)",
+            row.width()
+        );
+        sink.issue(line, FieldIssue::new("(row)", why), row.raw());
+        return;
+    }
+    deliver(bound, row, line, sink);
 }
 
 fn deliver<S: ContactSink, R: Row>(bound: &Bound, row: &R, line: u64, sink: &mut S) {
@@ -594,61 +595,88 @@ where
     let sizes: Vec<u64> = (0..n_groups)
         .map(|g| meta.row_group(g).compressed_size() as u64)
         .collect();
-    let done = AtomicU64::new(0);
-    let n_workers = workers().min(n_groups.max(1));
+    // decode only the columns the profile reads
+    let mask = ProjectionMask::roots(builder.parquet_schema(), used.iter().copied());
+    let reader = builder
+        .with_projection(mask)
+        .with_batch_size(32 * 1024)
+        .build()
+        .map_err(perr)?;
+    // this thread decodes batches in order; the workers turn their rows into contacts
+    let n_workers = workers();
+    let (tx, rx) = mpsc::sync_channel::<(u64, RecordBatch)>(n_workers * 2);
+    let rx = Arc::new(Mutex::new(rx));
     std::thread::scope(|scope| -> Result<Vec<S>> {
         let handles: Vec<_> = (0..n_workers)
-            .map(|w| {
+            .map(|_| {
                 let mut sink = make_sink();
-                let (bound, first_row, sizes, done) = (&bound, &first_row, &sizes, &done);
-                let used = &used;
+                let (bound, used, rx) = (&bound, &used, Arc::clone(&rx));
                 scope.spawn(move || -> Result<S> {
-                    for g in (w..n_groups).step_by(n_workers) {
-                        let file = File::open(path).map_err(io_err(path))?;
-                        let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-                            .and_then(|b| {
-                                // decode only the columns the profile reads
-                                let mask =
-                                    ProjectionMask::roots(b.parquet_schema(), used.iter().copied());
-                                b.with_row_groups(vec![g])
-                                    .with_projection(mask)
-                                    .with_batch_size(64 * 1024)
-                                    .build()
-                            })
-                            .map_err(perr)?;
-                        let mut row_no = first_row[g];
-                        for batch in reader {
-                            let batch: RecordBatch = batch.map_err(|e| EngineError::Parquet {
-                                path: path.to_path_buf(),
-                                message: e.to_string(),
-                            })?;
-                            let mut cols: Vec<Col> = (0..width).map(|_| Col::Unused).collect();
-                            for (k, ix) in used.iter().enumerate() {
-                                cols[*ix] =
-                                    view(batch.column(k)).map_err(|m| EngineError::Parquet {
-                                        path: path.to_path_buf(),
-                                        message: m,
-                                    })?;
-                            }
-                            for i in 0..batch.num_rows() {
-                                row_no += 1;
-                                deliver(bound, &PqRow { cols: &cols, i }, row_no, &mut sink);
-                            }
+                    loop {
+                        let next = match rx.lock() {
+                            Ok(g) => g.recv(),
+                            Err(_) => break,
+                        };
+                        let Ok((first, batch)) = next else { break };
+                        let mut cols: Vec<Col> = (0..width).map(|_| Col::Unused).collect();
+                        for (k, ix) in used.iter().enumerate() {
+                            cols[*ix] =
+                                view(batch.column(k)).map_err(|m| EngineError::Parquet {
+                                    path: path.to_path_buf(),
+                                    message: m,
+                                })?;
                         }
-                        progress(done.fetch_add(sizes[g], Ordering::Relaxed) + sizes[g]);
+                        for i in 0..batch.num_rows() {
+                            deliver(
+                                bound,
+                                &PqRow { cols: &cols, i },
+                                first + i as u64 + 1,
+                                &mut sink,
+                            );
+                        }
                     }
                     Ok(sink)
                 })
             })
             .collect();
+        // only the workers hold the receiver: if they all stop, sending fails instead of blocking
+        drop(rx);
+        let mut result = Ok(());
+        let mut row_no = 0u64;
+        let mut group = 0usize;
+        let mut bytes = 0u64;
+        for batch in reader {
+            let batch = match batch {
+                Ok(b) => b,
+                Err(e) => {
+                    result = Err(EngineError::Parquet {
+                        path: path.to_path_buf(),
+                        message: e.to_string(),
+                    });
+                    break;
+                }
+            };
+            let n = batch.num_rows() as u64;
+            if tx.send((row_no, batch)).is_err() {
+                break;
+            }
+            row_no += n;
+            while group < n_groups && first_row.get(group + 1).is_none_or(|f| *f <= row_no) {
+                bytes += sizes[group];
+                group += 1;
+                progress(bytes);
+            }
+        }
+        drop(tx);
         let mut sinks = Vec::new();
         for h in handles {
-            sinks.push(
-                h.join()
-                    .map_err(|_| EngineError::Internal("a reader thread panicked".into()))??,
-            );
+            match h.join() {
+                Ok(Ok(s)) => sinks.push(s),
+                Ok(Err(e)) => result = Err(e),
+                Err(_) => result = Err(EngineError::Internal("a reader thread panicked".into())),
+            }
         }
-        Ok(sinks)
+        result.map(|()| sinks)
     })
 }
 
