@@ -377,10 +377,16 @@ fn parse_plain_chunk<S: ContactSink>(
     let Ok(text) = std::str::from_utf8(&chunk.bytes) else {
         return false;
     };
-    let delim = char::from(delim);
     let mut fields: Vec<&str> = Vec::with_capacity(width + 1);
     let mut line_no = chunk.first_line;
-    for line in text.split('\n') {
+    let mut line_start = 0;
+    let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain(std::iter::once(text.len()));
+    for end in ends {
+        if line_start > end {
+            break; // the text ended with a newline: no last piece
+        }
+        let line = &text[line_start..end];
+        line_start = end + 1;
         let no = line_no;
         line_no += 1;
         let line = line.strip_suffix('\r').unwrap_or(line);
@@ -388,7 +394,13 @@ fn parse_plain_chunk<S: ContactSink>(
             continue; // blank line (or the end of the chunk)
         }
         fields.clear();
-        fields.extend(line.split(delim));
+        // cutting at ASCII delimiter bytes always lands on char boundaries
+        let mut start = 0;
+        for pos in memchr::memchr_iter(delim, line.as_bytes()) {
+            fields.push(&line[start..pos]);
+            start = pos + 1;
+        }
+        fields.push(&line[start..]);
         deliver_row(bound, &StrRow { fields: &fields }, no, width, sink);
     }
     true
