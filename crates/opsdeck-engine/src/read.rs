@@ -378,17 +378,14 @@ fn parse_plain_chunk<S: ContactSink>(
         return false;
     };
     let mut fields: Vec<&str> = Vec::with_capacity(width + 1);
-    let mut line_no = chunk.first_line;
     let mut line_start = 0;
     let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain(std::iter::once(text.len()));
-    for end in ends {
+    for (no, end) in (chunk.first_line..).zip(ends) {
         if line_start > end {
             break; // the text ended with a newline: no last piece
         }
         let line = &text[line_start..end];
         line_start = end + 1;
-        let no = line_no;
-        line_no += 1;
         let line = line.strip_suffix('\r').unwrap_or(line);
         if line.bytes().all(|b| b.is_ascii_whitespace()) {
             continue; // blank line (or the end of the chunk)
