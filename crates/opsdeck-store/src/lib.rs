@@ -15,6 +15,7 @@
 //! [`StoreTarget`]; `tests/conformance.rs` runs the same checks against both.
 
 mod apply;
+mod backend;
 mod error;
 pub mod postgres;
 mod rows;

@@ -112,48 +112,7 @@ impl PgStore {
     }
 }
 
-async fn load(conn: &mut PgConnection) -> Result<RawOrg> {
-    let rows = OrgRows {
-        sites: sqlx::query_as(
-            "SELECT id, name, country, time_zone, cost_per_productive_hour, currency FROM site ORDER BY id",
-        )
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(db("loading sites"))?,
-        clients: sqlx::query_as("SELECT id, name, industry FROM client ORDER BY id")
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(db("loading clients"))?,
-        programs: sqlx::query_as("SELECT id, name, client_id FROM program ORDER BY id")
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(db("loading programs"))?,
-        program_sites: sqlx::query_as("SELECT program_id, site_id FROM program_site ORDER BY program_id, position")
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(db("loading program sites"))?,
-        calendars: sqlx::query_as("SELECT id, time_zone FROM calendar ORDER BY id")
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(db("loading calendars"))?,
-        hours: sqlx::query_as("SELECT calendar_id, weekday, ranges FROM calendar_hours")
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(db("loading calendar hours"))?,
-        holidays: sqlx::query_as("SELECT calendar_id, date, name FROM calendar_holiday ORDER BY calendar_id, date")
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(db("loading calendar holidays"))?,
-        queues: sqlx::query_as(
-            "SELECT id, name, program_id, channel, calendar_id, threshold_s, short_abandon_s, \
-             interval_minutes, sl_target, site_id FROM queue ORDER BY id",
-        )
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(db("loading queues"))?,
-    };
-    rows.into_org()
-}
+crate::backend::reference_data_sql!(PgConnection, PgPool, crate::backend::postgres_sql);
 
 async fn apply(pool: &PgPool, raw: &RawOrg) -> Result<ApplyReport> {
     let mut tx = pool
@@ -175,152 +134,7 @@ async fn apply(pool: &PgPool, raw: &RawOrg) -> Result<ApplyReport> {
         // Nothing to write: dropping the transaction rolls it back.
         return Ok(plan.report);
     }
-    let org = &plan.org;
-    for &(op, i) in &plan.sites {
-        let s = &org.sites[i];
-        let sql = match op {
-            Op::Create => {
-                "INSERT INTO site (name, country, time_zone, cost_per_productive_hour, currency, id) \
-                 VALUES ($1, $2, $3, $4, $5, $6)"
-            }
-            Op::Update => {
-                "UPDATE site SET name = $1, country = $2, time_zone = $3, cost_per_productive_hour = $4, \
-                 currency = $5 WHERE id = $6"
-            }
-        };
-        sqlx::query(sql)
-            .bind(&s.name)
-            .bind(&s.country)
-            .bind(&s.time_zone)
-            .bind(s.cost_per_productive_hour)
-            .bind(&s.currency)
-            .bind(&s.id)
-            .execute(&mut *tx)
-            .await
-            .map_err(write("site", &s.id, "referenced entity"))?;
-    }
-    for &(op, i) in &plan.clients {
-        let c = &org.clients[i];
-        let sql = match op {
-            Op::Create => "INSERT INTO client (name, industry, id) VALUES ($1, $2, $3)",
-            Op::Update => "UPDATE client SET name = $1, industry = $2 WHERE id = $3",
-        };
-        sqlx::query(sql)
-            .bind(&c.name)
-            .bind(&c.industry)
-            .bind(&c.id)
-            .execute(&mut *tx)
-            .await
-            .map_err(write("client", &c.id, "referenced entity"))?;
-    }
-    for &(op, i) in &plan.calendars {
-        let c = &org.calendars[i];
-        let err = || write("calendar", &c.id, "referenced entity");
-        match op {
-            Op::Create => sqlx::query("INSERT INTO calendar (time_zone, id) VALUES ($1, $2)"),
-            Op::Update => sqlx::query("UPDATE calendar SET time_zone = $1 WHERE id = $2"),
-        }
-        .bind(&c.time_zone)
-        .bind(&c.id)
-        .execute(&mut *tx)
-        .await
-        .map_err(err())?;
-        if op == Op::Update {
-            for table in [
-                "DELETE FROM calendar_hours WHERE calendar_id = $1",
-                "DELETE FROM calendar_holiday WHERE calendar_id = $1",
-            ] {
-                sqlx::query(table)
-                    .bind(&c.id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(err())?;
-            }
-        }
-        for (day, ranges) in &c.hours {
-            sqlx::query(
-                "INSERT INTO calendar_hours (calendar_id, weekday, ranges) VALUES ($1, $2, $3)",
-            )
-            .bind(&c.id)
-            .bind(day)
-            .bind(ranges)
-            .execute(&mut *tx)
-            .await
-            .map_err(err())?;
-        }
-        for h in &c.holidays {
-            sqlx::query(
-                "INSERT INTO calendar_holiday (calendar_id, date, name) VALUES ($1, $2, $3)",
-            )
-            .bind(&c.id)
-            .bind(&h.date)
-            .bind(&h.name)
-            .execute(&mut *tx)
-            .await
-            .map_err(err())?;
-        }
-    }
-    for &(op, i) in &plan.programs {
-        let p = &org.programs[i];
-        let err = || write("program", &p.id, "client or site");
-        match op {
-            Op::Create => {
-                sqlx::query("INSERT INTO program (name, client_id, id) VALUES ($1, $2, $3)")
-            }
-            Op::Update => sqlx::query("UPDATE program SET name = $1, client_id = $2 WHERE id = $3"),
-        }
-        .bind(&p.name)
-        .bind(&p.client)
-        .bind(&p.id)
-        .execute(&mut *tx)
-        .await
-        .map_err(err())?;
-        if op == Op::Update {
-            sqlx::query("DELETE FROM program_site WHERE program_id = $1")
-                .bind(&p.id)
-                .execute(&mut *tx)
-                .await
-                .map_err(err())?;
-        }
-        for (position, site) in (0_i64..).zip(&p.sites) {
-            sqlx::query(
-                "INSERT INTO program_site (program_id, position, site_id) VALUES ($1, $2, $3)",
-            )
-            .bind(&p.id)
-            .bind(position)
-            .bind(site)
-            .execute(&mut *tx)
-            .await
-            .map_err(err())?;
-        }
-    }
-    for &(op, i) in &plan.queues {
-        let q = &org.queues[i];
-        let sql = match op {
-            Op::Create => {
-                "INSERT INTO queue (name, program_id, channel, calendar_id, threshold_s, short_abandon_s, \
-                 interval_minutes, sl_target, site_id, id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-            }
-            Op::Update => {
-                "UPDATE queue SET name = $1, program_id = $2, channel = $3, calendar_id = $4, threshold_s = $5, \
-                 short_abandon_s = $6, interval_minutes = $7, sl_target = $8, site_id = $9 WHERE id = $10"
-            }
-        };
-        sqlx::query(sql)
-            .bind(&q.name)
-            .bind(&q.program)
-            .bind(&q.channel)
-            .bind(&q.calendar)
-            .bind(q.threshold_s)
-            .bind(q.short_abandon_s)
-            .bind(i64::from(q.interval_minutes))
-            .bind(q.sl_target)
-            .bind(&q.site)
-            .bind(&q.id)
-            .execute(&mut *tx)
-            .await
-            .map_err(write("queue", &q.id, "program, calendar or site"))?;
-    }
+    write_plan(&mut tx, &plan).await?;
     tx.commit()
         .await
         .map_err(db("committing the apply transaction"))?;
@@ -345,34 +159,11 @@ impl Store for PgStore {
     }
 
     async fn record_ingest(&self, rec: &IngestRecord) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO ingest_batch (batch_id, kind, files, rows_read, rows_accepted, rows_duplicate, \
-             rows_quarantined, committed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-             ON CONFLICT (batch_id) DO NOTHING",
-        )
-        .bind(&rec.batch_id)
-        .bind(&rec.kind)
-        .bind(files_to_json(rec)?)
-        .bind(rec.rows_read)
-        .bind(rec.rows_accepted)
-        .bind(rec.rows_duplicate)
-        .bind(rec.rows_quarantined)
-        .bind(&rec.committed_at)
-        .execute(&self.pool)
-        .await
-        .map_err(db("recording an ingest batch"))?;
-        Ok(())
+        record_ingest(&self.pool, rec).await
     }
 
     async fn list_ingests(&self) -> Result<Vec<IngestRecord>> {
-        let rows: Vec<IngestRow> = sqlx::query_as(
-            "SELECT batch_id, kind, files, rows_read, rows_accepted, rows_duplicate, rows_quarantined, \
-             committed_at FROM ingest_batch ORDER BY seq",
-        )
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db("listing ingest batches"))?;
-        rows.into_iter().map(ingest_from_row).collect()
+        list_ingests(&self.pool).await
     }
 
     async fn close(self) {
