@@ -5,10 +5,11 @@ use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {cause}", path.display())]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        /// Shown in the message itself (not as a chained source, which would print it twice).
+        cause: std::io::Error,
     },
     /// The file as a whole cannot be read as contacts (empty, missing column, not UTF-8 …).
     #[error("{}: {message}", path.display())]
@@ -30,7 +31,7 @@ pub type Result<T, E = EngineError> = std::result::Result<T, E>;
 
 pub(crate) fn io_err(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> EngineError {
     let path = path.into();
-    move |source| EngineError::Io { path, source }
+    move |cause| EngineError::Io { path, cause }
 }
 
 pub(crate) fn input_err(path: impl Into<PathBuf>, message: impl Into<String>) -> EngineError {

@@ -306,11 +306,11 @@ pub fn ingest(ws: &Workspace, req: &IngestRequest, progress: Progress) -> Result
 fn write_quarantine(path: &Path, issues: &[RowIssue]) -> Result<()> {
     let mut w = csv::Writer::from_path(path).map_err(|e| EngineError::Io {
         path: path.to_path_buf(),
-        source: std::io::Error::other(e.to_string()),
+        cause: std::io::Error::other(e.to_string()),
     })?;
     let werr = |e: csv::Error| EngineError::Io {
         path: path.to_path_buf(),
-        source: std::io::Error::other(e.to_string()),
+        cause: std::io::Error::other(e.to_string()),
     };
     w.write_record(["file", "line", "field", "reason", "row"])
         .map_err(werr)?;
@@ -326,7 +326,7 @@ fn write_quarantine(path: &Path, issues: &[RowIssue]) -> Result<()> {
     }
     let mut inner = w.into_inner().map_err(|e| EngineError::Io {
         path: path.to_path_buf(),
-        source: std::io::Error::other(e.to_string()),
+        cause: std::io::Error::other(e.to_string()),
     })?;
     inner.flush().map_err(io_err(path))
 }

@@ -172,8 +172,8 @@ pub fn load_facts(ws: &Workspace, q: &ScorecardQuery) -> Result<Vec<IntervalFact
     let mut attempt = 0;
     loop {
         match load_facts_once(ws, q) {
-            Err(crate::EngineError::Io { source, .. })
-                if source.kind() == std::io::ErrorKind::NotFound && attempt < 3 =>
+            Err(crate::EngineError::Io { cause, .. })
+                if cause.kind() == std::io::ErrorKind::NotFound && attempt < 3 =>
             {
                 attempt += 1;
             }
