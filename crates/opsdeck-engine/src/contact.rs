@@ -186,7 +186,19 @@ impl LocalResolver {
         }
     }
 
+    /// UTC epoch seconds of a stamp; instants outside the years 1900–2199 are refused (they
+    /// are data errors, and far-off values would overflow later arithmetic).
     pub fn resolve(&mut self, s: Stamp) -> Result<i64, String> {
+        const MIN_S: i64 = -2_208_988_800; // 1900-01-01
+        const MAX_S: i64 = 7_258_118_400; // 2200-01-01
+        let v = match s {
+            Stamp::Utc(u) | Stamp::Naive(u) => u,
+        };
+        if !(MIN_S + 86_400..MAX_S - 86_400).contains(&v) {
+            return Err(format!(
+                "timestamp {v} s from 1970 is outside the years 1900–2199"
+            ));
+        }
         match s {
             Stamp::Utc(u) => Ok(u),
             Stamp::Naive(l) => self.to_utc(l),
@@ -307,6 +319,10 @@ mod tests {
             r.to_utc(naive("2025-01-06 10:00:00")).unwrap(),
             naive("2025-01-06 15:00:00")
         );
+        assert!(r
+            .resolve(Stamp::Utc(i64::MAX / 2))
+            .unwrap_err()
+            .contains("outside"));
         // fall back: 01:30 is ambiguous → the earlier (EDT, UTC−4) instant
         assert_eq!(
             r.to_utc(naive("2025-11-02 01:30:00")).unwrap(),

@@ -182,6 +182,9 @@ pub fn parse_stamp(c: Cell<'_>, fmt: &TsFormat) -> Result<Option<Stamp>, String>
     }
 }
 
+/// Longest duration accepted for talk, hold or after-contact work.
+pub const MAX_DURATION_S: i64 = 31 * 86_400;
+
 /// Whole seconds, ≥ 0. Decimals are rounded to the nearest second; empty is `None`.
 pub fn parse_seconds(c: Cell<'_>) -> Result<Option<i64>, String> {
     let v = match c {
@@ -202,6 +205,11 @@ pub fn parse_seconds(c: Cell<'_>) -> Result<Option<i64>, String> {
     };
     if v < 0 {
         return Err(format!("negative duration {v}"));
+    }
+    if v > MAX_DURATION_S {
+        return Err(format!(
+            "{v} s is longer than 31 days (not a plausible duration)"
+        ));
     }
     Ok(Some(v))
 }

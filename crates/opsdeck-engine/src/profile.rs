@@ -441,7 +441,14 @@ fn extract_anonymous_bank<'r, R: Row + ?Sized>(
             FieldIssue::new(AB_COLS[k], format!("{v:?} is not a number of seconds"))
         })?;
         // a negative span crossed midnight
-        Ok(if n < 0 { n + 86_400 } else { n })
+        let n = if n < 0 { n + 86_400 } else { n };
+        if !(0..=crate::parse::MAX_DURATION_S).contains(&n) {
+            return Err(FieldIssue::new(
+                AB_COLS[k],
+                format!("{v} s is not a plausible duration"),
+            ));
+        }
+        Ok(n)
     };
     let wait = secs(6)?;
     let answered = outcome == "AGENT";
