@@ -229,6 +229,7 @@ impl Profile {
                     constants,
                     values,
                     format: format.clone(),
+                    plain: mapping.values.is_empty() && mapping.constants.is_empty(),
                 })))
             }
             Profile::AnonymousBank => {
@@ -270,6 +271,8 @@ pub struct MappingBound {
     constants: Vec<Option<String>>,
     values: Vec<Option<HashMap<String, String>>>,
     format: TsFormat,
+    /// No value maps and no constants: cells are used as read.
+    plain: bool,
 }
 
 /// A profile bound to one file's columns.
@@ -279,6 +282,7 @@ pub enum Bound {
     AnonymousBank { cols: [usize; AB_COLS.len()] },
 }
 
+#[inline(always)]
 fn cell_of<'r, R: Row + ?Sized>(
     row: &'r R,
     col: Option<usize>,
@@ -318,10 +322,10 @@ impl Bound {
                     constants,
                     values,
                     format,
+                    plain,
                 } = m.as_ref();
+                let plain = *plain;
                 // value for field i: column cell, mapped through the value map, or the constant
-                let plain =
-                    constants.iter().all(Option::is_none) && values.iter().all(Option::is_none);
                 let get = |i: usize| -> std::result::Result<Cell<'r>, FieldIssue> {
                     let c = cell_of(row, cols[i], FIELDS[i])?;
                     if plain {
