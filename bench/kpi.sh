@@ -79,40 +79,9 @@ for f in _common.py kpi_peer.py gen_contacts.py requirements-lock.txt; do
   [[ -f $PEERS_SRC/$f ]] || { echo "kpi.sh: $PEERS_SRC/$f not found (set OPSDECK_PEERS_SRC)" >&2; exit 1; }
 done
 
-# --- 1. Python venv with the peers' pinned versions --------------------------------------------
-# Only what gen_contacts.py and kpi_peer.py need (numpy, polars, duckdb) plus pyarrow / pandas,
-# at the exact versions of the lock file.
-mapfile -t PINS < <(grep -E '^(duckdb|polars|polars-runtime-32|pyarrow|numpy|pandas|python-dateutil|pytz|tzdata|six)==' "$LOCK")
-[[ ${#PINS[@]} -ge 5 ]] || { echo "kpi.sh: could not read the pins from $LOCK" >&2; exit 1; }
+# --- 1. Python venv with the peers' pinned versions (scripts/peers-venv.sh) -------------------
+VENV=$(OPSDECK_PEERS_VENV=$VENV OPSDECK_PEERS_LOCK=$LOCK bash "$REPO/scripts/peers-venv.sh")
 PY=$VENV/bin/python
-venv_ok() {
-  [[ -x $PY ]] || return 1
-  "$PY" - "${PINS[@]}" <<'EOF'
-import sys
-from importlib.metadata import version, PackageNotFoundError
-bad = []
-for pin in sys.argv[1:]:
-    name, want = pin.split("==")
-    try:
-        have = version(name)
-    except PackageNotFoundError:
-        have = None
-    if have != want:
-        bad.append(f"{name} {have} (want {want})")
-if bad:
-    print("venv differs from the lock: " + ", ".join(bad), file=sys.stderr)
-    sys.exit(1)
-EOF
-}
-if ! venv_ok; then
-  if [[ ! -x $PY ]]; then
-    log "creating the peers venv in $VENV"
-    python3 -m venv "$VENV"
-  fi
-  log "installing ${PINS[*]}"
-  "$PY" -m pip install --quiet --disable-pip-version-check "${PINS[@]}"
-  venv_ok
-fi
 
 # --- 2. release build ---------------------------------------------------------------------------
 BIN=$CARGO_TARGET_DIR/release/opsdeck

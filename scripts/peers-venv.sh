@@ -1,15 +1,38 @@
 #!/usr/bin/env bash
-# Create (once) the Python venv with the peers' pinned DuckDB/Polars versions and print its path.
-# Versions come from ../shared/peers/requirements-lock.txt; the venv lives outside the repo.
+# Create or complete the Python venv of the peers (DuckDB, Polars, pyarrow, numpy, pandas) at
+# the exact versions of ../shared/peers/requirements-lock.txt, and print its path. The venv
+# lives outside the repository: ${OPSDECK_PEERS_VENV:-~/.cache/opsdeck-peers-venv}.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
-lock="$here/../shared/peers/requirements-lock.txt"
+lock="${OPSDECK_PEERS_LOCK:-$here/../shared/peers/requirements-lock.txt}"
 venv="${OPSDECK_PEERS_VENV:-$HOME/.cache/opsdeck-peers-venv}"
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import duckdb, polars, pyarrow' 2>/dev/null; then
-  [ -f "$lock" ] || { echo "peers-venv: $lock not found (is ../shared beside the project?)" >&2; exit 1; }
-  python3 -m venv "$venv" >&2
-  pins=$(grep -iE '^(duckdb|numpy|pandas|polars|polars-runtime-32|pyarrow|python-dateutil|pytz|six|tzdata)==' "$lock")
-  # shellcheck disable=SC2086
-  "$venv/bin/pip" install -q $pins >&2
+[ -f "$lock" ] || { echo "peers-venv: $lock not found (is ../shared beside the project?)" >&2; exit 1; }
+mapfile -t pins < <(grep -E '^(duckdb|polars|polars-runtime-32|pyarrow|numpy|pandas|python-dateutil|pytz|tzdata|six)==' "$lock")
+[ "${#pins[@]}" -ge 5 ] || { echo "peers-venv: could not read the pins from $lock" >&2; exit 1; }
+py="$venv/bin/python"
+venv_ok() {
+  [ -x "$py" ] || return 1
+  "$py" - "${pins[@]}" <<'PYEOF'
+import sys
+from importlib.metadata import version, PackageNotFoundError
+bad = []
+for pin in sys.argv[1:]:
+    name, want = pin.split("==")
+    try:
+        have = version(name)
+    except PackageNotFoundError:
+        have = None
+    if have != want:
+        bad.append(f"{name} {have} (want {want})")
+if bad:
+    print("peers-venv: venv differs from the lock: " + ", ".join(bad), file=sys.stderr)
+    sys.exit(1)
+PYEOF
+}
+if ! venv_ok 2>/dev/null; then
+  [ -x "$py" ] || { echo "peers-venv: creating $venv" >&2; python3 -m venv "$venv" >&2; }
+  echo "peers-venv: installing ${pins[*]}" >&2
+  "$py" -m pip install --quiet --disable-pip-version-check "${pins[@]}" >&2
+  venv_ok >&2
 fi
 echo "$venv"
