@@ -122,26 +122,7 @@ fn kpi_over_the_stored_parquet_copy_matches_the_oracle() {
         return;
     };
     let oracles = shared.join("peers/oracles");
-    let dir = Dir::new();
-    let setup = [
-        "billing",
-        "collections",
-        "general",
-        "onboarding",
-        "retention",
-        "sales",
-        "tech_support",
-        "vip",
-    ]
-    .iter()
-    .fold(Setup::new("UTC"), |s, q| s.queue(q));
-    dir.apply_setup("setup.toml", &setup.toml());
-    dir.cmd()
-        .args(["ingest", "contacts"])
-        .arg(oracles.join("contacts_10k.csv"))
-        .run()
-        .success()
-        .stdout_has("10000 new contacts stored");
+    let dir = workspace_with_oracle_contacts(&oracles);
     let mut parquet = Vec::new();
     let mut stack = vec![dir.home().join("facts/contacts")];
     while let Some(d) = stack.pop() {
@@ -218,25 +199,7 @@ fn scorecard_by_interval_matches_the_oracle() {
         return;
     };
     let oracles = shared.join("peers/oracles");
-    let dir = Dir::new();
-    let setup = [
-        "billing",
-        "collections",
-        "general",
-        "onboarding",
-        "retention",
-        "sales",
-        "tech_support",
-        "vip",
-    ]
-    .iter()
-    .fold(Setup::new("UTC"), |s, q| s.queue(q));
-    dir.apply_setup("setup.toml", &setup.toml());
-    dir.cmd()
-        .args(["ingest", "contacts"])
-        .arg(oracles.join("contacts_10k.csv"))
-        .run()
-        .success();
+    let dir = workspace_with_oracle_contacts(&oracles);
     let out = dir
         .cmd()
         .args([
@@ -277,4 +240,30 @@ fn scorecard_by_interval_matches_the_oracle() {
     }
     let oracle = std::fs::read_to_string(oracles.join("kpi_10k.csv")).unwrap();
     assert_matches_oracle(&oracle, &text);
+}
+
+/// A workspace whose eight oracle queues run on a UTC calendar, with the oracle's 10k contacts
+/// ingested.
+fn workspace_with_oracle_contacts(oracles: &std::path::Path) -> Dir {
+    let dir = Dir::new();
+    let setup = [
+        "billing",
+        "collections",
+        "general",
+        "onboarding",
+        "retention",
+        "sales",
+        "tech_support",
+        "vip",
+    ]
+    .iter()
+    .fold(Setup::new("UTC"), |s, q| s.queue(q));
+    dir.apply_setup("setup.toml", &setup.toml());
+    dir.cmd()
+        .args(["ingest", "contacts"])
+        .arg(oracles.join("contacts_10k.csv"))
+        .run()
+        .success()
+        .stdout_has("10000 new contacts stored");
+    dir
 }
