@@ -5,6 +5,7 @@
 //! quarantine file).
 
 mod cmd_demo;
+mod cmd_facts;
 mod cmd_ingest;
 mod cmd_kpi;
 mod cmd_scorecard;
@@ -45,6 +46,9 @@ enum Command {
     Kpi(cmd_kpi::KpiArgs),
     /// KPI scorecard from the workspace, rolled up by period and entity.
     Scorecard(cmd_scorecard::ScorecardArgs),
+    /// Maintain the fact store.
+    #[command(subcommand)]
+    Facts(cmd_facts::FactsCommand),
 }
 
 fn run() -> Result<ExitCode> {
@@ -55,6 +59,7 @@ fn run() -> Result<ExitCode> {
         Command::Ingest(c) => cmd_ingest::run(&cli.global, c),
         Command::Kpi(a) => cmd_kpi::run(a),
         Command::Scorecard(a) => cmd_scorecard::run(&cli.global, a),
+        Command::Facts(c) => cmd_facts::run(&cli.global, c),
     }
 }
 

@@ -278,3 +278,58 @@ fn audit_log_lists_each_committed_batch_once() {
     let batches = dir.manifest().unwrap()["batches"].as_array().unwrap().len();
     assert_eq!(batches, 2);
 }
+
+#[test]
+fn facts_rebuild_applies_a_changed_threshold() {
+    let dir = workspace();
+    // answered contacts with waits 0..39 s (i % 40), 120 of them
+    dir.write_csv("day.csv", &rows(0..120, 300));
+    dir.cmd()
+        .args(["ingest", "contacts", "day.csv"])
+        .run()
+        .success();
+    let within = |dir: &Dir| -> i64 {
+        dir.scorecard_total(&[])
+            .iter()
+            .map(|r| int(r, "answered_within_threshold"))
+            .sum()
+    };
+    let count = |t: usize| (0..120).filter(|i| i % 40 <= t).count() as i64;
+    assert_eq!(within(&dir), count(20));
+
+    let p = dir.write(
+        "setup2.toml",
+        Setup::new("Europe/London")
+            .queue_with_threshold("q1", 30)
+            .toml(),
+    );
+    dir.cmd().args(["setup", "apply"]).arg(&p).run().success();
+    // stored facts keep the threshold they were built with until they are rebuilt
+    assert_eq!(within(&dir), count(20));
+    let generation = dir.manifest().unwrap()["generation"].as_u64().unwrap();
+    dir.cmd()
+        .args(["facts", "rebuild"])
+        .run()
+        .success()
+        .stdout_has("rebuilt 1 partitions");
+    assert_eq!(within(&dir), count(30));
+    assert_eq!(
+        dir.manifest().unwrap()["generation"].as_u64(),
+        Some(generation + 1)
+    );
+    // the contacts are untouched, and the superseded interval file is gone
+    assert_eq!(dir.stored_contacts(), 120);
+    let on_disk = std::fs::read_dir(dir.home().join("facts/intervals/client=c1"))
+        .map(|months| {
+            months
+                .flatten()
+                .map(|m| std::fs::read_dir(m.path()).map_or(0, |f| f.count()))
+                .sum::<usize>()
+        })
+        .unwrap_or(0);
+    let named = dir.manifest().unwrap()["intervals"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!((on_disk, named), (1, 1));
+}

@@ -226,39 +226,9 @@ pub fn ingest(ws: &Workspace, req: &IngestRequest, progress: Progress) -> Result
     let touched: BTreeSet<(String, String)> = parts.keys().cloned().collect();
     drop(parts);
     drop(unique);
-    let mut new_intervals = Vec::new();
-    for (client, month) in &touched {
-        let files: Vec<PathBuf> = manifest
-            .contacts
-            .iter()
-            .filter(|f| &f.client == client && &f.month == month)
-            .map(|f| ws.facts_dir().join(&f.path))
-            .collect();
-        let facts = aggregate_contact_files(&files, req.org)?;
-        let rel = format!(
-            "intervals/client={client}/month={month}/{}.parquet",
-            req.batch_id
-        );
-        write_intervals(&ws.facts_dir().join(&rel), &facts)?;
-        new_intervals.push(FactFile {
-            path: rel,
-            client: client.clone(),
-            month: month.clone(),
-            rows: facts.len() as u64,
-            batch_id: req.batch_id.clone(),
-        });
-        summary.partitions.push(format!("{client}/{month}"));
-    }
-    let superseded: Vec<FactFile> = manifest
-        .intervals
-        .iter()
-        .filter(|f| touched.contains(&(f.client.clone(), f.month.clone())))
-        .cloned()
-        .collect();
-    manifest
-        .intervals
-        .retain(|f| !touched.contains(&(f.client.clone(), f.month.clone())));
-    manifest.intervals.extend(new_intervals);
+    let (partitions, superseded) =
+        replace_intervals(ws, &mut manifest, &touched, req.org, &req.batch_id)?;
+    summary.partitions = partitions;
     manifest.generation += 1;
     manifest.batches.push(BatchRecord {
         batch_id: req.batch_id.clone(),
@@ -271,6 +241,63 @@ pub fn ingest(ws: &Workspace, req: &IngestRequest, progress: Progress) -> Result
         rows_quarantined: summary.rows_quarantined,
         rows_skipped: summary.rows_skipped.values().sum(),
     });
+    publish(ws, &lock, &manifest, &req.batch_id, superseded)?;
+    summary.committed = true;
+    Ok(summary)
+}
+
+/// Recompute the interval files of the given `(client, month)` partitions from all their stored
+/// contacts with the queues' current settings, naming the new files after `tag`, and swap them
+/// into `manifest`. Returns the partitions rewritten and the files they replace.
+fn replace_intervals(
+    ws: &Workspace,
+    manifest: &mut crate::facts::Manifest,
+    touched: &BTreeSet<(String, String)>,
+    org: &Org,
+    tag: &str,
+) -> Result<(Vec<String>, Vec<FactFile>)> {
+    let mut new_intervals = Vec::new();
+    let mut partitions = Vec::new();
+    for (client, month) in touched {
+        let files: Vec<PathBuf> = manifest
+            .contacts
+            .iter()
+            .filter(|f| &f.client == client && &f.month == month)
+            .map(|f| ws.facts_dir().join(&f.path))
+            .collect();
+        let facts = aggregate_contact_files(&files, org)?;
+        let rel = format!("intervals/client={client}/month={month}/{tag}.parquet");
+        write_intervals(&ws.facts_dir().join(&rel), &facts)?;
+        new_intervals.push(FactFile {
+            path: rel,
+            client: client.clone(),
+            month: month.clone(),
+            rows: facts.len() as u64,
+            batch_id: tag.to_string(),
+        });
+        partitions.push(format!("{client}/{month}"));
+    }
+    let is_touched = |f: &FactFile| touched.contains(&(f.client.clone(), f.month.clone()));
+    let superseded: Vec<FactFile> = manifest
+        .intervals
+        .iter()
+        .filter(|f| is_touched(f))
+        .cloned()
+        .collect();
+    manifest.intervals.retain(|f| !is_touched(f));
+    manifest.intervals.extend(new_intervals);
+    Ok((partitions, superseded))
+}
+
+/// Make the files written under `tag` durable, commit `manifest`, then delete the files it no
+/// longer names.
+fn publish(
+    ws: &Workspace,
+    lock: &crate::facts::WriteLock,
+    manifest: &crate::facts::Manifest,
+    tag: &str,
+    superseded: Vec<FactFile>,
+) -> Result<()> {
     // make the new files' directory entries durable before the manifest names them: each
     // partition directory and its parents (which may be new as well) up to facts/ itself
     let facts = ws.facts_dir();
@@ -279,7 +306,7 @@ pub fn ingest(ws: &Workspace, req: &IngestRequest, progress: Progress) -> Result
         .contacts
         .iter()
         .chain(&manifest.intervals)
-        .filter(|f| f.batch_id == req.batch_id)
+        .filter(|f| f.batch_id == tag)
     {
         let p = facts.join(&f.path);
         let mut d = p.parent();
@@ -294,13 +321,33 @@ pub fn ingest(ws: &Workspace, req: &IngestRequest, progress: Progress) -> Result
     for d in dirs.iter().rev() {
         crate::facts::sync_dir(d)?;
     }
-    ws.commit(&lock, &manifest)?;
-    summary.committed = true;
+    ws.commit(lock, manifest)?;
     // the old interval files are no longer named by the manifest
     for f in superseded {
         let _ = std::fs::remove_file(ws.facts_dir().join(&f.path));
     }
-    Ok(summary)
+    Ok(())
+}
+
+/// Recompute every interval partition from the stored contacts with the queues' current
+/// settings (after a change of threshold, short-abandon threshold, interval or target), as one
+/// atomic commit. Returns the partitions rewritten.
+pub fn rebuild_intervals(ws: &Workspace, org: &Org, tag: &str) -> Result<Vec<String>> {
+    let lock = ws.lock()?;
+    let mut manifest = ws.manifest()?;
+    ws.remove_orphans(&lock, &manifest)?;
+    let all: BTreeSet<(String, String)> = manifest
+        .contacts
+        .iter()
+        .map(|f| (f.client.clone(), f.month.clone()))
+        .collect();
+    if all.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (partitions, superseded) = replace_intervals(ws, &mut manifest, &all, org, tag)?;
+    manifest.generation += 1;
+    publish(ws, &lock, &manifest, tag, superseded)?;
+    Ok(partitions)
 }
 
 fn write_quarantine(path: &Path, issues: &[RowIssue]) -> Result<()> {

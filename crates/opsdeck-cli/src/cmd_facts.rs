@@ -1,0 +1,31 @@
+//! `opsdeck facts rebuild`: recompute the interval facts after queue settings changed.
+
+use crate::context::{now_and_batch_id, Context, GlobalArgs};
+use anyhow::Result;
+use opsdeck_engine::ingest::rebuild_intervals;
+use std::process::ExitCode;
+
+#[derive(clap::Subcommand, Debug)]
+pub enum FactsCommand {
+    /// Recompute every interval partition from the stored contacts with the queues' current
+    /// thresholds, intervals and targets (one atomic commit).
+    Rebuild,
+}
+
+pub fn run(g: &GlobalArgs, c: FactsCommand) -> Result<ExitCode> {
+    let ctx = Context::open(g, None)?;
+    match c {
+        FactsCommand::Rebuild => {
+            let org = ctx.org()?;
+            let (_, id) = now_and_batch_id();
+            let tag = format!("r{}", id.trim_start_matches('b'));
+            let parts = rebuild_intervals(&ctx.ws, &org, &tag)?;
+            if parts.is_empty() {
+                println!("no contacts are stored; nothing to rebuild");
+            } else {
+                println!("rebuilt {} partitions: {}", parts.len(), parts.join(", "));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
