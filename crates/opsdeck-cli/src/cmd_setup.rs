@@ -74,6 +74,12 @@ pub fn run(g: &GlobalArgs, c: SetupCommand) -> Result<ExitCode> {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
             let raw = read_setup(&text, &file)?;
+            if raw == RawOrg::default() {
+                eprintln!(
+                    "opsdeck setup apply: {} declares no [[site]], [[client]], [[program]], [[calendar]] or [[queue]] (see docs/formats.md)",
+                    file.display()
+                );
+            }
             let report = apply(&ctx, &raw)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);

@@ -99,14 +99,7 @@ fn kpi_csv_matches_the_duckdb_oracle() {
         return;
     };
     let oracles = shared.join("peers/oracles");
-    let dir = Dir::new();
-    let out = TestCommand::bare(dir.root())
-        .arg("kpi")
-        .arg("--input")
-        .arg(oracles.join("contacts_10k.csv"))
-        .args(["--format", "csv"])
-        .run()
-        .success();
+    let out = kpi_of_oracle_contacts(&oracles, "csv");
     let oracle = std::fs::read_to_string(oracles.join("kpi_10k.csv")).unwrap();
     assert_matches_oracle(&oracle, &out.stdout);
     out.stderr_has("10000 rows read").stderr_has("0 rejected");
@@ -157,15 +150,7 @@ fn kpi_json_has_null_where_the_oracle_is_empty() {
         return;
     };
     let oracles = shared.join("peers/oracles");
-    let dir = Dir::new();
-    let rows = TestCommand::bare(dir.root())
-        .arg("kpi")
-        .arg("--input")
-        .arg(oracles.join("contacts_10k.csv"))
-        .args(["--format", "json"])
-        .run()
-        .success()
-        .json_rows();
+    let rows = kpi_of_oracle_contacts(&oracles, "json").json_rows();
     let (oh, orows) = table(&std::fs::read_to_string(oracles.join("kpi_10k.csv")).unwrap());
     assert_eq!(rows.len(), orows.len());
     let (q, t, c) = (
@@ -266,4 +251,16 @@ fn workspace_with_oracle_contacts(oracles: &std::path::Path) -> Dir {
         .success()
         .stdout_has("10000 new contacts stored");
     dir
+}
+
+/// `opsdeck kpi` over the oracle's 10k contacts, in a scratch directory.
+fn kpi_of_oracle_contacts(oracles: &std::path::Path, format: &str) -> util::Output {
+    let dir = Dir::new();
+    TestCommand::bare(dir.root())
+        .arg("kpi")
+        .arg("--input")
+        .arg(oracles.join("contacts_10k.csv"))
+        .args(["--format", format])
+        .run()
+        .success()
 }

@@ -117,7 +117,11 @@ pub fn kpi_from_files(
 ) -> Result<KpiRun> {
     let mut merged: FxHashMap<(String, i64), IntervalSums> = FxHashMap::default();
     let mut run = KpiRun::default();
+    // progress counts bytes over all files, not per file
+    let mut bytes_before = 0u64;
     for path in paths {
+        let base = bytes_before;
+        bytes_before += std::fs::metadata(path).map_or(0, |m| m.len());
         let sinks = read_contacts(
             path,
             profile,
@@ -134,7 +138,7 @@ pub fn kpi_from_files(
                 issue_count: 0,
                 issues: Vec::new(),
             },
-            progress,
+            &|n| progress(base + n),
         )?;
         let file = path.display().to_string();
         let mut issues = Vec::new();

@@ -110,7 +110,11 @@ pub fn ingest(ws: &Workspace, req: &IngestRequest, progress: Progress) -> Result
         ..Default::default()
     };
     let names: Vec<String> = req.files.iter().map(|p| p.display().to_string()).collect();
+    // progress counts bytes over all files, not per file
+    let mut bytes_before = 0u64;
     for (fi, path) in req.files.iter().enumerate() {
+        let base = bytes_before;
+        bytes_before += std::fs::metadata(path).map_or(0, |m| m.len());
         let sinks = read_contacts(
             path,
             req.profile,
@@ -122,7 +126,7 @@ pub fn ingest(ws: &Workspace, req: &IngestRequest, progress: Progress) -> Result
                 issues: Vec::new(),
                 skipped: BTreeMap::new(),
             },
-            progress,
+            &|n| progress(base + n),
         )?;
         for s in sinks {
             for (k, v) in s.skipped {
