@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
-# Create or complete the Python venv of the peers (DuckDB, Polars, pyarrow, numpy, pandas) at
-# the exact versions of ../shared/peers/requirements-lock.txt, and print its path. The venv
-# lives outside the repository: ${OPSDECK_PEERS_VENV:-~/.cache/opsdeck-peers-venv}.
+# Create or complete the Python venv of the peers at the exact versions of
+# ../shared/peers/requirements-lock.txt, and print its path. By default only what the KPI peer
+# needs (DuckDB, Polars, pyarrow, numpy, pandas); with --full every package of the lock
+# (pyworkforce, OR-Tools, pm4py, statsforecast, ...). The venv lives outside the repository:
+# ${OPSDECK_PEERS_VENV:-~/.cache/opsdeck-peers-venv}.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 lock="${OPSDECK_PEERS_LOCK:-$here/../shared/peers/requirements-lock.txt}"
 venv="${OPSDECK_PEERS_VENV:-$HOME/.cache/opsdeck-peers-venv}"
 [ -f "$lock" ] || { echo "peers-venv: $lock not found (is ../shared beside the project?)" >&2; exit 1; }
-mapfile -t pins < <(grep -E '^(duckdb|polars|polars-runtime-32|pyarrow|numpy|pandas|python-dateutil|pytz|tzdata|six)==' "$lock")
+if [ "${1:-}" = "--full" ]; then
+  mapfile -t pins < <(grep -E '^[A-Za-z0-9_.-]+==' "$lock")
+else
+  mapfile -t pins < <(grep -E '^(duckdb|polars|polars-runtime-32|pyarrow|numpy|pandas|python-dateutil|pytz|tzdata|six)==' "$lock")
+fi
 [ "${#pins[@]}" -ge 5 ] || { echo "peers-venv: could not read the pins from $lock" >&2; exit 1; }
 py="$venv/bin/python"
 venv_ok() {
