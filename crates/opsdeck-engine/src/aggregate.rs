@@ -76,6 +76,7 @@ struct KpiSink {
 }
 
 impl ContactSink for KpiSink {
+    const IDS: bool = false;
     fn contact(&mut self, raw: RawContact<'_>, _line: u64) -> std::result::Result<(), FieldIssue> {
         let c = validate(raw, &mut self.resolver)?;
         self.read += 1;

@@ -29,21 +29,40 @@ pub const FIELDS: [&str; 15] = [
 /// The first eleven fields are required columns of a canonical file.
 pub const REQUIRED_FIELDS: usize = 11;
 
+/// Identity fields of a contact: needed to store it, not to count it. Readers leave them out
+/// (`None`) when the sink only aggregates (`ContactSink::IDS`), so `opsdeck kpi` reads only the
+/// columns its figures use.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ids<'a> {
+    pub contact_id: Cow<'a, str>,
+    pub channel: Option<Channel>,
+    pub agent_id: Option<Cow<'a, str>>,
+    pub site: Option<Cow<'a, str>>,
+}
+
+impl Ids<'_> {
+    pub fn into_owned(self) -> Ids<'static> {
+        Ids {
+            contact_id: Cow::Owned(self.contact_id.into_owned()),
+            channel: self.channel,
+            agent_id: self.agent_id.map(|a| Cow::Owned(a.into_owned())),
+            site: self.site.map(|a| Cow::Owned(a.into_owned())),
+        }
+    }
+}
+
 /// A contact as extracted from one row, before zone resolution and cross-field checks.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RawContact<'a> {
-    pub contact_id: Cow<'a, str>,
+    pub ids: Option<Ids<'a>>,
     pub queue: Cow<'a, str>,
-    pub channel: Option<Channel>,
     pub arrived_at: Stamp,
     pub answered_at: Option<Stamp>,
     pub ended_at: Option<Stamp>,
     pub talk_s: Option<i64>,
     pub hold_s: Option<i64>,
     pub acw_s: Option<i64>,
-    pub agent_id: Option<Cow<'a, str>>,
     pub csat: Option<u8>,
-    pub site: Option<Cow<'a, str>>,
     pub nps: Option<u8>,
     pub resolved_first_contact: Option<bool>,
     pub transferred: Option<bool>,
@@ -52,18 +71,15 @@ pub struct RawContact<'a> {
 /// A validated contact; instants are UTC epoch seconds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Contact<'a> {
-    pub contact_id: Cow<'a, str>,
+    pub ids: Option<Ids<'a>>,
     pub queue: Cow<'a, str>,
-    pub channel: Option<Channel>,
     pub arrived_s: i64,
     pub answered_s: Option<i64>,
     pub ended_s: Option<i64>,
     pub talk_s: i64,
     pub hold_s: i64,
     pub acw_s: i64,
-    pub agent_id: Option<Cow<'a, str>>,
     pub csat: Option<u8>,
-    pub site: Option<Cow<'a, str>>,
     pub nps: Option<u8>,
     pub resolved_first_contact: Option<bool>,
     pub transferred: Option<bool>,
@@ -90,20 +106,22 @@ impl Contact<'_> {
         }
     }
 
+    /// The contact id; empty when the reader left identity fields out.
+    pub fn contact_id(&self) -> &str {
+        self.ids.as_ref().map_or("", |i| i.contact_id.as_ref())
+    }
+
     pub fn into_owned(self) -> Contact<'static> {
         Contact {
-            contact_id: Cow::Owned(self.contact_id.into_owned()),
+            ids: self.ids.map(Ids::into_owned),
             queue: Cow::Owned(self.queue.into_owned()),
-            channel: self.channel,
             arrived_s: self.arrived_s,
             answered_s: self.answered_s,
             ended_s: self.ended_s,
             talk_s: self.talk_s,
             hold_s: self.hold_s,
             acw_s: self.acw_s,
-            agent_id: self.agent_id.map(|a| Cow::Owned(a.into_owned())),
             csat: self.csat,
-            site: self.site.map(|a| Cow::Owned(a.into_owned())),
             nps: self.nps,
             resolved_first_contact: self.resolved_first_contact,
             transferred: self.transferred,
@@ -212,7 +230,11 @@ pub fn validate<'a>(
     raw: RawContact<'a>,
     tz: &mut LocalResolver,
 ) -> Result<Contact<'a>, FieldIssue> {
-    if raw.contact_id.trim().is_empty() {
+    if raw
+        .ids
+        .as_ref()
+        .is_some_and(|i| i.contact_id.trim().is_empty())
+    {
         return Err(FieldIssue::new("contact_id", "is empty"));
     }
     if raw.queue.trim().is_empty() {
@@ -279,15 +301,12 @@ pub fn validate<'a>(
         talk_s: handle(raw.talk_s, "talk_s")?,
         hold_s: handle(raw.hold_s, "hold_s")?,
         acw_s: handle(raw.acw_s, "acw_s")?,
-        contact_id: raw.contact_id,
+        ids: raw.ids,
         queue: raw.queue,
-        channel: raw.channel,
         arrived_s,
         answered_s,
         ended_s,
-        agent_id: raw.agent_id,
         csat: raw.csat,
-        site: raw.site,
         nps: raw.nps,
         resolved_first_contact: raw.resolved_first_contact,
         transferred: raw.transferred,

@@ -150,19 +150,21 @@ pub fn ingest(ws: &Workspace, req: &IngestRequest, progress: Progress) -> Result
     let mut first: FxHashMap<String, (usize, u64)> = FxHashMap::default();
     let mut unique = Vec::with_capacity(rows.len());
     for (f, l, c) in rows {
-        match first.get(c.contact_id.as_ref()) {
+        match first.get(c.contact_id()) {
             Some((f0, l0)) => issues.push(RowIssue {
                 file: names[f].clone(),
                 line: l,
                 field: "contact_id".into(),
                 reason: format!(
                     "duplicate contact_id {:?} (first at {}:{})",
-                    c.contact_id, names[*f0], l0
+                    c.contact_id(),
+                    names[*f0],
+                    l0
                 ),
                 raw: String::new(),
             }),
             None => {
-                first.insert(c.contact_id.to_string(), (f, l));
+                first.insert(c.contact_id().to_string(), (f, l));
                 unique.push(c);
             }
         }
@@ -188,7 +190,7 @@ pub fn ingest(ws: &Workspace, req: &IngestRequest, progress: Progress) -> Result
         read_contact_ids(&ws.facts_dir().join(&f.path), &mut known)?;
     }
     let before = unique.len();
-    unique.retain(|c| !known.contains(c.contact_id.as_ref()));
+    unique.retain(|c| !known.contains(c.contact_id()));
     drop(known);
     summary.rows_duplicate = (before - unique.len()) as u64;
     summary.rows_accepted = unique.len() as u64;
@@ -417,18 +419,18 @@ fn write_contacts(
     );
     for c in rows {
         let q: &Queue = &org.queues[c.queue.as_ref()];
-        id.append_value(c.contact_id.as_ref());
+        id.append_value(c.contact_id());
         queue.append_value(c.queue.as_ref());
-        channel.append_option(c.channel.map(|x| x.as_str()));
+        channel.append_option(c.ids.as_ref().and_then(|i| i.channel).map(|x| x.as_str()));
         arrived.append_value(c.arrived_s * 1_000_000);
         answered.append_option(c.answered_s.map(|x| x * 1_000_000));
         ended.append_option(c.ended_s.map(|x| x * 1_000_000));
         talk.append_value(c.talk_s);
         hold.append_value(c.hold_s);
         acw.append_value(c.acw_s);
-        agent.append_option(c.agent_id.as_deref());
+        agent.append_option(c.ids.as_ref().and_then(|i| i.agent_id.as_deref()));
         csat.append_option(c.csat.map(i64::from));
-        site.append_option(c.site.as_deref());
+        site.append_option(c.ids.as_ref().and_then(|i| i.site.as_deref()));
         nps.append_option(c.nps.map(i64::from));
         fcr.append_option(c.resolved_first_contact);
         transferred.append_option(c.transferred);
@@ -479,6 +481,7 @@ struct PartitionSink<'o> {
 }
 
 impl ContactSink for PartitionSink<'_> {
+    const IDS: bool = false;
     fn contact(&mut self, raw: RawContact<'_>, line: u64) -> std::result::Result<(), FieldIssue> {
         let Some(q) = self.org.queues.get(raw.queue.as_ref()) else {
             self.problems.push(format!(

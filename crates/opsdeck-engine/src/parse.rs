@@ -243,15 +243,135 @@ pub fn parse_flag(c: Cell<'_>) -> Result<Option<bool>, String> {
         Cell::Bool(b) => Ok(Some(b)),
         Cell::Int(1) => Ok(Some(true)),
         Cell::Int(0) => Ok(Some(false)),
-        Cell::Str(s) => match s.trim().to_ascii_lowercase().as_str() {
-            "true" | "1" | "yes" | "y" | "t" => Ok(Some(true)),
-            "false" | "0" | "no" | "n" | "f" => Ok(Some(false)),
-            t => Err(format!("{t:?} is not a flag (expected true or false)")),
-        },
+        Cell::Str(s) => flag_word(s.trim()).map(Some).ok_or_else(|| {
+            format!(
+                "{:?} is not a flag (expected true or false)",
+                s.trim().to_ascii_lowercase()
+            )
+        }),
         other => Err(format!(
             "{:?} is not a flag (expected true or false)",
             other.display()
         )),
+    }
+}
+
+fn flag_word(t: &str) -> Option<bool> {
+    const YES: [&str; 5] = ["true", "1", "yes", "y", "t"];
+    const NO: [&str; 5] = ["false", "0", "no", "n", "f"];
+    if YES.iter().any(|w| w.eq_ignore_ascii_case(t)) {
+        Some(true)
+    } else if NO.iter().any(|w| w.eq_ignore_ascii_case(t)) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// Fast, allocation-free forms of the parsers above for the common shapes of clean data. Each
+/// returns `Some(value)` only where the full parser returns `Ok(value)` for the same cell, and
+/// `None` whenever it cannot decide cheaply; callers then run the full parser, which also
+/// words the error. The outer `Option` is "decided", the inner one is "empty cell".
+pub mod fast {
+    use super::{flag_word, parse_iso, Cell, Stamp, MAX_DURATION_S};
+
+    /// Trimmed text when trimming ASCII whitespace is all `str::trim` would do.
+    #[inline]
+    pub fn trimmed(s: &str) -> Option<&str> {
+        let t = s.trim_ascii();
+        match (t.as_bytes().first(), t.as_bytes().last()) {
+            (Some(a), Some(b)) if *a >= 0x80 || *b >= 0x80 => None,
+            _ => Some(t),
+        }
+    }
+
+    /// A text cell: `Some(None)` when blank.
+    #[inline]
+    pub fn text(c: Cell<'_>) -> Option<Option<&str>> {
+        match c {
+            Cell::Null => Some(None),
+            Cell::Str(s) => trimmed(s).map(|t| (!t.is_empty()).then_some(t)),
+            _ => None,
+        }
+    }
+
+    /// A timestamp in the automatic format.
+    #[inline]
+    pub fn stamp(c: Cell<'_>) -> Option<Option<Stamp>> {
+        match c {
+            Cell::Null => Some(None),
+            Cell::Utc(v) => Some(Some(Stamp::Utc(v))),
+            Cell::Naive(v) => Some(Some(Stamp::Naive(v))),
+            Cell::Str(s) => match trimmed(s)? {
+                "" => Some(None),
+                t => parse_iso(t).ok().map(Some),
+            },
+            _ => None,
+        }
+    }
+
+    /// Digits only, at most 18 of them.
+    #[inline]
+    fn uint(t: &str) -> Option<i64> {
+        let b = t.as_bytes();
+        if b.is_empty() || b.len() > 18 {
+            return None;
+        }
+        let mut v = 0i64;
+        for &c in b {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            v = v * 10 + i64::from(c - b'0');
+        }
+        Some(v)
+    }
+
+    #[inline]
+    fn int(c: Cell<'_>) -> Option<Option<i64>> {
+        match c {
+            Cell::Null => Some(None),
+            Cell::Int(i) => Some(Some(i)),
+            Cell::Str(s) => match trimmed(s)? {
+                "" => Some(None),
+                t => uint(t).map(Some),
+            },
+            _ => None,
+        }
+    }
+
+    /// Whole seconds within 0..=31 days.
+    #[inline]
+    pub fn seconds(c: Cell<'_>) -> Option<Option<i64>> {
+        match int(c)? {
+            Some(v) if !(0..=MAX_DURATION_S).contains(&v) => None,
+            v => Some(v),
+        }
+    }
+
+    /// A score within `lo..=hi`.
+    #[inline]
+    pub fn score(c: Cell<'_>, lo: u8, hi: u8) -> Option<Option<u8>> {
+        match int(c)? {
+            Some(v) if v < i64::from(lo) || v > i64::from(hi) => None,
+            v => Some(v.map(|v| v as u8)),
+        }
+    }
+
+    /// A yes/no flag.
+    #[inline]
+    pub fn flag(c: Cell<'_>) -> Option<Option<bool>> {
+        match c {
+            Cell::Null => Some(None),
+            Cell::Bool(b) => Some(Some(b)),
+            Cell::Int(1) => Some(Some(true)),
+            Cell::Int(0) => Some(Some(false)),
+            Cell::Str(s) => match trimmed(s)? {
+                "" => Some(None),
+                t => flag_word(t).map(Some),
+            },
+            _ => None,
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! Input profiles: how the columns of an export become canonical contact fields. `canonical`
 //! (docs/formats.md), `anonymous-bank` (the real 1999 call-level format), and user mapping files.
 
-use crate::contact::{FieldIssue, RawContact, FIELDS, REQUIRED_FIELDS};
+use crate::contact::{FieldIssue, Ids, RawContact, FIELDS, REQUIRED_FIELDS};
 use crate::error::{EngineError, Result};
 use crate::parse::{
     parse_flag, parse_iso, parse_score, parse_seconds, parse_stamp, Cell, Stamp, TsFormat,
@@ -264,6 +264,11 @@ const AB_COLS: [&str; 11] = [
     "server",
 ];
 
+/// Positions in `FIELDS` of the identity fields (contact_id, channel, agent_id, site).
+const IDENTITY_FIELDS: [usize; 4] = [0, 2, 9, 11];
+/// Positions in `AB_COLS` read only for identity fields (vru_line, call_id, server).
+const AB_IDENTITY_COLS: [usize; 3] = [0, 1, 10];
+
 /// A mapping bound to one file's columns.
 #[derive(Debug, Clone)]
 pub struct MappingBound {
@@ -299,21 +304,103 @@ fn cell_of<'r, R: Row + ?Sized>(
 }
 
 impl Bound {
-    /// Indices of the columns this binding reads, ascending and without repeats.
-    pub fn used_columns(&self) -> Vec<usize> {
+    /// `extract` for clean rows of a plain mapping in the automatic timestamp format, without
+    /// building error values. `None` means "use `extract`": the row is not plain, or some cell
+    /// needs the full parser (which then also words the error). Where it returns a contact,
+    /// it is the contact `extract` returns (`tests::fast_path_agrees`).
+    #[inline]
+    pub fn extract_fast<'r, R: Row + ?Sized>(
+        &'r self,
+        row: &'r R,
+        ids: bool,
+    ) -> Option<RawContact<'r>> {
+        use crate::parse::fast;
+        let Bound::Mapping(m) = self else {
+            return None;
+        };
+        if !m.plain || m.format != TsFormat::Auto {
+            return None;
+        }
+        let cell = |i: usize| -> Option<Cell<'r>> {
+            match m.cols[i] {
+                Some(c) if c < row.width() => row.cell(c).ok(),
+                Some(_) => None,
+                None => Some(Cell::Null),
+            }
+        };
+        let ids = if ids {
+            let contact_id = match cell(0)? {
+                Cell::Int(i) => Cow::Owned(i.to_string()),
+                c => Cow::Borrowed(fast::text(c)??),
+            };
+            let channel = match fast::text(cell(2)?)? {
+                Some(t) => Some(t.parse::<Channel>().ok()?),
+                None => None,
+            };
+            Some(Ids {
+                contact_id,
+                channel,
+                agent_id: fast::text(cell(9)?)?.map(Cow::Borrowed),
+                site: fast::text(cell(11)?)?.map(Cow::Borrowed),
+            })
+        } else {
+            None
+        };
+        Some(RawContact {
+            ids,
+            queue: Cow::Borrowed(fast::text(cell(1)?)??),
+            arrived_at: fast::stamp(cell(3)?)??,
+            answered_at: fast::stamp(cell(4)?)?,
+            ended_at: fast::stamp(cell(5)?)?,
+            talk_s: fast::seconds(cell(6)?)?,
+            hold_s: fast::seconds(cell(7)?)?,
+            acw_s: fast::seconds(cell(8)?)?,
+            csat: fast::score(cell(10)?, 1, 5)?,
+            nps: fast::score(cell(12)?, 0, 10)?,
+            resolved_first_contact: fast::flag(cell(13)?)?,
+            transferred: fast::flag(cell(14)?)?,
+        })
+    }
+
+    /// Indices of the columns this binding reads, ascending and without repeats; without
+    /// `ids`, the identity columns are left out (see `extract`).
+    pub fn used_columns(&self, ids: bool) -> Vec<usize> {
         let mut v: Vec<usize> = match self {
-            Bound::Mapping(m) => m.cols.iter().flatten().copied().collect(),
-            Bound::AnonymousBank { cols } => cols.to_vec(),
+            Bound::Mapping(m) => m
+                .cols
+                .iter()
+                .enumerate()
+                .filter(|(f, _)| ids || !IDENTITY_FIELDS.contains(f))
+                .filter_map(|(_, c)| *c)
+                .collect(),
+            Bound::AnonymousBank { cols } => cols
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| ids || !AB_IDENTITY_COLS.contains(k))
+                .map(|(_, c)| *c)
+                .collect(),
         };
         v.sort_unstable();
         v.dedup();
         v
     }
 
-    /// Turn one row into a raw contact (or a skip), naming the field at fault otherwise.
+    /// Columns that hold few distinct values (queue, channel, site): Parquet readers decode
+    /// them as dictionaries instead of copying the same text into every row.
+    pub fn low_cardinality_columns(&self) -> Vec<usize> {
+        match self {
+            Bound::Mapping(m) => [1, 2, 11].iter().filter_map(|f| m.cols[*f]).collect(),
+            Bound::AnonymousBank { cols } => vec![cols[2]],
+        }
+    }
+
+    /// Turn one row into a raw contact (or a skip), naming the field at fault otherwise. With
+    /// `ids` false the identity fields (contact id, channel, agent, site) are neither read nor
+    /// checked.
     pub fn extract<'r, R: Row + ?Sized>(
         &'r self,
         row: &'r R,
+        ids: bool,
     ) -> std::result::Result<Extract<'r>, FieldIssue> {
         match self {
             Bound::Mapping(m) => {
@@ -352,33 +439,40 @@ impl Bound {
                 };
                 let wrap = |i: usize, r: String| FieldIssue::new(FIELDS[i], r);
                 let ts = |i: usize| parse_stamp(get(i)?, format).map_err(|r| wrap(i, r));
-                let contact_id =
-                    text(0)?.ok_or_else(|| FieldIssue::new("contact_id", "is empty"))?;
-                let queue = text(1)?.ok_or_else(|| FieldIssue::new("queue", "is empty"))?;
-                let channel = match text(2)? {
-                    Some(c) => Some(c.parse::<Channel>().map_err(|r| wrap(2, r))?),
-                    None => None,
+                let ids = if ids {
+                    let contact_id =
+                        text(0)?.ok_or_else(|| FieldIssue::new("contact_id", "is empty"))?;
+                    let channel = match text(2)? {
+                        Some(c) => Some(c.parse::<Channel>().map_err(|r| wrap(2, r))?),
+                        None => None,
+                    };
+                    Some(Ids {
+                        contact_id,
+                        channel,
+                        agent_id: text(9)?,
+                        site: text(11)?,
+                    })
+                } else {
+                    None
                 };
+                let queue = text(1)?.ok_or_else(|| FieldIssue::new("queue", "is empty"))?;
                 let arrived_at = ts(3)?.ok_or_else(|| FieldIssue::new("arrived_at", "is empty"))?;
                 Ok(Extract::Contact(RawContact {
-                    contact_id,
+                    ids,
                     queue,
-                    channel,
                     arrived_at,
                     answered_at: ts(4)?,
                     ended_at: ts(5)?,
                     talk_s: parse_seconds(get(6)?).map_err(|r| wrap(6, r))?,
                     hold_s: parse_seconds(get(7)?).map_err(|r| wrap(7, r))?,
                     acw_s: parse_seconds(get(8)?).map_err(|r| wrap(8, r))?,
-                    agent_id: text(9)?,
                     csat: parse_score(get(10)?, 1, 5).map_err(|r| wrap(10, r))?,
-                    site: text(11)?,
                     nps: parse_score(get(12)?, 0, 10).map_err(|r| wrap(12, r))?,
                     resolved_first_contact: parse_flag(get(13)?).map_err(|r| wrap(13, r))?,
                     transferred: parse_flag(get(14)?).map_err(|r| wrap(14, r))?,
                 }))
             }
-            Bound::AnonymousBank { cols } => extract_anonymous_bank(row, cols),
+            Bound::AnonymousBank { cols } => extract_anonymous_bank(row, cols, ids),
         }
     }
 }
@@ -405,6 +499,7 @@ fn clock_s(s: &str, field: &str) -> std::result::Result<i64, FieldIssue> {
 fn extract_anonymous_bank<'r, R: Row + ?Sized>(
     row: &'r R,
     cols: &[usize; AB_COLS.len()],
+    ids: bool,
 ) -> std::result::Result<Extract<'r>, FieldIssue> {
     let s = |k: usize| -> std::result::Result<&'r str, FieldIssue> {
         match cell_of(row, Some(cols[k]), AB_COLS[k])? {
@@ -468,22 +563,119 @@ fn extract_anonymous_bank<'r, R: Row + ?Sized>(
     } else {
         (None, arrived + wait)
     };
-    let server = s(10)?;
+    let ids = if ids {
+        let server = s(10)?;
+        Some(Ids {
+            contact_id: Cow::Owned(format!("{}-{}", s(0)?, s(1)?)),
+            channel: Some(Channel::Voice),
+            agent_id: (answered && server != "NO_SERVER").then_some(Cow::Borrowed(server)),
+            site: None,
+        })
+    } else {
+        None
+    };
     Ok(Extract::Contact(RawContact {
-        contact_id: Cow::Owned(format!("{}-{}", s(0)?, s(1)?)),
+        ids,
         queue: Cow::Borrowed(s(2)?),
-        channel: Some(Channel::Voice),
         arrived_at: Stamp::Naive(arrived),
         answered_at: answered_at.map(Stamp::Naive),
         ended_at: Some(Stamp::Naive(ended_at)),
         talk_s: Some(talk),
         hold_s: None,
         acw_s: None,
-        agent_id: (answered && server != "NO_SERVER").then_some(Cow::Borrowed(server)),
         csat: None,
-        site: None,
         nps: None,
         resolved_first_contact: None,
         transferred: None,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    struct VecRow(Vec<String>);
+
+    impl Row for VecRow {
+        fn cell(&self, i: usize) -> std::result::Result<Cell<'_>, String> {
+            Ok(Cell::Str(self.0.get(i).map_or("", String::as_str)))
+        }
+        fn width(&self) -> usize {
+            self.0.len()
+        }
+        fn raw(&self) -> String {
+            self.0.join(",")
+        }
+    }
+
+    /// Cells that probe every branch of the parsers: clean values, blanks, padding, signs,
+    /// decimals, out-of-range values, non-ASCII whitespace and junk.
+    fn cell_for(field: usize) -> BoxedStrategy<String> {
+        let common = ["", " ", "\u{a0}", "x", "-1", "+5", "7.0", "1e3"];
+        let specific: &[&str] = match field {
+            3..=5 => &[
+                "2025-03-09 02:30:00",
+                "2025-01-06 10:00:00",
+                " 2025-01-06T10:00:05Z ",
+                "2025-01-06T10:00:07+01:00",
+                "2025-02-30 00:00:00",
+                "2025-01-06 10:00:00\u{a0}",
+            ],
+            6..=8 => &["0", "12", " 30 ", "2678400", "2678401", "12.6", "007"],
+            10 | 12 => &["0", "1", "5", "6", "9", "10", "11", " 4 "],
+            13 | 14 => &["true", "FALSE", "Yes", "n", "1", "0", "2", " t "],
+            2 => &["voice", " Chat ", "EMAIL", "fax"],
+            _ => &["q1", " q2 ", "A0001", "42"],
+        };
+        let clean =
+            proptest::sample::select(specific.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        let any = proptest::sample::select(
+            common
+                .iter()
+                .chain(specific)
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>(),
+        );
+        // mostly clean values, so that many rows take the fast path
+        prop_oneof![9 => clean, 1 => any].boxed()
+    }
+
+    #[test]
+    fn clean_rows_take_the_fast_path() {
+        let header: Vec<String> = FIELDS.iter().map(|f| f.to_string()).collect();
+        let bound = Profile::canonical()
+            .bind(&header, Path::new("t.csv"))
+            .unwrap();
+        let row = VecRow(
+            "c1,q1,voice,2025-01-06 10:00:00,2025-01-06 10:00:12,2025-01-06 10:05:00,288,0,30,A1,5,,9,true,0"
+                .split(',')
+                .map(String::from)
+                .collect(),
+        );
+        let fast = bound
+            .extract_fast(&row, true)
+            .expect("a clean row takes the fast path");
+        assert_eq!(fast.csat, Some(5));
+        assert_eq!(fast.ids.as_ref().map(|i| i.contact_id.as_ref()), Some("c1"));
+        assert!(bound
+            .extract_fast(&row, false)
+            .is_some_and(|c| c.ids.is_none()));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        #[test]
+        fn fast_path_agrees(cells in (0..FIELDS.len()).map(cell_for).collect::<Vec<_>>(), ids in any::<bool>()) {
+            let header: Vec<String> = FIELDS.iter().map(|f| f.to_string()).collect();
+            let bound = Profile::canonical().bind(&header, Path::new("t.csv")).unwrap();
+            let row = VecRow(cells);
+            if let Some(fast) = bound.extract_fast(&row, ids) {
+                match bound.extract(&row, ids) {
+                    Ok(Extract::Contact(full)) => prop_assert_eq!(fast, full),
+                    other => prop_assert!(false, "fast path accepted a row the full one gives {:?}", other),
+                }
+            }
+        }
+    }
 }

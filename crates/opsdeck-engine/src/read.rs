@@ -7,12 +7,15 @@ use crate::error::{input_err, io_err, EngineError, Result};
 use crate::parse::Cell;
 use crate::profile::{Bound, Extract, Profile, Row};
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Float64Type, Int64Type};
+use arrow_array::types::{Float64Type, Int32Type, Int64Type};
 use arrow_array::{
-    Array, ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray,
+    Array, ArrayRef, BooleanArray, Float64Array, Int32Array, Int64Array, LargeStringArray,
+    RecordBatch, StringArray, StringViewArray,
 };
-use arrow_schema::{DataType, TimeUnit};
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use arrow_schema::{DataType, Field, Schema, TimeUnit};
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+};
 use parquet::arrow::ProjectionMask;
 use std::fs::File;
 use std::io::Read;
@@ -22,6 +25,9 @@ use std::sync::{mpsc, Arc, Mutex};
 
 /// Receives the rows of one file on one worker thread.
 pub trait ContactSink: Send {
+    /// Whether the sink needs the identity fields (contact id, channel, agent, site); sinks
+    /// that only aggregate say no, and those columns are then neither read nor checked.
+    const IDS: bool = true;
     /// A row that a profile turned into a contact; an error quarantines the row.
     fn contact(&mut self, c: RawContact<'_>, line: u64) -> std::result::Result<(), FieldIssue>;
     /// A row that is not a contact (e.g. a phantom call).
@@ -468,7 +474,13 @@ fn deliver_row<S: ContactSink, R: Row>(
 }
 
 fn deliver<S: ContactSink, R: Row>(bound: &Bound, row: &R, line: u64, sink: &mut S) {
-    match bound.extract(row) {
+    if let Some(c) = bound.extract_fast(row, S::IDS) {
+        if let Err(issue) = sink.contact(c, line) {
+            sink.issue(line, issue, row.raw());
+        }
+        return;
+    }
+    match bound.extract(row, S::IDS) {
         Ok(Extract::Contact(c)) => {
             if let Err(issue) = sink.contact(c, line) {
                 sink.issue(line, issue, row.raw());
@@ -484,6 +496,17 @@ enum Col {
     /// Not read (the profile does not use this column).
     Unused,
     Str(StringArray),
+    LargeStr(LargeStringArray),
+    ViewStr(StringViewArray),
+    /// Dictionary-encoded text: keys into `values`.
+    DictStr {
+        keys: Int32Array,
+        values: StringArray,
+    },
+    DictLargeStr {
+        keys: Int32Array,
+        values: LargeStringArray,
+    },
     Int(Int64Array),
     Float(Float64Array),
     Bool(BooleanArray),
@@ -501,6 +524,22 @@ fn view(a: &ArrayRef) -> std::result::Result<Col, String> {
     let int = |a: ArrayRef| a.as_primitive::<Int64Type>().clone();
     Ok(match a.data_type() {
         Utf8 => Col::Str(a.as_string::<i32>().clone()),
+        LargeUtf8 => Col::LargeStr(a.as_string::<i64>().clone()),
+        Utf8View => Col::ViewStr(a.as_string_view().clone()),
+        Dictionary(k, v) if **k == Int32 && matches!(**v, Utf8 | LargeUtf8) => {
+            let d = a.as_dictionary::<Int32Type>();
+            let keys = d.keys().clone();
+            match **v {
+                Utf8 => Col::DictStr {
+                    keys,
+                    values: d.values().as_string::<i32>().clone(),
+                },
+                _ => Col::DictLargeStr {
+                    keys,
+                    values: d.values().as_string::<i64>().clone(),
+                },
+            }
+        }
         Int64 => Col::Int(int(a.clone())),
         Int8 | Int16 | Int32 | UInt8 | UInt16 | UInt32 | UInt64 => Col::Int(int(cast(&Int64)?)),
         Float64 => Col::Float(a.as_primitive::<Float64Type>().clone()),
@@ -521,9 +560,24 @@ fn view(a: &ArrayRef) -> std::result::Result<Col, String> {
                 utc: tz.is_some(),
             }
         }
-        // LargeUtf8, Utf8View, dictionaries, dates, … are read as text
+        // dictionaries, dates, … are read as text
         _ => Col::Str(cast(&Utf8)?.as_string::<i32>().clone()),
     })
+}
+
+/// The dictionary entry a key points at; a key outside the dictionary is a corrupt file.
+#[inline]
+fn dict_value<'a>(
+    len: usize,
+    key: i32,
+    value: impl Fn(usize) -> &'a str,
+) -> std::result::Result<&'a str, String> {
+    match usize::try_from(key) {
+        Ok(k) if k < len => Ok(value(k)),
+        _ => Err(format!(
+            "dictionary key {key} is outside the dictionary of {len} values (corrupt file?)"
+        )),
+    }
 }
 
 struct PqRow<'a> {
@@ -538,6 +592,18 @@ impl Row for PqRow<'_> {
         Ok(match &self.cols[c] {
             Col::Unused => Cell::Null,
             Col::Str(a) if a.is_valid(i) => Cell::Str(a.value(i)),
+            Col::LargeStr(a) if a.is_valid(i) => Cell::Str(a.value(i)),
+            Col::ViewStr(a) if a.is_valid(i) => Cell::Str(a.value(i)),
+            Col::DictStr { keys, values } if keys.is_valid(i) => {
+                Cell::Str(dict_value(values.len(), keys.value(i), |k| {
+                    values.value(k)
+                })?)
+            }
+            Col::DictLargeStr { keys, values } if keys.is_valid(i) => {
+                Cell::Str(dict_value(values.len(), keys.value(i), |k| {
+                    values.value(k)
+                })?)
+            }
             Col::Int(a) if a.is_valid(i) => Cell::Int(a.value(i)),
             Col::Float(a) if a.is_valid(i) => Cell::Float(a.value(i)),
             Col::Bool(a) if a.is_valid(i) => Cell::Bool(a.value(i)),
@@ -579,16 +645,41 @@ where
         message: e.to_string(),
     };
     let file = File::open(path).map_err(io_err(path))?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(perr)?;
-    let meta = builder.metadata().clone();
-    let header: Vec<String> = builder
+    let plain = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(perr)?;
+    let header: Vec<String> = plain
         .schema()
         .fields()
         .iter()
         .map(|f| f.name().clone())
         .collect();
     let bound = profile.bind(&header, path)?;
-    let used = bound.used_columns();
+    // decode text columns with few distinct values as dictionaries (when the file allows it)
+    let dict_cols = bound.low_cardinality_columns();
+    let hinted = Schema::new(
+        plain
+            .schema()
+            .fields()
+            .iter()
+            .enumerate()
+            .map(|(i, f)| match f.data_type() {
+                DataType::Utf8 | DataType::LargeUtf8 if dict_cols.contains(&i) => {
+                    Arc::new(f.as_ref().clone().with_data_type(DataType::Dictionary(
+                        Box::new(DataType::Int32),
+                        Box::new(f.data_type().clone()),
+                    )))
+                }
+                _ => Arc::clone(f),
+            })
+            .collect::<Vec<Arc<Field>>>(),
+    );
+    let reader_meta = ArrowReaderMetadata::try_new(
+        Arc::clone(plain.metadata()),
+        ArrowReaderOptions::new().with_schema(Arc::new(hinted)),
+    )
+    .unwrap_or(plain);
+    let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, reader_meta);
+    let meta = builder.metadata().clone();
+    let used = bound.used_columns(S::IDS);
     let width = header.len();
     let n_groups = meta.num_row_groups();
     if meta.file_metadata().num_rows() == 0 {
