@@ -333,3 +333,35 @@ fn facts_rebuild_applies_a_changed_threshold() {
         .len();
     assert_eq!((on_disk, named), (1, 1));
 }
+
+/// A contact id is unique within its client's month: the same id in another month is another
+/// contact (ACD ids wrap), and re-ingesting either file still adds nothing.
+#[test]
+fn contact_ids_are_unique_per_client_month() {
+    let dir = workspace();
+    let may = answered("id-1", "q1", "2025-05-05 09:00:00", 10, 300);
+    let june = answered("id-1", "q1", "2025-06-05 09:00:00", 10, 300);
+    dir.write_csv("may.csv", std::slice::from_ref(&may));
+    dir.write_csv("june.csv", std::slice::from_ref(&june));
+    // in one batch, the two rows belong to different partitions: both are stored
+    dir.write_csv("both.csv", &[may.clone(), june.clone(), may.clone()]);
+    let s = dir
+        .cmd()
+        .args(["ingest", "contacts", "both.csv", "--json"])
+        .run()
+        .code(3)
+        .json();
+    assert_eq!(s["rows_accepted"].as_u64(), Some(2));
+    assert_eq!(s["rows_quarantined"].as_u64(), Some(1), "{s}");
+    for f in ["may.csv", "june.csv"] {
+        let again = dir
+            .cmd()
+            .args(["ingest", "contacts", f, "--json"])
+            .run()
+            .success()
+            .json();
+        assert_eq!(again["rows_accepted"].as_u64(), Some(0), "{f}: {again}");
+        assert_eq!(again["rows_duplicate"].as_u64(), Some(1), "{f}: {again}");
+    }
+    assert_eq!(dir.stored_contacts(), 2);
+}

@@ -146,11 +146,24 @@ pub fn ingest(ws: &Workspace, req: &IngestRequest, progress: Progress) -> Result
     summary.rows_read =
         rows.len() as u64 + issues.len() as u64 + summary.rows_skipped.values().sum::<u64>();
 
-    // duplicates inside the batch: the first occurrence wins, the others are quarantined
-    let mut first: FxHashMap<String, (usize, u64)> = FxHashMap::default();
-    let mut unique = Vec::with_capacity(rows.len());
+    // each contact's partition: its queue's client and the local month of its arrival
+    let mut caches: BTreeMap<&str, ZoneCache> = BTreeMap::new();
+    let mut keyed = Vec::with_capacity(rows.len());
     for (f, l, c) in rows {
-        match first.get(c.contact_id()) {
+        let q = &req.org.queues[c.queue.as_ref()];
+        let cache = caches
+            .entry(q.id.as_str())
+            .or_insert_with(|| ZoneCache::new(q.zone));
+        let part = (q.client.clone(), month_of(cache, c.arrived_s));
+        keyed.push((part, f, l, c));
+    }
+    // a contact id is unique within its client's month; duplicates inside the batch: the
+    // first occurrence wins, the others are quarantined
+    let mut first: FxHashMap<(String, String, String), (usize, u64)> = FxHashMap::default();
+    let mut parts: BTreeMap<(String, String), Vec<Contact<'static>>> = BTreeMap::new();
+    for ((client, month), f, l, c) in keyed {
+        let key = (client, month, c.contact_id().to_string());
+        match first.get(&key) {
             Some((f0, l0)) => issues.push(RowIssue {
                 file: names[f].clone(),
                 line: l,
@@ -164,8 +177,11 @@ pub fn ingest(ws: &Workspace, req: &IngestRequest, progress: Progress) -> Result
                 raw: String::new(),
             }),
             None => {
-                first.insert(c.contact_id().to_string(), (f, l));
-                unique.push(c);
+                parts
+                    .entry((key.0.clone(), key.1.clone()))
+                    .or_default()
+                    .push(c);
+                first.insert(key, (f, l));
             }
         }
     }
@@ -184,33 +200,29 @@ pub fn ingest(ws: &Workspace, req: &IngestRequest, progress: Progress) -> Result
     let mut manifest = ws.manifest()?;
     ws.remove_orphans(&lock, &manifest)?;
 
-    // contacts already stored are not stored again
-    let mut known: FxHashSet<String> = FxHashSet::default();
-    for f in &manifest.contacts {
-        read_contact_ids(&ws.facts_dir().join(&f.path), &mut known)?;
+    // contacts already stored are not stored again: a contact id is unique within its
+    // client's month, so only the partitions this batch touches are read
+    let mut duplicates = 0u64;
+    for ((client, month), list) in parts.iter_mut() {
+        let mut known: FxHashSet<String> = FxHashSet::default();
+        for f in manifest
+            .contacts
+            .iter()
+            .filter(|f| &f.client == client && &f.month == month)
+        {
+            read_contact_ids(&ws.facts_dir().join(&f.path), &mut known)?;
+        }
+        let before = list.len();
+        list.retain(|c| !known.contains(c.contact_id()));
+        duplicates += (before - list.len()) as u64;
     }
-    let before = unique.len();
-    unique.retain(|c| !known.contains(c.contact_id()));
-    drop(known);
-    summary.rows_duplicate = (before - unique.len()) as u64;
-    summary.rows_accepted = unique.len() as u64;
-    if unique.is_empty() {
+    parts.retain(|_, list| !list.is_empty());
+    summary.rows_duplicate = duplicates;
+    summary.rows_accepted = parts.values().map(|l| l.len() as u64).sum();
+    if parts.is_empty() {
         return Ok(summary);
     }
 
-    // group the new contacts by client and local month
-    let mut caches: BTreeMap<&str, ZoneCache> = BTreeMap::new();
-    let mut parts: BTreeMap<(String, String), Vec<&Contact<'static>>> = BTreeMap::new();
-    for c in &unique {
-        let q = &req.org.queues[c.queue.as_ref()];
-        let cache = caches
-            .entry(q.id.as_str())
-            .or_insert_with(|| ZoneCache::new(q.zone));
-        parts
-            .entry((q.client.clone(), month_of(cache, c.arrived_s)))
-            .or_default()
-            .push(c);
-    }
     let mut new_contacts = Vec::new();
     for ((client, month), list) in &parts {
         let rel = format!(
@@ -231,7 +243,6 @@ pub fn ingest(ws: &Workspace, req: &IngestRequest, progress: Progress) -> Result
     // recompute the interval sums of every touched partition from all its contacts
     let touched: BTreeSet<(String, String)> = parts.keys().cloned().collect();
     drop(parts);
-    drop(unique);
     let (partitions, superseded) =
         replace_intervals(ws, &mut manifest, &touched, req.org, &req.batch_id)?;
     summary.partitions = partitions;
@@ -384,12 +395,7 @@ fn write_quarantine(path: &Path, issues: &[RowIssue]) -> Result<()> {
     inner.flush().map_err(io_err(path))
 }
 
-fn write_contacts(
-    path: &Path,
-    rows: &[&Contact<'static>],
-    org: &Org,
-    batch_id: &str,
-) -> Result<()> {
+fn write_contacts(path: &Path, rows: &[Contact<'static>], org: &Org, batch_id: &str) -> Result<()> {
     let mut id = StringBuilder::new();
     let mut queue = StringBuilder::new();
     let mut channel = StringBuilder::new();
