@@ -3,8 +3,11 @@
 
 pub mod calendar;
 pub mod contact;
+pub mod contract;
+pub mod credits;
 pub mod kpi;
 pub mod org;
+pub mod sla;
 
 pub use calendar::{BusinessHours, Calendar, IntervalLen, ZoneCache};
 pub use contact::{Channel, ContactOutcome, Thresholds};
