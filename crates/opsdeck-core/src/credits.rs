@@ -29,7 +29,8 @@ pub fn credit_amount(category_pct: f64, allocation_pct: f64, at_risk: f64) -> f6
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "earn_back")]
 pub enum EarnBack {
-    /// No credit to earn back (met, not measured, or the contract has no earn-back).
+    /// No credit to earn back (met, not measured, no allocation, or the contract has no
+    /// earn-back).
     NotApplicable,
     /// Fewer than K following periods are known yet, all of them met so far.
     Pending { met: u32, needed: u32 },
@@ -126,7 +127,11 @@ pub fn assess(
         } else {
             0.0
         };
-        let eb = earn_back(i.status, &i.following, scheme.earn_back_periods);
+        let eb = if credit > 0.0 {
+            earn_back(i.status, &i.following, scheme.earn_back_periods)
+        } else {
+            EarnBack::NotApplicable
+        };
         gross += credit;
         match eb {
             EarnBack::Earned => earned += credit,
