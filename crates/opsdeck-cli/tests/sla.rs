@@ -91,7 +91,7 @@ fn apply_is_idempotent_and_keeps_revisions() {
         .stdout_has("unchanged (revision 1 is identical)");
     let f2 = dir.write(
         "contract.toml",
-        &CONTRACT.replace("target = 80", "target = 40"),
+        CONTRACT.replace("target = 80", "target = 40"),
     );
     let r = dir
         .cmd()
@@ -180,7 +180,7 @@ fn a_changed_definition_shows_the_earlier_revision_beside_the_latest() {
         .success();
     let f = dir.write(
         "contract.toml",
-        &CONTRACT.replace("target = 80", "target = 40"),
+        CONTRACT.replace("target = 80", "target = 40"),
     );
     dir.cmd()
         .args(["contract", "apply"])
@@ -249,7 +249,7 @@ fn bad_contracts_and_periods_are_refused_clearly() {
     let dir = workspace();
     let f = dir.write(
         "bad.toml",
-        &CONTRACT.replace("min_volume = 10", "min_volumes = 10"),
+        CONTRACT.replace("min_volume = 10", "min_volumes = 10"),
     );
     dir.cmd()
         .args(["contract", "apply"])
@@ -260,7 +260,7 @@ fn bad_contracts_and_periods_are_refused_clearly() {
         .stderr_has("unknown field `min_volumes`");
     let f = dir.write(
         "bad2.toml",
-        &CONTRACT.replace("target = 80", "target = 80\nwindow = \"fortnight\""),
+        CONTRACT.replace("target = 80", "target = 80\nwindow = \"fortnight\""),
     );
     dir.cmd()
         .args(["contract", "apply"])

@@ -494,3 +494,38 @@ fn bad_contract_files_name_the_file_and_the_key() {
         "{e}"
     );
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// Over random months of facts and random targets: re-evaluating unchanged definitions
+        /// gives the same result, the order of the facts does not matter, and payable credits
+        /// never exceed the cap.
+        #[test]
+        fn evaluation_is_idempotent_order_free_and_capped(
+            days in prop::collection::vec((1u32..=28, 1u32..=2, 0i64..200, 0i64..200), 1..30),
+            t1 in 0u32..100, t2 in 0u32..100, alloc in 0u32..=100, k in 0u32..3,
+        ) {
+            let slas = format!(
+                "{}\n[[sla]]\nid = \"abandon\"\neffective_from = \"2026-01-01\"\nmetric = \"abandon_rate\"\ntarget = {t2}\ncredit_allocation_pct = 100\n",
+                SL_VOICE.replace("target = 80", &format!("target = {t1}")).replace("credit_allocation_pct = 40", &format!("credit_allocation_pct = {alloc}"))
+            );
+            let c = contract(k, &slas, "");
+            let facts: Vec<_> = days.iter().map(|(d, m, a, b)| {
+                let offered = a + b;
+                voice(&format!("2026-{:02}-{d:02}", 9 + m), offered, *a)
+            }).collect();
+            let e1 = eval(&c, &facts, "2026-10");
+            let e2 = eval(&c, &facts, "2026-10");
+            prop_assert_eq!(&e1, &e2);
+            let mut rev = facts.clone();
+            rev.reverse();
+            let e3 = eval(&c, &rev, "2026-10");
+            prop_assert_eq!(&e1, &e3);
+            prop_assert!(e1.credits.payable <= e1.credits.at_risk);
+        }
+    }
+}
