@@ -270,51 +270,20 @@ fn run_evaluate(
     Ok(())
 }
 
-const EXPLAIN_COLUMNS: [&str; 23] = [
-    "queue",
-    "program",
-    "period",
-    "window",
-    "inclusion",
-    "threshold_s",
-    "short_abandon_s",
-    "offered",
-    "answered",
-    "answered_within_t",
-    "abandoned",
-    "abandoned_within_t",
-    "short_abandoned",
-    "sum_wait_answered_s",
-    "handled",
-    "sum_handle_s",
-    "fcr_rated",
-    "fcr_yes",
-    "csat_responses",
-    "csat_top2",
-    "nps_responses",
-    "nps_promoters",
-    "nps_detractors",
-];
-
-fn sums_cells(s: &IntervalSums) -> [Value; 16] {
-    [
-        Value::Int(s.offered),
-        Value::Int(s.answered),
-        Value::Int(s.answered_within_t),
-        Value::Int(s.abandoned),
-        Value::Int(s.abandoned_within_t),
-        Value::Int(s.short_abandoned),
-        Value::Int(s.sum_wait_answered_s),
-        Value::Int(s.handled),
-        Value::Int(s.sum_talk_s + s.sum_hold_s + s.sum_acw_s),
-        Value::Int(s.fcr_rated),
-        Value::Int(s.fcr_yes),
-        Value::Int(s.csat_responses),
-        Value::Int(s.csat_top2),
-        Value::Int(s.nps_responses),
-        Value::Int(s.nps_promoters),
-        Value::Int(s.nps_detractors),
-    ]
+/// The explain table's columns: the row's identity, then every additive component in
+/// `kpi::SUM_FIELDS` order.
+fn explain_columns() -> Vec<&'static str> {
+    let mut c = vec![
+        "queue",
+        "program",
+        "period",
+        "window",
+        "inclusion",
+        "threshold_s",
+        "short_abandon_s",
+    ];
+    c.extend(opsdeck_core::kpi::SUM_FIELDS);
+    c
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -384,11 +353,11 @@ fn run_explain(
             Value::Int(r.threshold_s),
             Value::Int(r.short_abandon_s),
         ];
-        cells.extend(sums_cells(&r.sums));
+        cells.extend(r.sums.to_array().map(Value::Int));
         out_rows.push(cells);
     }
     let mut out = std::io::stdout().lock();
-    output::write(&mut out, format, &EXPLAIN_COLUMNS, &out_rows)?;
+    output::write(&mut out, format, &explain_columns(), &out_rows)?;
     drop(out);
     if format == Format::Table {
         let m = measure(&v.metric, &total);

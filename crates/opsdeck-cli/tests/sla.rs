@@ -63,6 +63,16 @@ fn workspace() -> Dir {
     dir
 }
 
+/// Write `text` as contract.toml and apply it (asserting success).
+fn apply(dir: &Dir, text: &str) {
+    let f = dir.write("contract.toml", text);
+    dir.cmd()
+        .args(["contract", "apply"])
+        .arg(&f)
+        .run()
+        .success();
+}
+
 fn evaluate(dir: &Dir, period: &str) -> serde_json::Value {
     dir.cmd()
         .args([
@@ -123,12 +133,7 @@ fn apply_is_idempotent_and_keeps_revisions() {
 #[test]
 fn evaluate_missed_month_with_earn_back_earned() {
     let dir = workspace();
-    let f = dir.write("contract.toml", CONTRACT);
-    dir.cmd()
-        .args(["contract", "apply"])
-        .arg(&f)
-        .run()
-        .success();
+    apply(&dir, CONTRACT);
     // October: 50 % < 80 % → missed; credit = 100 % × 50 % × (10 % × 10,000) = 500;
     // November met → earned back, nothing payable
     let v = evaluate(&dir, "2026-10");
@@ -172,21 +177,8 @@ fn evaluate_missed_month_with_earn_back_earned() {
 #[test]
 fn a_changed_definition_shows_the_earlier_revision_beside_the_latest() {
     let dir = workspace();
-    let f = dir.write("contract.toml", CONTRACT);
-    dir.cmd()
-        .args(["contract", "apply"])
-        .arg(&f)
-        .run()
-        .success();
-    let f = dir.write(
-        "contract.toml",
-        CONTRACT.replace("target = 80", "target = 40"),
-    );
-    dir.cmd()
-        .args(["contract", "apply"])
-        .arg(&f)
-        .run()
-        .success();
+    apply(&dir, CONTRACT);
+    apply(&dir, &CONTRACT.replace("target = 80", "target = 40"));
     let v = evaluate(&dir, "2026-10");
     assert_eq!(v["revision"].as_i64(), Some(2));
     assert_eq!(v["evaluation"]["slas"][0]["status"], "met");
@@ -199,12 +191,7 @@ fn a_changed_definition_shows_the_earlier_revision_beside_the_latest() {
 #[test]
 fn explain_lists_the_rows_behind_the_figure() {
     let dir = workspace();
-    let f = dir.write("contract.toml", CONTRACT);
-    dir.cmd()
-        .args(["contract", "apply"])
-        .arg(&f)
-        .run()
-        .success();
+    apply(&dir, CONTRACT);
     let rows = dir
         .cmd()
         .args([
@@ -273,12 +260,7 @@ fn bad_contracts_and_periods_are_refused_clearly() {
         .run()
         .code(1)
         .stderr_has("client \"c1\" has no stored contract covering 2026-10");
-    let f = dir.write("contract.toml", CONTRACT);
-    dir.cmd()
-        .args(["contract", "apply"])
-        .arg(&f)
-        .run()
-        .success();
+    apply(&dir, CONTRACT);
     dir.cmd()
         .args(["sla", "evaluate", "--client", "c1", "--period", "2027-01"])
         .run()

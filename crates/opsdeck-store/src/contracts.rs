@@ -44,10 +44,10 @@ pub(crate) fn into_revision(row: RevisionRow) -> crate::Result<ContractRevision>
     })
 }
 
-/// Generates `apply_contract_in` (inside the caller's transaction), `latest_contracts` and
+/// Generates `apply_contract_and_commit` (given the backend's transaction), `latest_contracts` and
 /// `contract_revisions` for one backend.
 macro_rules! contract_sql {
-    ($conn:ty, $pool:ty, $sql:path) => {
+    ($db:ty, $conn:ty, $pool:ty, $sql:path) => {
         async fn revisions_of(
             conn: &mut $conn,
             contract_id: &str,
@@ -109,6 +109,19 @@ macro_rules! contract_sql {
                 revision,
                 changed: true,
             })
+        }
+
+        /// Apply inside the backend's (already locked) transaction and commit it.
+        pub(crate) async fn apply_contract_and_commit(
+            mut tx: sqlx::Transaction<'_, $db>,
+            raw: &opsdeck_core::contract::RawContract,
+            applied_at: &str,
+        ) -> Result<crate::contracts::ContractApplyReport> {
+            let report = apply_contract_in(&mut tx, raw, applied_at).await?;
+            tx.commit()
+                .await
+                .map_err(db("committing the contract transaction"))?;
+            Ok(report)
         }
 
         /// Every revision of one contract, oldest first.

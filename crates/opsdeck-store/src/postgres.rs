@@ -113,7 +113,12 @@ impl PgStore {
 }
 
 crate::backend::reference_data_sql!(PgConnection, PgPool, crate::backend::postgres_sql);
-crate::contracts::contract_sql!(PgConnection, PgPool, crate::backend::postgres_sql);
+crate::contracts::contract_sql!(
+    sqlx::Postgres,
+    PgConnection,
+    PgPool,
+    crate::backend::postgres_sql
+);
 
 async fn apply(pool: &PgPool, raw: &RawOrg) -> Result<ApplyReport> {
     let mut tx = pool
@@ -182,11 +187,7 @@ impl Store for PgStore {
             .execute(&mut *tx)
             .await
             .map_err(db("locking the contract table"))?;
-        let report = apply_contract_in(&mut tx, raw, applied_at).await?;
-        tx.commit()
-            .await
-            .map_err(db("committing the contract transaction"))?;
-        Ok(report)
+        apply_contract_and_commit(tx, raw, applied_at).await
     }
 
     async fn load_contracts(&self) -> Result<Vec<crate::ContractRevision>> {

@@ -63,7 +63,12 @@ impl SqliteStore {
 }
 
 crate::backend::reference_data_sql!(SqliteConnection, SqlitePool, crate::backend::sqlite_sql);
-crate::contracts::contract_sql!(SqliteConnection, SqlitePool, crate::backend::sqlite_sql);
+crate::contracts::contract_sql!(
+    sqlx::Sqlite,
+    SqliteConnection,
+    SqlitePool,
+    crate::backend::sqlite_sql
+);
 
 async fn apply(pool: &SqlitePool, raw: &RawOrg) -> Result<ApplyReport> {
     // IMMEDIATE takes the write lock up front, so two appliers queue on busy_timeout instead of
@@ -115,16 +120,12 @@ impl Store for SqliteStore {
         raw: &opsdeck_core::contract::RawContract,
         applied_at: &str,
     ) -> Result<crate::ContractApplyReport> {
-        let mut tx = self
+        let tx = self
             .pool
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(db("starting the contract transaction"))?;
-        let report = apply_contract_in(&mut tx, raw, applied_at).await?;
-        tx.commit()
-            .await
-            .map_err(db("committing the contract transaction"))?;
-        Ok(report)
+        apply_contract_and_commit(tx, raw, applied_at).await
     }
 
     async fn load_contracts(&self) -> Result<Vec<crate::ContractRevision>> {
