@@ -156,6 +156,41 @@ hours = { mon = "08:00-17:00", tue = "08:00-17:00", wed = "08:00-17:00", thu = "
     }
 
     #[test]
+    fn the_servicenow_example_policy_parses() {
+        let text = include_str!("../../../docs/examples/servicenow-priority-policy.toml");
+        let p = read_policies(text, Path::new("servicenow-priority-policy.toml"), None).unwrap();
+        let names: Vec<_> = p.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "p1-resolution",
+                "p2-resolution",
+                "p3-resolution",
+                "p4-resolution"
+            ]
+        );
+        // a P1 incident resolved after 5 h breaches its 4 h clock; the P3 clock never attaches
+        let ev = |h: i64, f: &[(&str, &str)]| CaseEvent {
+            at_utc: h * 3600,
+            fields: f
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        };
+        let log = [
+            ev(
+                0,
+                &[("priority", "1 - Critical"), ("incident_state", "New")],
+            ),
+            ev(5, &[("incident_state", "Resolved")]),
+        ];
+        let r = run_clocks(&p[0], &log, 100 * 3600);
+        assert!(r[0].breached);
+        assert_eq!(r[0].breach_utc, Some(4 * 3600));
+        assert!(run_clocks(&p[2], &log, 100 * 3600).is_empty());
+    }
+
+    #[test]
     fn bad_policies_name_the_file_and_the_key() {
         for (text, expected) in [
             (
