@@ -170,7 +170,7 @@ pub struct Invoice {
     pub fte_charges: f64,
     /// Σ handled contacts × price, by the most specific price line.
     pub contact_charges: f64,
-    /// Handled contacts per (program, channel) that no price line covers.
+    /// Handled contacts that no price line covers (0 when the contract has no price lines).
     pub unpriced_contacts: i64,
     /// fte + contact charges: the service-level invoice the at-risk % applies to.
     pub base: f64,
@@ -194,7 +194,9 @@ pub fn invoice(c: &Contract, handled: &BTreeMap<(String, Channel), i64>) -> Invo
             });
         match line {
             Some(p) => contact += p.price * *n as f64,
-            None => unpriced += n,
+            // an FTE-only contract prices no contacts: nothing is "unpriced" there
+            None if !c.contact_prices.is_empty() => unpriced += n,
+            None => {}
         }
     }
     Invoice {

@@ -406,6 +406,40 @@ fn dir_worked_example_through_a_contract() {
 }
 
 #[test]
+fn invoice_prices_handled_contacts_by_the_most_specific_line() {
+    // voice: the program's line (0.75) wins over the channel's (0.50): 90 × 0.75 = 67.50;
+    // chat has no line: its 10 handled contacts are reported as unpriced
+    let prices = r#"
+[[contact_price]]
+channel = "voice"
+price = 0.50
+
+[[contact_price]]
+channel = "voice"
+program = "care"
+price = 0.75
+"#;
+    let c = contract(0, SL_VOICE, prices);
+    let mut chat = voice("2026-10-05", 10, 10);
+    chat.queue = "chat".into();
+    let e = eval(&c, &[voice("2026-10-05", 100, 90), chat], "2026-10");
+    assert_eq!(e.invoice.fte_charges, 100_000.0);
+    assert_eq!(e.invoice.contact_charges, 67.5);
+    assert_eq!(e.invoice.unpriced_contacts, 10);
+    assert_eq!(e.invoice.base, 100_067.5);
+    // an FTE-only contract prices no contacts and reports none as unpriced
+    let e = eval(
+        &contract(0, SL_VOICE, ""),
+        &[voice("2026-10-05", 100, 90)],
+        "2026-10",
+    );
+    assert_eq!(
+        (e.invoice.contact_charges, e.invoice.unpriced_contacts),
+        (0.0, 0)
+    );
+}
+
+#[test]
 fn sla_threshold_other_than_the_facts_is_not_measured() {
     let sla = SL_VOICE.replace("target = 80", "target = 80\nthreshold_s = 30");
     let e = eval(
