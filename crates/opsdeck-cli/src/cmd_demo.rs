@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use opsdeck_core::{Org, SlVariant};
 use opsdeck_engine::profile::Profile;
 use opsdeck_engine::scorecard::{Level, Period, ScorecardQuery};
-use opsdeck_engine::synth::{generate_contacts, DemoSpec, DEMO_ORG_TOML};
+use opsdeck_engine::synth::{generate_contacts, DemoSpec, DEMO_CONTRACTS, DEMO_ORG_TOML};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -59,6 +59,14 @@ pub fn run(g: &GlobalArgs, a: DemoArgs) -> Result<ExitCode> {
     let raw = read_setup(DEMO_ORG_TOML, Path::new("demo-org.toml"))?;
     print_report(&apply(&ctx, &raw)?);
     let org = Org::from_raw(&raw)?;
+    for (client, text) in DEMO_CONTRACTS {
+        let path = format!("demo-contract-{client}.toml");
+        let (raw_contract, _) = opsdeck_engine::sla::read_contract(text, Path::new(&path), &org)?;
+        crate::cmd_contract::print_report(
+            &crate::cmd_contract::apply_file(&ctx, &org, text, Path::new(&path))?,
+            &raw_contract,
+        );
+    }
 
     let spec = DemoSpec {
         start: a.start,
@@ -115,10 +123,15 @@ pub fn run(g: &GlobalArgs, a: DemoArgs) -> Result<ExitCode> {
     q.by = Period::Month;
     crate::cmd_scorecard::print(&ctx, &mut q, Format::Table, Some(&HEADLINE))?;
     println!();
+    println!("SLA attainment and service credits per client and month (opsdeck sla evaluate):");
+    crate::cmd_sla::print_attainment(&ctx, q.from, q.to)?;
+    println!();
     println!(
-        "done in {:.1} s. Try: opsdeck --home {} scorecard --by week --level queue",
+        "done in {:.1} s. Try: opsdeck --home {} scorecard --by week --level queue; opsdeck --home {} sla evaluate --client northwind --period {}",
         t0.elapsed().as_secs_f64(),
-        a.dir.display()
+        a.dir.display(),
+        a.dir.display(),
+        spec.start.format("%Y-%m")
     );
     std::io::stdout().flush()?;
     Ok(ExitCode::SUCCESS)

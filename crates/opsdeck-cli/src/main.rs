@@ -4,12 +4,14 @@
 //! 3 the command ran but rejected rows of its input (listed on stderr and, for `ingest`, in the
 //! quarantine file).
 
+mod cmd_contract;
 mod cmd_demo;
 mod cmd_facts;
 mod cmd_ingest;
 mod cmd_kpi;
 mod cmd_scorecard;
 mod cmd_setup;
+mod cmd_sla;
 mod context;
 mod output;
 mod profile_args;
@@ -49,6 +51,12 @@ enum Command {
     /// Maintain the fact store.
     #[command(subcommand)]
     Facts(cmd_facts::FactsCommand),
+    /// Client contracts: commercial lines, versioned SLAs, credit scheme.
+    #[command(subcommand)]
+    Contract(cmd_contract::ContractCommand),
+    /// SLA attainment, service credits and the figures behind them.
+    #[command(subcommand)]
+    Sla(cmd_sla::SlaCommand),
 }
 
 fn run() -> Result<ExitCode> {
@@ -60,6 +68,8 @@ fn run() -> Result<ExitCode> {
         Command::Kpi(a) => cmd_kpi::run(a),
         Command::Scorecard(a) => cmd_scorecard::run(&cli.global, a),
         Command::Facts(c) => cmd_facts::run(&cli.global, c),
+        Command::Contract(c) => cmd_contract::run(&cli.global, c),
+        Command::Sla(c) => cmd_sla::run(&cli.global, c),
     }
 }
 

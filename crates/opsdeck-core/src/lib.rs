@@ -2,9 +2,13 @@
 //! formulas. Pure functions and types only: no files, databases, clocks, randomness or network.
 
 pub mod calendar;
+pub mod clock;
 pub mod contact;
+pub mod contract;
+pub mod credits;
 pub mod kpi;
 pub mod org;
+pub mod sla;
 
 pub use calendar::{BusinessHours, Calendar, IntervalLen, ZoneCache};
 pub use contact::{Channel, ContactOutcome, Thresholds};

@@ -360,7 +360,8 @@ impl Org {
     }
 }
 
-fn calendar_from_raw(c: &RawCalendar) -> Result<Calendar, OrgError> {
+/// Validate one calendar (zone, hours, holidays).
+pub fn calendar_from_raw(c: &RawCalendar) -> Result<Calendar, OrgError> {
     let zone = parse_zone(&c.time_zone).map_err(|r| err("calendar", &c.id, "time_zone", r))?;
     let hours = if c.hours.is_empty() {
         BusinessHours::always()

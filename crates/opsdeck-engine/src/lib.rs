@@ -2,6 +2,7 @@
 //! aggregating into interval sums, and keeping facts as partitioned Parquet in the workspace.
 
 pub mod aggregate;
+pub mod clock_policy;
 pub mod contact;
 pub mod error;
 pub mod fxhash;
@@ -14,3 +15,4 @@ pub use error::{EngineError, Result};
 pub mod facts;
 pub mod ingest;
 pub mod scorecard;
+pub mod sla;

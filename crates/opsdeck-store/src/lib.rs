@@ -16,6 +16,7 @@
 
 mod apply;
 mod backend;
+mod contracts;
 mod error;
 pub mod postgres;
 mod rows;
@@ -23,7 +24,9 @@ pub mod sqlite;
 mod target;
 
 pub use apply::{ApplyReport, EntityReport};
+pub use contracts::{ContractApplyReport, ContractRevision};
 pub use error::{redact_url, Result, StoreError};
+pub use opsdeck_core::contract::RawContract;
 pub use opsdeck_core::org::RawOrg;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
@@ -65,6 +68,23 @@ pub trait Store: Send + Sync {
 
     /// The audit log in the order batches were recorded.
     fn list_ingests(&self) -> impl Future<Output = Result<Vec<IngestRecord>>> + Send;
+
+    /// Store a contract: a new revision when it differs from the latest stored one (or is new),
+    /// nothing when identical. A contract id stays with its client.
+    fn apply_contract(
+        &self,
+        raw: &RawContract,
+        applied_at: &str,
+    ) -> impl Future<Output = Result<ContractApplyReport>> + Send;
+
+    /// The latest revision of every contract, by contract id.
+    fn load_contracts(&self) -> impl Future<Output = Result<Vec<ContractRevision>>> + Send;
+
+    /// Every revision of one contract, oldest first (empty when unknown).
+    fn contract_revisions(
+        &self,
+        contract_id: &str,
+    ) -> impl Future<Output = Result<Vec<ContractRevision>>> + Send;
 
     /// Close every connection, waiting for them to finish.
     fn close(self) -> impl Future<Output = ()> + Send
@@ -124,6 +144,22 @@ impl Store for AnyStore {
 
     async fn list_ingests(&self) -> Result<Vec<IngestRecord>> {
         delegate!(self, s => s.list_ingests())
+    }
+
+    async fn apply_contract(
+        &self,
+        raw: &RawContract,
+        applied_at: &str,
+    ) -> Result<ContractApplyReport> {
+        delegate!(self, s => s.apply_contract(raw, applied_at))
+    }
+
+    async fn load_contracts(&self) -> Result<Vec<ContractRevision>> {
+        delegate!(self, s => s.load_contracts())
+    }
+
+    async fn contract_revisions(&self, contract_id: &str) -> Result<Vec<ContractRevision>> {
+        delegate!(self, s => s.contract_revisions(contract_id))
     }
 
     async fn close(self) {

@@ -113,6 +113,12 @@ impl PgStore {
 }
 
 crate::backend::reference_data_sql!(PgConnection, PgPool, crate::backend::postgres_sql);
+crate::contracts::contract_sql!(
+    sqlx::Postgres,
+    PgConnection,
+    PgPool,
+    crate::backend::postgres_sql
+);
 
 async fn apply(pool: &PgPool, raw: &RawOrg) -> Result<ApplyReport> {
     let mut tx = pool
@@ -164,6 +170,32 @@ impl Store for PgStore {
 
     async fn list_ingests(&self) -> Result<Vec<IngestRecord>> {
         list_ingests(&self.pool).await
+    }
+
+    async fn apply_contract(
+        &self,
+        raw: &opsdeck_core::contract::RawContract,
+        applied_at: &str,
+    ) -> Result<crate::ContractApplyReport> {
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(db("starting the contract transaction"))?;
+        // Appliers of contracts queue behind each other, so revision numbers cannot collide.
+        sqlx::query("LOCK TABLE contract_revision IN SHARE ROW EXCLUSIVE MODE")
+            .execute(&mut *tx)
+            .await
+            .map_err(db("locking the contract table"))?;
+        apply_contract_and_commit(tx, raw, applied_at).await
+    }
+
+    async fn load_contracts(&self) -> Result<Vec<crate::ContractRevision>> {
+        latest_contracts(&self.pool).await
+    }
+
+    async fn contract_revisions(&self, contract_id: &str) -> Result<Vec<crate::ContractRevision>> {
+        contract_revisions(&self.pool, contract_id).await
     }
 
     async fn close(self) {

@@ -63,6 +63,12 @@ impl SqliteStore {
 }
 
 crate::backend::reference_data_sql!(SqliteConnection, SqlitePool, crate::backend::sqlite_sql);
+crate::contracts::contract_sql!(
+    sqlx::Sqlite,
+    SqliteConnection,
+    SqlitePool,
+    crate::backend::sqlite_sql
+);
 
 async fn apply(pool: &SqlitePool, raw: &RawOrg) -> Result<ApplyReport> {
     // IMMEDIATE takes the write lock up front, so two appliers queue on busy_timeout instead of
@@ -107,6 +113,27 @@ impl Store for SqliteStore {
 
     async fn list_ingests(&self) -> Result<Vec<IngestRecord>> {
         list_ingests(&self.pool).await
+    }
+
+    async fn apply_contract(
+        &self,
+        raw: &opsdeck_core::contract::RawContract,
+        applied_at: &str,
+    ) -> Result<crate::ContractApplyReport> {
+        let tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db("starting the contract transaction"))?;
+        apply_contract_and_commit(tx, raw, applied_at).await
+    }
+
+    async fn load_contracts(&self) -> Result<Vec<crate::ContractRevision>> {
+        latest_contracts(&self.pool).await
+    }
+
+    async fn contract_revisions(&self, contract_id: &str) -> Result<Vec<crate::ContractRevision>> {
+        contract_revisions(&self.pool, contract_id).await
     }
 
     async fn close(self) {

@@ -144,6 +144,8 @@ conformance! {
         entities_missing_from_the_file_are_kept,
         foreign_key_violation_rolls_back_everything,
         ingest_log_round_trips_and_ignores_repeated_batches,
+        contracts_keep_every_revision_and_reapply_adds_none,
+        contracts_for_unknown_or_other_clients_are_refused,
     ],
     fixture: [reopening_sees_the_data],
 }
@@ -612,4 +614,101 @@ async fn schema_names_are_checked() {
         .await
         .expect_err("bad schema");
     assert!(matches!(e, StoreError::InvalidSchema(_)), "{e:?}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Contracts
+
+fn contract(id: &str, client: &str, target: f64) -> opsdeck_store::RawContract {
+    serde_json::from_value(serde_json::json!({
+        "contract": {"id": id, "client": client, "name": "MSA – «2026»", "start": "2026-01-01", "currency": "USD"},
+        "fte_rate": [{"program": "acme-care", "fte": 12.5, "monthly_rate": 4200.1}],
+        "sla": [
+            {"id": "sl", "effective_from": "2026-01-01", "metric": "service_level", "target": target,
+             "min_volume": 100, "credit_allocation_pct": 40.0, "queues": ["acme-voice"]},
+            {"id": "sl", "effective_from": "2026-10-15", "metric": "service_level", "target": 0.1 + 0.2}
+        ],
+        "credits": {"at_risk_pct": 10.0, "pool_pct": 150.0, "earn_back_periods": 2,
+                    "exclusion": [{"date": "2026-10-06", "reason": "typhoon"}]}
+    }))
+    .expect("contract json")
+}
+
+async fn contracts_keep_every_revision_and_reapply_adds_none(store: &impl Store) {
+    store.apply_org(&sample()).await.unwrap();
+    assert!(store.load_contracts().await.unwrap().is_empty());
+    let v1 = contract("acme-msa", "acme", 80.0);
+    let r = store
+        .apply_contract(&v1, "2026-11-01T10:00:00Z")
+        .await
+        .unwrap();
+    assert_eq!((r.revision, r.changed), (1, true));
+    // identical again: no new revision
+    let r = store
+        .apply_contract(&v1, "2026-11-02T10:00:00Z")
+        .await
+        .unwrap();
+    assert_eq!((r.revision, r.changed), (1, false));
+    let v2 = contract("acme-msa", "acme", 85.0);
+    let r = store
+        .apply_contract(&v2, "2026-11-03T10:00:00Z")
+        .await
+        .unwrap();
+    assert_eq!((r.revision, r.changed), (2, true));
+    store
+        .apply_contract(&contract("acme-2027", "acme", 90.0), "2026-11-04T10:00:00Z")
+        .await
+        .unwrap();
+    let latest = store.load_contracts().await.unwrap();
+    assert_eq!(
+        latest
+            .iter()
+            .map(|c| (c.contract_id.as_str(), c.revision))
+            .collect::<Vec<_>>(),
+        [("acme-2027", 1), ("acme-msa", 2)]
+    );
+    assert_eq!(
+        latest[1].contract, v2,
+        "round trip keeps every field exactly"
+    );
+    let revs = store.contract_revisions("acme-msa").await.unwrap();
+    assert_eq!(revs.len(), 2);
+    assert_eq!(
+        (revs[0].contract.clone(), revs[0].applied_at.as_str()),
+        (v1, "2026-11-01T10:00:00Z")
+    );
+    assert_eq!(revs[1].client, "acme");
+    assert!(store.contract_revisions("nope").await.unwrap().is_empty());
+}
+
+async fn contracts_for_unknown_or_other_clients_are_refused(store: &impl Store) {
+    store.apply_org(&sample()).await.unwrap();
+    let e = store
+        .apply_contract(&contract("x", "nobody", 80.0), "2026-11-01T10:00:00Z")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            StoreError::Refused {
+                entity: "contract",
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert!(e.to_string().contains("client that is not stored"), "{e}");
+    store
+        .apply_contract(&contract("x", "acme", 80.0), "2026-11-01T10:00:00Z")
+        .await
+        .unwrap();
+    let e = store
+        .apply_contract(&contract("x", "globex", 80.0), "2026-11-01T10:00:00Z")
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("cannot move to client \"globex\""),
+        "{e}"
+    );
+    assert_eq!(store.contract_revisions("x").await.unwrap().len(), 1);
 }

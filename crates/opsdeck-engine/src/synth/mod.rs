@@ -27,6 +27,14 @@ use std::io::{self, Write};
 /// The demo organisation, in the TOML shape of [`opsdeck_core::RawOrg`].
 pub const DEMO_ORG_TOML: &str = include_str!("demo-org.toml");
 
+/// A sample contract per demo client (`client id`, TOML in the shape of
+/// [`opsdeck_core::contract::RawContract`]), applied by `opsdeck demo`.
+pub const DEMO_CONTRACTS: [(&str, &str); 3] = [
+    ("northwind", include_str!("contracts/northwind.toml")),
+    ("telvia", include_str!("contracts/telvia.toml")),
+    ("cartly", include_str!("contracts/cartly.toml")),
+];
+
 /// Canonical contact CSV header, as written by [`generate_contacts`].
 pub const CSV_HEADER: &str = "contact_id,queue,channel,arrived_at,answered_at,ended_at,talk_s,hold_s,acw_s,agent_id,csat,site,nps,resolved_first_contact,transferred";
 

@@ -1,0 +1,164 @@
+//! `opsdeck contract apply FILE` and `opsdeck contract show`: client contracts in and out of the
+//! store (every changed apply is kept as a new revision).
+
+use crate::context::{now_and_batch_id, Context, GlobalArgs};
+use anyhow::{Context as _, Result};
+use opsdeck_core::contract::Contract;
+use opsdeck_core::Org;
+use opsdeck_engine::sla::read_contract;
+use opsdeck_store::{ContractApplyReport, ContractRevision, RawContract, Store};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(clap::Subcommand, Debug)]
+pub enum ContractCommand {
+    /// Apply a contract file (TOML, docs/formats.md): a new revision when it changed, nothing
+    /// when identical.
+    Apply {
+        file: PathBuf,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print stored contracts (latest revision), or one contract's revision history.
+    Show {
+        /// Only this client's contracts.
+        #[arg(long)]
+        client: Option<String>,
+        /// Only this contract.
+        #[arg(long)]
+        contract: Option<String>,
+        /// List every revision of the contract(s) instead of the latest one's content.
+        #[arg(long)]
+        revisions: bool,
+        #[arg(long, value_enum, default_value_t = crate::cmd_setup::ShowFormat::Toml)]
+        format: crate::cmd_setup::ShowFormat,
+    },
+}
+
+/// Read, validate against the stored organisation and store a contract file.
+pub fn apply_file(
+    ctx: &Context,
+    org: &Org,
+    text: &str,
+    path: &Path,
+) -> Result<ContractApplyReport> {
+    let (raw, _) = read_contract(text, path, org)?;
+    let (now, _) = now_and_batch_id();
+    Ok(ctx.rt.block_on(ctx.store.apply_contract(&raw, &now))?)
+}
+
+pub fn print_report(r: &ContractApplyReport, c: &RawContract) {
+    let versions = c.slas.len();
+    let ids: std::collections::BTreeSet<&str> = c.slas.iter().map(|s| s.id.as_str()).collect();
+    if r.changed {
+        println!(
+            "contract {} (client {}): stored as revision {} — {} SLAs, {} SLA versions",
+            r.contract_id,
+            c.contract.client,
+            r.revision,
+            ids.len(),
+            versions
+        );
+    } else {
+        println!(
+            "contract {}: unchanged (revision {} is identical); nothing stored",
+            r.contract_id, r.revision
+        );
+    }
+}
+
+/// The stored contracts, latest revisions, optionally of one client.
+pub fn latest(ctx: &Context, client: Option<&str>) -> Result<Vec<ContractRevision>> {
+    let all = ctx.rt.block_on(ctx.store.load_contracts())?;
+    Ok(all
+        .into_iter()
+        .filter(|c| client.is_none_or(|x| c.client == x))
+        .collect())
+}
+
+/// Validate a stored revision against today's organisation.
+pub fn validated(rev: &ContractRevision, org: &Org) -> Result<Contract> {
+    Contract::from_raw(&rev.contract, org).with_context(|| {
+        format!(
+            "stored contract {:?} revision {} no longer matches the organisation; re-apply a corrected contract file",
+            rev.contract_id, rev.revision
+        )
+    })
+}
+
+pub fn run(g: &GlobalArgs, c: ContractCommand) -> Result<ExitCode> {
+    let ctx = Context::open(g, None)?;
+    match c {
+        ContractCommand::Apply { file, json } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let org = ctx.org()?;
+            let report = apply_file(&ctx, &org, &text, &file)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                let (raw, _) = read_contract(&text, &file, &org)?;
+                print_report(&report, &raw);
+            }
+        }
+        ContractCommand::Show {
+            client,
+            contract,
+            revisions,
+            format,
+        } => {
+            let mut list = latest(&ctx, client.as_deref())?;
+            list.retain(|c| contract.as_ref().is_none_or(|x| *x == c.contract_id));
+            if list.is_empty() {
+                eprintln!("opsdeck contract show: no contract matches; store one with `opsdeck contract apply FILE`");
+                return Ok(ExitCode::SUCCESS);
+            }
+            if revisions {
+                let mut all = Vec::new();
+                for c in &list {
+                    all.extend(
+                        ctx.rt
+                            .block_on(ctx.store.contract_revisions(&c.contract_id))?,
+                    );
+                }
+                match format {
+                    crate::cmd_setup::ShowFormat::Json => {
+                        println!("{}", serde_json::to_string_pretty(&all)?)
+                    }
+                    crate::cmd_setup::ShowFormat::Toml => {
+                        for r in &all {
+                            println!(
+                                "{}  revision {}  client {}  applied {}  {} SLA versions",
+                                r.contract_id,
+                                r.revision,
+                                r.client,
+                                r.applied_at,
+                                r.contract.slas.len()
+                            );
+                        }
+                    }
+                }
+            } else {
+                match format {
+                    crate::cmd_setup::ShowFormat::Json => {
+                        println!("{}", serde_json::to_string_pretty(&list)?)
+                    }
+                    crate::cmd_setup::ShowFormat::Toml => {
+                        for (i, r) in list.iter().enumerate() {
+                            if i > 0 {
+                                println!();
+                            }
+                            println!(
+                                "# contract {} revision {}, applied {}",
+                                r.contract_id, r.revision, r.applied_at
+                            );
+                            print!("{}", toml::to_string(&r.contract)?);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
