@@ -8,8 +8,10 @@ mod cmd_demo;
 mod cmd_facts;
 mod cmd_ingest;
 mod cmd_kpi;
+mod cmd_schedule;
 mod cmd_scorecard;
 mod cmd_setup;
+mod cmd_staffing;
 mod context;
 mod output;
 mod profile_args;
@@ -49,6 +51,10 @@ enum Command {
     /// Maintain the fact store.
     #[command(subcommand)]
     Facts(cmd_facts::FactsCommand),
+    /// Required agents per interval (Erlang C or Erlang A) from a CSV of intervals.
+    Staffing(cmd_staffing::StaffingArgs),
+    /// Agents per shift pattern and day covering per-interval requirements at least cost.
+    Schedule(cmd_schedule::ScheduleArgs),
 }
 
 fn run() -> Result<ExitCode> {
@@ -60,6 +66,8 @@ fn run() -> Result<ExitCode> {
         Command::Kpi(a) => cmd_kpi::run(a),
         Command::Scorecard(a) => cmd_scorecard::run(&cli.global, a),
         Command::Facts(c) => cmd_facts::run(&cli.global, c),
+        Command::Staffing(a) => cmd_staffing::run(a),
+        Command::Schedule(a) => cmd_schedule::run(a),
     }
 }
 

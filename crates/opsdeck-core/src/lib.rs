@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod contact;
 pub mod kpi;
 pub mod org;
+pub mod schedule;
 pub mod staffing;
 
 pub use calendar::{BusinessHours, Calendar, IntervalLen, ZoneCache};

@@ -14,3 +14,5 @@ pub use error::{EngineError, Result};
 pub mod facts;
 pub mod ingest;
 pub mod scorecard;
+pub mod schedule;
+pub mod staffing;

@@ -136,7 +136,8 @@ impl StaffingInput {
 }
 
 impl Model {
-    fn validate(&self) -> Result<(), StaffingError> {
+    /// A positive, finite patience for Erlang A.
+    pub fn validate(&self) -> Result<(), StaffingError> {
         match *self {
             Model::ErlangC => Ok(()),
             Model::ErlangA { patience_s } => check(
