@@ -47,6 +47,8 @@ struct State<'m> {
     cost: f64,
     short: u64,
     eps: f64,
+    /// Per-instance factors on the greedy ratio (empty: none), to diversify refills.
+    noise: Vec<f64>,
 }
 
 #[derive(PartialEq)]
@@ -74,6 +76,7 @@ impl<'m> State<'m> {
             cost: 0.0,
             short: m.requirements.iter().map(|r| u64::from(r.required)).sum(),
             eps: 1e-9 * scale,
+            noise: Vec::new(),
         }
     }
 
@@ -143,7 +146,7 @@ impl<'m> State<'m> {
         if g == 0 || self.x[i] >= inst.max || self.m.penalty * f64::from(g) <= inst.cost {
             return None;
         }
-        Some(f64::from(g) / inst.cost.max(1e-12))
+        Some(f64::from(g) / inst.cost.max(1e-12) * self.noise.get(i).copied().unwrap_or(1.0))
     }
 
     /// Greedy: repeatedly add the agent covering the most shortage per unit of cost (lazy
@@ -204,11 +207,76 @@ impl<'m> State<'m> {
         improved
     }
 
+    /// The instance in `cands` (other than `except`) whose extra agent changes the objective
+    /// least, with that change.
+    fn best_add(&self, cands: &[u32], except: usize) -> (f64, usize) {
+        let mut best = (f64::INFINITY, except);
+        for &j in cands {
+            let j = j as usize;
+            if j != except {
+                let d = self.delta_add(j);
+                if d < best.0 {
+                    best = (d, j);
+                }
+            }
+        }
+        best
+    }
+
+    /// Replace two agents (on overlapping instances) by one, or one by two, when cheaper.
+    fn merge_split_pass(&mut self, near: &[Vec<u32>]) -> bool {
+        let mut improved = false;
+        for i in 0..self.x.len() {
+            if self.x[i] == 0 {
+                continue;
+            }
+            // two for one
+            for &k in &near[i] {
+                let k = k as usize;
+                if self.x[i] == 0 || self.x[k] == 0 || (k == i && self.x[i] < 2) {
+                    continue;
+                }
+                let before = self.objective();
+                self.remove(i);
+                self.remove(k);
+                let (a, j) = self.best_add(&near[i], usize::MAX);
+                let (b, j2) = self.best_add(&near[k], usize::MAX);
+                let (d, j) = if a <= b { (a, j) } else { (b, j2) };
+                if d.is_finite() && self.objective() + d < before - self.eps {
+                    self.add(j);
+                    improved = true;
+                } else {
+                    self.add(k);
+                    self.add(i);
+                }
+            }
+            if self.x[i] == 0 {
+                continue;
+            }
+            // one for two
+            let before = self.objective();
+            self.remove(i);
+            let (a, j1) = self.best_add(&near[i], i);
+            if a.is_finite() {
+                self.add(j1);
+                let (b, j2) = self.best_add(&near[i], i);
+                if b.is_finite() && self.objective() + b < before - self.eps {
+                    self.add(j2);
+                    improved = true;
+                    continue;
+                }
+                self.remove(j1);
+            }
+            self.add(i);
+        }
+        improved
+    }
+
     fn local_search(&mut self, near: &[Vec<u32>]) {
         loop {
             let a = self.drop_pass();
             let b = self.swap_pass(near);
-            if !a && !b {
+            if !a && !b && !self.merge_split_pass(near) {
                 break;
             }
         }
@@ -269,7 +337,11 @@ pub fn solve(m: &Model, opts: &SolveOptions) -> Schedule {
                     }
                 }
             }
+            s.noise = (0..s.x.len())
+                .map(|_| 1.0 + 0.2 * (rng.next() >> 11) as f64 / (1u64 << 53) as f64)
+                .collect();
             s.fill();
+            s.noise.clear();
             s.local_search(&near);
             if s.objective() > before + s.eps {
                 s.x = x;
