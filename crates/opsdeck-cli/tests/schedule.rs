@@ -112,7 +112,9 @@ fn bad_inputs_name_file_line_and_field() {
         .stderr_has("req.csv:3: required: \"-1\" is not a whole number of agents ≥ 0");
     run("interval_start,required\n2026-03-29 02:00,1\n")
         .code(1)
-        .stderr_has("req.csv:2: interval_start: local time 2026-03-29 02:00 does not exist in Europe/Paris");
+        .stderr_has(
+            "req.csv:2: interval_start: local time 2026-03-29 02:00 does not exist in Europe/Paris",
+        );
     run("interval_start,required\n2026-03-02 09:30,1\n")
         .code(1)
         .stderr_has("is not on a 60-minute boundary");

@@ -40,7 +40,9 @@ fn erlang_a_adds_abandonment_and_needs_fewer_agents() {
     );
     let out = dir
         .cmd()
-        .args(["staffing", "--model", "erlang-a", "--format", "json", "--input"])
+        .args([
+            "staffing", "--model", "erlang-a", "--format", "json", "--input",
+        ])
         .arg(&f)
         .run()
         .success();
@@ -49,7 +51,12 @@ fn erlang_a_adds_abandonment_and_needs_fewer_agents() {
     assert_eq!(rows[0]["agents"], 19);
     let ab = rows[0]["abandon_rate"].as_f64().unwrap();
     assert!((ab - 0.0250).abs() < 5e-5, "{ab}");
-    let c = dir.cmd().args(["staffing", "--input"]).arg(&f).run().success();
+    let c = dir
+        .cmd()
+        .args(["staffing", "--input"])
+        .arg(&f)
+        .run()
+        .success();
     assert!(c.stdout.contains("x,14,20,"), "{}", c.stdout);
     assert!(!c.stdout.contains("abandon_rate"));
 }

@@ -13,6 +13,6 @@ pub mod synth;
 pub use error::{EngineError, Result};
 pub mod facts;
 pub mod ingest;
-pub mod scorecard;
 pub mod schedule;
+pub mod scorecard;
 pub mod staffing;

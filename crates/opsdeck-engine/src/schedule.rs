@@ -84,16 +84,14 @@ fn weekday(s: &str) -> Option<usize> {
         "saturday",
         "sunday",
     ];
-    names
-        .iter()
-        .position(|n| l.len() >= 3 && n.starts_with(&l))
+    names.iter().position(|n| l.len() >= 3 && n.starts_with(&l))
 }
 
 /// Read a shifts file into a schedule spec.
 pub fn read_shifts(path: &Path) -> Result<ScheduleSpec> {
     let text = std::fs::read_to_string(path).map_err(io_err(path))?;
-    let raw: RawShifts = toml::from_str(&text)
-        .map_err(|e| input_err(path, e.to_string().trim().to_string()))?;
+    let raw: RawShifts =
+        toml::from_str(&text).map_err(|e| input_err(path, e.to_string().trim().to_string()))?;
     let zone = match &raw.zone {
         Some(z) => parse_zone(z).map_err(|e| input_err(path, format!("zone: {e}")))?,
         None => chrono_tz::UTC,
@@ -113,8 +111,12 @@ pub fn read_shifts(path: &Path) -> Result<ScheduleSpec> {
         if !names.insert(s.name.clone()) {
             return Err(err("name", "declared twice".into()));
         }
-        let start = NaiveTime::parse_from_str(s.start.trim(), "%H:%M")
-            .map_err(|_| err("start", format!("{:?} is not a time (write HH:MM)", s.start)))?;
+        let start = NaiveTime::parse_from_str(s.start.trim(), "%H:%M").map_err(|_| {
+            err(
+                "start",
+                format!("{:?} is not a time (write HH:MM)", s.start),
+            )
+        })?;
         let length_min = minutes(&s.length).map_err(|e| err("length", e))?;
         let mut breaks = Vec::new();
         for b in &s.breaks {
@@ -194,7 +196,11 @@ pub fn read_requirements(
         if ts.is_empty() {
             return Err(bad("interval_start", "missing value".into()));
         }
-        let padded = if ts.len() == 16 { format!("{ts}:00") } else { ts.to_string() };
+        let padded = if ts.len() == 16 {
+            format!("{ts}:00")
+        } else {
+            ts.to_string()
+        };
         let start = match parse_iso(&padded).map_err(|e| bad("interval_start", e))? {
             Stamp::Utc(u) => u,
             Stamp::Naive(l) => {

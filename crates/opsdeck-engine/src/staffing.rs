@@ -100,9 +100,9 @@ pub fn read_intervals(path: &Path, kind: ModelKind) -> Result<(Vec<IntervalRow>,
         return Err(input_err(path, "file is empty (expected a header line)"));
     }
     let find = |name: &str| {
-        header
-            .iter()
-            .position(|h| h.strip_prefix(b"\xef\xbb\xbf").unwrap_or(h).trim_ascii() == name.as_bytes())
+        header.iter().position(|h| {
+            h.strip_prefix(b"\xef\xbb\xbf").unwrap_or(h).trim_ascii() == name.as_bytes()
+        })
     };
     let mut cols = [0usize; 9];
     let mut wanted: Vec<&str> = INPUT_COLUMNS.to_vec();
@@ -156,7 +156,11 @@ pub fn read_intervals(path: &Path, kind: ModelKind) -> Result<(Vec<IntervalRow>,
                     field,
                     value,
                     reason,
-                }) => issues.push(issue(field, format!("{value} is out of range: {reason}"), &rec)),
+                }) => issues.push(issue(
+                    field,
+                    format!("{value} is out of range: {reason}"),
+                    &rec,
+                )),
                 Err(e) => issues.push(issue("", e.to_string(), &rec)),
             },
             Err((field, reason)) => issues.push(issue(field, reason, &rec)),
@@ -176,7 +180,11 @@ fn parse_row(
     kind: ModelKind,
 ) -> std::result::Result<ParsedRow, (&'static str, String)> {
     let text = |i: usize| -> std::result::Result<&str, (&'static str, String)> {
-        let name = if i < 8 { INPUT_COLUMNS[i] } else { PATIENCE_COLUMN };
+        let name = if i < 8 {
+            INPUT_COLUMNS[i]
+        } else {
+            PATIENCE_COLUMN
+        };
         let raw = rec.get(cols[i]).unwrap_or_default();
         let s = std::str::from_utf8(raw)
             .map_err(|_| (name, "is not valid UTF-8".to_string()))?
@@ -188,7 +196,11 @@ fn parse_row(
     };
     let num = |i: usize| -> std::result::Result<f64, (&'static str, String)> {
         let s = text(i)?;
-        let name = if i < 8 { INPUT_COLUMNS[i] } else { PATIENCE_COLUMN };
+        let name = if i < 8 {
+            INPUT_COLUMNS[i]
+        } else {
+            PATIENCE_COLUMN
+        };
         match s.parse::<f64>() {
             Ok(v) if v.is_finite() => Ok(v),
             _ => Err((name, format!("not a number: {s:?}"))),
@@ -249,7 +261,8 @@ pub fn compute(rows: &[IntervalRow]) -> Vec<std::result::Result<Staffing, Staffi
     let block = 1024;
     let mut out: Vec<Option<std::result::Result<Staffing, StaffingError>>> = vec![None; rows.len()];
     std::thread::scope(|s| {
-        let mut slots: Vec<Vec<(usize, &mut [Option<_>])>> = (0..workers).map(|_| Vec::new()).collect();
+        let mut slots: Vec<Vec<(usize, &mut [Option<_>])>> =
+            (0..workers).map(|_| Vec::new()).collect();
         for (b, chunk) in out.chunks_mut(block).enumerate() {
             slots[b % workers].push((b * block, chunk));
         }
@@ -263,7 +276,9 @@ pub fn compute(rows: &[IntervalRow]) -> Vec<std::result::Result<Staffing, Staffi
             });
         }
     });
-    out.into_iter().map(|r| r.expect("every row computed")).collect()
+    out.into_iter()
+        .map(|r| r.expect("every row computed"))
+        .collect()
 }
 
 /// Output cells of one row in `OUTPUT_COLUMNS` order (without `abandon_rate` for Erlang C).

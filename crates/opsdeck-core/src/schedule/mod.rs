@@ -165,7 +165,10 @@ fn check_pattern(p: &ShiftPattern) -> Result<(), ScheduleError> {
 
 /// Build the covering model. Requirements may come in any order; two for the same interval are
 /// an error.
-pub fn build_model(spec: &ScheduleSpec, mut reqs: Vec<Requirement>) -> Result<Model, ScheduleError> {
+pub fn build_model(
+    spec: &ScheduleSpec,
+    mut reqs: Vec<Requirement>,
+) -> Result<Model, ScheduleError> {
     if spec.interval_min == 0 || spec.interval_min > 1440 || 1440 % spec.interval_min != 0 {
         return Err(ScheduleError::Interval(spec.interval_min));
     }

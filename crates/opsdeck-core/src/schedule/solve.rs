@@ -181,24 +181,15 @@ impl<'m> State<'m> {
 
     fn swap_pass(&mut self, near: &[Vec<u32>]) -> bool {
         let mut improved = false;
-        for i in 0..self.x.len() {
+        for (i, cands) in near.iter().enumerate() {
             if self.x[i] == 0 {
                 continue;
             }
             let d_rem = self.delta_remove(i);
             self.remove(i);
-            let mut best = (f64::INFINITY, i);
-            for &j in &near[i] {
-                let j = j as usize;
-                if j != i {
-                    let d = self.delta_add(j);
-                    if d < best.0 {
-                        best = (d, j);
-                    }
-                }
-            }
-            if d_rem + best.0 < -self.eps {
-                self.add(best.1);
+            let (d, j) = self.best_add(cands, i);
+            if d_rem + d < -self.eps {
+                self.add(j);
                 improved = true;
             } else {
                 self.add(i);

@@ -89,7 +89,10 @@ fn per_day_limit_leaves_a_shortage() {
     let z = chrono_tz::UTC;
     let mut p = pattern("day", "09:00", 8, 8.0);
     p.max_per_day = Some(3);
-    let (_, s) = run(&spec(z, 60, vec![p]), reqs(z, "2026-03-02 09:00", 60, &[5; 8]));
+    let (_, s) = run(
+        &spec(z, 60, vec![p]),
+        reqs(z, "2026-03-02 09:00", 60, &[5; 8]),
+    );
     assert_eq!((s.counts[0], s.shortage), (3, 16));
 }
 
@@ -104,12 +107,18 @@ fn dst_days_are_23_and_25_hours_long() {
         ]
     };
     // spring forward, Sunday 2026-03-29: 46 half-hours; "a" runs 00:00–09:00 on the clock
-    let (m, s) = run(&spec(z, 30, shifts()), reqs(z, "2026-03-29 00:00", 30, &[1; 46]));
+    let (m, s) = run(
+        &spec(z, 30, shifts()),
+        reqs(z, "2026-03-29 00:00", 30, &[1; 46]),
+    );
     assert_eq!(m.instances[0].covers.len(), 16);
     assert_eq!((s.shortage, s.counts.iter().sum::<u32>()), (0, 3));
     // fall back, Sunday 2026-10-25: 50 half-hours; "a" ends at 07:00 on the clock, and nothing
     // covers 07:00–08:00
-    let (_, s) = run(&spec(z, 30, shifts()), reqs(z, "2026-10-25 00:00", 30, &[1; 50]));
+    let (_, s) = run(
+        &spec(z, 30, shifts()),
+        reqs(z, "2026-10-25 00:00", 30, &[1; 50]),
+    );
     assert_eq!(s.shortage, 2);
     let local = |i: usize| local_time(z, at(z, "2026-10-25 00:00") + i as i64 * 1800);
     let short: Vec<String> = (0..50)
@@ -137,7 +146,10 @@ fn breaks_leave_their_intervals_uncovered() {
         after_min: 240,
         length_min: 60,
     }];
-    let (m, _) = run(&spec(z, 60, vec![p]), reqs(z, "2026-03-02 00:00", 60, &[0; 24]));
+    let (m, _) = run(
+        &spec(z, 60, vec![p]),
+        reqs(z, "2026-03-02 00:00", 60, &[0; 24]),
+    );
     assert_eq!(m.instances[0].covers, vec![9, 10, 11, 12, 14, 15, 16]);
 }
 
@@ -185,7 +197,11 @@ fn small_instance_reaches_the_known_optimum() {
     let s = solve(&m, &SolveOptions::default());
     let opt = brute_force(&m);
     assert_eq!(s.shortage, 0);
-    assert!((s.objective - opt).abs() < 1e-9, "{} vs optimum {opt}", s.objective);
+    assert!(
+        (s.objective - opt).abs() < 1e-9,
+        "{} vs optimum {opt}",
+        s.objective
+    );
 }
 
 proptest! {
