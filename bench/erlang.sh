@@ -46,7 +46,7 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}
 [[ $CARGO_TARGET_DIR = /* ]] || CARGO_TARGET_DIR=$REPO/$CARGO_TARGET_DIR
 [[ $RUN_DIR = /* ]] || RUN_DIR=$REPO/$RUN_DIR
 log() { printf '[erlang.sh %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-source "$BENCH/idle.sh"
+source "$BENCH/lib.sh"
 
 for f in _common.py erlang_peer.py gen_intervals.py requirements-lock.txt; do
   [[ -f $PEERS_SRC/$f ]] || { echo "erlang.sh: $PEERS_SRC/$f not found (set OPSDECK_PEERS_SRC)" >&2; exit 1; }
@@ -54,12 +54,7 @@ done
 VENV=$(OPSDECK_PEERS_VENV=$VENV OPSDECK_PEERS_LOCK=$PEERS_SRC/requirements-lock.txt bash "$REPO/scripts/peers-venv.sh" --full)
 PY=$VENV/bin/python
 
-BIN=$CARGO_TARGET_DIR/release/opsdeck
-if [[ $SKIP_BUILD = 0 ]]; then
-  log "cargo build --release -p opsdeck-cli (CARGO_TARGET_DIR=$CARGO_TARGET_DIR)"
-  cargo build --release --quiet -p opsdeck-cli --bin opsdeck
-fi
-[[ -x $BIN ]] || { echo "erlang.sh: $BIN not found (build it or drop --skip-build)" >&2; exit 1; }
+BIN=$(release_binary erlang.sh)
 
 PEERS=$RUN_DIR/peers
 mkdir -p "$PEERS/data" "$RUN_DIR/out"

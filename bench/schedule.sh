@@ -41,16 +41,11 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}
 [[ $CARGO_TARGET_DIR = /* ]] || CARGO_TARGET_DIR=$REPO/$CARGO_TARGET_DIR
 [[ $RUN_DIR = /* ]] || RUN_DIR=$REPO/$RUN_DIR
 log() { printf '[schedule.sh %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-source "$BENCH/idle.sh"
+source "$BENCH/lib.sh"
 
 VENV=$(OPSDECK_PEERS_VENV=$VENV OPSDECK_PEERS_LOCK=$REPO/../shared/peers/requirements-lock.txt bash "$REPO/scripts/peers-venv.sh" --full)
 PY=$VENV/bin/python
-BIN=$CARGO_TARGET_DIR/release/opsdeck
-if [[ $SKIP_BUILD = 0 ]]; then
-  log "cargo build --release -p opsdeck-cli (CARGO_TARGET_DIR=$CARGO_TARGET_DIR)"
-  cargo build --release --quiet -p opsdeck-cli --bin opsdeck
-fi
-[[ -x $BIN ]] || { echo "schedule.sh: $BIN not found (build it or drop --skip-build)" >&2; exit 1; }
+BIN=$(release_binary schedule.sh)
 
 mkdir -p "$RUN_DIR"
 DIRS=()

@@ -20,6 +20,18 @@ fn hourly(from_day: u32, days: u32, f: impl Fn(u32, u32) -> u32) -> String {
     s
 }
 
+/// `opsdeck schedule --format json` on the two files, asserting success.
+fn schedule_json(dir: &Dir, req: &std::path::Path, shifts: &std::path::Path) -> serde_json::Value {
+    dir.cmd()
+        .args(["schedule", "--format", "json", "--requirements"])
+        .arg(req)
+        .arg("--shifts")
+        .arg(shifts)
+        .run()
+        .success()
+        .json()
+}
+
 #[test]
 fn overnight_shift_covers_the_next_day_and_gaps_are_reported() {
     let dir = Dir::new();
@@ -36,15 +48,7 @@ fn overnight_shift_covers_the_next_day_and_gaps_are_reported() {
         "shifts.toml",
         "zone = \"UTC\"\ninterval_minutes = 60\n\n[[shift]]\nname = \"night\"\nstart = \"22:00\"\nlength = \"8h\"\ncost = 10\n",
     );
-    let out = dir
-        .cmd()
-        .args(["schedule", "--format", "json", "--requirements"])
-        .arg(&req)
-        .arg("--shifts")
-        .arg(&shifts)
-        .run()
-        .success();
-    let doc = out.json();
+    let doc = schedule_json(&dir, &req, &shifts);
     let sum = &doc["summary"];
     assert_eq!(sum["agents"], 4, "{doc}");
     assert_eq!(sum["shortage"], 1);
@@ -76,15 +80,7 @@ fn dst_night_covers_eight_real_hours() {
         "shifts.toml",
         "zone = \"Europe/Paris\"\ninterval_minutes = 60\n\n[[shift]]\nname = \"night\"\nstart = \"22:00\"\nlength = \"8h\"\ndays = [\"sat\"]\n",
     );
-    let out = dir
-        .cmd()
-        .args(["schedule", "--format", "json", "--requirements"])
-        .arg(&req)
-        .arg("--shifts")
-        .arg(&shifts)
-        .run()
-        .success();
-    let doc = out.json();
+    let doc = schedule_json(&dir, &req, &shifts);
     // 22:00 + 8 h of real time ends at 07:00 CEST: 07:00 stays short
     assert_eq!(doc["shifts"][0]["end"], "2026-03-29 07:00", "{doc}");
     assert_eq!(doc["summary"]["shortage"], 1);
