@@ -28,9 +28,12 @@ pub struct ScheduleArgs {
     /// Also write coverage per interval (interval_start, required, coverage, shortage) as CSV.
     #[arg(long)]
     pub intervals: Option<PathBuf>,
-    /// Ruin-and-recreate rounds of the search after the first local optimum.
+    /// Most ruin-and-recreate rounds of the search after the first local optimum.
     #[arg(long, default_value_t = SolveOptions::default().iterations)]
     pub iterations: u32,
+    /// Stop the search after this many rounds in a row without a better schedule.
+    #[arg(long, default_value_t = SolveOptions::default().patience)]
+    pub patience: u32,
     /// Seed of the search (same seed, same answer).
     #[arg(long, default_value_t = SolveOptions::default().seed)]
     pub seed: u64,
@@ -94,6 +97,7 @@ pub fn run(a: ScheduleArgs) -> Result<ExitCode> {
         &SolveOptions {
             seed: a.seed,
             iterations: a.iterations,
+            patience: a.patience,
         },
     );
     let solve_s = t0.elapsed().as_secs_f64();

@@ -10,15 +10,18 @@ use std::collections::BinaryHeap;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SolveOptions {
     pub seed: u64,
-    /// Ruin-and-recreate rounds after the first local optimum.
+    /// Most ruin-and-recreate rounds after the first local optimum.
     pub iterations: u32,
+    /// Stop after this many rounds in a row that found nothing better.
+    pub patience: u32,
 }
 
 impl Default for SolveOptions {
     fn default() -> Self {
         SolveOptions {
             seed: 0x5eed,
-            iterations: 400,
+            iterations: 20_000,
+            patience: 400,
         }
     }
 }
@@ -49,6 +52,8 @@ struct State<'m> {
     eps: f64,
     /// Per-instance factors on the greedy ratio (empty: none), to diversify refills.
     noise: Vec<f64>,
+    /// Instances the local search may take agents from (the region a round disturbed).
+    active: Vec<bool>,
 }
 
 #[derive(PartialEq)]
@@ -77,6 +82,7 @@ impl<'m> State<'m> {
             short: m.requirements.iter().map(|r| u64::from(r.required)).sum(),
             eps: 1e-9 * scale,
             noise: Vec::new(),
+            active: vec![true; m.instances.len()],
         }
     }
 
@@ -171,7 +177,7 @@ impl<'m> State<'m> {
     fn drop_pass(&mut self) -> bool {
         let mut improved = false;
         for i in 0..self.x.len() {
-            while self.x[i] > 0 && self.delta_remove(i) < -self.eps {
+            while self.active[i] && self.x[i] > 0 && self.delta_remove(i) < -self.eps {
                 self.remove(i);
                 improved = true;
             }
@@ -182,7 +188,7 @@ impl<'m> State<'m> {
     fn swap_pass(&mut self, near: &[Vec<u32>]) -> bool {
         let mut improved = false;
         for (i, cands) in near.iter().enumerate() {
-            if self.x[i] == 0 {
+            if self.x[i] == 0 || !self.active[i] {
                 continue;
             }
             let d_rem = self.delta_remove(i);
@@ -218,7 +224,7 @@ impl<'m> State<'m> {
     fn merge_split_pass(&mut self, near: &[Vec<u32>]) -> bool {
         let mut improved = false;
         for i in 0..self.x.len() {
-            if self.x[i] == 0 {
+            if self.x[i] == 0 || !self.active[i] {
                 continue;
             }
             // two for one
@@ -315,14 +321,19 @@ pub fn solve(m: &Model, opts: &SolveOptions) -> Schedule {
         .max()
         .unwrap_or(3600);
     if !m.instances.is_empty() {
+        let mut stale = 0;
         for _ in 0..opts.iterations {
+            if stale >= opts.patience {
+                break;
+            }
             let (x, cov, cost, short) = (s.x.clone(), s.cov.clone(), s.cost, s.short);
             let before = s.objective();
             let centre = m.instances[rng.below(m.instances.len())].start_utc;
             let width = span / 4 * (1 + rng.below(4) as i64);
             for i in 0..s.x.len() {
-                let st = m.instances[i].start_utc;
-                if (st - centre).abs() <= width / 2 {
+                let dist = (m.instances[i].start_utc - centre).abs();
+                s.active[i] = dist <= width / 2 + 2 * span;
+                if dist <= width / 2 {
                     while s.x[i] > 0 {
                         s.remove(i);
                     }
@@ -334,12 +345,14 @@ pub fn solve(m: &Model, opts: &SolveOptions) -> Schedule {
             s.fill();
             s.noise.clear();
             s.local_search(&near);
-            if s.objective() > before + s.eps {
+            let after = s.objective();
+            if after > before + s.eps {
                 s.x = x;
                 s.cov = cov;
                 s.cost = cost;
                 s.short = short;
             }
+            stale = if after < before - s.eps { 0 } else { stale + 1 };
         }
     }
     finish(m, s.x)

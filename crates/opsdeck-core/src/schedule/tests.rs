@@ -227,7 +227,7 @@ proptest! {
             })
             .collect();
         let m = build_model(&spec(z, 60, patterns), reqs(z, "2026-03-02 00:00", 60, &r)).unwrap();
-        let s = solve(&m, &SolveOptions { seed: 7, iterations: 20 });
+        let s = solve(&m, &SolveOptions { seed: 7, iterations: 20, patience: 10 });
         for (t, rq) in m.requirements.iter().enumerate() {
             if s.coverage[t] < rq.required {
                 for (i, inst) in m.instances.iter().enumerate() {
