@@ -3,7 +3,7 @@
 use crate::output::{self, Format};
 use anyhow::{Context, Result};
 use opsdeck_core::{IntervalLen, SlVariant, Thresholds};
-use opsdeck_engine::aggregate::{kpi_cells, kpi_from_files, KpiOptions, KPI_COLUMNS};
+use opsdeck_engine::aggregate::{kpi_cells, kpi_from_files, KpiOptions, RowIssue, KPI_COLUMNS};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -81,15 +81,29 @@ pub fn run(a: KpiArgs) -> Result<ExitCode> {
         run.issue_count,
         run.rows.len()
     );
-    for i in run.issues.iter().take(20) {
-        eprintln!("  rejected {i}");
-    }
-    if run.issue_count > 20 {
-        eprintln!("  … and {} more rejected rows", run.issue_count - 20);
-    }
+    report_rejected_n(&run.issues, run.issue_count);
     Ok(if run.issue_count > 0 {
         ExitCode::from(3)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// List up to 20 rejected rows on stderr, then how many more there are (`total` counts rows
+/// not kept in `issues`).
+pub fn report_rejected_n(issues: &[RowIssue], total: u64) {
+    for i in issues.iter().take(20) {
+        eprintln!("  rejected {i}");
+    }
+    if total > 20 {
+        eprintln!("  … and {} more rejected rows", total - 20);
+    }
+}
+
+/// `opsdeck <command>: N rows rejected` and the list, when there are any.
+pub fn report_rejected(command: &str, issues: &[RowIssue]) {
+    if !issues.is_empty() {
+        eprintln!("opsdeck {command}: {} rows rejected", issues.len());
+        report_rejected_n(issues, issues.len() as u64);
+    }
 }

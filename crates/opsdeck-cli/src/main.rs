@@ -9,9 +9,11 @@ mod cmd_demo;
 mod cmd_facts;
 mod cmd_ingest;
 mod cmd_kpi;
+mod cmd_schedule;
 mod cmd_scorecard;
 mod cmd_setup;
 mod cmd_sla;
+mod cmd_staffing;
 mod context;
 mod output;
 mod profile_args;
@@ -57,6 +59,10 @@ enum Command {
     /// SLA attainment, service credits and the figures behind them.
     #[command(subcommand)]
     Sla(cmd_sla::SlaCommand),
+    /// Required agents per interval (Erlang C or Erlang A) from a CSV of intervals.
+    Staffing(cmd_staffing::StaffingArgs),
+    /// Agents per shift pattern and day covering per-interval requirements at least cost.
+    Schedule(cmd_schedule::ScheduleArgs),
 }
 
 fn run() -> Result<ExitCode> {
@@ -70,6 +76,8 @@ fn run() -> Result<ExitCode> {
         Command::Facts(c) => cmd_facts::run(&cli.global, c),
         Command::Contract(c) => cmd_contract::run(&cli.global, c),
         Command::Sla(c) => cmd_sla::run(&cli.global, c),
+        Command::Staffing(a) => cmd_staffing::run(a),
+        Command::Schedule(a) => cmd_schedule::run(a),
     }
 }
 

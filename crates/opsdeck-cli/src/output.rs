@@ -17,11 +17,12 @@ pub fn num(f: f64) -> String {
     format!("{f:?}")
 }
 
-fn csv_field(s: &str) -> String {
+/// A CSV field, quoted when it holds a comma, quote or line break.
+pub fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
     if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
+        format!("\"{}\"", s.replace('"', "\"\"")).into()
     } else {
-        s.to_string()
+        s.into()
     }
 }
 
@@ -38,7 +39,7 @@ pub fn write(
                 let cells: Vec<String> = r
                     .iter()
                     .map(|v| match v {
-                        Value::Text(s) => csv_field(s),
+                        Value::Text(s) => csv_field(s).into_owned(),
                         Value::Int(i) => i.to_string(),
                         Value::Num(Some(f)) => num(*f),
                         Value::Num(None) => String::new(),

@@ -101,7 +101,13 @@ pub fn local_time(zone: Tz, utc_s: i64) -> NaiveDateTime {
 /// The UTC instant of local midnight starting `date` (the first instant of the day when
 /// midnight itself is skipped by a DST change).
 pub fn local_midnight_utc(zone: Tz, date: NaiveDate) -> i64 {
-    let mut t = date.and_time(NaiveTime::MIN);
+    first_instant_at_or_after(zone, date.and_time(NaiveTime::MIN))
+}
+
+/// The UTC instant of a local wall-clock time: the earlier one in a fall-back overlap, and in a
+/// spring-forward gap the first valid minute after it (the clock resumes at 03:00).
+pub fn first_instant_at_or_after(zone: Tz, local: NaiveDateTime) -> i64 {
+    let mut t = local;
     // a zone may skip midnight (e.g. America/Santiago); step forward to the first valid minute
     for _ in 0..240 {
         if let Some(dt) = zone.from_local_datetime(&t).earliest() {
@@ -109,7 +115,7 @@ pub fn local_midnight_utc(zone: Tz, date: NaiveDate) -> i64 {
         }
         t += chrono::Duration::minutes(1);
     }
-    date.and_time(NaiveTime::MIN).and_utc().timestamp()
+    local.and_utc().timestamp()
 }
 
 /// Interval starts (UTC epoch seconds) covering one local calendar day, DST-correct.

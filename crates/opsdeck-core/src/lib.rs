@@ -9,6 +9,8 @@ pub mod credits;
 pub mod kpi;
 pub mod org;
 pub mod sla;
+pub mod schedule;
+pub mod staffing;
 
 pub use calendar::{BusinessHours, Calendar, IntervalLen, ZoneCache};
 pub use contact::{Channel, ContactOutcome, Thresholds};

@@ -14,5 +14,7 @@ pub mod synth;
 pub use error::{EngineError, Result};
 pub mod facts;
 pub mod ingest;
+pub mod schedule;
 pub mod scorecard;
 pub mod sla;
+pub mod staffing;

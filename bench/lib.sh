@@ -1,0 +1,32 @@
+# Sourced by the bench scripts (needs `log` defined by the caller).
+#   wait_idle            with WAIT_IDLE=1, wait (at most 5 min) until the CPUs were >= 90 % idle over 3 s
+#   release_binary NAME  build opsdeck in release unless SKIP_BUILD=1; print its path
+
+# Shared machines: with --wait-idle, wait (at most 5 min) until the CPUs were >= 90 % idle over 3 s.
+cpu_idle_pct() {
+  local a b
+  read -r -a a < <(grep '^cpu ' /proc/stat)
+  sleep 3
+  read -r -a b < <(grep '^cpu ' /proc/stat)
+  local total=0 i
+  for i in 1 2 3 4 5 6 7 8; do total=$(( total + b[i] - a[i] )); done
+  local idle=$(( b[4] + b[5] - a[4] - a[5] ))
+  echo $(( total > 0 ? 100 * idle / total : 100 ))
+}
+wait_idle() {
+  [[ ${WAIT_IDLE:-0} = 1 ]] || return 0
+  local t0=$SECONDS pct
+  while pct=$(cpu_idle_pct); (( pct < 90 )); do
+    if (( SECONDS - t0 > 300 )); then log "machine still busy (${pct}% idle), going on"; return 0; fi
+  done
+}
+
+release_binary() {
+  local bin=$CARGO_TARGET_DIR/release/opsdeck
+  if [[ ${SKIP_BUILD:-0} = 0 ]]; then
+    log "cargo build --release -p opsdeck-cli (CARGO_TARGET_DIR=$CARGO_TARGET_DIR)"
+    cargo build --release --quiet -p opsdeck-cli --bin opsdeck >&2
+  fi
+  [[ -x $bin ]] || { echo "$1: $bin not found (build it or drop --skip-build)" >&2; exit 1; }
+  echo "$bin"
+}

@@ -1,0 +1,157 @@
+//! `opsdeck schedule`: agents per shift pattern and day from per-interval requirements and a
+//! shifts file (no workspace), with coverage and shortages per interval.
+
+use crate::output::{self, Format};
+use anyhow::{Context, Result};
+use opsdeck_core::calendar::local_time;
+use opsdeck_core::schedule::{build_model, solve, Model, Schedule, SolveOptions};
+use opsdeck_engine::aggregate::Value;
+use opsdeck_engine::schedule::{read_requirements, read_shifts};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args, Debug)]
+pub struct ScheduleArgs {
+    /// Requirements CSV: interval_start (local time), required.
+    #[arg(long)]
+    pub requirements: PathBuf,
+    /// Shifts TOML: zone, interval_minutes, [[shift]] patterns (docs/formats.md).
+    #[arg(long)]
+    pub shifts: PathBuf,
+    /// Output format (json holds the summary, the shifts and the intervals).
+    #[arg(long, value_enum, default_value_t = Format::Csv)]
+    pub format: Format,
+    /// Write the shifts table (or the json document) to this file instead of standard output.
+    #[arg(long, short = 'o')]
+    pub output: Option<PathBuf>,
+    /// Also write coverage per interval (interval_start, required, coverage, shortage) as CSV.
+    #[arg(long)]
+    pub intervals: Option<PathBuf>,
+    /// Most ruin-and-recreate rounds of the search after the first local optimum.
+    #[arg(long, default_value_t = SolveOptions::default().iterations)]
+    pub iterations: u32,
+    /// Stop the search after this many rounds in a row without a better schedule.
+    #[arg(long, default_value_t = SolveOptions::default().patience)]
+    pub patience: u32,
+    /// Seed of the search (same seed, same answer).
+    #[arg(long, default_value_t = SolveOptions::default().seed)]
+    pub seed: u64,
+}
+
+const SHIFT_COLUMNS: [&str; 6] = ["date", "shift", "start", "end", "agents", "cost"];
+const INTERVAL_COLUMNS: [&str; 4] = ["interval_start", "required", "coverage", "shortage"];
+
+fn stamp(zone: chrono_tz::Tz, utc_s: i64) -> String {
+    local_time(zone, utc_s).format("%Y-%m-%d %H:%M").to_string()
+}
+
+fn shift_rows(m: &Model, s: &Schedule, zone: chrono_tz::Tz, names: &[String]) -> Vec<Vec<Value>> {
+    m.instances
+        .iter()
+        .zip(&s.counts)
+        .filter(|(_, &n)| n > 0)
+        .map(|(i, &n)| {
+            vec![
+                Value::Text(i.date.to_string()),
+                Value::Text(names[i.pattern].clone()),
+                Value::Text(stamp(zone, i.start_utc)),
+                Value::Text(stamp(zone, i.end_utc)),
+                Value::Int(i64::from(n)),
+                Value::Num(Some(i.cost * f64::from(n))),
+            ]
+        })
+        .collect()
+}
+
+fn interval_rows(m: &Model, s: &Schedule, zone: chrono_tz::Tz) -> Vec<Vec<Value>> {
+    m.requirements
+        .iter()
+        .zip(&s.coverage)
+        .map(|(r, &c)| {
+            vec![
+                Value::Text(stamp(zone, r.start_utc)),
+                Value::Int(i64::from(r.required)),
+                Value::Int(i64::from(c)),
+                Value::Int(i64::from(r.required.saturating_sub(c))),
+            ]
+        })
+        .collect()
+}
+
+fn to_json(columns: &[&str], rows: &[Vec<Value>]) -> Result<serde_json::Value> {
+    let mut buf = Vec::new();
+    output::write(&mut buf, Format::Json, columns, rows)?;
+    Ok(serde_json::from_slice(&buf)?)
+}
+
+pub fn run(a: ScheduleArgs) -> Result<ExitCode> {
+    let spec = read_shifts(&a.shifts)?;
+    let reqs = read_requirements(&a.requirements, spec.zone, spec.interval_min)?;
+    let model = build_model(&spec, reqs.into_iter().map(|(_, r)| r).collect())
+        .with_context(|| format!("{}", a.shifts.display()))?;
+    let names: Vec<String> = spec.patterns.iter().map(|p| p.name.clone()).collect();
+    let t0 = std::time::Instant::now();
+    let s = solve(
+        &model,
+        &SolveOptions {
+            seed: a.seed,
+            iterations: a.iterations,
+            patience: a.patience,
+        },
+    );
+    let solve_s = t0.elapsed().as_secs_f64();
+    let shifts = shift_rows(&model, &s, spec.zone, &names);
+    let intervals = interval_rows(&model, &s, spec.zone);
+    let mut out: Box<dyn Write> = match &a.output {
+        Some(p) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    let short_intervals = intervals
+        .iter()
+        .filter(|r| matches!(r[3], Value::Int(v) if v > 0))
+        .count();
+    let agents: u32 = s.counts.iter().sum();
+    if a.format == Format::Json {
+        let doc = serde_json::json!({
+            "summary": {
+                "agents": agents,
+                "shift_cost": s.shift_cost,
+                "shortage": s.shortage,
+                "short_intervals": short_intervals,
+                "over_coverage": s.over,
+                "abs_deviation": s.abs_deviation(),
+                "shortage_penalty": model.penalty,
+                "objective": s.objective,
+            },
+            "shifts": to_json(&SHIFT_COLUMNS, &shifts)?,
+            "intervals": to_json(&INTERVAL_COLUMNS, &intervals)?,
+        });
+        serde_json::to_writer_pretty(&mut out, &doc)?;
+        writeln!(out)?;
+    } else {
+        output::write(&mut out, a.format, &SHIFT_COLUMNS, &shifts)?;
+    }
+    out.flush()?;
+    if let Some(p) = &a.intervals {
+        let mut f = std::io::BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
+        );
+        output::write(&mut f, Format::Csv, &INTERVAL_COLUMNS, &intervals)?;
+        f.flush()?;
+    }
+    eprintln!(
+        "opsdeck schedule: {agents} agents on {} shifts, cost {}; shortage {} agent-intervals in \
+         {short_intervals} intervals; over-coverage {}; {} intervals, {} shift instances, solved in {:.3} s",
+        shifts.len(),
+        output::num(s.shift_cost),
+        s.shortage,
+        s.over,
+        model.requirements.len(),
+        model.instances.len(),
+        solve_s
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,279 @@
+//! Inputs of `opsdeck schedule`: the requirements CSV (`interval_start, required`, local time)
+//! and the shifts TOML (zone, interval, patterns), read into `opsdeck_core::schedule` types
+//! with errors naming the file, line or shift, and field.
+
+use crate::error::{input_err, io_err, EngineError, Result};
+use crate::parse::{parse_iso, Stamp};
+use chrono::{NaiveTime, TimeZone};
+use chrono_tz::Tz;
+use opsdeck_core::calendar::{parse_zone, ZoneCache};
+use opsdeck_core::schedule::{Break, Requirement, ScheduleSpec, ShiftPattern};
+use opsdeck_core::IntervalLen;
+use serde::Deserialize;
+use std::collections::HashSet;
+use std::path::Path;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawShifts {
+    zone: Option<String>,
+    interval_minutes: Option<u32>,
+    shortage_penalty: Option<f64>,
+    #[serde(default)]
+    shift: Vec<RawShift>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawShift {
+    name: String,
+    start: String,
+    length: String,
+    #[serde(default)]
+    breaks: Vec<RawBreak>,
+    days: Option<Vec<String>>,
+    cost: Option<f64>,
+    max_per_day: Option<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBreak {
+    after: String,
+    length: String,
+}
+
+/// Minutes of a duration written `8h`, `30m`, `7h30m` or `7:30`.
+fn minutes(s: &str) -> std::result::Result<u32, String> {
+    let t = s.trim();
+    let bad = || format!("{s:?} is not a duration (write 8h, 30m, 7h30m or 7:30)");
+    if let Some((h, m)) = t.split_once(':') {
+        let (h, m) = (h.parse::<u32>(), m.parse::<u32>());
+        return match (h, m) {
+            (Ok(h), Ok(m)) if m < 60 => Ok(h * 60 + m),
+            _ => Err(bad()),
+        };
+    }
+    let (mut total, mut num, mut any) = (0u32, String::new(), false);
+    for c in t.chars() {
+        match c {
+            '0'..='9' => num.push(c),
+            'h' | 'm' if !num.is_empty() => {
+                let v: u32 = num.parse().map_err(|_| bad())?;
+                total += if c == 'h' { v * 60 } else { v };
+                num.clear();
+                any = true;
+            }
+            _ => return Err(bad()),
+        }
+    }
+    if !num.is_empty() || !any {
+        return Err(bad());
+    }
+    Ok(total)
+}
+
+fn weekday(s: &str) -> Option<usize> {
+    let l = s.trim().to_ascii_lowercase();
+    let names = [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ];
+    names.iter().position(|n| l.len() >= 3 && n.starts_with(&l))
+}
+
+/// Read a shifts file into a schedule spec.
+pub fn read_shifts(path: &Path) -> Result<ScheduleSpec> {
+    let text = std::fs::read_to_string(path).map_err(io_err(path))?;
+    let raw: RawShifts =
+        toml::from_str(&text).map_err(|e| input_err(path, e.to_string().trim().to_string()))?;
+    let zone = match &raw.zone {
+        Some(z) => parse_zone(z).map_err(|e| input_err(path, format!("zone: {e}")))?,
+        None => chrono_tz::UTC,
+    };
+    let interval_min = raw.interval_minutes.unwrap_or(30);
+    IntervalLen::new(interval_min)
+        .map_err(|e| input_err(path, format!("interval_minutes: {e}")))?;
+    if raw.shift.is_empty() {
+        return Err(input_err(path, "no [[shift]] declared"));
+    }
+    let mut names = HashSet::new();
+    let mut patterns = Vec::with_capacity(raw.shift.len());
+    for s in raw.shift {
+        let err = |field: &str, reason: String| {
+            input_err(path, format!("shift {:?}: {field}: {reason}", s.name))
+        };
+        if !names.insert(s.name.clone()) {
+            return Err(err("name", "declared twice".into()));
+        }
+        let start = NaiveTime::parse_from_str(s.start.trim(), "%H:%M").map_err(|_| {
+            err(
+                "start",
+                format!("{:?} is not a time (write HH:MM)", s.start),
+            )
+        })?;
+        let length_min = minutes(&s.length).map_err(|e| err("length", e))?;
+        let mut breaks = Vec::new();
+        for b in &s.breaks {
+            breaks.push(Break {
+                after_min: minutes(&b.after).map_err(|e| err("breaks.after", e))?,
+                length_min: minutes(&b.length).map_err(|e| err("breaks.length", e))?,
+            });
+        }
+        let days = match &s.days {
+            None => [true; 7],
+            Some(list) => {
+                let mut d = [false; 7];
+                for name in list {
+                    let i = weekday(name).ok_or_else(|| {
+                        err("days", format!("{name:?} is not a weekday (mon … sun)"))
+                    })?;
+                    d[i] = true;
+                }
+                d
+            }
+        };
+        patterns.push(ShiftPattern {
+            cost: s.cost.unwrap_or(f64::from(length_min) / 60.0),
+            name: s.name.clone(),
+            start,
+            length_min,
+            breaks,
+            days,
+            max_per_day: s.max_per_day,
+        });
+    }
+    Ok(ScheduleSpec {
+        zone,
+        interval_min,
+        patterns,
+        shortage_penalty: raw.shortage_penalty,
+    })
+}
+
+/// Read `interval_start, required` rows. Local times (`YYYY-MM-DD HH:MM[:SS]`) are resolved in
+/// `zone`; a local time repeated in a fall-back overlap is the earlier instant the first time
+/// and the later one the second time; an explicit offset (`…+02:00`, `Z`) is taken as given.
+/// Returns each requirement with its line.
+pub fn read_requirements(
+    path: &Path,
+    zone: Tz,
+    interval_min: u32,
+) -> Result<Vec<(u64, Requirement)>> {
+    let text = std::fs::read_to_string(path).map_err(io_err(path))?;
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let header = rdr
+        .headers()
+        .map_err(|e| input_err(path, format!("cannot read the header line: {e}")))?
+        .clone();
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h.trim_start_matches('\u{feff}').trim() == name)
+            .ok_or_else(|| input_err(path, format!("missing column {name}")))
+    };
+    let (c_ts, c_req) = (col("interval_start")?, col("required")?);
+    let len = IntervalLen::new(interval_min).map_err(EngineError::Invalid)?;
+    let mut cache = ZoneCache::new(zone);
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    let file = path.display();
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| input_err(path, e.to_string()))?;
+        let line = rec.position().map_or(0, |p| p.line());
+        let bad = |field: &str, reason: String| {
+            EngineError::Invalid(format!("{file}:{line}: {field}: {reason}"))
+        };
+        let ts = rec.get(c_ts).unwrap_or("").trim();
+        let req = rec.get(c_req).unwrap_or("").trim();
+        if ts.is_empty() {
+            return Err(bad("interval_start", "missing value".into()));
+        }
+        let padded = if ts.len() == 16 {
+            format!("{ts}:00")
+        } else {
+            ts.to_string()
+        };
+        let start = match parse_iso(&padded).map_err(|e| bad("interval_start", e))? {
+            Stamp::Utc(u) => u,
+            Stamp::Naive(l) => {
+                let naive = chrono::DateTime::from_timestamp(l, 0)
+                    .unwrap_or_default()
+                    .naive_utc();
+                let r = zone.from_local_datetime(&naive);
+                let (Some(first), Some(second)) = (r.earliest(), r.latest()) else {
+                    return Err(bad(
+                        "interval_start",
+                        format!("local time {ts} does not exist in {zone} (clocks went forward)"),
+                    ));
+                };
+                if seen.contains(&first.timestamp()) {
+                    second.timestamp()
+                } else {
+                    first.timestamp()
+                }
+            }
+        };
+        if cache.interval_start(start, len) != start {
+            return Err(bad(
+                "interval_start",
+                format!("{ts} is not on a {interval_min}-minute boundary"),
+            ));
+        }
+        if !seen.insert(start) {
+            return Err(bad("interval_start", format!("{ts} appears twice")));
+        }
+        let required: u32 = req.parse().map_err(|_| {
+            bad(
+                "required",
+                if req.is_empty() {
+                    "missing value".to_string()
+                } else {
+                    format!("{req:?} is not a whole number of agents ≥ 0")
+                },
+            )
+        })?;
+        out.push((
+            line,
+            Requirement {
+                start_utc: start,
+                required,
+            },
+        ));
+    }
+    if out.is_empty() {
+        return Err(input_err(path, "no requirements after the header line"));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(minutes("8h"), Ok(480));
+        assert_eq!(minutes("7h30m"), Ok(450));
+        assert_eq!(minutes("45m"), Ok(45));
+        assert_eq!(minutes("7:30"), Ok(450));
+        assert!(minutes("8").is_err());
+        assert!(minutes("h").is_err());
+        assert!(minutes("8x").is_err());
+    }
+
+    #[test]
+    fn weekdays() {
+        assert_eq!(weekday("Mon"), Some(0));
+        assert_eq!(weekday("sunday"), Some(6));
+        assert_eq!(weekday("mo"), None);
+        assert_eq!(weekday("funday"), None);
+    }
+}
