@@ -3,6 +3,7 @@
 
 pub mod calendar;
 pub mod contact;
+pub mod forecast;
 pub mod kpi;
 pub mod org;
 
