@@ -6,6 +6,7 @@
 
 mod cmd_demo;
 mod cmd_facts;
+mod cmd_forecast;
 mod cmd_ingest;
 mod cmd_kpi;
 mod cmd_scorecard;
@@ -49,6 +50,8 @@ enum Command {
     /// Maintain the fact store.
     #[command(subcommand)]
     Facts(cmd_facts::FactsCommand),
+    /// Interval volume forecast (daily and weekly seasonality) from a history file, or its backtest.
+    Forecast(cmd_forecast::ForecastArgs),
 }
 
 fn run() -> Result<ExitCode> {
@@ -60,6 +63,7 @@ fn run() -> Result<ExitCode> {
         Command::Kpi(a) => cmd_kpi::run(a),
         Command::Scorecard(a) => cmd_scorecard::run(&cli.global, a),
         Command::Facts(c) => cmd_facts::run(&cli.global, c),
+        Command::Forecast(a) => cmd_forecast::run(a),
     }
 }
 

@@ -14,3 +14,4 @@ pub use error::{EngineError, Result};
 pub mod facts;
 pub mod ingest;
 pub mod scorecard;
+pub mod series;

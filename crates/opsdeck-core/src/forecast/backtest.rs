@@ -21,7 +21,7 @@ pub fn wape(actual: &[f64], forecast: &[f64]) -> Option<f64> {
 /// Mean absolute scaled error, mean|y − ŷ| / `scale`; `None` when there is nothing to average or
 /// the scale is not > 0.
 pub fn mase(actual: &[f64], forecast: &[f64], scale: f64) -> Option<f64> {
-    if actual.is_empty() || !(scale > 0.0) {
+    if actual.is_empty() || scale.is_nan() || scale <= 0.0 {
         return None;
     }
     let num: f64 = actual

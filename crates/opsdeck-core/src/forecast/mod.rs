@@ -56,7 +56,7 @@ impl Default for ModelConfig {
             trend_beta: 0.0,
             weekday_half_life_weeks: 8.0,
             shape_half_life_weeks: 6.0,
-            shape_smoothing_slots: 1,
+            shape_smoothing_slots: 0,
         }
     }
 }
@@ -170,7 +170,7 @@ fn check_options(opts: &ForecastOptions) -> Result<(), ForecastError> {
             opts.coverage
         )));
     }
-    if !(opts.outlier_z > 0.0) {
+    if opts.outlier_z.is_nan() || opts.outlier_z <= 0.0 {
         return Err(ForecastError::Options(format!(
             "outlier z-score {} must be > 0",
             opts.outlier_z
