@@ -28,6 +28,15 @@ fn history() -> String {
     s
 }
 
+/// Run `opsdeck forecast --input INPUT ARGS...` in the test's directory.
+fn run_forecast(dir: &Dir, input: &std::path::Path, args: &[&str]) -> util::Output {
+    dir.cmd()
+        .args(["forecast", "--input"])
+        .arg(input)
+        .args(args)
+        .run()
+}
+
 fn csv_rows(text: &str) -> Vec<Vec<String>> {
     text.lines()
         .skip(1)
@@ -39,12 +48,7 @@ fn csv_rows(text: &str) -> Vec<Vec<String>> {
 fn horizon_days_forecasts_the_inferred_opening_hours() {
     let dir = Dir::new();
     let p = dir.write("h.csv", history());
-    let out = dir
-        .cmd()
-        .args(["forecast", "--input"])
-        .arg(&p)
-        .args(["--horizon-days", "7"])
-        .run();
+    let out = run_forecast(&dir, &p, &["--horizon-days", "7"]);
     out.success();
     assert!(
         out.stdout.starts_with("ts,forecast,lower,upper\n"),
@@ -102,12 +106,7 @@ fn at_file_and_json_output() {
 fn backtest_reports_every_method() {
     let dir = Dir::new();
     let p = dir.write("h.csv", history());
-    let out = dir
-        .cmd()
-        .args(["forecast", "--input"])
-        .arg(&p)
-        .args(["--backtest", "7"])
-        .run();
+    let out = run_forecast(&dir, &p, &["--backtest", "7"]);
     out.success();
     let rows = csv_rows(&out.stdout);
     let methods: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
@@ -127,12 +126,7 @@ fn bad_rows_are_reported_with_line_and_field() {
     let mut text = history();
     text.push_str("2025-04-01 09:00:00,-3\n2025-04-01 9h,4\n2025-03-03 09:00:00,99\n2025-04-01 10:00:00,abc\n");
     let p = dir.write("h.csv", text);
-    let out = dir
-        .cmd()
-        .args(["forecast", "--input"])
-        .arg(&p)
-        .args(["--horizon-days", "3"])
-        .run();
+    let out = run_forecast(&dir, &p, &["--horizon-days", "3"]);
     out.code(3);
     out.stderr_has("4 rejected");
     out.stderr_has("h.csv:122: volume: negative volume -3");

@@ -44,6 +44,17 @@ fn seasonal(d: NaiveDate, m: u32) -> f64 {
         + 40.0 * (-(h - 15.0).powi(2) / 3.0).exp())
 }
 
+/// Every forecast equals `seasonal` to 1e-6 (relative).
+fn assert_seasonal(at: &[Ts], fc: &Forecast) {
+    for (t, p) in at.iter().zip(&fc.points) {
+        let want = seasonal(t.date(), t.hour() * 60 + t.minute());
+        assert!(
+            (p.forecast - want).abs() < 1e-6 * want,
+            "{t}: {p:?} vs {want}"
+        );
+    }
+}
+
 fn future(hist: &[(Ts, f64)], days: u32) -> Vec<Ts> {
     let oh = infer_opening_hours(hist).unwrap();
     oh.timestamps_after(oh.last_date, days)
@@ -69,13 +80,7 @@ fn pure_seasonal_series_with_opening_hours_is_reproduced() {
     let at = future(&hist, 14);
     assert_eq!(at.len(), 10 * 40, "two weeks of five 10-hour days");
     let fc = forecast(&hist, &at, &ForecastOptions::default()).unwrap();
-    for (t, p) in at.iter().zip(&fc.points) {
-        let want = seasonal(t.date(), t.hour() * 60 + t.minute());
-        assert!(
-            (p.forecast - want).abs() < 1e-6 * want,
-            "{t}: {p:?} vs {want}"
-        );
-    }
+    assert_seasonal(&at, &fc);
 }
 
 #[test]
@@ -134,13 +139,7 @@ fn an_outlier_day_does_not_poison_the_profile() {
     let flagged: Vec<NaiveDate> = fc.diagnostics.outlier_days.iter().map(|o| o.date).collect();
     assert!(flagged.contains(&holiday), "{flagged:?}");
     assert!(flagged.contains(&spike), "{flagged:?}");
-    for (t, p) in at.iter().zip(&fc.points) {
-        let want = seasonal(t.date(), t.hour() * 60 + t.minute());
-        assert!(
-            (p.forecast - want).abs() < 1e-6 * want,
-            "{t}: {p:?} vs {want}"
-        );
-    }
+    assert_seasonal(&at, &fc);
 }
 
 #[test]
