@@ -81,14 +81,8 @@ fn at_file_and_json_output() {
     let dir = Dir::new();
     let p = dir.write("h.csv", history());
     let at = dir.write("at.csv", "ts\n2025-04-01 10:00:00\n2025-04-05 10:00:00\n");
-    let out = dir
-        .cmd()
-        .args(["forecast", "--input"])
-        .arg(&p)
-        .arg("--at")
-        .arg(&at)
-        .args(["--format", "json"])
-        .run();
+    let at = at.to_str().unwrap();
+    let out = run_forecast(&dir, &p, &["--at", at, "--format", "json"]);
     out.success();
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     let a = v.as_array().unwrap();
@@ -145,12 +139,7 @@ fn file_level_problems_stop_with_a_clear_message() {
     let dir = Dir::new();
     let check = |name: &str, bytes: &[u8], args: &[&str], want: &str| {
         let p = dir.write(name, bytes);
-        let out = dir
-            .cmd()
-            .args(["forecast", "--input"])
-            .arg(&p)
-            .args(args)
-            .run();
+        let out = run_forecast(&dir, &p, args);
         out.code(1);
         out.stderr_has(name);
         out.stderr_has(want);
@@ -182,13 +171,7 @@ fn file_level_problems_stop_with_a_clear_message() {
     );
     let p = dir.write("h.csv", history());
     let at = dir.write("at.csv", "ts\n2025-04-01 10:00:00\n2025-04-01 10:10:00\n");
-    let out = dir
-        .cmd()
-        .args(["forecast", "--input"])
-        .arg(&p)
-        .arg("--at")
-        .arg(&at)
-        .run();
+    let out = run_forecast(&dir, &p, &["--at", at.to_str().unwrap()]);
     out.code(1);
     out.stderr_has("is not on the 1800-second interval grid");
     let out = dir.cmd().args(["forecast", "--input"]).arg(&p).run();
