@@ -7,6 +7,7 @@
 mod cmd_contract;
 mod cmd_demo;
 mod cmd_facts;
+mod cmd_forecast;
 mod cmd_ingest;
 mod cmd_kpi;
 mod cmd_schedule;
@@ -63,6 +64,8 @@ enum Command {
     Staffing(cmd_staffing::StaffingArgs),
     /// Agents per shift pattern and day covering per-interval requirements at least cost.
     Schedule(cmd_schedule::ScheduleArgs),
+    /// Interval volume forecast (daily and weekly seasonality) from a history file, or its backtest.
+    Forecast(cmd_forecast::ForecastArgs),
 }
 
 fn run() -> Result<ExitCode> {
@@ -78,6 +81,7 @@ fn run() -> Result<ExitCode> {
         Command::Sla(c) => cmd_sla::run(&cli.global, c),
         Command::Staffing(a) => cmd_staffing::run(a),
         Command::Schedule(a) => cmd_schedule::run(a),
+        Command::Forecast(a) => cmd_forecast::run(a),
     }
 }
 

@@ -6,6 +6,7 @@ pub mod clock;
 pub mod contact;
 pub mod contract;
 pub mod credits;
+pub mod forecast;
 pub mod kpi;
 pub mod org;
 pub mod sla;

@@ -18,3 +18,4 @@ pub mod schedule;
 pub mod scorecard;
 pub mod sla;
 pub mod staffing;
+pub mod series;

@@ -325,16 +325,16 @@ where
 
 /// Physical line numbers of record starts within a chunk, counted from the bytes: the csv
 /// crate's `Position::line` lags by one after `\r\n` line ends (BurntSushi/rust-csv#395).
-struct LineCounter<'a> {
-    bytes: &'a [u8],
-    at: usize,
-    line: u64,
+pub(crate) struct LineCounter<'a> {
+    pub(crate) bytes: &'a [u8],
+    pub(crate) at: usize,
+    pub(crate) line: u64,
 }
 
 impl LineCounter<'_> {
     /// Line of the record starting at byte `start` (or just before it: the terminator bytes of
     /// the previous record and blank lines are skipped). `start` never decreases.
-    fn line_at(&mut self, start: u64) -> u64 {
+    pub(crate) fn line_at(&mut self, start: u64) -> u64 {
         let mut p = usize::try_from(start)
             .unwrap_or(usize::MAX)
             .min(self.bytes.len());

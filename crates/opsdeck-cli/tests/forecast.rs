@@ -1,0 +1,230 @@
+//! `opsdeck forecast` end to end: the output format, opening hours for `--horizon-days`, bad
+//! input (file, line, field), and the backtest on the real US-bank series, where opsdeck must
+//! beat both seasonal-naive baselines.
+
+mod util;
+
+use util::{Dir, TestCommand};
+
+/// Four weeks of a Mon–Fri 09:00–12:00 half-hourly series: 6 intervals a day, volume
+/// 10 × weekday number + interval index.
+fn history() -> String {
+    let mut s = String::from("ts,volume\n");
+    for day in 0..28 {
+        let d = chrono::NaiveDate::from_ymd_opt(2025, 3, 3).unwrap() + chrono::Duration::days(day);
+        let w = chrono::Datelike::weekday(&d).num_days_from_monday();
+        if w >= 5 {
+            continue;
+        }
+        for k in 0..6u32 {
+            let t = d.and_hms_opt(9 + k / 2, 30 * (k % 2), 0).unwrap();
+            s.push_str(&format!(
+                "{},{}\n",
+                t.format("%Y-%m-%d %H:%M:%S"),
+                10 * (w + 1) + k
+            ));
+        }
+    }
+    s
+}
+
+/// Run `opsdeck forecast --input INPUT ARGS...` in the test's directory.
+fn run_forecast(dir: &Dir, input: &std::path::Path, args: &[&str]) -> util::Output {
+    dir.cmd()
+        .args(["forecast", "--input"])
+        .arg(input)
+        .args(args)
+        .run()
+}
+
+fn csv_rows(text: &str) -> Vec<Vec<String>> {
+    text.lines()
+        .skip(1)
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect()
+}
+
+#[test]
+fn horizon_days_forecasts_the_inferred_opening_hours() {
+    let dir = Dir::new();
+    let p = dir.write("h.csv", history());
+    let out = run_forecast(&dir, &p, &["--horizon-days", "7"]);
+    out.success();
+    assert!(
+        out.stdout.starts_with("ts,forecast,lower,upper\n"),
+        "{}",
+        out.stdout
+    );
+    let rows = csv_rows(&out.stdout);
+    assert_eq!(rows.len(), 5 * 6, "Mon–Fri, 6 intervals a day");
+    assert_eq!(rows[0][0], "2025-03-31 09:00:00");
+    assert_eq!(rows[29][0], "2025-04-04 11:30:00");
+    for r in &rows {
+        let t = chrono::NaiveDateTime::parse_from_str(&r[0], "%Y-%m-%d %H:%M:%S").unwrap();
+        let w = chrono::Datelike::weekday(&t.date()).num_days_from_monday();
+        let k = (chrono::Timelike::hour(&t) - 9) * 2 + chrono::Timelike::minute(&t) / 30;
+        let want = f64::from(10 * (w + 1) + k);
+        let (f, lo, hi): (f64, f64, f64) = (
+            r[1].parse().unwrap(),
+            r[2].parse().unwrap(),
+            r[3].parse().unwrap(),
+        );
+        assert!((f - want).abs() < 1e-6 * want, "{r:?} vs {want}");
+        assert!(lo <= f && f <= hi, "{r:?}");
+    }
+    out.stderr_has("opening hours: Mon 09:00–12:00");
+    out.stderr_has("Sat closed");
+}
+
+#[test]
+fn at_file_and_json_output() {
+    let dir = Dir::new();
+    let p = dir.write("h.csv", history());
+    let at = dir.write("at.csv", "ts\n2025-04-01 10:00:00\n2025-04-05 10:00:00\n");
+    let at = at.to_str().unwrap();
+    let out = run_forecast(&dir, &p, &["--at", at, "--format", "json"]);
+    out.success();
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let a = v.as_array().unwrap();
+    assert_eq!(a.len(), 2);
+    assert_eq!(a[0]["ts"], "2025-04-01 10:00:00");
+    assert!(
+        (a[0]["forecast"].as_f64().unwrap() - 22.0).abs() < 1e-6,
+        "{v}"
+    );
+    assert_eq!(a[1]["forecast"].as_f64(), Some(0.0), "Saturday is closed");
+    out.stderr_has("1 outside the opening hours");
+}
+
+#[test]
+fn backtest_reports_every_method() {
+    let dir = Dir::new();
+    let p = dir.write("h.csv", history());
+    let out = run_forecast(&dir, &p, &["--backtest", "7"]);
+    out.success();
+    let rows = csv_rows(&out.stdout);
+    let methods: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(
+        methods,
+        ["opsdeck", "seasonal_naive_weekly", "seasonal_naive_daily"]
+    );
+    // the series repeats every week exactly: opsdeck and the weekly naive are exact
+    assert!(rows[0][1].parse::<f64>().unwrap() < 1e-9, "{rows:?}");
+    assert_eq!(rows[1][1], "0.0");
+    assert!(rows[2][1].parse::<f64>().unwrap() > 0.1, "{rows:?}");
+}
+
+#[test]
+fn bad_rows_are_reported_with_line_and_field() {
+    let dir = Dir::new();
+    let mut text = history();
+    text.push_str("2025-04-01 09:00:00,-3\n2025-04-01 9h,4\n2025-03-03 09:00:00,99\n2025-04-01 10:00:00,abc\n");
+    let p = dir.write("h.csv", text);
+    let out = run_forecast(&dir, &p, &["--horizon-days", "3"]);
+    out.code(3);
+    out.stderr_has("4 rejected");
+    out.stderr_has("h.csv:122: volume: negative volume -3");
+    out.stderr_has("h.csv:123: ts: \"2025-04-01 9h\" is not a timestamp");
+    out.stderr_has("h.csv:124: ts: timestamp 2025-03-03 09:00:00 already appears on line 2");
+    out.stderr_has("h.csv:125: volume: \"abc\" is not a number");
+    assert_eq!(
+        csv_rows(&out.stdout).len(),
+        6,
+        "Sat, Sun closed, Monday forecast from the good rows"
+    );
+}
+
+#[test]
+fn file_level_problems_stop_with_a_clear_message() {
+    let dir = Dir::new();
+    let check = |name: &str, bytes: &[u8], args: &[&str], want: &str| {
+        let p = dir.write(name, bytes);
+        let out = run_forecast(&dir, &p, args);
+        out.code(1);
+        out.stderr_has(name);
+        out.stderr_has(want);
+    };
+    check("empty.csv", b"", &["--horizon-days", "1"], "file is empty");
+    check(
+        "header.csv",
+        b"ts,volume\n",
+        &["--horizon-days", "1"],
+        "no data rows",
+    );
+    check(
+        "cols.csv",
+        b"when,calls\n2025-01-01 00:00:00,1\n",
+        &["--horizon-days", "1"],
+        "no column \"ts\" (the header has when, calls); name the column with --ts-column",
+    );
+    check(
+        "short.csv",
+        b"ts,volume\n2025-01-06 09:00:00,1\n2025-01-06 09:30:00,1\n",
+        &["--horizon-days", "1"],
+        "at least 5 are needed",
+    );
+    check(
+        "bt.csv",
+        history().as_bytes(),
+        &["--backtest", "60"],
+        "nothing is left to learn from",
+    );
+    let p = dir.write("h.csv", history());
+    let at = dir.write("at.csv", "ts\n2025-04-01 10:00:00\n2025-04-01 10:10:00\n");
+    let out = run_forecast(&dir, &p, &["--at", at.to_str().unwrap()]);
+    out.code(1);
+    out.stderr_has("is not on the 1800-second interval grid");
+    let out = dir.cmd().args(["forecast", "--input"]).arg(&p).run();
+    out.code(2);
+}
+
+/// The real US-bank 5-minute series (weekdays 07:00–21:05 only): over 8 weekly folds opsdeck's
+/// WAPE must beat the weekly and the daily seasonal naive.
+#[test]
+fn us_bank_backtest_beats_seasonal_naive() {
+    let Some(shared) = util::shared_dir("us_bank_backtest_beats_seasonal_naive") else {
+        return;
+    };
+    let file =
+        shared.join("data/us_bank_call_volume_2003/calls_5min_2003-03-03_to_2003-08-14.csv.gz");
+    if !file.is_file() {
+        eprintln!(
+            "SKIPPED us_bank_backtest_beats_seasonal_naive: {} is missing",
+            file.display()
+        );
+        return;
+    }
+    let out = TestCommand::bare(std::env::temp_dir().as_path())
+        .args(["forecast", "--input"])
+        .arg(&file)
+        .args([
+            "--ts-column",
+            "interval_start",
+            "--volume-column",
+            "calls",
+            "--backtest",
+            "56",
+            "--format",
+            "json",
+        ])
+        .run();
+    out.success();
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let wape = |m: &str| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["method"] == m)
+            .and_then(|r| r["wape"].as_f64())
+            .unwrap_or_else(|| panic!("no wape for {m}: {v}"))
+    };
+    let ours = wape("opsdeck");
+    assert!(ours < wape("seasonal_naive_weekly"), "{v}");
+    assert!(ours < wape("seasonal_naive_daily"), "{v}");
+    let rows = v.as_array().unwrap()[0]["points"].as_i64().unwrap();
+    assert_eq!(
+        rows,
+        40 * 169 - 169,
+        "8 weeks of weekdays minus 4 July, 169 intervals a day"
+    );
+}

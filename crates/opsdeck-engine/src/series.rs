@@ -1,0 +1,367 @@
+//! Reading a volume series (one row per interval: timestamp, volume) or a list of timestamps
+//! from CSV or CSV.gz, for `opsdeck forecast`. Bad rows are returned as `RowIssue`s naming the
+//! line and field; file-level problems (empty, UTF-16, missing column, truncated gzip) are errors.
+
+use crate::aggregate::RowIssue;
+use crate::error::{input_err, io_err, Result};
+use crate::parse::{parse_iso, Stamp};
+use crate::read::LineCounter;
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use chrono_tz::Tz;
+use std::io::Read;
+use std::path::Path;
+
+/// Which columns hold the series.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeriesColumns {
+    /// The interval start: a timestamp (`YYYY-MM-DD HH:MM[:SS]`, `T` allowed, optional offset),
+    /// or, when `date` is set, a time of day (`HH:MM[:SS]`).
+    pub ts: String,
+    /// A separate date column (`YYYY-MM-DD`), combined with the time of day in `ts`.
+    pub date: Option<String>,
+    /// The volume (a number ≥ 0). Not read for timestamp lists.
+    pub volume: String,
+    /// Zone that timestamps with an offset or `Z` are converted to (local wall-clock time);
+    /// UTC when `None`. Timestamps without an offset are taken as local time as they are.
+    pub zone: Option<Tz>,
+}
+
+impl Default for SeriesColumns {
+    fn default() -> Self {
+        SeriesColumns {
+            ts: "ts".into(),
+            date: None,
+            volume: "volume".into(),
+            zone: None,
+        }
+    }
+}
+
+/// A series read from a file: points sorted by time, and the rows that were left out.
+#[derive(Debug, Clone, Default)]
+pub struct SeriesRead {
+    pub points: Vec<(NaiveDateTime, f64)>,
+    pub rows_read: u64,
+    pub issues: Vec<RowIssue>,
+}
+
+/// Read `ts, volume` rows. Rows with a bad timestamp or volume, and rows repeating a timestamp
+/// already read, become issues; the rest are returned sorted by time.
+pub fn read_series(path: &Path, cols: &SeriesColumns) -> Result<SeriesRead> {
+    read(path, cols, true)
+}
+
+/// Read the timestamps of a file (its `ts` column, or `date` + `ts`), in file order; a volume
+/// column is not needed. Repeated timestamps are issues.
+pub fn read_timestamps(path: &Path, cols: &SeriesColumns) -> Result<SeriesRead> {
+    read(path, cols, false)
+}
+
+fn decode(path: &Path) -> Result<Vec<u8>> {
+    let raw = std::fs::read(path).map_err(io_err(path))?;
+    let mut bytes = if raw.starts_with(&[0x1f, 0x8b]) {
+        let mut out = Vec::with_capacity(raw.len() * 4);
+        flate2::read::MultiGzDecoder::new(raw.as_slice())
+            .read_to_end(&mut out)
+            .map_err(|e| input_err(path, format!("file is truncated or corrupt ({e})")))?;
+        out
+    } else {
+        raw
+    };
+    if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
+        return Err(input_err(
+            path,
+            "file is UTF-16 encoded; save it as UTF-8 and try again",
+        ));
+    }
+    if bytes.starts_with(&[0xef, 0xbb, 0xbf]) {
+        bytes.drain(..3);
+    }
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(input_err(path, "file is empty (expected a header line)"));
+    }
+    Ok(bytes)
+}
+
+fn column(path: &Path, header: &[String], name: &str, flag: &str) -> Result<usize> {
+    header.iter().position(|h| h == name).ok_or_else(|| {
+        input_err(
+            path,
+            format!(
+                "line 1: no column {name:?} (the header has {}); name the column with {flag}",
+                header.join(", ")
+            ),
+        )
+    })
+}
+
+fn read(path: &Path, cols: &SeriesColumns, with_volume: bool) -> Result<SeriesRead> {
+    let bytes = decode(path)?;
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes.as_slice());
+    let mut rec = csv::ByteRecord::new();
+    let header: Vec<String> = match rdr.read_byte_record(&mut rec) {
+        Ok(true) => rec
+            .iter()
+            .map(|f| String::from_utf8_lossy(f).trim().to_string())
+            .collect(),
+        Ok(false) => return Err(input_err(path, "file is empty (expected a header line)")),
+        Err(e) => {
+            return Err(input_err(
+                path,
+                format!("line 1: cannot read the header: {e}"),
+            ))
+        }
+    };
+    let ts_ix = column(path, &header, &cols.ts, "--ts-column")?;
+    let date_ix = match &cols.date {
+        Some(d) => Some(column(path, &header, d, "--date-column")?),
+        None => None,
+    };
+    let vol_ix = if with_volume {
+        Some(column(path, &header, &cols.volume, "--volume-column")?)
+    } else {
+        None
+    };
+    let file = path.display().to_string();
+    let mut lines = LineCounter {
+        bytes: &bytes,
+        at: 0,
+        line: 1,
+    };
+    let mut out = SeriesRead::default();
+    // (timestamp, line, value) in file order
+    let mut rows: Vec<(NaiveDateTime, u64, f64)> = Vec::new();
+    loop {
+        let start = rdr.position().byte();
+        let more = rdr.read_byte_record(&mut rec);
+        let line = lines.line_at(start);
+        let issue = |field: &str, reason: String, rec: &csv::ByteRecord| RowIssue {
+            file: file.clone(),
+            line,
+            field: field.to_string(),
+            reason,
+            raw: rec
+                .iter()
+                .map(|f| String::from_utf8_lossy(f).into_owned())
+                .collect::<Vec<_>>()
+                .join(","),
+        };
+        match more {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                out.issues
+                    .push(issue("", format!("cannot read the row: {e}"), &rec));
+                continue;
+            }
+        }
+        if rec.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+            continue;
+        }
+        out.rows_read += 1;
+        let text = |i: usize| {
+            std::str::from_utf8(rec.get(i).unwrap_or_default())
+                .map(str::trim)
+                .map_err(|_| "is not valid UTF-8 text".to_string())
+        };
+        let ts = match stamp(ts_ix, date_ix, &text, cols.zone) {
+            Ok(t) => t,
+            Err((field, reason)) => {
+                let name = match field {
+                    Field::Date => cols.date.clone().unwrap_or_default(),
+                    Field::Ts => cols.ts.clone(),
+                };
+                out.issues.push(issue(&name, reason, &rec));
+                continue;
+            }
+        };
+        let value = match vol_ix {
+            None => 0.0,
+            Some(i) => match text(i).and_then(volume) {
+                Ok(v) => v,
+                Err(reason) => {
+                    out.issues.push(issue(&cols.volume, reason, &rec));
+                    continue;
+                }
+            },
+        };
+        rows.push((ts, line, value));
+    }
+    if out.rows_read == 0 {
+        return Err(input_err(path, "has a header but no data rows"));
+    }
+    // repeated timestamps: keep the first, report the others
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    order.sort_by_key(|&i| (rows[i].0, rows[i].1));
+    let mut keep = vec![true; rows.len()];
+    for w in order.windows(2) {
+        let (a, b) = (&rows[w[0]], &rows[w[1]]);
+        if a.0 == b.0 {
+            keep[w[1]] = false;
+            out.issues.push(RowIssue {
+                file: file.clone(),
+                line: b.1,
+                field: cols.ts.clone(),
+                reason: format!(
+                    "timestamp {} already appears on line {} (one row per interval; sum the two rows if both are real)",
+                    b.0, a.1
+                ),
+                raw: String::new(),
+            });
+        }
+    }
+    out.issues.sort_by_key(|i| i.line);
+    if with_volume {
+        out.points = order
+            .iter()
+            .filter(|&&i| keep[i])
+            .map(|&i| (rows[i].0, rows[i].2))
+            .collect();
+    } else {
+        out.points = rows
+            .iter()
+            .zip(&keep)
+            .filter(|(_, k)| **k)
+            .map(|(r, _)| (r.0, 0.0))
+            .collect();
+    }
+    Ok(out)
+}
+
+enum Field {
+    Date,
+    Ts,
+}
+
+type Text<'a> = dyn Fn(usize) -> std::result::Result<&'a str, String> + 'a;
+
+fn stamp<'a>(
+    ts_ix: usize,
+    date_ix: Option<usize>,
+    text: &Text<'a>,
+    zone: Option<Tz>,
+) -> std::result::Result<NaiveDateTime, (Field, String)> {
+    let ts = text(ts_ix).map_err(|r| (Field::Ts, r))?;
+    if ts.is_empty() {
+        return Err((Field::Ts, "is empty (expected the interval start)".into()));
+    }
+    if let Some(di) = date_ix {
+        let d = text(di).map_err(|r| (Field::Date, r))?;
+        let date = NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
+            (
+                Field::Date,
+                format!("{d:?} is not a date (expected YYYY-MM-DD)"),
+            )
+        })?;
+        let time = NaiveTime::parse_from_str(ts, "%H:%M:%S")
+            .or_else(|_| NaiveTime::parse_from_str(ts, "%H:%M"))
+            .map_err(|_| {
+                (
+                    Field::Ts,
+                    format!("{ts:?} is not a time of day (expected HH:MM or HH:MM:SS)"),
+                )
+            })?;
+        return Ok(date.and_time(time));
+    }
+    // `YYYY-MM-DD HH:MM` without seconds is common in exports
+    let owned;
+    let full = if ts.len() == 16 && ts.as_bytes().get(13) == Some(&b':') {
+        owned = format!("{ts}:00");
+        owned.as_str()
+    } else {
+        ts
+    };
+    match parse_iso(full).map_err(|r| (Field::Ts, r))? {
+        Stamp::Naive(s) => chrono::DateTime::from_timestamp(s, 0)
+            .map(|d| d.naive_utc())
+            .ok_or((Field::Ts, format!("{ts:?} is out of range"))),
+        Stamp::Utc(s) => Ok(opsdeck_core::calendar::local_time(
+            zone.unwrap_or(chrono_tz::UTC),
+            s,
+        )),
+    }
+}
+
+fn volume(s: &str) -> std::result::Result<f64, String> {
+    if s.is_empty() {
+        return Err("is empty (a missing interval is left out of the file, not blank)".into());
+    }
+    let v: f64 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
+    if !v.is_finite() {
+        return Err(format!("{s:?} is not a finite number"));
+    }
+    if v < 0.0 {
+        return Err(format!("negative volume {s}"));
+    }
+    Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> std::path::PathBuf {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn reads_sorts_and_reports_bad_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(
+            &dir,
+            "s.csv",
+            "ts,volume\r\n2025-01-06 09:30:00,4\r\n2025-01-06 09:00,3\r\n2025-01-06 10:00:00,-1\r\nnope,2\r\n2025-01-06 09:00:00,7\r\n2025-01-06T10:30:00Z,\r\n",
+        );
+        let r = read_series(&p, &SeriesColumns::default()).unwrap();
+        assert_eq!(r.rows_read, 6);
+        let t = |h, m| {
+            NaiveDate::from_ymd_opt(2025, 1, 6)
+                .unwrap()
+                .and_hms_opt(h, m, 0)
+                .unwrap()
+        };
+        assert_eq!(r.points, vec![(t(9, 0), 3.0), (t(9, 30), 4.0)]);
+        let got: Vec<(u64, &str)> = r
+            .issues
+            .iter()
+            .map(|i| (i.line, i.field.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![(4, "volume"), (5, "ts"), (6, "ts"), (7, "volume")]
+        );
+        assert!(r.issues[0].reason.contains("negative"));
+        assert!(r.issues[2].reason.contains("line 3"));
+    }
+
+    #[test]
+    fn date_and_time_columns() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(
+            &dir,
+            "a.csv",
+            "date,interval_start,calls\n1999-01-01,00:06,2\n1999-01-01,0x:12,1\n1999-13-01,00:18,1\n",
+        );
+        let cols = SeriesColumns {
+            ts: "interval_start".into(),
+            date: Some("date".into()),
+            volume: "calls".into(),
+            zone: None,
+        };
+        let r = read_series(&p, &cols).unwrap();
+        assert_eq!(r.points.len(), 1);
+        assert_eq!(r.issues.len(), 2);
+        assert_eq!(
+            (r.issues[0].line, r.issues[0].field.as_str()),
+            (3, "interval_start")
+        );
+        assert_eq!((r.issues[1].line, r.issues[1].field.as_str()), (4, "date"));
+        let e = read_series(&p, &SeriesColumns::default()).unwrap_err();
+        assert!(e.to_string().contains("no column \"ts\""), "{e}");
+    }
+}
