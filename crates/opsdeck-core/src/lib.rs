@@ -4,6 +4,7 @@
 pub mod calendar;
 pub mod contact;
 pub mod kpi;
+pub mod mining;
 pub mod org;
 
 pub use calendar::{BusinessHours, Calendar, IntervalLen, ZoneCache};
