@@ -8,6 +8,7 @@ mod cmd_demo;
 mod cmd_facts;
 mod cmd_ingest;
 mod cmd_kpi;
+mod cmd_mine;
 mod cmd_scorecard;
 mod cmd_setup;
 mod context;
@@ -49,6 +50,10 @@ enum Command {
     /// Maintain the fact store.
     #[command(subcommand)]
     Facts(cmd_facts::FactsCommand),
+    /// Process mining of a case event log (CSV or XES): DFG, variants, rework, ping-pong,
+    /// bottlenecks, automation candidates.
+    #[command(subcommand)]
+    Mine(cmd_mine::MineCommand),
 }
 
 fn run() -> Result<ExitCode> {
@@ -60,6 +65,7 @@ fn run() -> Result<ExitCode> {
         Command::Kpi(a) => cmd_kpi::run(a),
         Command::Scorecard(a) => cmd_scorecard::run(&cli.global, a),
         Command::Facts(c) => cmd_facts::run(&cli.global, c),
+        Command::Mine(c) => cmd_mine::run(c),
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod aggregate;
 pub mod contact;
 pub mod error;
+pub mod eventlog;
 pub mod fxhash;
 pub mod parse;
 pub mod profile;

@@ -51,19 +51,19 @@ pub struct Interner {
 impl Interner {
     /// Push `value` (or a missing value) onto `col`.
     pub fn push(&mut self, col: &mut Column, value: Option<&str>) {
-        let id = match value {
-            None => NONE,
-            Some(v) => match self.map.get(v) {
-                Some(&id) => id,
-                None => {
-                    let id = col.dict.len() as u32;
-                    col.dict.push(v.to_string());
-                    self.map.insert(v.to_string(), id);
-                    id
-                }
-            },
-        };
+        let id = value.map_or(NONE, |v| self.id(col, v));
         col.ids.push(id);
+    }
+
+    /// The id of `value` in `col`'s dictionary, added if new (nothing is pushed on `ids`).
+    pub fn id(&mut self, col: &mut Column, value: &str) -> u32 {
+        if let Some(&id) = self.map.get(value) {
+            return id;
+        }
+        let id = col.dict.len() as u32;
+        col.dict.push(value.to_string());
+        self.map.insert(value.to_string(), id);
+        id
     }
 }
 
