@@ -79,6 +79,9 @@ pub struct LogArgs {
     /// CSV field delimiter.
     #[arg(long, default_value = ",")]
     pub delimiter: char,
+    /// A text that means "no value" in the log (e.g. "?"); repeatable. Empty always does.
+    #[arg(long)]
+    pub missing: Vec<String>,
     /// Order of the events within a case.
     #[arg(long, value_enum, default_value_t = OrderArg::Timestamp)]
     pub order: OrderArg,
@@ -166,6 +169,7 @@ impl LogArgs {
                 .map_or(TsFormat::Auto, TsFormat::Pattern),
             zone: opsdeck_core::calendar::parse_zone(&self.tz).map_err(anyhow::Error::msg)?,
             delimiter: self.delimiter as u8,
+            missing: self.missing.clone(),
             order: match self.order {
                 OrderArg::Timestamp => Order::Timestamp,
                 OrderArg::File => Order::File,

@@ -53,6 +53,8 @@ pub struct LogOptions {
     pub zone: Tz,
     pub delimiter: u8,
     pub order: Order,
+    /// Texts that mean "no value" (e.g. `?` in the ServiceNow export), besides empty.
+    pub missing: Vec<String>,
 }
 
 impl Default for LogOptions {
@@ -68,6 +70,7 @@ impl Default for LogOptions {
             zone: chrono_tz::UTC,
             delimiter: b',',
             order: Order::Timestamp,
+            missing: Vec::new(),
         }
     }
 }
@@ -235,10 +238,11 @@ struct Shard {
     resolver: LocalResolver,
     ts_format: TsFormat,
     n_slots: usize,
+    missing: Vec<String>,
 }
 
 impl Shard {
-    fn new(n_slots: usize, zone: Tz, ts_format: TsFormat) -> Shard {
+    fn new(n_slots: usize, opts: &LogOptions) -> Shard {
         Shard {
             dicts: (0..n_slots).map(|_| LocalDict::default()).collect(),
             segs: Vec::new(),
@@ -246,9 +250,10 @@ impl Shard {
             issue_count: 0,
             naive: 0,
             offset: 0,
-            resolver: LocalResolver::new(zone),
-            ts_format,
+            resolver: LocalResolver::new(opts.zone),
+            ts_format: opts.ts_format.clone(),
             n_slots,
+            missing: opts.missing.clone(),
         }
     }
 
@@ -295,8 +300,11 @@ impl Shard {
 
     /// Add one event; `vals[slot]` is the text of each interned column (None: missing).
     fn push(&mut self, vals: &[Option<&str>], ts: &str, ts_field: &str, line: u64) {
+        let absent = |v: &Option<&str>| {
+            v.is_none_or(|v| v.trim().is_empty() || self.missing.iter().any(|m| m == v))
+        };
         for (slot, name) in [(CASE, "case"), (ACT, "activity")] {
-            if vals[slot].is_none_or(|v| v.trim().is_empty()) {
+            if absent(&vals[slot]) {
                 self.issue(line, name, "is empty".into());
                 return;
             }
@@ -316,7 +324,9 @@ impl Shard {
         };
         for (slot, v) in vals.iter().enumerate() {
             let id = match v {
-                Some(v) if !v.is_empty() => self.dicts[slot].id(v),
+                Some(v) if !v.is_empty() && !self.missing.iter().any(|m| m == v) => {
+                    self.dicts[slot].id(v)
+                }
                 _ => NONE,
             };
             seg.cols[slot].push(id);
@@ -527,7 +537,7 @@ fn read_csv_log(
         })
     };
     let make = |b: Arc<CsvBinding>| CsvShard {
-        shard: Shard::new(b.idx.len(), opts.zone, opts.ts_format.clone()),
+        shard: Shard::new(b.idx.len(), opts),
         bind: b,
     };
     let sinks = read_csv_rows(path, opts.delimiter, bind, make, progress)?;
@@ -891,7 +901,7 @@ fn read_xes_log(
             .map(|_| {
                 let rx = Arc::clone(&rx);
                 let keys = &keys;
-                let mut shard = Shard::new(n_slots, opts.zone, opts.ts_format.clone());
+                let mut shard = Shard::new(n_slots, opts);
                 scope.spawn(move || {
                     let mut outs = Vec::new();
                     loop {
