@@ -119,6 +119,10 @@ pub struct CostArgs {
     /// Activities measured fewer times are not ranked.
     #[arg(long = "min-occurrences", default_value_t = 1)]
     pub min_occurrences: u64,
+    /// Longest gap before an event counted as work on it, in minutes; longer gaps are waiting
+    /// and left out of the hours saved.
+    #[arg(long = "max-work-min", default_value_t = 60.0)]
+    pub max_work_min: f64,
 }
 
 impl CostArgs {
@@ -127,9 +131,14 @@ impl CostArgs {
             self.cost_per_hour.is_finite() && self.cost_per_hour >= 0.0,
             "--cost-per-hour must be a number ≥ 0"
         );
+        anyhow::ensure!(
+            self.max_work_min.is_finite() && self.max_work_min > 0.0,
+            "--max-work-min must be a number of minutes > 0"
+        );
         Ok(AutomationOptions {
             cost_per_hour: self.cost_per_hour,
             min_occurrences: self.min_occurrences,
+            max_work_s: self.max_work_min * 60.0,
         })
     }
 }
@@ -383,8 +392,8 @@ const AUTOMATION_COLUMNS: [&str; 11] = [
     "occurrences",
     "cases",
     "measured",
-    "median_s",
-    "p90_s",
+    "waiting_share",
+    "work_median_s",
     "top_predecessor",
     "regularity",
     "hours_saved",
@@ -538,8 +547,8 @@ fn automation_cells(c: mining::Candidate) -> Vec<Value> {
         int(c.occurrences),
         int(c.cases),
         int(c.duration.count),
-        Value::Num(c.duration.median_s),
-        Value::Num(c.duration.p90_s),
+        Value::Num(c.waiting_share),
+        Value::Num(c.work.median_s),
         Value::Text(c.top_predecessor.unwrap_or_default()),
         Value::Num(c.regularity),
         Value::Num(Some(c.hours_saved)),

@@ -4,14 +4,16 @@
 //! **Activity duration.** With one timestamp per event (completion), the time an activity takes
 //! is measured as the gap from the previous event of the same case to this event: the work
 //! *and* the wait before it. The first event of a case has no duration and is left out. This
-//! is an upper bound on hands-on time; the median is used so that a few long waits do not
-//! dominate.
+//! is an upper bound on hands-on time. A gap longer than `max_work_s` (default one hour) is
+//! taken as waiting — the case sat in a queue, or a timer ran (auto-close after days) — and
+//! is left out of the estimate; the share of such gaps is reported as `waiting_share`. The
+//! median of the remaining gaps is the activity's duration.
 //!
 //! **Regularity** is the share of an activity's occurrences that follow its most common
 //! predecessor: 1 means it is always triggered the same way (a rule a bot can follow).
 //!
-//! **Hours saved** = occurrences × median duration × regularity / 3600; cost saved = hours ×
-//! cost per hour. The ranking score is the hours saved.
+//! **Hours saved** = work occurrences (gaps within `max_work_s`) × median work duration ×
+//! regularity / 3600; cost saved = hours × cost per hour. The ranking score is the hours saved.
 
 use super::log::EventLog;
 use super::stats::DurationStats;
@@ -24,6 +26,8 @@ pub struct AutomationOptions {
     pub cost_per_hour: f64,
     /// Activities with fewer measured occurrences are not ranked.
     pub min_occurrences: u64,
+    /// Longest gap counted as work on the activity, in seconds (longer gaps are waiting).
+    pub max_work_s: f64,
 }
 
 impl Default for AutomationOptions {
@@ -31,6 +35,7 @@ impl Default for AutomationOptions {
         AutomationOptions {
             cost_per_hour: 30.0,
             min_occurrences: 1,
+            max_work_s: 3600.0,
         }
     }
 }
@@ -44,8 +49,12 @@ pub struct Candidate {
     pub occurrences: u64,
     /// Cases in which it occurs.
     pub cases: u64,
-    /// Duration statistics over occurrences with a predecessor in their case.
+    /// Gap statistics over occurrences with a predecessor in their case.
     pub duration: DurationStats,
+    /// Statistics of the gaps within `max_work_s` (the work estimate).
+    pub work: DurationStats,
+    /// Share of measured occurrences whose gap exceeds `max_work_s`.
+    pub waiting_share: Option<f64>,
     /// Most common preceding activity, and the share of measured occurrences it precedes.
     pub top_predecessor: Option<String>,
     pub regularity: Option<f64>,
@@ -83,6 +92,9 @@ pub fn automation(log: &EventLog, opts: &AutomationOptions) -> Vec<Candidate> {
         .filter(|&a| occ[a] > 0 && measured[a] >= opts.min_occurrences)
         .map(|a| {
             let duration = DurationStats::from_micros(&mut durs[a]);
+            let cap_us = (opts.max_work_s * 1e6).min(i64::MAX as f64) as i64;
+            let mut work_us: Vec<i64> = durs[a].iter().copied().filter(|&d| d <= cap_us).collect();
+            let work = DurationStats::from_micros(&mut work_us);
             let top = preds[a]
                 .iter()
                 .max_by(|x, y| {
@@ -91,16 +103,20 @@ pub fn automation(log: &EventLog, opts: &AutomationOptions) -> Vec<Candidate> {
                 })
                 .map(|(&p, &n)| (p, n));
             let regularity = top.map(|(_, n)| n as f64 / duration.count as f64);
-            let hours = match (duration.median_s, regularity) {
-                (Some(m), Some(r)) => duration.count as f64 * m.max(0.0) * r / 3600.0,
+            let hours = match (work.median_s, regularity) {
+                (Some(m), Some(r)) => work.count as f64 * m.max(0.0) * r / 3600.0,
                 _ => 0.0,
             };
+            let waiting_share = (duration.count > 0)
+                .then(|| (duration.count - work.count) as f64 / duration.count as f64);
             Candidate {
                 rank: 0,
                 activity: log.activity.dict[a].clone(),
                 occurrences: occ[a],
                 cases: cases[a],
                 duration,
+                work,
+                waiting_share,
                 top_predecessor: top.map(|(p, _)| log.activity_name(p).to_string()),
                 regularity,
                 hours_saved: hours,

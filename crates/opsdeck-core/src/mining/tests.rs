@@ -234,6 +234,7 @@ fn automation_ranks_by_regular_hours() {
     let opts = AutomationOptions {
         cost_per_hour: 50.0,
         min_occurrences: 1,
+        max_work_s: 8.0 * 3600.0,
     };
     let a = automation(&log, &opts);
     let check = a.iter().find(|c| c.activity == "check").unwrap();
@@ -260,6 +261,18 @@ fn automation_ranks_by_regular_hours() {
             ..opts
         },
     );
+    // with a 90-minute work cap, fix's 2 h gaps are waiting: nothing to save
+    let capped = automation(
+        &log,
+        &AutomationOptions {
+            max_work_s: 5400.0,
+            ..opts
+        },
+    );
+    let fix = capped.iter().find(|c| c.activity == "fix").unwrap();
+    assert_eq!((fix.hours_saved, fix.waiting_share), (0.0, Some(1.0)));
+    let check = capped.iter().find(|c| c.activity == "check").unwrap();
+    assert_eq!((check.hours_saved, check.waiting_share), (4.0, Some(0.0)));
     let open = all.iter().find(|c| c.activity == "open").unwrap();
     assert_eq!((open.duration.count, open.hours_saved), (0, 0.0));
     assert_eq!(open.regularity, None);
