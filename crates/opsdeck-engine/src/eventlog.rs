@@ -569,11 +569,14 @@ enum Level {
     Other,
 }
 
-/// A trace being read: its attributes and its events (values per slot, timestamp text, line).
+/// An event being read: the value of each slot, the timestamp text, and its line.
+type XesEvent = (Vec<Option<String>>, Option<String>, u64);
+
+/// A trace being read: its attributes and its events.
 #[derive(Default)]
 struct TraceBuf {
     attrs: Vec<(String, String)>,
-    events: Vec<(Vec<Option<String>>, Option<String>, u64)>,
+    events: Vec<XesEvent>,
     line: u64,
 }
 
@@ -642,7 +645,7 @@ fn parse_xes_chunk(chunk: &XesChunk, keys: &XesKeys, shard: &mut Shard, out: &mu
     };
     let mut stack: Vec<(Level, Vec<u8>, u64)> = Vec::new();
     let mut trace = TraceBuf::default();
-    let mut event: Option<(Vec<Option<String>>, Option<String>, u64)> = None;
+    let mut event: Option<XesEvent> = None;
     loop {
         let before = reader.buffer_position() as usize;
         let ev = match reader.read_event() {
@@ -780,7 +783,7 @@ fn close(
     keys: &XesKeys,
     shard: &mut Shard,
     trace: &mut TraceBuf,
-    event: &mut Option<(Vec<Option<String>>, Option<String>, u64)>,
+    event: &mut Option<XesEvent>,
 ) {
     match level {
         Level::Event => {

@@ -145,14 +145,16 @@ fn oracle_10k_matches_pm4py() {
     assert_eq!(s.p90_s, w["p90"].as_f64());
 }
 
-/// Everything an analysis can see of a log, for comparing two reads.
-fn fingerprint(
-    log: &EventLog,
-) -> (
+/// Everything an analysis can see of a log: the DFG, the variants and every event as (case,
+/// activity, timestamp, resource).
+type Fingerprint = (
     mining::Dfg,
     Vec<mining::Variant>,
     Vec<(String, String, i64, Option<String>)>,
-) {
+);
+
+/// Everything an analysis can see of a log, for comparing two reads.
+fn fingerprint(log: &EventLog) -> Fingerprint {
     let events = (0..log.n_cases())
         .flat_map(|c| {
             log.case_range(c).map(move |i| {
