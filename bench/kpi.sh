@@ -57,23 +57,8 @@ LOCK=$PEERS_SRC/requirements-lock.txt
 log() { printf '[kpi.sh %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
 # Shared machines: with --wait-idle, wait (at most 5 min) until the CPUs were >= 90 % idle over 3 s.
-cpu_idle_pct() {
-  local a b
-  read -r -a a < <(grep '^cpu ' /proc/stat)
-  sleep 3
-  read -r -a b < <(grep '^cpu ' /proc/stat)
-  local total=0 i
-  for i in 1 2 3 4 5 6 7 8; do total=$(( total + b[i] - a[i] )); done
-  local idle=$(( b[4] + b[5] - a[4] - a[5] ))
-  echo $(( total > 0 ? 100 * idle / total : 100 ))
-}
-wait_idle() {
-  [[ $WAIT_IDLE = 1 ]] || return 0
-  local t0=$SECONDS pct
-  while pct=$(cpu_idle_pct); (( pct < 90 )); do
-    if (( SECONDS - t0 > 300 )); then log "machine still busy (${pct}% idle), going on"; return 0; fi
-  done
-}
+# shellcheck source=bench/idle.sh
+source "$BENCH/idle.sh"
 
 for f in _common.py kpi_peer.py gen_contacts.py requirements-lock.txt; do
   [[ -f $PEERS_SRC/$f ]] || { echo "kpi.sh: $PEERS_SRC/$f not found (set OPSDECK_PEERS_SRC)" >&2; exit 1; }

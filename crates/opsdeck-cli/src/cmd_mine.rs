@@ -245,16 +245,8 @@ pub fn run(c: MineCommand) -> Result<ExitCode> {
         MineCommand::Rework(a) => {
             let rows: Vec<Vec<Value>> = a
                 .cut(mining::rework(log))
-                .into_iter()
-                .map(|r| {
-                    vec![
-                        Value::Text(r.activity),
-                        int(r.cases_with_activity),
-                        int(r.cases_with_rework),
-                        Value::Num(r.rework_rate),
-                        int(r.extra_occurrences),
-                    ]
-                })
+                .iter()
+                .map(rework_cells)
                 .collect();
             output::write(&mut out, a.table_format(name)?, &REWORK_COLUMNS, &rows)?;
         }
@@ -274,20 +266,8 @@ pub fn run(c: MineCommand) -> Result<ExitCode> {
             let g = mining::dfg(log);
             let rows: Vec<Vec<Value>> = a
                 .cut(mining::bottlenecks(&g))
-                .into_iter()
-                .map(|b| {
-                    vec![
-                        int(b.rank),
-                        Value::Text(b.from),
-                        Value::Text(b.to),
-                        int(b.count),
-                        Value::Num(Some(b.total_h)),
-                        Value::Num(b.share),
-                        Value::Num(b.mean_s),
-                        Value::Num(b.median_s),
-                        Value::Num(b.p90_s),
-                    ]
-                })
+                .iter()
+                .map(bottleneck_cells)
                 .collect();
             output::write(&mut out, a.table_format(name)?, &BOTTLENECK_COLUMNS, &rows)?;
         }
@@ -524,8 +504,16 @@ fn write_variants(out: &mut dyn Write, a: &LogArgs, log: &EventLog) -> Result<()
         writeln!(out)?;
         return Ok(());
     }
-    let rows: Vec<Vec<Value>> = vars
-        .into_iter()
+    output::write(
+        out,
+        a.table_format("variants")?,
+        &VARIANT_COLUMNS,
+        &variant_rows(&vars),
+    )
+}
+
+fn variant_rows(vars: &[mining::Variant]) -> Vec<Vec<Value>> {
+    vars.iter()
         .enumerate()
         .map(|(k, v)| {
             vec![
@@ -536,8 +524,31 @@ fn write_variants(out: &mut dyn Write, a: &LogArgs, log: &EventLog) -> Result<()
                 Value::Text(v.variant.join(" → ")),
             ]
         })
-        .collect();
-    output::write(out, a.table_format("variants")?, &VARIANT_COLUMNS, &rows)
+        .collect()
+}
+
+fn bottleneck_cells(b: &mining::Bottleneck) -> Vec<Value> {
+    vec![
+        int(b.rank),
+        Value::Text(b.from.clone()),
+        Value::Text(b.to.clone()),
+        int(b.count),
+        Value::Num(Some(b.total_h)),
+        Value::Num(b.share),
+        Value::Num(b.mean_s),
+        Value::Num(b.median_s),
+        Value::Num(b.p90_s),
+    ]
+}
+
+fn rework_cells(r: &mining::Rework) -> Vec<Value> {
+    vec![
+        Value::Text(r.activity.clone()),
+        int(r.cases_with_activity),
+        int(r.cases_with_rework),
+        Value::Num(r.rework_rate),
+        int(r.extra_occurrences),
+    ]
 }
 
 fn automation_cells(c: mining::Candidate) -> Vec<Value> {
@@ -663,54 +674,17 @@ fn write_summary(out: &mut dyn Write, a: &LogArgs, s: &mining::Summary) -> Resul
         )?;
     }
     writeln!(out, "\ntop variants")?;
-    let rows: Vec<Vec<Value>> = s
-        .top_variants
-        .iter()
-        .enumerate()
-        .map(|(k, v)| {
-            vec![
-                int(k as u64 + 1),
-                int(v.count),
-                Value::Num(Some(v.share)),
-                int(v.variant.len() as u64),
-                Value::Text(v.variant.join(" → ")),
-            ]
-        })
-        .collect();
-    output::write(out, Format::Table, &VARIANT_COLUMNS, &rows)?;
+    output::write(
+        out,
+        Format::Table,
+        &VARIANT_COLUMNS,
+        &variant_rows(&s.top_variants),
+    )?;
     writeln!(out, "\nbottlenecks (edges by total time)")?;
-    let rows: Vec<Vec<Value>> = s
-        .bottlenecks
-        .iter()
-        .map(|b| {
-            vec![
-                int(b.rank),
-                Value::Text(b.from.clone()),
-                Value::Text(b.to.clone()),
-                int(b.count),
-                Value::Num(Some(b.total_h)),
-                Value::Num(b.share),
-                Value::Num(b.mean_s),
-                Value::Num(b.median_s),
-                Value::Num(b.p90_s),
-            ]
-        })
-        .collect();
+    let rows: Vec<Vec<Value>> = s.bottlenecks.iter().map(bottleneck_cells).collect();
     output::write(out, Format::Table, &BOTTLENECK_COLUMNS, &rows)?;
     writeln!(out, "\nrework (activities repeated within a case)")?;
-    let rows: Vec<Vec<Value>> = s
-        .rework
-        .iter()
-        .map(|r| {
-            vec![
-                Value::Text(r.activity.clone()),
-                int(r.cases_with_activity),
-                int(r.cases_with_rework),
-                Value::Num(r.rework_rate),
-                int(r.extra_occurrences),
-            ]
-        })
-        .collect();
+    let rows: Vec<Vec<Value>> = s.rework.iter().map(rework_cells).collect();
     output::write(out, Format::Table, &REWORK_COLUMNS, &rows)?;
     for p in [&s.pingpong_team, &s.pingpong_resource]
         .into_iter()

@@ -530,45 +530,32 @@ fn bad_xes_is_reported_with_file_line_and_reason() {
         ev("a", "2025-01-01T00:00:00Z"),
         ev("b", "2025-01-01T00:01:00Z")
     );
-    // mismatched end tag on line 6
-    let p = write(
-        d.path(),
-        "mismatch.xes",
-        &format!("{head}{good_trace}<trace>\n<event><string key=\"concept:name\" value=\"a\"/></trace>\n</log>\n"),
-    );
-    let e = read_err(&p, &LogOptions::default());
-    assert!(
-        e.contains("mismatch.xes: line 8") && e.contains("expected </event>, found </trace>"),
-        "{e}"
-    );
-    // truncated inside a trace
-    let p = write(
-        d.path(),
-        "trunc.xes",
-        &format!("{head}{good_trace}<trace>\n<string key=\"concept:name\" value=\"c2\"/>\n"),
-    );
-    let e = read_err(&p, &LogOptions::default());
-    assert!(
-        e.contains("trunc.xes: line 7") && e.contains("ends inside <trace>"),
-        "{e}"
-    );
-    // no </log>
-    let p = write(d.path(), "nolog.xes", &format!("{head}{good_trace}"));
-    assert!(read_err(&p, &LogOptions::default()).contains("ends before </log>"));
-    // not XES at all
-    let p = write(d.path(), "html.xes", "<html><body></body></html>\n");
-    assert!(read_err(&p, &LogOptions::default()).contains("root element is <html>"));
-    // broken XML syntax
-    let p = write(
-        d.path(),
-        "syntax.xes",
-        &format!("{head}<trace><string key=\"concept:name\" value=\"c1/>\n</trace></log>"),
-    );
-    let e = read_err(&p, &LogOptions::default());
-    assert!(
-        e.contains("syntax.xes: line") && e.contains("malformed XML"),
-        "{e}"
-    );
+    // file-level problems stop the read: (file, text, words the message must hold)
+    let cases: [(&str, String, &[&str]); 5] = [
+        (
+            "mismatch.xes",
+            format!("{head}{good_trace}<trace>\n<event><string key=\"concept:name\" value=\"a\"/></trace>\n</log>\n"),
+            &["mismatch.xes: line 8", "expected </event>, found </trace>"],
+        ),
+        (
+            "trunc.xes",
+            format!("{head}{good_trace}<trace>\n<string key=\"concept:name\" value=\"c2\"/>\n"),
+            &["trunc.xes: line 7", "ends inside <trace>"],
+        ),
+        ("nolog.xes", format!("{head}{good_trace}"), &["ends before </log>"]),
+        ("html.xes", "<html><body></body></html>\n".into(), &["root element is <html>"]),
+        (
+            "syntax.xes",
+            format!("{head}<trace><string key=\"concept:name\" value=\"c1/>\n</trace></log>"),
+            &["syntax.xes: line", "malformed XML"],
+        ),
+    ];
+    for (name, text, words) in &cases {
+        let e = read_err(&write(d.path(), name, text), &LogOptions::default());
+        for w in *words {
+            assert!(e.contains(w), "{name}: {e:?} lacks {w:?}");
+        }
+    }
     // event-level problems: left out with their line
     let p = write(
         d.path(),
