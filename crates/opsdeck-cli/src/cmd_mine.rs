@@ -309,11 +309,14 @@ fn int(n: u64) -> Value {
 fn report(read: &ReadLog, name: &str) -> Result<ExitCode> {
     let log = &read.log;
     eprintln!(
-        "opsdeck mine {name}: {} events in {} cases read from {} ({:?}); {} left out",
+        "opsdeck mine {name}: {} events in {} cases (cases by {:?}, {}); {} left out",
         log.n_events(),
         log.n_cases(),
         read.columns.case,
-        read.format,
+        match read.format {
+            opsdeck_engine::eventlog::LogFormat::Csv => "CSV",
+            opsdeck_engine::eventlog::LogFormat::Xes => "XES",
+        },
         read.issue_count
     );
     if log.out_of_order > 0 {
@@ -322,7 +325,7 @@ fn report(read: &ReadLog, name: &str) -> Result<ExitCode> {
             Order::File => "kept in file order: their time from the previous event is negative",
         };
         eprintln!(
-            "  {} events are stamped earlier than the event recorded before them in their case ({what})",
+            "  events stamped earlier than the event recorded before them in their case: {} ({what})",
             log.out_of_order
         );
     }
