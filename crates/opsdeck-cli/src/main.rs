@@ -11,6 +11,7 @@ mod cmd_forecast;
 mod cmd_ingest;
 mod cmd_kpi;
 mod cmd_schedule;
+mod cmd_mine;
 mod cmd_scorecard;
 mod cmd_setup;
 mod cmd_sla;
@@ -66,6 +67,10 @@ enum Command {
     Schedule(cmd_schedule::ScheduleArgs),
     /// Interval volume forecast (daily and weekly seasonality) from a history file, or its backtest.
     Forecast(cmd_forecast::ForecastArgs),
+    /// Process mining of a case event log (CSV or XES): DFG, variants, rework, ping-pong,
+    /// bottlenecks, automation candidates.
+    #[command(subcommand)]
+    Mine(cmd_mine::MineCommand),
 }
 
 fn run() -> Result<ExitCode> {
@@ -82,6 +87,7 @@ fn run() -> Result<ExitCode> {
         Command::Staffing(a) => cmd_staffing::run(a),
         Command::Schedule(a) => cmd_schedule::run(a),
         Command::Forecast(a) => cmd_forecast::run(a),
+        Command::Mine(c) => cmd_mine::run(c),
     }
 }
 

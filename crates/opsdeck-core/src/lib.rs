@@ -8,6 +8,7 @@ pub mod contract;
 pub mod credits;
 pub mod forecast;
 pub mod kpi;
+pub mod mining;
 pub mod org;
 pub mod sla;
 pub mod schedule;

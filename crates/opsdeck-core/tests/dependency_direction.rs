@@ -54,6 +54,7 @@ fn crates_depend_only_on_what_the_map_allows() {
                 "arrow-cast",
                 "memchr",
                 "parquet",
+                "quick-xml",
             ],
         ),
         (

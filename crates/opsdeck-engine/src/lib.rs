@@ -5,6 +5,7 @@ pub mod aggregate;
 pub mod clock_policy;
 pub mod contact;
 pub mod error;
+pub mod eventlog;
 pub mod fxhash;
 pub mod parse;
 pub mod profile;

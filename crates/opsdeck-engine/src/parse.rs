@@ -95,8 +95,14 @@ fn days_in_month(y: i64, m: i64) -> i64 {
     }
 }
 
-/// Parse an ISO-like timestamp without allocating.
+/// Parse an ISO-like timestamp without allocating (a fraction of a second is dropped).
 pub fn parse_iso(s: &str) -> Result<Stamp, String> {
+    parse_iso_fraction(s).map(|(stamp, _)| stamp)
+}
+
+/// Parse an ISO-like timestamp: the whole seconds, and the fraction of the second in
+/// microseconds (digits beyond the sixth are dropped).
+pub fn parse_iso_fraction(s: &str) -> Result<(Stamp, u32), String> {
     let b = s.trim().as_bytes();
     let bad = || {
         format!(
@@ -123,15 +129,24 @@ pub fn parse_iso(s: &str) -> Result<Stamp, String> {
         return Err(format!("{:?} is not a valid date and time", s.trim()));
     }
     let mut rest = &b[19..];
+    let mut micros = 0u32;
     if rest.first() == Some(&b'.') || rest.first() == Some(&b',') {
         let n = rest[1..].iter().take_while(|c| c.is_ascii_digit()).count();
         if n == 0 {
             return Err(bad());
         }
+        for k in 0..6 {
+            let digit = if k < n {
+                u32::from(rest[1 + k] - b'0')
+            } else {
+                0
+            };
+            micros = micros * 10 + digit;
+        }
         rest = &rest[1 + n..];
     }
     let local = days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + se;
-    match rest {
+    let stamp = match rest {
         [] => Ok(Stamp::Naive(local)),
         [b'Z'] | [b'z'] => Ok(Stamp::Utc(local)),
         [sign @ (b'+' | b'-'), tail @ ..] => {
@@ -148,7 +163,8 @@ pub fn parse_iso(s: &str) -> Result<Stamp, String> {
             Ok(Stamp::Utc(local - off))
         }
         _ => Err(bad()),
-    }
+    };
+    stamp.map(|st| (st, micros))
 }
 
 /// Parse a timestamp cell in the given format.
@@ -391,6 +407,17 @@ mod tests {
         assert!(parse_iso("06/01/2025 00:06").is_err());
         assert!(parse_iso("2025-01-06 24:00:00").is_err());
         assert!(parse_iso("2025-01-06 00:06:12 junk").is_err());
+        assert_eq!(
+            parse_iso_fraction("2011-10-01T00:38:44.546+02:00"),
+            Ok((
+                Stamp::Utc(days_from_civil(2011, 9, 30) * 86400 + 22 * 3600 + 38 * 60 + 44),
+                546_000
+            ))
+        );
+        assert_eq!(
+            parse_iso_fraction("2025-01-06 00:06:12.1234567"),
+            Ok((Stamp::Naive(base), 123_456))
+        );
     }
 
     #[test]

@@ -36,6 +36,32 @@ pub trait ContactSink: Send {
     fn issue(&mut self, line: u64, issue: FieldIssue, raw: String);
 }
 
+/// Receives the text rows of a CSV file on one worker thread ([`read_csv_rows`]). Chunks of
+/// the file reach the workers in any order; `chunk` tells where each one starts.
+pub trait RowSink: Send {
+    /// The rows that follow come from a chunk whose first row is on `first_line`.
+    fn chunk(&mut self, _first_line: u64) {}
+    /// A row as wide as the header.
+    fn row<R: Row>(&mut self, row: &R, line: u64);
+    /// A row that cannot be split into the header's fields.
+    fn bad_row(&mut self, line: u64, issue: FieldIssue, raw: String);
+}
+
+/// Feeds contact rows through a bound profile into a [`ContactSink`].
+struct ContactRows<S> {
+    bound: Arc<Bound>,
+    sink: S,
+}
+
+impl<S: ContactSink> RowSink for ContactRows<S> {
+    fn row<R: Row>(&mut self, row: &R, line: u64) {
+        deliver(&self.bound, row, line, &mut self.sink);
+    }
+    fn bad_row(&mut self, line: u64, issue: FieldIssue, raw: String) {
+        self.sink.issue(line, issue, raw);
+    }
+}
+
 /// How far a read has come, for progress bars: bytes of the file consumed so far.
 pub type Progress<'a> = &'a (dyn Fn(u64) + Sync);
 
@@ -78,31 +104,71 @@ where
 {
     match sniff(path)? {
         Kind::Parquet => read_parquet(path, profile, make_sink, progress),
-        Kind::Csv { gzip } => {
-            let file = File::open(path).map_err(io_err(path))?;
-            let counted = Counting {
-                inner: file,
-                n: AtomicU64::new(0),
+        Kind::Csv { .. } => {
+            let sinks = read_csv_rows(
+                path,
+                profile.delimiter(),
+                |header| profile.bind(header, path),
+                |bound| ContactRows {
+                    bound,
+                    sink: make_sink(),
+                },
                 progress,
-            };
-            if gzip {
-                read_csv(
-                    path,
-                    profile,
-                    flate2::read::MultiGzDecoder::new(counted),
-                    make_sink,
-                )
-            } else {
-                read_csv(path, profile, counted, make_sink)
-            }
+            )?;
+            Ok(sinks.into_iter().map(|s| s.sink).collect())
         }
     }
 }
 
-struct Counting<'a, R> {
+/// Read a CSV file (plain or gzip) in parallel chunks: `bind` sees the header (trimmed field
+/// names) once, then each worker's sink, made by `make_sink` from what `bind` returned, receives whole rows with their
+/// physical line numbers. Parquet is refused (use [`read_contacts`] for contacts).
+pub fn read_csv_rows<B, S, Bind, Make>(
+    path: &Path,
+    delimiter: u8,
+    bind: Bind,
+    make_sink: Make,
+    progress: Progress,
+) -> Result<Vec<S>>
+where
+    B: Send + Sync,
+    S: RowSink,
+    Bind: FnOnce(&[String]) -> Result<B>,
+    Make: Fn(Arc<B>) -> S,
+{
+    let gzip = match sniff(path)? {
+        Kind::Parquet => {
+            return Err(input_err(
+                path,
+                "is a Parquet file; this command reads CSV (plain or gzip)",
+            ))
+        }
+        Kind::Csv { gzip } => gzip,
+    };
+    let counted = Counting::new(File::open(path).map_err(io_err(path))?, progress);
+    if gzip {
+        let r = flate2::read::MultiGzDecoder::new(counted);
+        read_csv(path, delimiter, r, bind, make_sink)
+    } else {
+        read_csv(path, delimiter, counted, bind, make_sink)
+    }
+}
+
+/// A reader that reports the bytes read so far to a progress callback.
+pub(crate) struct Counting<'a, R> {
     inner: R,
     n: AtomicU64,
     progress: Progress<'a>,
+}
+
+impl<'a, R> Counting<'a, R> {
+    pub(crate) fn new(inner: R, progress: Progress<'a>) -> Self {
+        Counting {
+            inner,
+            n: AtomicU64::new(0),
+            progress,
+        }
+    }
 }
 
 impl<R: Read> Read for Counting<'_, R> {
@@ -185,11 +251,19 @@ struct Chunk {
     bytes: Vec<u8>,
 }
 
-fn read_csv<R, S, F>(path: &Path, profile: &Profile, mut r: R, make_sink: F) -> Result<Vec<S>>
+fn read_csv<R, B, S, Bind, Make>(
+    path: &Path,
+    delim: u8,
+    mut r: R,
+    bind: Bind,
+    make_sink: Make,
+) -> Result<Vec<S>>
 where
     R: Read,
-    S: ContactSink,
-    F: Fn() -> S,
+    B: Send + Sync,
+    S: RowSink,
+    Bind: FnOnce(&[String]) -> Result<B>,
+    Make: Fn(Arc<B>) -> S,
 {
     let mut buf = Vec::with_capacity(CHUNK * 2);
     fill(&mut r, &mut buf, 64 << 10, path)?;
@@ -216,7 +290,6 @@ where
     if header_end == 0 || buf[..header_end].iter().all(|b| b.is_ascii_whitespace()) {
         return Err(input_err(path, "file is empty (expected a header line)"));
     }
-    let delim = profile.delimiter();
     let mut hdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .delimiter(delim)
@@ -234,7 +307,7 @@ where
                 "line 1: the header is not valid UTF-8 text; save the file as UTF-8",
             )
         })?;
-    let bound = profile.bind(&header, path)?;
+    let bound = Arc::new(bind(&header)?);
     let width = header.len();
     buf.drain(..header_end);
 
@@ -247,8 +320,7 @@ where
         let handles: Vec<_> = (0..n_workers)
             .map(|_| {
                 let rx = Arc::clone(&rx);
-                let mut sink = make_sink();
-                let bound = &bound;
+                let mut sink = make_sink(Arc::clone(&bound));
                 scope.spawn(move || {
                     let mut rec = csv::ByteRecord::new();
                     loop {
@@ -257,8 +329,9 @@ where
                             Err(_) => break,
                         };
                         let Ok(chunk) = chunk else { break };
-                        if !parse_plain_chunk(&chunk, bound, width, delim, &mut sink) {
-                            parse_chunk(&chunk, bound, width, delim, &mut rec, &mut sink);
+                        sink.chunk(chunk.first_line);
+                        if !parse_plain_chunk(&chunk, width, delim, &mut sink) {
+                            parse_chunk(&chunk, width, delim, &mut rec, &mut sink);
                         }
                     }
                     sink
@@ -370,13 +443,7 @@ impl Row for StrRow<'_> {
 /// The common case: a chunk that is valid UTF-8 and has no quote characters can be split at
 /// line ends and delimiters directly, several times faster than a general CSV parser. Returns
 /// false (having done nothing) when the chunk needs the general parser.
-fn parse_plain_chunk<S: ContactSink>(
-    chunk: &Chunk,
-    bound: &Bound,
-    width: usize,
-    delim: u8,
-    sink: &mut S,
-) -> bool {
+fn parse_plain_chunk<S: RowSink>(chunk: &Chunk, width: usize, delim: u8, sink: &mut S) -> bool {
     if !delim.is_ascii() || memchr::memchr(b'"', &chunk.bytes).is_some() {
         return false;
     }
@@ -404,14 +471,13 @@ fn parse_plain_chunk<S: ContactSink>(
             start = pos + 1;
         }
         fields.push(&line[start..]);
-        deliver_row(bound, &StrRow { fields: &fields }, no, width, sink);
+        deliver_row(&StrRow { fields: &fields }, no, width, sink);
     }
     true
 }
 
-fn parse_chunk<S: ContactSink>(
+fn parse_chunk<S: RowSink>(
     chunk: &Chunk,
-    bound: &Bound,
     width: usize,
     delim: u8,
     rec: &mut csv::ByteRecord,
@@ -434,7 +500,7 @@ fn parse_chunk<S: ContactSink>(
             Ok(true) => {}
             Err(e) => {
                 let line = lines.line_at(start);
-                sink.issue(
+                sink.bad_row(
                     line,
                     FieldIssue::new("(row)", format!("cannot parse CSV: {e}")),
                     String::new(),
@@ -450,27 +516,21 @@ fn parse_chunk<S: ContactSink>(
         {
             continue; // blank line
         }
-        deliver_row(bound, &CsvRow(rec), line, width, sink);
+        deliver_row(&CsvRow(rec), line, width, sink);
     }
 }
 
 /// Check a text row's width against the header, then hand it on.
-fn deliver_row<S: ContactSink, R: Row>(
-    bound: &Bound,
-    row: &R,
-    line: u64,
-    width: usize,
-    sink: &mut S,
-) {
+fn deliver_row<S: RowSink, R: Row>(row: &R, line: u64, width: usize, sink: &mut S) {
     if row.width() != width {
         let why = format!(
             "has {} fields, the header has {width} (truncated or misaligned row?)",
             row.width()
         );
-        sink.issue(line, FieldIssue::new("(row)", why), row.raw());
+        sink.bad_row(line, FieldIssue::new("(row)", why), row.raw());
         return;
     }
-    deliver(bound, row, line, sink);
+    sink.row(row, line);
 }
 
 fn deliver<S: ContactSink, R: Row>(bound: &Bound, row: &R, line: u64, sink: &mut S) {

@@ -1,0 +1,706 @@
+//! `opsdeck mine`: process mining of a case event log (CSV or XES) — directly-follows graph,
+//! variants, rework, ping-pong, bottlenecks, automation candidates and a summary.
+
+use crate::output::{self, Format};
+use anyhow::{bail, Context, Result};
+use opsdeck_core::mining::{self, AutomationOptions, DurationStats, EventLog, Order};
+use opsdeck_engine::aggregate::Value;
+use opsdeck_engine::eventlog::{read_event_log, Keep, LogOptions, ReadLog};
+use opsdeck_engine::parse::TsFormat;
+use serde_json::{json, Map, Value as Json};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Subcommand, Debug)]
+pub enum MineCommand {
+    /// Directly-follows graph: edges with count and mean / median / p90 seconds, start and end
+    /// activities.
+    Dfg(LogArgs),
+    /// Distinct activity sequences with their case counts and shares.
+    Variants(LogArgs),
+    /// Per activity: cases in which it occurs more than once.
+    Rework(LogArgs),
+    /// X → Y → X hand-backs between teams or resources, and their effect on case duration.
+    Pingpong(PingPongArgs),
+    /// Directly-follows edges ranked by total delay (count × mean).
+    Bottlenecks(LogArgs),
+    /// Activities ranked as automation candidates (frequency × duration × regularity).
+    Automation(AutomationArgs),
+    /// All of the above in one report.
+    Summary(SummaryArgs),
+}
+
+/// Output formats of `mine` (dot: Graphviz, for `mine dfg`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MineFormat {
+    Json,
+    Csv,
+    Dot,
+    Table,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OrderArg {
+    /// By timestamp, ties by the order in the file (pm4py's order).
+    Timestamp,
+    /// As recorded in the file; negative times are counted and kept.
+    File,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct LogArgs {
+    /// Event log: CSV or XES, plain or gzip (told apart by content).
+    #[arg(long)]
+    pub log: PathBuf,
+    /// Case id column (CSV default case_id; XES default the trace's concept:name).
+    #[arg(long)]
+    pub case: Option<String>,
+    /// Activity column (CSV default activity; XES default concept:name).
+    #[arg(long)]
+    pub activity: Option<String>,
+    /// Timestamp column (CSV default timestamp; XES default time:timestamp).
+    #[arg(long)]
+    pub timestamp: Option<String>,
+    /// Resource column (CSV default resource, if present; XES default org:resource).
+    #[arg(long)]
+    pub resource: Option<String>,
+    /// Team / support line / assignment group column (none by default). In XES, a `case:`
+    /// prefix names a trace attribute.
+    #[arg(long)]
+    pub team: Option<String>,
+    /// strftime pattern of CSV timestamps (default: ISO 8601 / RFC 3339 with or without an
+    /// offset), e.g. "%d/%m/%Y %H:%M".
+    #[arg(long = "timestamp-format")]
+    pub timestamp_format: Option<String>,
+    /// IANA zone of timestamps written without an offset (default UTC).
+    #[arg(long, default_value = "UTC")]
+    pub tz: String,
+    /// CSV field delimiter.
+    #[arg(long, default_value = ",")]
+    pub delimiter: char,
+    /// A text that means "no value" in the log (e.g. "?"); repeatable. Empty always does.
+    #[arg(long)]
+    pub missing: Vec<String>,
+    /// Order of the events within a case.
+    #[arg(long, value_enum, default_value_t = OrderArg::Timestamp)]
+    pub order: OrderArg,
+    /// Output format (dot: only for `mine dfg`).
+    #[arg(long, value_enum, default_value_t = MineFormat::Table)]
+    pub format: MineFormat,
+    /// Rows to show in lists (default: all; `mine summary`: 10; 0: all).
+    #[arg(long)]
+    pub top: Option<usize>,
+    /// Write to this file instead of standard output.
+    #[arg(long, short = 'o')]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ByArg {
+    Team,
+    Resource,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct PingPongArgs {
+    #[command(flatten)]
+    pub log: LogArgs,
+    /// Project cases on the team column (--team) or on the resource column.
+    #[arg(long, value_enum, default_value_t = ByArg::Team)]
+    pub by: ByArg,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CostArgs {
+    /// Cost of one hour of the work, to price the hours saved.
+    #[arg(long = "cost-per-hour", default_value_t = 30.0)]
+    pub cost_per_hour: f64,
+    /// Activities measured fewer times are not ranked.
+    #[arg(long = "min-occurrences", default_value_t = 1)]
+    pub min_occurrences: u64,
+    /// Longest gap before an event counted as work on it, in minutes; longer gaps are waiting
+    /// and left out of the hours saved.
+    #[arg(long = "max-work-min", default_value_t = 60.0)]
+    pub max_work_min: f64,
+}
+
+impl CostArgs {
+    fn options(&self) -> Result<AutomationOptions> {
+        anyhow::ensure!(
+            self.cost_per_hour.is_finite() && self.cost_per_hour >= 0.0,
+            "--cost-per-hour must be a number ≥ 0"
+        );
+        anyhow::ensure!(
+            self.max_work_min.is_finite() && self.max_work_min > 0.0,
+            "--max-work-min must be a number of minutes > 0"
+        );
+        Ok(AutomationOptions {
+            cost_per_hour: self.cost_per_hour,
+            min_occurrences: self.min_occurrences,
+            max_work_s: self.max_work_min * 60.0,
+        })
+    }
+}
+
+#[derive(clap::Args, Debug)]
+pub struct AutomationArgs {
+    #[command(flatten)]
+    pub log: LogArgs,
+    #[command(flatten)]
+    pub cost: CostArgs,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct SummaryArgs {
+    #[command(flatten)]
+    pub log: LogArgs,
+    #[command(flatten)]
+    pub cost: CostArgs,
+}
+
+impl LogArgs {
+    fn options(&self) -> Result<LogOptions> {
+        anyhow::ensure!(
+            self.delimiter.is_ascii(),
+            "--delimiter must be one ASCII character"
+        );
+        Ok(LogOptions {
+            case: self.case.clone(),
+            activity: self.activity.clone(),
+            timestamp: self.timestamp.clone(),
+            resource: self.resource.clone(),
+            team: self.team.clone(),
+            keep: Keep::None,
+            ts_format: self
+                .timestamp_format
+                .clone()
+                .map_or(TsFormat::Auto, TsFormat::Pattern),
+            zone: opsdeck_core::calendar::parse_zone(&self.tz).map_err(anyhow::Error::msg)?,
+            delimiter: self.delimiter as u8,
+            missing: self.missing.clone(),
+            order: match self.order {
+                OrderArg::Timestamp => Order::Timestamp,
+                OrderArg::File => Order::File,
+            },
+        })
+    }
+
+    fn read(&self) -> Result<ReadLog> {
+        let opts = self.options()?;
+        let bar = crate::progress::bytes_bar(std::slice::from_ref(&self.log));
+        let read = read_event_log(&self.log, &opts, &|n| bar.set_position(n))?;
+        bar.finish_and_clear();
+        Ok(read)
+    }
+
+    fn out(&self) -> Result<Box<dyn Write>> {
+        Ok(match &self.output {
+            Some(p) => Box::new(std::io::BufWriter::new(
+                std::fs::File::create(p)
+                    .with_context(|| format!("cannot create {}", p.display()))?,
+            )),
+            None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+        })
+    }
+
+    fn cut<T>(&self, mut v: Vec<T>) -> Vec<T> {
+        if let Some(n) = self.top.filter(|&n| n > 0) {
+            v.truncate(n);
+        }
+        v
+    }
+
+    /// The table format for csv / json / table output; dot is refused.
+    fn table_format(&self, what: &str) -> Result<Format> {
+        Ok(match self.format {
+            MineFormat::Csv => Format::Csv,
+            MineFormat::Json => Format::Json,
+            MineFormat::Table => Format::Table,
+            MineFormat::Dot => bail!("--format dot is for `mine dfg` only, not `mine {what}`"),
+        })
+    }
+}
+
+pub fn run(c: MineCommand) -> Result<ExitCode> {
+    let (args, name) = match &c {
+        MineCommand::Dfg(a) => (a, "dfg"),
+        MineCommand::Variants(a) => (a, "variants"),
+        MineCommand::Rework(a) => (a, "rework"),
+        MineCommand::Pingpong(a) => (&a.log, "pingpong"),
+        MineCommand::Bottlenecks(a) => (a, "bottlenecks"),
+        MineCommand::Automation(a) => (&a.log, "automation"),
+        MineCommand::Summary(a) => (&a.log, "summary"),
+    };
+    // refuse a bad format or option before reading a large file
+    if name != "dfg" && name != "summary" {
+        args.table_format(name)?;
+    }
+    let read = args.read()?;
+    let log = &read.log;
+    let mut out = args.out()?;
+    match &c {
+        MineCommand::Dfg(a) => write_dfg(&mut out, a, log)?,
+        MineCommand::Variants(a) => write_variants(&mut out, a, log)?,
+        MineCommand::Rework(a) => {
+            let rows: Vec<Vec<Value>> = a
+                .cut(mining::rework(log))
+                .iter()
+                .map(rework_cells)
+                .collect();
+            output::write(&mut out, a.table_format(name)?, &REWORK_COLUMNS, &rows)?;
+        }
+        MineCommand::Pingpong(p) => {
+            let col = match p.by {
+                ByArg::Team => log.team.as_ref().context(
+                    "ping-pong by team needs the team column: name it with --team COLUMN",
+                )?,
+                ByArg::Resource => log.resource.as_ref().context(
+                    "ping-pong by resource needs a resource column: name it with --resource COLUMN",
+                )?,
+            };
+            let pp = mining::pingpong(log, col);
+            write_pingpong(&mut out, &p.log, pp)?;
+        }
+        MineCommand::Bottlenecks(a) => {
+            let g = mining::dfg(log);
+            let rows: Vec<Vec<Value>> = a
+                .cut(mining::bottlenecks(&g))
+                .iter()
+                .map(bottleneck_cells)
+                .collect();
+            output::write(&mut out, a.table_format(name)?, &BOTTLENECK_COLUMNS, &rows)?;
+        }
+        MineCommand::Automation(a) => {
+            let opts = a.cost.options()?;
+            let rows: Vec<Vec<Value>> = a
+                .log
+                .cut(mining::automation(log, &opts))
+                .into_iter()
+                .map(automation_cells)
+                .collect();
+            output::write(
+                &mut out,
+                a.log.table_format(name)?,
+                &AUTOMATION_COLUMNS,
+                &rows,
+            )?;
+        }
+        MineCommand::Summary(a) => {
+            let opts = a.cost.options()?;
+            let top = match a.log.top {
+                None => 10,
+                Some(0) => usize::MAX,
+                Some(n) => n,
+            };
+            let s = mining::summary(log, &opts, top);
+            write_summary(&mut out, &a.log, &s)?;
+        }
+    }
+    out.flush()?;
+    report(&read, name)
+}
+
+fn int(n: u64) -> Value {
+    Value::Int(i64::try_from(n).unwrap_or(i64::MAX))
+}
+
+/// What was read and left out, on stderr; exit code 3 when events were left out.
+fn report(read: &ReadLog, name: &str) -> Result<ExitCode> {
+    let log = &read.log;
+    eprintln!(
+        "opsdeck mine {name}: {} events in {} cases (cases by {:?}, {}); {} left out",
+        log.n_events(),
+        log.n_cases(),
+        read.columns.case,
+        match read.format {
+            opsdeck_engine::eventlog::LogFormat::Csv => "CSV",
+            opsdeck_engine::eventlog::LogFormat::Xes => "XES",
+        },
+        read.issue_count
+    );
+    if log.out_of_order > 0 {
+        let what = match log.order {
+            Order::Timestamp => "reordered by timestamp",
+            Order::File => "kept in file order: their time from the previous event is negative",
+        };
+        eprintln!(
+            "  events stamped earlier than the event recorded before them in their case: {} ({what})",
+            log.out_of_order
+        );
+    }
+    if read.naive_timestamps > 0 && read.offset_timestamps > 0 {
+        eprintln!(
+            "  warning: {} timestamps carry no offset and {} do; those without were read in --tz",
+            read.naive_timestamps, read.offset_timestamps
+        );
+    }
+    for i in read.issues.iter().take(20) {
+        eprintln!("  left out {}: {i}", read_path_name(read));
+    }
+    if read.issue_count > 20 {
+        eprintln!("  … and {} more", read.issue_count - 20);
+    }
+    Ok(if read.issue_count > 0 {
+        ExitCode::from(3)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn read_path_name(read: &ReadLog) -> &'static str {
+    match read.format {
+        opsdeck_engine::eventlog::LogFormat::Csv => "row",
+        opsdeck_engine::eventlog::LogFormat::Xes => "event",
+    }
+}
+
+const DFG_COLUMNS: [&str; 8] = [
+    "from", "to", "count", "mean_s", "median_s", "p90_s", "min_s", "max_s",
+];
+const VARIANT_COLUMNS: [&str; 5] = ["rank", "count", "share", "length", "variant"];
+const REWORK_COLUMNS: [&str; 5] = [
+    "activity",
+    "cases_with_activity",
+    "cases_with_rework",
+    "rework_rate",
+    "extra_occurrences",
+];
+const BOTTLENECK_COLUMNS: [&str; 9] = [
+    "rank", "from", "to", "count", "total_h", "share", "mean_s", "median_s", "p90_s",
+];
+const AUTOMATION_COLUMNS: [&str; 11] = [
+    "rank",
+    "activity",
+    "occurrences",
+    "cases",
+    "measured",
+    "waiting_share",
+    "work_median_s",
+    "top_predecessor",
+    "regularity",
+    "hours_saved",
+    "cost_saved",
+];
+const PINGPONG_COLUMNS: [&str; 4] = ["from", "via", "occurrences", "cases"];
+
+fn counts_obj(v: &[mining::ActivityCount]) -> Json {
+    Json::Object(
+        v.iter()
+            .map(|a| (a.activity.clone(), json!(a.count)))
+            .collect::<Map<_, _>>(),
+    )
+}
+
+/// The DFG in the shape of pm4py_peer.py's `--out` JSON.
+pub fn dfg_json(g: &mining::Dfg) -> Json {
+    json!({
+        "events": g.events,
+        "cases": g.cases,
+        "activities": g.activities.iter().map(|a| a.activity.clone()).collect::<Vec<_>>(),
+        "activity_counts": counts_obj(&g.activities),
+        "dfg": g.edges.iter().map(|e| json!({
+            "from": e.from, "to": e.to, "count": e.count,
+            "mean_s": e.duration.mean_s, "median_s": e.duration.median_s,
+            "p90_s": e.duration.p90_s,
+        })).collect::<Vec<_>>(),
+        "start_activities": counts_obj(&g.start_activities),
+        "end_activities": counts_obj(&g.end_activities),
+    })
+}
+
+fn dot_id(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+fn human_s(s: Option<f64>) -> String {
+    match s {
+        None => "—".into(),
+        Some(s) if s.abs() >= 86_400.0 => format!("{:.1} d", s / 86_400.0),
+        Some(s) if s.abs() >= 3600.0 => format!("{:.1} h", s / 3600.0),
+        Some(s) if s.abs() >= 60.0 => format!("{:.1} min", s / 60.0),
+        Some(s) => format!("{s:.0} s"),
+    }
+}
+
+fn write_dfg(out: &mut dyn Write, a: &LogArgs, log: &EventLog) -> Result<()> {
+    let g = mining::dfg(log);
+    match a.format {
+        MineFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, &dfg_json(&g))?;
+            writeln!(out)?;
+        }
+        MineFormat::Dot => {
+            writeln!(out, "digraph dfg {{\n  rankdir=LR;\n  node [shape=box];")?;
+            writeln!(
+                out,
+                "  \"▶\" [shape=circle];\n  \"■\" [shape=doublecircle];"
+            )?;
+            for act in &g.activities {
+                let label = format!("{}\\n{}", act.activity.replace('"', "\\\""), act.count);
+                writeln!(out, "  {} [label=\"{label}\"];", dot_id(&act.activity))?;
+            }
+            for s in &g.start_activities {
+                writeln!(
+                    out,
+                    "  \"▶\" -> {} [label=\"{}\"];",
+                    dot_id(&s.activity),
+                    s.count
+                )?;
+            }
+            for e in &g.edges {
+                writeln!(
+                    out,
+                    "  {} -> {} [label=\"{} · {}\"];",
+                    dot_id(&e.from),
+                    dot_id(&e.to),
+                    e.count,
+                    human_s(e.duration.mean_s)
+                )?;
+            }
+            for s in &g.end_activities {
+                writeln!(
+                    out,
+                    "  {} -> \"■\" [label=\"{}\"];",
+                    dot_id(&s.activity),
+                    s.count
+                )?;
+            }
+            writeln!(out, "}}")?;
+        }
+        MineFormat::Csv | MineFormat::Table => {
+            let rows: Vec<Vec<Value>> = a
+                .cut(g.edges)
+                .into_iter()
+                .map(|e| {
+                    let d = e.duration;
+                    vec![
+                        Value::Text(e.from),
+                        Value::Text(e.to),
+                        int(e.count),
+                        Value::Num(d.mean_s),
+                        Value::Num(d.median_s),
+                        Value::Num(d.p90_s),
+                        Value::Num(d.min_s),
+                        Value::Num(d.max_s),
+                    ]
+                })
+                .collect();
+            output::write(out, a.table_format("dfg")?, &DFG_COLUMNS, &rows)?;
+        }
+    }
+    Ok(())
+}
+
+fn write_variants(out: &mut dyn Write, a: &LogArgs, log: &EventLog) -> Result<()> {
+    let vars = mining::variants(log);
+    let n_variants = vars.len();
+    let vars = a.cut(vars);
+    if a.format == MineFormat::Json {
+        let v = json!({
+            "events": log.n_events(),
+            "cases": log.n_cases(),
+            "n_variants": n_variants,
+            "variants": vars,
+        });
+        serde_json::to_writer_pretty(&mut *out, &v)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    output::write(
+        out,
+        a.table_format("variants")?,
+        &VARIANT_COLUMNS,
+        &variant_rows(&vars),
+    )
+}
+
+fn variant_rows(vars: &[mining::Variant]) -> Vec<Vec<Value>> {
+    vars.iter()
+        .enumerate()
+        .map(|(k, v)| {
+            vec![
+                int(k as u64 + 1),
+                int(v.count),
+                Value::Num(Some(v.share)),
+                int(v.variant.len() as u64),
+                Value::Text(v.variant.join(" → ")),
+            ]
+        })
+        .collect()
+}
+
+fn bottleneck_cells(b: &mining::Bottleneck) -> Vec<Value> {
+    vec![
+        int(b.rank),
+        Value::Text(b.from.clone()),
+        Value::Text(b.to.clone()),
+        int(b.count),
+        Value::Num(Some(b.total_h)),
+        Value::Num(b.share),
+        Value::Num(b.mean_s),
+        Value::Num(b.median_s),
+        Value::Num(b.p90_s),
+    ]
+}
+
+fn rework_cells(r: &mining::Rework) -> Vec<Value> {
+    vec![
+        Value::Text(r.activity.clone()),
+        int(r.cases_with_activity),
+        int(r.cases_with_rework),
+        Value::Num(r.rework_rate),
+        int(r.extra_occurrences),
+    ]
+}
+
+fn automation_cells(c: mining::Candidate) -> Vec<Value> {
+    vec![
+        int(c.rank),
+        Value::Text(c.activity),
+        int(c.occurrences),
+        int(c.cases),
+        int(c.duration.count),
+        Value::Num(c.waiting_share),
+        Value::Num(c.work.median_s),
+        Value::Text(c.top_predecessor.unwrap_or_default()),
+        Value::Num(c.regularity),
+        Value::Num(Some(c.hours_saved)),
+        Value::Num(Some(c.cost_saved)),
+    ]
+}
+
+fn duration_line(label: &str, d: &DurationStats) -> String {
+    format!(
+        "{label}: {} cases, mean {}, median {}, p90 {}",
+        d.count,
+        human_s(d.mean_s),
+        human_s(d.median_s),
+        human_s(d.p90_s)
+    )
+}
+
+fn pingpong_lines(p: &mining::PingPong) -> Vec<String> {
+    vec![
+        format!(
+            "ping-pong by {}: {} of {} cases ({}), {} X→Y→X patterns, {} handovers; {} cases carry no {}",
+            p.by,
+            p.cases_with_pingpong,
+            p.cases,
+            p.rate.map_or("—".into(), |r| format!("{:.1} %", r * 100.0)),
+            p.patterns,
+            p.handovers,
+            p.cases_without_values,
+            p.by
+        ),
+        duration_line("  with ping-pong", &p.duration_with),
+        duration_line("  without", &p.duration_without),
+        format!(
+            "  difference: mean {}, median {}",
+            human_s(p.mean_difference_s),
+            human_s(p.median_difference_s)
+        ),
+    ]
+}
+
+fn pingpong_rows(p: &mining::PingPong) -> Vec<Vec<Value>> {
+    p.pairs
+        .iter()
+        .map(|x| {
+            vec![
+                Value::Text(x.from.clone()),
+                Value::Text(x.via.clone()),
+                int(x.occurrences),
+                int(x.cases),
+            ]
+        })
+        .collect()
+}
+
+fn write_pingpong(out: &mut dyn Write, a: &LogArgs, mut p: mining::PingPong) -> Result<()> {
+    p.pairs = a.cut(p.pairs);
+    match a.format {
+        MineFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, &p)?;
+            writeln!(out)?;
+        }
+        MineFormat::Csv => {
+            output::write(out, Format::Csv, &PINGPONG_COLUMNS, &pingpong_rows(&p))?;
+        }
+        MineFormat::Table => {
+            for l in pingpong_lines(&p) {
+                writeln!(out, "{l}")?;
+            }
+            writeln!(out)?;
+            output::write(out, Format::Table, &PINGPONG_COLUMNS, &pingpong_rows(&p))?;
+        }
+        MineFormat::Dot => bail!("--format dot is for `mine dfg` only, not `mine pingpong`"),
+    }
+    Ok(())
+}
+
+fn write_summary(out: &mut dyn Write, a: &LogArgs, s: &mining::Summary) -> Result<()> {
+    match a.format {
+        MineFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, s)?;
+            writeln!(out)?;
+            return Ok(());
+        }
+        MineFormat::Csv | MineFormat::Dot => {
+            bail!("`mine summary` holds several tables: use --format table or json")
+        }
+        MineFormat::Table => {}
+    }
+    writeln!(
+        out,
+        "{} events, {} cases, {} activities, {} variants",
+        s.events, s.cases, s.activities, s.variants
+    )?;
+    writeln!(out, "{}", duration_line("case duration", &s.case_duration))?;
+    let starts: Vec<String> = s
+        .start_activities
+        .iter()
+        .map(|x| format!("{} {}", x.activity, x.count))
+        .collect();
+    let ends: Vec<String> = s
+        .end_activities
+        .iter()
+        .map(|x| format!("{} {}", x.activity, x.count))
+        .collect();
+    writeln!(out, "start activities: {}", starts.join(", "))?;
+    writeln!(out, "end activities: {}", ends.join(", "))?;
+    if s.out_of_order_events > 0 || s.negative_gaps > 0 {
+        writeln!(
+            out,
+            "out-of-order events: {}; negative directly-follows times: {}",
+            s.out_of_order_events, s.negative_gaps
+        )?;
+    }
+    writeln!(out, "\ntop variants")?;
+    output::write(
+        out,
+        Format::Table,
+        &VARIANT_COLUMNS,
+        &variant_rows(&s.top_variants),
+    )?;
+    writeln!(out, "\nbottlenecks (edges by total time)")?;
+    let rows: Vec<Vec<Value>> = s.bottlenecks.iter().map(bottleneck_cells).collect();
+    output::write(out, Format::Table, &BOTTLENECK_COLUMNS, &rows)?;
+    writeln!(out, "\nrework (activities repeated within a case)")?;
+    let rows: Vec<Vec<Value>> = s.rework.iter().map(rework_cells).collect();
+    output::write(out, Format::Table, &REWORK_COLUMNS, &rows)?;
+    for p in [&s.pingpong_team, &s.pingpong_resource]
+        .into_iter()
+        .flatten()
+    {
+        writeln!(out)?;
+        for l in pingpong_lines(p) {
+            writeln!(out, "{l}")?;
+        }
+        output::write(out, Format::Table, &PINGPONG_COLUMNS, &pingpong_rows(p))?;
+    }
+    writeln!(out, "\nautomation candidates")?;
+    let rows: Vec<Vec<Value>> = s.automation.iter().cloned().map(automation_cells).collect();
+    output::write(out, Format::Table, &AUTOMATION_COLUMNS, &rows)?;
+    Ok(())
+}

@@ -1,0 +1,76 @@
+//! Process mining of case event logs: the columnar [`EventLog`], the directly-follows graph,
+//! variants, rework, ping-pong, bottlenecks, automation candidates and a summary of them all.
+//! Pure functions over data already in memory (reading files is the engine's job).
+
+mod automation;
+mod dfg;
+mod log;
+mod patterns;
+mod stats;
+
+pub use automation::{automation, AutomationOptions, Candidate};
+pub use dfg::{bottlenecks, dfg, ActivityCount, Bottleneck, Dfg, Edge};
+pub use log::{Column, EventLog, Interner, Order, RawLog, NONE};
+pub use patterns::{pingpong, rework, variants, PingPong, PingPongPair, Rework, Variant};
+pub use stats::{quantile_sorted, DurationStats};
+
+use serde::Serialize;
+
+/// Everything at once, each list cut to its `top` entries.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    pub events: u64,
+    pub cases: u64,
+    pub activities: u64,
+    pub variants: u64,
+    pub order: Order,
+    pub out_of_order_events: u64,
+    pub negative_gaps: u64,
+    pub case_duration: DurationStats,
+    pub start_activities: Vec<ActivityCount>,
+    pub end_activities: Vec<ActivityCount>,
+    pub top_variants: Vec<Variant>,
+    pub rework: Vec<Rework>,
+    pub bottlenecks: Vec<Bottleneck>,
+    pub automation: Vec<Candidate>,
+    /// Ping-pong by team (when the log has a team column) and by resource (when it has one).
+    pub pingpong_team: Option<PingPong>,
+    pub pingpong_resource: Option<PingPong>,
+}
+
+/// Compute the summary; lists are cut to `top` entries (pairs of ping-pong too).
+pub fn summary(log: &EventLog, opts: &AutomationOptions, top: usize) -> Summary {
+    let g = dfg(log);
+    let vars = variants(log);
+    let mut durs: Vec<i64> = (0..log.n_cases())
+        .map(|c| log.case_duration_us(c))
+        .collect();
+    let cut = |mut p: PingPong| {
+        p.pairs.truncate(top);
+        p
+    };
+    let mut rw = rework(log);
+    rw.retain(|r| r.cases_with_rework > 0);
+    rw.truncate(top);
+    Summary {
+        events: g.events,
+        cases: g.cases,
+        activities: g.activities.len() as u64,
+        variants: vars.len() as u64,
+        order: log.order,
+        out_of_order_events: log.out_of_order,
+        negative_gaps: g.negative_gaps,
+        case_duration: DurationStats::from_micros(&mut durs),
+        start_activities: g.start_activities.clone(),
+        end_activities: g.end_activities.clone(),
+        top_variants: vars.into_iter().take(top).collect(),
+        rework: rw,
+        bottlenecks: bottlenecks(&g).into_iter().take(top).collect(),
+        automation: automation(log, opts).into_iter().take(top).collect(),
+        pingpong_team: log.team.as_ref().map(|t| cut(pingpong(log, t))),
+        pingpong_resource: log.resource.as_ref().map(|r| cut(pingpong(log, r))),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,293 @@
+//! Hand-computed checks of every mining function on tiny logs.
+
+use super::*;
+
+/// (case, activity, seconds, team) rows in source order.
+fn log_of(rows: &[(&str, &str, i64, Option<&str>)], order: Order) -> EventLog {
+    let mut r = RawLog {
+        case: Column::new("case"),
+        activity: Column::new("activity"),
+        team: Some(Column::new("team")),
+        ..RawLog::default()
+    };
+    let (mut ci, mut ai, mut ti) = (
+        Interner::default(),
+        Interner::default(),
+        Interner::default(),
+    );
+    for (k, (c, a, t, team)) in rows.iter().enumerate() {
+        ci.push(&mut r.case, Some(c));
+        ai.push(&mut r.activity, Some(a));
+        if let Some(col) = r.team.as_mut() {
+            ti.push(col, *team);
+        }
+        r.ts_us.push(t * 1_000_000);
+        r.source_line.push(k as u64 + 2);
+    }
+    EventLog::from_raw(r, order)
+}
+
+fn simple(rows: &[(&str, &str, i64)], order: Order) -> EventLog {
+    let rows: Vec<_> = rows.iter().map(|&(c, a, t)| (c, a, t, None)).collect();
+    log_of(&rows, order)
+}
+
+fn edge<'a>(g: &'a Dfg, from: &str, to: &str) -> &'a Edge {
+    g.edges
+        .iter()
+        .find(|e| e.from == from && e.to == to)
+        .unwrap_or_else(|| panic!("no edge {from} -> {to} in {:?}", g.edges))
+}
+
+#[test]
+fn dfg_counts_times_starts_and_ends() {
+    let log = simple(
+        &[
+            ("1", "a", 0),
+            ("2", "a", 0),
+            ("1", "b", 10),
+            ("2", "b", 30),
+            ("1", "c", 15),
+            ("2", "b", 40),
+        ],
+        Order::Timestamp,
+    );
+    let g = dfg(&log);
+    assert_eq!((g.events, g.cases), (6, 2));
+    let ab = edge(&g, "a", "b");
+    assert_eq!(ab.count, 2);
+    assert_eq!(ab.duration.mean_s, Some(20.0));
+    assert_eq!(ab.duration.median_s, Some(20.0));
+    assert_eq!(ab.duration.p90_s, Some(28.0));
+    assert_eq!(edge(&g, "b", "c").count, 1);
+    assert_eq!(edge(&g, "b", "b").duration.mean_s, Some(10.0));
+    assert_eq!(g.edges.len(), 3);
+    let names = |v: &[ActivityCount]| -> Vec<(String, u64)> {
+        v.iter().map(|a| (a.activity.clone(), a.count)).collect()
+    };
+    assert_eq!(names(&g.start_activities), [("a".to_string(), 2)]);
+    assert_eq!(
+        names(&g.end_activities),
+        [("b".to_string(), 1), ("c".to_string(), 1)]
+    );
+    assert_eq!(g.negative_gaps, 0);
+    let b = bottlenecks(&g);
+    assert_eq!((b[0].from.as_str(), b[0].to.as_str()), ("a", "b"));
+    assert_eq!(b[0].total_h, 40.0 / 3600.0);
+    assert_eq!(b[0].share, Some(40.0 / 55.0));
+}
+
+#[test]
+fn ties_keep_source_order_and_take_zero_time() {
+    // b and c share a timestamp: source order decides, the gap between them is 0
+    let log = simple(
+        &[("1", "c", 5), ("1", "a", 0), ("1", "b", 5), ("1", "d", 9)],
+        Order::Timestamp,
+    );
+    let g = dfg(&log);
+    assert_eq!(edge(&g, "a", "c").duration.mean_s, Some(5.0));
+    assert_eq!(edge(&g, "c", "b").duration.mean_s, Some(0.0));
+    assert_eq!(edge(&g, "b", "d").duration.mean_s, Some(4.0));
+    assert_eq!(variants(&log)[0].variant, ["a", "c", "b", "d"]);
+    assert_eq!(log.out_of_order, 1);
+}
+
+#[test]
+fn negative_times_in_file_order_are_counted_not_clamped() {
+    let rows = [("1", "a", 100), ("1", "b", 40), ("1", "c", 50)];
+    let log = simple(&rows, Order::File);
+    let g = dfg(&log);
+    assert_eq!(edge(&g, "a", "b").duration.mean_s, Some(-60.0));
+    assert_eq!(edge(&g, "a", "b").negative, 1);
+    assert_eq!(g.negative_gaps, 1);
+    assert_eq!(log.out_of_order, 1);
+    assert_eq!(log.case_duration_us(0), 60_000_000);
+    // ordered by time instead, nothing is negative
+    let g = dfg(&simple(&rows, Order::Timestamp));
+    assert_eq!(g.negative_gaps, 0);
+    assert_eq!(edge(&g, "b", "c").duration.mean_s, Some(10.0));
+}
+
+#[test]
+fn variants_rank_by_count_then_sequence() {
+    let log = simple(
+        &[
+            ("1", "a", 0),
+            ("1", "b", 1),
+            ("2", "a", 0),
+            ("2", "c", 1),
+            ("3", "a", 0),
+            ("3", "b", 1),
+        ],
+        Order::Timestamp,
+    );
+    let v = variants(&log);
+    assert_eq!(v.len(), 2);
+    assert_eq!(
+        (v[0].variant.clone(), v[0].count),
+        (vec!["a".into(), "b".into()], 2)
+    );
+    assert!((v[0].share - 2.0 / 3.0).abs() < 1e-15);
+    assert_eq!(v[1].variant, ["a", "c"]);
+}
+
+#[test]
+fn rework_counts_cases_with_repeats() {
+    let log = simple(
+        &[
+            ("1", "a", 0),
+            ("1", "b", 1),
+            ("1", "b", 2),
+            ("1", "b", 3),
+            ("2", "b", 0),
+            ("3", "a", 0),
+            ("3", "a", 1),
+        ],
+        Order::Timestamp,
+    );
+    let r = rework(&log);
+    let b = r.iter().find(|x| x.activity == "b").unwrap();
+    assert_eq!(
+        (
+            b.cases_with_activity,
+            b.cases_with_rework,
+            b.extra_occurrences
+        ),
+        (2, 1, 2)
+    );
+    assert_eq!(b.rework_rate, Some(0.5));
+    let a = r.iter().find(|x| x.activity == "a").unwrap();
+    assert_eq!(
+        (
+            a.cases_with_activity,
+            a.cases_with_rework,
+            a.extra_occurrences
+        ),
+        (2, 1, 1)
+    );
+}
+
+#[test]
+fn pingpong_fixture_has_the_hand_computed_answer() {
+    let t = |s| Some(s);
+    let log = log_of(
+        &[
+            // A: L1 L1 L2 L1 L3 → L1 L2 L1 L3: one L1→L2→L1
+            ("A", "open", 0, t("L1")),
+            ("A", "work", 10, t("L1")),
+            ("A", "escalate", 20, t("L2")),
+            ("A", "return", 30, t("L1")),
+            ("A", "close", 100, t("L3")),
+            // B: L1 L2 L1 L2: L1→L2→L1 and L2→L1→L2; a missing team in between is skipped
+            ("B", "open", 0, t("L1")),
+            ("B", "escalate", 50, t("L2")),
+            ("B", "note", 60, None),
+            ("B", "return", 100, t("L1")),
+            ("B", "close", 300, t("L2")),
+            // C: L1 L2 L3, no ping-pong
+            ("C", "open", 0, t("L1")),
+            ("C", "escalate", 20, t("L2")),
+            ("C", "close", 50, t("L3")),
+            // D: no team at all
+            ("D", "open", 0, None),
+            ("D", "close", 10, None),
+        ],
+        Order::Timestamp,
+    );
+    let p = pingpong(&log, log.team.as_ref().unwrap());
+    assert_eq!(p.by, "team");
+    assert_eq!(
+        (p.cases, p.cases_with_pingpong, p.cases_without_values),
+        (4, 2, 1)
+    );
+    assert_eq!(p.rate, Some(0.5));
+    assert_eq!((p.patterns, p.handovers), (3, 8));
+    assert_eq!(p.duration_with.mean_s, Some(200.0));
+    assert_eq!(p.duration_without.mean_s, Some(30.0));
+    assert_eq!(p.mean_difference_s, Some(170.0));
+    assert_eq!(p.median_difference_s, Some(170.0));
+    let pairs: Vec<(&str, &str, u64, u64)> = p
+        .pairs
+        .iter()
+        .map(|x| (x.from.as_str(), x.via.as_str(), x.occurrences, x.cases))
+        .collect();
+    assert_eq!(pairs, [("L1", "L2", 2, 2), ("L2", "L1", 1, 1)]);
+}
+
+#[test]
+fn automation_ranks_by_regular_hours() {
+    // "check" always follows "open" and takes 1 h; "fix" takes 2 h but follows
+    // "check" only half of the time
+    let mut rows = Vec::new();
+    let names: Vec<String> = (0..4).map(|i| format!("c{i}")).collect();
+    for (i, c) in names.iter().enumerate() {
+        rows.push((c.as_str(), "open", 0));
+        rows.push((c.as_str(), "check", 3600));
+        if i % 2 == 0 {
+            rows.push((c.as_str(), "fix", 3 * 3600));
+        } else {
+            rows.push((c.as_str(), "wait", 3600 + 60));
+            rows.push((c.as_str(), "fix", 3600 + 60 + 7200));
+        }
+    }
+    let log = simple(&rows, Order::Timestamp);
+    let opts = AutomationOptions {
+        cost_per_hour: 50.0,
+        min_occurrences: 1,
+        max_work_s: 8.0 * 3600.0,
+    };
+    let a = automation(&log, &opts);
+    let check = a.iter().find(|c| c.activity == "check").unwrap();
+    assert_eq!(check.regularity, Some(1.0));
+    assert_eq!(check.hours_saved, 4.0);
+    assert_eq!(check.cost_saved, 200.0);
+    assert_eq!(check.top_predecessor.as_deref(), Some("open"));
+    let fix = a.iter().find(|c| c.activity == "fix").unwrap();
+    assert_eq!(fix.regularity, Some(0.5));
+    assert_eq!(fix.hours_saved, 4.0 * 2.0 * 0.5);
+    assert_eq!(a[0].activity, "check");
+    assert_eq!(a[0].rank, 1);
+    assert_eq!(
+        fix.top_predecessor.as_deref(),
+        Some("check"),
+        "ties by name"
+    );
+    // open is never measured (always first): not ranked unless asked for
+    assert!(a.iter().all(|c| c.activity != "open"));
+    let all = automation(
+        &log,
+        &AutomationOptions {
+            min_occurrences: 0,
+            ..opts
+        },
+    );
+    // with a 90-minute work cap, fix's 2 h gaps are waiting: nothing to save
+    let capped = automation(
+        &log,
+        &AutomationOptions {
+            max_work_s: 5400.0,
+            ..opts
+        },
+    );
+    let fix = capped.iter().find(|c| c.activity == "fix").unwrap();
+    assert_eq!((fix.hours_saved, fix.waiting_share), (0.0, Some(1.0)));
+    let check = capped.iter().find(|c| c.activity == "check").unwrap();
+    assert_eq!((check.hours_saved, check.waiting_share), (4.0, Some(0.0)));
+    let open = all.iter().find(|c| c.activity == "open").unwrap();
+    assert_eq!((open.duration.count, open.hours_saved), (0, 0.0));
+    assert_eq!(open.regularity, None);
+}
+
+#[test]
+fn summary_collects_everything() {
+    let log = simple(
+        &[("1", "a", 0), ("1", "b", 5), ("1", "a", 9)],
+        Order::Timestamp,
+    );
+    let s = summary(&log, &AutomationOptions::default(), 10);
+    assert_eq!((s.events, s.cases, s.activities, s.variants), (3, 1, 2, 1));
+    assert_eq!(s.case_duration.mean_s, Some(9.0));
+    assert_eq!(s.rework.len(), 1);
+    assert_eq!(s.bottlenecks.len(), 2);
+    assert!(s.pingpong_team.is_some() && s.pingpong_resource.is_none());
+}
