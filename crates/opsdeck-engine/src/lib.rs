@@ -17,6 +17,6 @@ pub mod facts;
 pub mod ingest;
 pub mod schedule;
 pub mod scorecard;
+pub mod series;
 pub mod sla;
 pub mod staffing;
-pub mod series;

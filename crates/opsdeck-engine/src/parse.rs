@@ -333,14 +333,7 @@ pub mod fast {
         if b.is_empty() || b.len() > 18 {
             return None;
         }
-        let mut v = 0i64;
-        for &c in b {
-            if !c.is_ascii_digit() {
-                return None;
-            }
-            v = v * 10 + i64::from(c - b'0');
-        }
-        Some(v)
+        super::digits(b)
     }
 
     #[inline]

@@ -62,6 +62,34 @@ impl<S: ContactSink> RowSink for ContactRows<S> {
     }
 }
 
+/// A whole small text file (CSV, plain or gzip) in memory: gzip inflated, a UTF-8 byte-order
+/// mark dropped; UTF-16, a truncated gzip and a blank file are errors naming the file.
+pub(crate) fn read_whole_text(path: &Path) -> Result<Vec<u8>> {
+    let raw = std::fs::read(path).map_err(io_err(path))?;
+    let mut bytes = if raw.starts_with(&[0x1f, 0x8b]) {
+        let mut out = Vec::with_capacity(raw.len() * 4);
+        flate2::read::MultiGzDecoder::new(raw.as_slice())
+            .read_to_end(&mut out)
+            .map_err(|e| input_err(path, format!("file is truncated or corrupt ({e})")))?;
+        out
+    } else {
+        raw
+    };
+    if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
+        return Err(input_err(
+            path,
+            "file is UTF-16 encoded; save it as UTF-8 and try again",
+        ));
+    }
+    if bytes.starts_with(&[0xef, 0xbb, 0xbf]) {
+        bytes.drain(..3);
+    }
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(input_err(path, "file is empty (expected a header line)"));
+    }
+    Ok(bytes)
+}
+
 /// How far a read has come, for progress bars: bytes of the file consumed so far.
 pub type Progress<'a> = &'a (dyn Fn(u64) + Sync);
 

@@ -3,12 +3,11 @@
 //! line and field; file-level problems (empty, UTF-16, missing column, truncated gzip) are errors.
 
 use crate::aggregate::RowIssue;
-use crate::error::{input_err, io_err, Result};
+use crate::error::{input_err, Result};
 use crate::parse::{parse_iso, Stamp};
 use crate::read::LineCounter;
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use chrono_tz::Tz;
-use std::io::Read;
 use std::path::Path;
 
 /// Which columns hold the series.
@@ -57,32 +56,6 @@ pub fn read_timestamps(path: &Path, cols: &SeriesColumns) -> Result<SeriesRead> 
     read(path, cols, false)
 }
 
-fn decode(path: &Path) -> Result<Vec<u8>> {
-    let raw = std::fs::read(path).map_err(io_err(path))?;
-    let mut bytes = if raw.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::with_capacity(raw.len() * 4);
-        flate2::read::MultiGzDecoder::new(raw.as_slice())
-            .read_to_end(&mut out)
-            .map_err(|e| input_err(path, format!("file is truncated or corrupt ({e})")))?;
-        out
-    } else {
-        raw
-    };
-    if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
-        return Err(input_err(
-            path,
-            "file is UTF-16 encoded; save it as UTF-8 and try again",
-        ));
-    }
-    if bytes.starts_with(&[0xef, 0xbb, 0xbf]) {
-        bytes.drain(..3);
-    }
-    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
-        return Err(input_err(path, "file is empty (expected a header line)"));
-    }
-    Ok(bytes)
-}
-
 fn column(path: &Path, header: &[String], name: &str, flag: &str) -> Result<usize> {
     header.iter().position(|h| h == name).ok_or_else(|| {
         input_err(
@@ -96,7 +69,7 @@ fn column(path: &Path, header: &[String], name: &str, flag: &str) -> Result<usiz
 }
 
 fn read(path: &Path, cols: &SeriesColumns, with_volume: bool) -> Result<SeriesRead> {
-    let bytes = decode(path)?;
+    let bytes = crate::read::read_whole_text(path)?;
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)

@@ -3,9 +3,8 @@
 //! `opsdeck_core::staffing` on all cores.
 
 use crate::aggregate::{RowIssue, Value};
-use crate::error::{input_err, io_err, Result};
+use crate::error::{input_err, Result};
 use opsdeck_core::staffing::{required_agents, Model, Staffing, StaffingError, StaffingInput};
-use std::io::Read;
 use std::path::Path;
 
 /// Input columns, in the order of `StaffingInput`'s fields after `interval_id`.
@@ -72,22 +71,7 @@ fn file_name(path: &Path) -> String {
 /// Read the intervals of `path` (CSV, plain or gzip). Bad rows become `RowIssue`s; a missing
 /// column, an empty file or one without data rows is an error.
 pub fn read_intervals(path: &Path, kind: ModelKind) -> Result<(Vec<IntervalRow>, Vec<RowIssue>)> {
-    let bytes = std::fs::read(path).map_err(io_err(path))?;
-    let bytes = if bytes.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::new();
-        flate2::read::MultiGzDecoder::new(&bytes[..])
-            .read_to_end(&mut out)
-            .map_err(|e| input_err(path, format!("cannot decompress gzip: {e}")))?;
-        out
-    } else {
-        bytes
-    };
-    if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
-        return Err(input_err(
-            path,
-            "file is UTF-16 encoded; save it as UTF-8 and try again",
-        ));
-    }
+    let bytes = crate::read::read_whole_text(path)?;
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
