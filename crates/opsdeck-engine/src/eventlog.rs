@@ -9,7 +9,7 @@ use crate::parse::{parse_iso_fraction, parse_stamp, Cell, Stamp, TsFormat};
 use crate::profile::Row;
 use crate::read::{read_csv_rows, workers, Counting, Progress, RowSink};
 use chrono_tz::Tz;
-use opsdeck_core::mining::{Column, EventLog, Interner, Order, RawLog, NONE};
+use opsdeck_core::mining::{Column, EventLog, Order, RawLog, NONE};
 use std::fmt;
 use std::fs::File;
 use std::io::Read;
@@ -200,22 +200,69 @@ fn sniff_format(path: &Path) -> Result<LogFormat> {
 const CASE: usize = 0;
 const ACT: usize = 1;
 
+/// A dictionary of names: the texts live in one buffer (no allocation per name) and are found
+/// by their 64-bit Fx hash with a single map lookup; the rare hash collision between two
+/// different texts goes to a second map keyed by the text itself.
 #[derive(Default)]
 struct LocalDict {
-    map: FxHashMap<String, u32>,
-    names: Vec<String>,
+    by_hash: FxHashMap<u64, u32>,
+    collided: FxHashMap<String, u32>,
+    text: String,
+    /// End of each name in `text` (a name starts where the previous one ends).
+    ends: Vec<usize>,
 }
 
 impl LocalDict {
     #[inline]
-    fn id(&mut self, s: &str) -> u32 {
-        if let Some(&id) = self.map.get(s) {
-            return id;
-        }
-        let id = self.names.len() as u32;
-        self.names.push(s.to_string());
-        self.map.insert(s.to_string(), id);
+    fn hash(s: &str) -> u64 {
+        use std::hash::Hasher;
+        let mut h = crate::fxhash::FxHasher::default();
+        h.write(s.as_bytes());
+        h.finish()
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    #[inline]
+    fn name(&self, id: u32) -> &str {
+        let i = id as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.text[start..self.ends[i]]
+    }
+
+    fn add(&mut self, s: &str) -> u32 {
+        let id = self.ends.len() as u32;
+        self.text.push_str(s);
+        self.ends.push(self.text.len());
         id
+    }
+
+    #[inline]
+    fn id(&mut self, s: &str) -> u32 {
+        use std::collections::hash_map::Entry;
+        match self.by_hash.entry(Self::hash(s)) {
+            Entry::Vacant(e) => {
+                let id = self.ends.len() as u32;
+                e.insert(id);
+                self.text.push_str(s);
+                self.ends.push(self.text.len());
+                id
+            }
+            Entry::Occupied(e) => {
+                let id = *e.get();
+                if self.name(id) == s {
+                    return id;
+                }
+                if let Some(&id) = self.collided.get(s) {
+                    return id;
+                }
+                let id = self.add(s);
+                self.collided.insert(s.to_string(), id);
+                id
+            }
+        }
     }
 }
 
@@ -350,10 +397,10 @@ fn merge(shards: Vec<Shard>, columns: &Columns) -> RawLog {
         .iter()
         .map(|n| Column::new(n.unwrap_or_default()))
         .collect();
-    let mut interners: Vec<Interner> = names.iter().map(|_| Interner::default()).collect();
+    let mut globals: Vec<LocalDict> = names.iter().map(|_| LocalDict::default()).collect();
     let mut remap: Vec<Vec<Vec<u32>>> = shards
         .iter()
-        .map(|s| s.dicts.iter().map(|d| vec![NONE; d.names.len()]).collect())
+        .map(|s| s.dicts.iter().map(|d| vec![NONE; d.len()]).collect())
         .collect();
     let mut order: Vec<(u64, usize, usize)> = shards
         .iter()
@@ -376,21 +423,26 @@ fn merge(shards: Vec<Shard>, columns: &Columns) -> RawLog {
         for (slot, col) in cols.iter_mut().enumerate() {
             let map = &mut remap[w][slot];
             let dict = &shards[w].dicts[slot];
-            for &local in &seg.cols[slot] {
-                let id = if local == NONE {
+            let global = &mut globals[slot];
+            col.ids.extend(seg.cols[slot].iter().map(|&local| {
+                if local == NONE {
                     NONE
                 } else {
                     let g = &mut map[local as usize];
                     if *g == NONE {
-                        *g = interners[slot].id(col, &dict.names[local as usize]);
+                        *g = global.id(dict.name(local));
                     }
                     *g
-                };
-                col.ids.push(id);
-            }
+                }
+            }));
         }
         ts_us.extend_from_slice(&seg.ts_us);
         source_line.extend_from_slice(&seg.line);
+    }
+    for (col, global) in cols.iter_mut().zip(&globals) {
+        col.dict = (0..global.len() as u32)
+            .map(|i| global.name(i).to_string())
+            .collect();
     }
     let mut it = cols.into_iter();
     let (case, activity) = (it.next().unwrap_or_default(), it.next().unwrap_or_default());
@@ -1006,4 +1058,40 @@ fn read_xes_log(
     }
     let events = outcomes.iter().map(|o| o.1.events_seen).sum();
     Ok((shards, columns, events))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LocalDict;
+
+    #[test]
+    fn dictionary_gives_one_id_per_text_and_keeps_the_texts() {
+        let mut d = LocalDict::default();
+        let texts = [
+            "T0000793",
+            "T0000794",
+            "",
+            "Open",
+            "a much longer activity name",
+            "Open",
+        ];
+        let ids: Vec<u32> = texts.iter().map(|t| d.id(t)).collect();
+        assert_eq!(ids, [0, 1, 2, 3, 4, 3]);
+        assert_eq!(d.len(), 5);
+        for (t, id) in texts.iter().zip(&ids) {
+            assert_eq!(d.name(*id), *t);
+        }
+    }
+
+    #[test]
+    fn dictionary_tells_apart_texts_whose_hashes_collide() {
+        let mut d = LocalDict::default();
+        assert_eq!(d.id("a"), 0);
+        // pretend "b" hashes like "a": its slot holds a different text
+        d.by_hash.insert(LocalDict::hash("b"), 0);
+        assert_eq!(d.id("b"), 1);
+        assert_eq!(d.id("b"), 1);
+        assert_eq!(d.id("a"), 0);
+        assert_eq!((d.name(0), d.name(1)), ("a", "b"));
+    }
 }
