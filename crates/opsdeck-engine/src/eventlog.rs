@@ -665,21 +665,34 @@ impl Lines<'_> {
     }
 }
 
-fn xml_attr(
-    e: &quick_xml::events::BytesStart<'_>,
-    name: &[u8],
+/// The `key` and `value` attributes of an XES attribute element, in one pass; borrowed from the
+/// chunk unless they hold escapes.
+type KeyValue<'a> = (
+    Option<std::borrow::Cow<'a, str>>,
+    Option<std::borrow::Cow<'a, str>>,
+);
+
+fn xml_key_value<'a>(
+    e: &'a quick_xml::events::BytesStart<'_>,
     dec: quick_xml::encoding::Decoder,
-) -> std::result::Result<Option<String>, String> {
+) -> std::result::Result<KeyValue<'a>, String> {
+    let (mut key, mut value) = (None, None);
     for a in e.attributes().with_checks(false) {
         let a = a.map_err(|err| err.to_string())?;
-        if a.key.as_ref() == name {
-            let v = a
-                .decode_and_unescape_value(dec)
-                .map_err(|err| err.to_string())?;
-            return Ok(Some(v.into_owned()));
+        let slot = match a.key.as_ref() {
+            b"key" if key.is_none() => &mut key,
+            b"value" if value.is_none() => &mut value,
+            _ => continue,
+        };
+        *slot = Some(
+            a.decode_and_unescape_value(dec)
+                .map_err(|err| err.to_string())?,
+        );
+        if key.is_some() && value.is_some() {
+            break;
         }
     }
-    Ok(None)
+    Ok((key, value))
 }
 
 const ATTR_TAGS: [&[u8]; 6] = [b"string", b"date", b"int", b"float", b"boolean", b"id"];
@@ -720,16 +733,17 @@ fn parse_xes_chunk(chunk: &XesChunk, keys: &XesKeys, shard: &mut Shard, out: &mu
                     .position(|&b| b == b'<')
                     .unwrap_or(0);
             let line = lines.at(tag_pos);
-            let name = s.local_name().as_ref().to_vec();
+            let local = s.local_name();
+            let name: &[u8] = local.as_ref();
             let parent = stack.last().map(|x| x.0);
-            let level = match (parent, name.as_slice()) {
+            let level = match (parent, name) {
                 (None, b"log") => {
                     // chunks after the first begin with a synthetic <log> (see `read_xes_log`)
                     out.saw_log_start |= chunk.index == 0;
                     Level::Log
                 }
                 (None, _) => {
-                    let shown = String::from_utf8_lossy(&name).into_owned();
+                    let shown = String::from_utf8_lossy(name).into_owned();
                     out.fatal = Some((
                         line,
                         format!("not an XES log: the root element is <{shown}>, expected <log>"),
@@ -749,11 +763,9 @@ fn parse_xes_chunk(chunk: &XesChunk, keys: &XesKeys, shard: &mut Shard, out: &mu
                     Level::Event
                 }
                 (Some(p @ (Level::Trace | Level::Event)), tag) if ATTR_TAGS.contains(&tag) => {
-                    let key = xml_attr(s, b"key", reader.decoder());
-                    let value = xml_attr(s, b"value", reader.decoder());
-                    let (key, value) = match (key, value) {
-                        (Ok(Some(k)), Ok(Some(v))) => (k, v),
-                        (Err(e), _) | (_, Err(e)) => {
+                    let (key, value) = match xml_key_value(s, reader.decoder()) {
+                        Ok((Some(k), Some(v))) => (k, v),
+                        Err(e) => {
                             out.fatal = Some((line, format!("malformed XML attribute: {e}")));
                             return;
                         }
@@ -767,16 +779,16 @@ fn parse_xes_chunk(chunk: &XesChunk, keys: &XesKeys, shard: &mut Shard, out: &mu
                         }
                     };
                     if p == Level::Trace {
-                        trace.attrs.push((key, value));
+                        trace.attrs.push((key.into_owned(), value.into_owned()));
                     } else if let Some(ev) = event.as_mut() {
-                        if key == keys.ts {
-                            ev.1 = Some(value);
+                        if *key == *keys.ts {
+                            ev.1 = Some(value.into_owned());
                         } else if let Some(slot) = keys
                             .slots
                             .iter()
-                            .position(|(k, is_trace)| !is_trace && *k == key)
+                            .position(|(k, is_trace)| !is_trace && **k == *key)
                         {
-                            ev.0[slot] = Some(value);
+                            ev.0[slot] = Some(value.into_owned());
                         }
                     }
                     Level::Other
@@ -787,7 +799,7 @@ fn parse_xes_chunk(chunk: &XesChunk, keys: &XesKeys, shard: &mut Shard, out: &mu
                 // an empty <trace/> or <event/> closes at once
                 close(level, keys, shard, &mut trace, &mut event);
             } else {
-                stack.push((level, name, line));
+                stack.push((level, name.to_vec(), line));
             }
             continue;
         }
