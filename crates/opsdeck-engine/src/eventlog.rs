@@ -9,7 +9,7 @@ use crate::parse::{parse_iso_fraction, parse_stamp, Cell, Stamp, TsFormat};
 use crate::profile::Row;
 use crate::read::{read_csv_rows, workers, Counting, Progress, RowSink};
 use chrono_tz::Tz;
-use opsdeck_core::mining::{Column, EventLog, Interner, Order, RawLog, NONE};
+use opsdeck_core::mining::{Column, EventLog, Order, RawLog, NONE};
 use std::fmt;
 use std::fs::File;
 use std::io::Read;
@@ -200,22 +200,69 @@ fn sniff_format(path: &Path) -> Result<LogFormat> {
 const CASE: usize = 0;
 const ACT: usize = 1;
 
+/// A dictionary of names: the texts live in one buffer (no allocation per name) and are found
+/// by their 64-bit Fx hash with a single map lookup; the rare hash collision between two
+/// different texts goes to a second map keyed by the text itself.
 #[derive(Default)]
 struct LocalDict {
-    map: FxHashMap<String, u32>,
-    names: Vec<String>,
+    by_hash: FxHashMap<u64, u32>,
+    collided: FxHashMap<String, u32>,
+    text: String,
+    /// End of each name in `text` (a name starts where the previous one ends).
+    ends: Vec<usize>,
 }
 
 impl LocalDict {
     #[inline]
-    fn id(&mut self, s: &str) -> u32 {
-        if let Some(&id) = self.map.get(s) {
-            return id;
-        }
-        let id = self.names.len() as u32;
-        self.names.push(s.to_string());
-        self.map.insert(s.to_string(), id);
+    fn hash(s: &str) -> u64 {
+        use std::hash::Hasher;
+        let mut h = crate::fxhash::FxHasher::default();
+        h.write(s.as_bytes());
+        h.finish()
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    #[inline]
+    fn name(&self, id: u32) -> &str {
+        let i = id as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.text[start..self.ends[i]]
+    }
+
+    fn add(&mut self, s: &str) -> u32 {
+        let id = self.ends.len() as u32;
+        self.text.push_str(s);
+        self.ends.push(self.text.len());
         id
+    }
+
+    #[inline]
+    fn id(&mut self, s: &str) -> u32 {
+        use std::collections::hash_map::Entry;
+        match self.by_hash.entry(Self::hash(s)) {
+            Entry::Vacant(e) => {
+                let id = self.ends.len() as u32;
+                e.insert(id);
+                self.text.push_str(s);
+                self.ends.push(self.text.len());
+                id
+            }
+            Entry::Occupied(e) => {
+                let id = *e.get();
+                if self.name(id) == s {
+                    return id;
+                }
+                if let Some(&id) = self.collided.get(s) {
+                    return id;
+                }
+                let id = self.add(s);
+                self.collided.insert(s.to_string(), id);
+                id
+            }
+        }
     }
 }
 
@@ -350,10 +397,10 @@ fn merge(shards: Vec<Shard>, columns: &Columns) -> RawLog {
         .iter()
         .map(|n| Column::new(n.unwrap_or_default()))
         .collect();
-    let mut interners: Vec<Interner> = names.iter().map(|_| Interner::default()).collect();
+    let mut globals: Vec<LocalDict> = names.iter().map(|_| LocalDict::default()).collect();
     let mut remap: Vec<Vec<Vec<u32>>> = shards
         .iter()
-        .map(|s| s.dicts.iter().map(|d| vec![NONE; d.names.len()]).collect())
+        .map(|s| s.dicts.iter().map(|d| vec![NONE; d.len()]).collect())
         .collect();
     let mut order: Vec<(u64, usize, usize)> = shards
         .iter()
@@ -376,21 +423,26 @@ fn merge(shards: Vec<Shard>, columns: &Columns) -> RawLog {
         for (slot, col) in cols.iter_mut().enumerate() {
             let map = &mut remap[w][slot];
             let dict = &shards[w].dicts[slot];
-            for &local in &seg.cols[slot] {
-                let id = if local == NONE {
+            let global = &mut globals[slot];
+            col.ids.extend(seg.cols[slot].iter().map(|&local| {
+                if local == NONE {
                     NONE
                 } else {
                     let g = &mut map[local as usize];
                     if *g == NONE {
-                        *g = interners[slot].id(col, &dict.names[local as usize]);
+                        *g = global.id(dict.name(local));
                     }
                     *g
-                };
-                col.ids.push(id);
-            }
+                }
+            }));
         }
         ts_us.extend_from_slice(&seg.ts_us);
         source_line.extend_from_slice(&seg.line);
+    }
+    for (col, global) in cols.iter_mut().zip(&globals) {
+        col.dict = (0..global.len() as u32)
+            .map(|i| global.name(i).to_string())
+            .collect();
     }
     let mut it = cols.into_iter();
     let (case, activity) = (it.next().unwrap_or_default(), it.next().unwrap_or_default());
@@ -613,21 +665,34 @@ impl Lines<'_> {
     }
 }
 
-fn xml_attr(
-    e: &quick_xml::events::BytesStart<'_>,
-    name: &[u8],
+/// The `key` and `value` attributes of an XES attribute element, in one pass; borrowed from the
+/// chunk unless they hold escapes.
+type KeyValue<'a> = (
+    Option<std::borrow::Cow<'a, str>>,
+    Option<std::borrow::Cow<'a, str>>,
+);
+
+fn xml_key_value<'a>(
+    e: &'a quick_xml::events::BytesStart<'_>,
     dec: quick_xml::encoding::Decoder,
-) -> std::result::Result<Option<String>, String> {
+) -> std::result::Result<KeyValue<'a>, String> {
+    let (mut key, mut value) = (None, None);
     for a in e.attributes().with_checks(false) {
         let a = a.map_err(|err| err.to_string())?;
-        if a.key.as_ref() == name {
-            let v = a
-                .decode_and_unescape_value(dec)
-                .map_err(|err| err.to_string())?;
-            return Ok(Some(v.into_owned()));
+        let slot = match a.key.as_ref() {
+            b"key" if key.is_none() => &mut key,
+            b"value" if value.is_none() => &mut value,
+            _ => continue,
+        };
+        *slot = Some(
+            a.decode_and_unescape_value(dec)
+                .map_err(|err| err.to_string())?,
+        );
+        if key.is_some() && value.is_some() {
+            break;
         }
     }
-    Ok(None)
+    Ok((key, value))
 }
 
 const ATTR_TAGS: [&[u8]; 6] = [b"string", b"date", b"int", b"float", b"boolean", b"id"];
@@ -668,16 +733,17 @@ fn parse_xes_chunk(chunk: &XesChunk, keys: &XesKeys, shard: &mut Shard, out: &mu
                     .position(|&b| b == b'<')
                     .unwrap_or(0);
             let line = lines.at(tag_pos);
-            let name = s.local_name().as_ref().to_vec();
+            let local = s.local_name();
+            let name: &[u8] = local.as_ref();
             let parent = stack.last().map(|x| x.0);
-            let level = match (parent, name.as_slice()) {
+            let level = match (parent, name) {
                 (None, b"log") => {
                     // chunks after the first begin with a synthetic <log> (see `read_xes_log`)
                     out.saw_log_start |= chunk.index == 0;
                     Level::Log
                 }
                 (None, _) => {
-                    let shown = String::from_utf8_lossy(&name).into_owned();
+                    let shown = String::from_utf8_lossy(name).into_owned();
                     out.fatal = Some((
                         line,
                         format!("not an XES log: the root element is <{shown}>, expected <log>"),
@@ -697,11 +763,9 @@ fn parse_xes_chunk(chunk: &XesChunk, keys: &XesKeys, shard: &mut Shard, out: &mu
                     Level::Event
                 }
                 (Some(p @ (Level::Trace | Level::Event)), tag) if ATTR_TAGS.contains(&tag) => {
-                    let key = xml_attr(s, b"key", reader.decoder());
-                    let value = xml_attr(s, b"value", reader.decoder());
-                    let (key, value) = match (key, value) {
-                        (Ok(Some(k)), Ok(Some(v))) => (k, v),
-                        (Err(e), _) | (_, Err(e)) => {
+                    let (key, value) = match xml_key_value(s, reader.decoder()) {
+                        Ok((Some(k), Some(v))) => (k, v),
+                        Err(e) => {
                             out.fatal = Some((line, format!("malformed XML attribute: {e}")));
                             return;
                         }
@@ -715,16 +779,16 @@ fn parse_xes_chunk(chunk: &XesChunk, keys: &XesKeys, shard: &mut Shard, out: &mu
                         }
                     };
                     if p == Level::Trace {
-                        trace.attrs.push((key, value));
+                        trace.attrs.push((key.into_owned(), value.into_owned()));
                     } else if let Some(ev) = event.as_mut() {
-                        if key == keys.ts {
-                            ev.1 = Some(value);
+                        if *key == *keys.ts {
+                            ev.1 = Some(value.into_owned());
                         } else if let Some(slot) = keys
                             .slots
                             .iter()
-                            .position(|(k, is_trace)| !is_trace && *k == key)
+                            .position(|(k, is_trace)| !is_trace && **k == *key)
                         {
-                            ev.0[slot] = Some(value);
+                            ev.0[slot] = Some(value.into_owned());
                         }
                     }
                     Level::Other
@@ -735,7 +799,7 @@ fn parse_xes_chunk(chunk: &XesChunk, keys: &XesKeys, shard: &mut Shard, out: &mu
                 // an empty <trace/> or <event/> closes at once
                 close(level, keys, shard, &mut trace, &mut event);
             } else {
-                stack.push((level, name, line));
+                stack.push((level, name.to_vec(), line));
             }
             continue;
         }
@@ -1006,4 +1070,40 @@ fn read_xes_log(
     }
     let events = outcomes.iter().map(|o| o.1.events_seen).sum();
     Ok((shards, columns, events))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LocalDict;
+
+    #[test]
+    fn dictionary_gives_one_id_per_text_and_keeps_the_texts() {
+        let mut d = LocalDict::default();
+        let texts = [
+            "T0000793",
+            "T0000794",
+            "",
+            "Open",
+            "a much longer activity name",
+            "Open",
+        ];
+        let ids: Vec<u32> = texts.iter().map(|t| d.id(t)).collect();
+        assert_eq!(ids, [0, 1, 2, 3, 4, 3]);
+        assert_eq!(d.len(), 5);
+        for (t, id) in texts.iter().zip(&ids) {
+            assert_eq!(d.name(*id), *t);
+        }
+    }
+
+    #[test]
+    fn dictionary_tells_apart_texts_whose_hashes_collide() {
+        let mut d = LocalDict::default();
+        assert_eq!(d.id("a"), 0);
+        // pretend "b" hashes like "a": its slot holds a different text
+        d.by_hash.insert(LocalDict::hash("b"), 0);
+        assert_eq!(d.id("b"), 1);
+        assert_eq!(d.id("b"), 1);
+        assert_eq!(d.id("a"), 0);
+        assert_eq!((d.name(0), d.name(1)), ("a", "b"));
+    }
 }
