@@ -2,6 +2,7 @@
 //! aggregating into interval sums, and keeping facts as partitioned Parquet in the workspace.
 
 pub mod aggregate;
+pub mod case_clocks;
 pub mod clock_policy;
 pub mod contact;
 pub mod error;
@@ -17,6 +18,6 @@ pub mod facts;
 pub mod ingest;
 pub mod schedule;
 pub mod scorecard;
+pub mod series;
 pub mod sla;
 pub mod staffing;
-pub mod series;
