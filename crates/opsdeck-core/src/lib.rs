@@ -10,8 +10,8 @@ pub mod forecast;
 pub mod kpi;
 pub mod mining;
 pub mod org;
-pub mod sla;
 pub mod schedule;
+pub mod sla;
 pub mod staffing;
 
 pub use calendar::{BusinessHours, Calendar, IntervalLen, ZoneCache};
