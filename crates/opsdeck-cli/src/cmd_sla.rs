@@ -17,6 +17,8 @@ use std::process::ExitCode;
 
 #[derive(clap::Subcommand, Debug)]
 pub enum SlaCommand {
+    /// Ticket / case SLA clocks over an event log with a clock policy file (stand-alone).
+    Clocks(Box<crate::cmd_sla_clocks::ClocksArgs>),
     /// SLA attainment, service credits, invoice and net for a client's month.
     Evaluate {
         #[arg(long)]
@@ -386,6 +388,9 @@ fn run_explain(
 }
 
 pub fn run(g: &GlobalArgs, c: SlaCommand) -> Result<ExitCode> {
+    if let SlaCommand::Clocks(a) = c {
+        return crate::cmd_sla_clocks::run(*a);
+    }
     let ctx = Context::open(g, None)?;
     match c {
         SlaCommand::Evaluate {
@@ -410,6 +415,7 @@ pub fn run(g: &GlobalArgs, c: SlaCommand) -> Result<ExitCode> {
             by_interval,
             format,
         )?,
+        SlaCommand::Clocks(_) => {} // run above, without a workspace
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -15,6 +15,7 @@ mod cmd_schedule;
 mod cmd_scorecard;
 mod cmd_setup;
 mod cmd_sla;
+mod cmd_sla_clocks;
 mod cmd_staffing;
 mod context;
 mod output;

@@ -2,6 +2,7 @@
 //! aggregating into interval sums, and keeping facts as partitioned Parquet in the workspace.
 
 pub mod aggregate;
+pub mod case_clocks;
 pub mod clock_policy;
 pub mod contact;
 pub mod error;

@@ -1,0 +1,268 @@
+//! `opsdeck sla clocks`: ticket / case SLA clocks run stand-alone on an event log (CSV or XES)
+//! with a clock policy file; per case and clock, or (`--compare`) the agreement of the clocks'
+//! verdicts with the log's own per-case SLA flag.
+
+use crate::output::{self, Format};
+use anyhow::{Context, Result};
+use opsdeck_core::clock::Stage;
+use opsdeck_core::mining::Order;
+use opsdeck_engine::aggregate::Value;
+use opsdeck_engine::case_clocks::{agreement, run_case_clocks, Agreement, ClockRunOptions};
+use opsdeck_engine::clock_policy::read_policies;
+use opsdeck_engine::eventlog::{read_event_log, Keep, LogOptions};
+use opsdeck_engine::parse::{parse_stamp, Cell, TsFormat};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args, Debug)]
+pub struct ClocksArgs {
+    /// Case event log: CSV or XES, plain or gzip. Every column is a field the policy can test.
+    #[arg(long)]
+    pub log: PathBuf,
+    /// Clock policy file (TOML, `[[clock]]` tables; docs/formats.md §9).
+    #[arg(long)]
+    pub policy: PathBuf,
+    /// Case id column (CSV default case_id).
+    #[arg(long)]
+    pub case: Option<String>,
+    /// Activity / status column (CSV default activity).
+    #[arg(long)]
+    pub activity: Option<String>,
+    /// Event timestamp column (CSV default timestamp).
+    #[arg(long)]
+    pub timestamp: Option<String>,
+    /// strftime pattern of timestamps (default ISO 8601), e.g. "%d/%m/%Y %H:%M".
+    #[arg(long = "timestamp-format")]
+    pub timestamp_format: Option<String>,
+    /// IANA zone of timestamps written without an offset.
+    #[arg(long, default_value = "UTC")]
+    pub tz: String,
+    /// CSV field delimiter.
+    #[arg(long, default_value = ",")]
+    pub delimiter: char,
+    /// A text that means "no value" (e.g. "?"); repeatable. Empty always does.
+    #[arg(long)]
+    pub missing: Vec<String>,
+    /// Column with the case's opening time (read on its first event, same format as the
+    /// timestamps): clocks start there when it is not later than the first event.
+    #[arg(long = "start-at")]
+    pub start_at: Option<String>,
+    /// With --start-at: the activity (status) of the opening update (default: the first
+    /// event's), e.g. "New".
+    #[arg(long = "start-activity", requires = "start_at")]
+    pub start_activity: Option<String>,
+    /// Measure running clocks up to this instant (ISO 8601; default: the log's last event).
+    #[arg(long = "as-of")]
+    pub as_of: Option<String>,
+    /// Instead of the clocks: compare each case's verdict (breached if any clock breached) with
+    /// this column's value on its last event (true = SLA met).
+    #[arg(long)]
+    pub compare: Option<String>,
+    /// With --compare: also one row per value of this column (its value on the last event).
+    #[arg(long = "compare-by", requires = "compare")]
+    pub compare_by: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write to this file instead of standard output.
+    #[arg(long, short = 'o')]
+    pub output: Option<PathBuf>,
+}
+
+const CLOCK_COLUMNS: [&str; 11] = [
+    "case",
+    "clock",
+    "attempt",
+    "stage",
+    "start",
+    "stop",
+    "business_elapsed_s",
+    "actual_elapsed_s",
+    "paused_s",
+    "breach_at",
+    "breached",
+];
+
+const AGREEMENT_COLUMNS: [&str; 11] = [
+    "group",
+    "cases",
+    "compared",
+    "agree",
+    "agreement_rate",
+    "expected_met_clock_met",
+    "expected_met_clock_breached",
+    "expected_missed_clock_met",
+    "expected_missed_clock_breached",
+    "no_clock",
+    "unknown_expected",
+];
+
+fn ts(t: Option<i64>) -> Value {
+    match t.and_then(|t| chrono::DateTime::from_timestamp(t, 0)) {
+        Some(d) => Value::Text(d.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
+        None => Value::Num(None),
+    }
+}
+
+fn agreement_cells(a: &Agreement) -> Vec<Value> {
+    let n = |v: u64| Value::Int(v as i64);
+    vec![
+        Value::Text(a.group.clone()),
+        n(a.cases),
+        n(a.compared),
+        n(a.agree),
+        Value::Num(a.rate().map(|r| (r * 10_000.0).round() / 10_000.0)),
+        n(a.expected_met_clock_met),
+        n(a.expected_met_clock_breached),
+        n(a.expected_missed_clock_met),
+        n(a.expected_missed_clock_breached),
+        n(a.no_clock),
+        n(a.unknown_expected),
+    ]
+}
+
+pub fn run(a: ClocksArgs) -> Result<ExitCode> {
+    anyhow::ensure!(
+        a.delimiter.is_ascii(),
+        "--delimiter must be one ASCII character"
+    );
+    let zone = opsdeck_core::calendar::parse_zone(&a.tz).map_err(anyhow::Error::msg)?;
+    let ts_format = a
+        .timestamp_format
+        .clone()
+        .map_or(TsFormat::Auto, TsFormat::Pattern);
+    let as_of = match &a.as_of {
+        None => None,
+        Some(s) => Some(
+            parse_stamp(Cell::Str(s), &TsFormat::Auto)
+                .map_err(anyhow::Error::msg)
+                .and_then(|st| st.context("no value"))
+                .and_then(|st| {
+                    opsdeck_engine::contact::LocalResolver::new(zone)
+                        .resolve(st)
+                        .map_err(anyhow::Error::msg)
+                })
+                .with_context(|| format!("--as-of {s:?}: expected an ISO 8601 time"))?,
+        ),
+    };
+    let text = std::fs::read_to_string(&a.policy)
+        .with_context(|| format!("cannot read {}", a.policy.display()))?;
+    let policies = read_policies(&text, &a.policy, None)?;
+    let opts = LogOptions {
+        case: a.case.clone(),
+        activity: a.activity.clone(),
+        timestamp: a.timestamp.clone(),
+        keep: Keep::All,
+        ts_format: ts_format.clone(),
+        zone,
+        delimiter: a.delimiter as u8,
+        missing: a.missing.clone(),
+        order: Order::Timestamp,
+        ..LogOptions::default()
+    };
+    let bar = crate::progress::bytes_bar(std::slice::from_ref(&a.log));
+    let read = read_event_log(&a.log, &opts, &|n| bar.set_position(n))?;
+    bar.finish_and_clear();
+    let log = &read.log;
+    let named = |n: &Option<String>, flag: &str| -> Result<()> {
+        if let Some(n) = n {
+            anyhow::ensure!(
+                log.column(n).is_some() || log.activity.name == *n,
+                "{flag} {n:?}: no such column in {} (columns: {})",
+                a.log.display(),
+                read.columns.attributes.join(", ")
+            );
+        }
+        Ok(())
+    };
+    named(&a.start_at, "--start-at")?;
+    named(&a.compare, "--compare")?;
+    named(&a.compare_by, "--compare-by")?;
+    let run = run_case_clocks(
+        log,
+        &policies,
+        &ClockRunOptions {
+            start_at: a.start_at.clone(),
+            start_activity: a.start_activity.clone(),
+            ts_format,
+            zone,
+            as_of,
+        },
+    );
+    let mut out: Box<dyn Write> = match &a.output {
+        Some(p) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    let column = |n: &str| {
+        log.column(n)
+            .or((log.activity.name == n).then_some(&log.activity))
+    };
+    if let Some(c) = &a.compare {
+        let exp = column(c).context("compare column")?;
+        let by = a.compare_by.as_deref().and_then(column);
+        let rows: Vec<Vec<Value>> = agreement(log, &run, exp, by)
+            .iter()
+            .map(agreement_cells)
+            .collect();
+        output::write(&mut out, a.format, &AGREEMENT_COLUMNS, &rows)?;
+    } else {
+        let rows: Vec<Vec<Value>> = run
+            .clocks
+            .iter()
+            .map(|k| {
+                let r = &k.result;
+                vec![
+                    Value::Text(k.case.clone()),
+                    Value::Text(k.clock.clone()),
+                    Value::Int(i64::from(r.attempt)),
+                    Value::Text(
+                        match r.stage {
+                            Stage::InProgress => "in_progress",
+                            Stage::Paused => "paused",
+                            Stage::Completed => "completed",
+                            Stage::Cancelled => "cancelled",
+                        }
+                        .into(),
+                    ),
+                    ts(Some(r.start_utc)),
+                    ts(r.stop_utc),
+                    Value::Int(r.business_elapsed_s),
+                    Value::Int(r.actual_elapsed_s),
+                    Value::Int(r.paused_s),
+                    ts(r.breach_utc),
+                    Value::Text(r.breached.to_string()),
+                ]
+            })
+            .collect();
+        output::write(&mut out, a.format, &CLOCK_COLUMNS, &rows)?;
+    }
+    out.flush()?;
+    // what was read and left out, on stderr; exit 3 when anything was left out
+    let file = a.log.display();
+    eprintln!(
+        "opsdeck sla clocks: {} events in {} cases; {} clocks from {} policies; {} cases without a clock; as of {}",
+        log.n_events(),
+        run.cases,
+        run.clocks.len(),
+        policies.len(),
+        run.cases_without_clock,
+        match ts(Some(run.as_of)) {
+            Value::Text(t) => t,
+            _ => run.as_of.to_string(),
+        }
+    );
+    let left_out = read.issue_count + run.issues.len() as u64;
+    for i in read.issues.iter().chain(run.issues.iter()).take(20) {
+        eprintln!("{file}:{}: {}: {}", i.line, i.field, i.reason);
+    }
+    if left_out > 20 {
+        eprintln!("… and {} more", left_out - 20);
+    }
+    Ok(if left_out > 0 {
+        ExitCode::from(3)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
