@@ -49,26 +49,19 @@ pub enum OrderArg {
 }
 
 #[derive(clap::Args, Debug)]
-pub struct LogArgs {
+pub struct LogSource {
     /// Event log: CSV or XES, plain or gzip (told apart by content).
     #[arg(long)]
     pub log: PathBuf,
     /// Case id column (CSV default case_id; XES default the trace's concept:name).
     #[arg(long)]
     pub case: Option<String>,
-    /// Activity column (CSV default activity; XES default concept:name).
+    /// Activity / status column (CSV default activity; XES default concept:name).
     #[arg(long)]
     pub activity: Option<String>,
     /// Timestamp column (CSV default timestamp; XES default time:timestamp).
     #[arg(long)]
     pub timestamp: Option<String>,
-    /// Resource column (CSV default resource, if present; XES default org:resource).
-    #[arg(long)]
-    pub resource: Option<String>,
-    /// Team / support line / assignment group column (none by default). In XES, a `case:`
-    /// prefix names a trace attribute.
-    #[arg(long)]
-    pub team: Option<String>,
     /// strftime pattern of CSV timestamps (default: ISO 8601 / RFC 3339 with or without an
     /// offset), e.g. "%d/%m/%Y %H:%M".
     #[arg(long = "timestamp-format")]
@@ -82,6 +75,52 @@ pub struct LogArgs {
     /// A text that means "no value" in the log (e.g. "?"); repeatable. Empty always does.
     #[arg(long)]
     pub missing: Vec<String>,
+}
+
+impl LogSource {
+    /// Reader options for these columns: no free attributes kept, events in timestamp order.
+    pub fn options(&self) -> Result<LogOptions> {
+        anyhow::ensure!(
+            self.delimiter.is_ascii(),
+            "--delimiter must be one ASCII character"
+        );
+        Ok(LogOptions {
+            case: self.case.clone(),
+            activity: self.activity.clone(),
+            timestamp: self.timestamp.clone(),
+            keep: Keep::None,
+            ts_format: self
+                .timestamp_format
+                .clone()
+                .map_or(TsFormat::Auto, TsFormat::Pattern),
+            zone: opsdeck_core::calendar::parse_zone(&self.tz).map_err(anyhow::Error::msg)?,
+            delimiter: self.delimiter as u8,
+            missing: self.missing.clone(),
+            order: Order::Timestamp,
+            ..LogOptions::default()
+        })
+    }
+
+    /// Read the log with a progress bar.
+    pub fn read(&self, opts: &LogOptions) -> Result<ReadLog> {
+        let bar = crate::progress::bytes_bar(std::slice::from_ref(&self.log));
+        let read = read_event_log(&self.log, opts, &|n| bar.set_position(n))?;
+        bar.finish_and_clear();
+        Ok(read)
+    }
+}
+
+#[derive(clap::Args, Debug)]
+pub struct LogArgs {
+    #[command(flatten)]
+    pub src: LogSource,
+    /// Resource column (CSV default resource, if present; XES default org:resource).
+    #[arg(long)]
+    pub resource: Option<String>,
+    /// Team / support line / assignment group column (none by default). In XES, a `case:`
+    /// prefix names a trace attribute.
+    #[arg(long)]
+    pub team: Option<String>,
     /// Order of the events within a case.
     #[arg(long, value_enum, default_value_t = OrderArg::Timestamp)]
     pub order: OrderArg,
@@ -161,37 +200,19 @@ pub struct SummaryArgs {
 
 impl LogArgs {
     fn options(&self) -> Result<LogOptions> {
-        anyhow::ensure!(
-            self.delimiter.is_ascii(),
-            "--delimiter must be one ASCII character"
-        );
         Ok(LogOptions {
-            case: self.case.clone(),
-            activity: self.activity.clone(),
-            timestamp: self.timestamp.clone(),
             resource: self.resource.clone(),
             team: self.team.clone(),
-            keep: Keep::None,
-            ts_format: self
-                .timestamp_format
-                .clone()
-                .map_or(TsFormat::Auto, TsFormat::Pattern),
-            zone: opsdeck_core::calendar::parse_zone(&self.tz).map_err(anyhow::Error::msg)?,
-            delimiter: self.delimiter as u8,
-            missing: self.missing.clone(),
             order: match self.order {
                 OrderArg::Timestamp => Order::Timestamp,
                 OrderArg::File => Order::File,
             },
+            ..self.src.options()?
         })
     }
 
     fn read(&self) -> Result<ReadLog> {
-        let opts = self.options()?;
-        let bar = crate::progress::bytes_bar(std::slice::from_ref(&self.log));
-        let read = read_event_log(&self.log, &opts, &|n| bar.set_position(n))?;
-        bar.finish_and_clear();
-        Ok(read)
+        self.src.read(&self.options()?)
     }
 
     fn out(&self) -> Result<Box<dyn Write>> {

@@ -5,11 +5,10 @@
 use crate::output::{self, Format};
 use anyhow::{Context, Result};
 use opsdeck_core::clock::Stage;
-use opsdeck_core::mining::Order;
 use opsdeck_engine::aggregate::Value;
 use opsdeck_engine::case_clocks::{agreement, run_case_clocks, Agreement, ClockRunOptions};
 use opsdeck_engine::clock_policy::read_policies;
-use opsdeck_engine::eventlog::{read_event_log, Keep, LogOptions};
+use opsdeck_engine::eventlog::{Keep, LogOptions};
 use opsdeck_engine::parse::{parse_stamp, Cell, TsFormat};
 use std::io::Write;
 use std::path::PathBuf;
@@ -17,33 +16,12 @@ use std::process::ExitCode;
 
 #[derive(clap::Args, Debug)]
 pub struct ClocksArgs {
-    /// Case event log: CSV or XES, plain or gzip. Every column is a field the policy can test.
-    #[arg(long)]
-    pub log: PathBuf,
+    /// The log and its columns; every column is a field the policy can test.
+    #[command(flatten)]
+    pub src: crate::cmd_mine::LogSource,
     /// Clock policy file (TOML, `[[clock]]` tables; docs/formats.md §9).
     #[arg(long)]
     pub policy: PathBuf,
-    /// Case id column (CSV default case_id).
-    #[arg(long)]
-    pub case: Option<String>,
-    /// Activity / status column (CSV default activity).
-    #[arg(long)]
-    pub activity: Option<String>,
-    /// Event timestamp column (CSV default timestamp).
-    #[arg(long)]
-    pub timestamp: Option<String>,
-    /// strftime pattern of timestamps (default ISO 8601), e.g. "%d/%m/%Y %H:%M".
-    #[arg(long = "timestamp-format")]
-    pub timestamp_format: Option<String>,
-    /// IANA zone of timestamps written without an offset.
-    #[arg(long, default_value = "UTC")]
-    pub tz: String,
-    /// CSV field delimiter.
-    #[arg(long, default_value = ",")]
-    pub delimiter: char,
-    /// A text that means "no value" (e.g. "?"); repeatable. Empty always does.
-    #[arg(long)]
-    pub missing: Vec<String>,
     /// Column with the case's opening time (read on its first event, same format as the
     /// timestamps): clocks start there when it is not later than the first event.
     #[arg(long = "start-at")]
@@ -122,15 +100,11 @@ fn agreement_cells(a: &Agreement) -> Vec<Value> {
 }
 
 pub fn run(a: ClocksArgs) -> Result<ExitCode> {
-    anyhow::ensure!(
-        a.delimiter.is_ascii(),
-        "--delimiter must be one ASCII character"
-    );
-    let zone = opsdeck_core::calendar::parse_zone(&a.tz).map_err(anyhow::Error::msg)?;
-    let ts_format = a
-        .timestamp_format
-        .clone()
-        .map_or(TsFormat::Auto, TsFormat::Pattern);
+    let opts = LogOptions {
+        keep: Keep::All,
+        ..a.src.options()?
+    };
+    let (zone, ts_format) = (opts.zone, opts.ts_format.clone());
     let as_of = match &a.as_of {
         None => None,
         Some(s) => Some(
@@ -148,28 +122,14 @@ pub fn run(a: ClocksArgs) -> Result<ExitCode> {
     let text = std::fs::read_to_string(&a.policy)
         .with_context(|| format!("cannot read {}", a.policy.display()))?;
     let policies = read_policies(&text, &a.policy, None)?;
-    let opts = LogOptions {
-        case: a.case.clone(),
-        activity: a.activity.clone(),
-        timestamp: a.timestamp.clone(),
-        keep: Keep::All,
-        ts_format: ts_format.clone(),
-        zone,
-        delimiter: a.delimiter as u8,
-        missing: a.missing.clone(),
-        order: Order::Timestamp,
-        ..LogOptions::default()
-    };
-    let bar = crate::progress::bytes_bar(std::slice::from_ref(&a.log));
-    let read = read_event_log(&a.log, &opts, &|n| bar.set_position(n))?;
-    bar.finish_and_clear();
+    let read = a.src.read(&opts)?;
     let log = &read.log;
     let named = |n: &Option<String>, flag: &str| -> Result<()> {
         if let Some(n) = n {
             anyhow::ensure!(
                 log.column(n).is_some() || log.activity.name == *n,
                 "{flag} {n:?}: no such column in {} (columns: {})",
-                a.log.display(),
+                a.src.log.display(),
                 read.columns.attributes.join(", ")
             );
         }
@@ -240,7 +200,7 @@ pub fn run(a: ClocksArgs) -> Result<ExitCode> {
     }
     out.flush()?;
     // what was read and left out, on stderr; exit 3 when anything was left out
-    let file = a.log.display();
+    let file = a.src.log.display();
     eprintln!(
         "opsdeck sla clocks: {} events in {} cases; {} clocks from {} policies; {} cases without a clock; as of {}",
         log.n_events(),

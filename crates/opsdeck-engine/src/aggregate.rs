@@ -31,6 +31,29 @@ impl std::fmt::Display for RowIssue {
     }
 }
 
+impl RowIssue {
+    /// An issue with a CSV record, whose fields (lossily decoded) become the quarantined row.
+    pub fn from_record(
+        file: &str,
+        line: u64,
+        field: &str,
+        reason: String,
+        rec: &csv::ByteRecord,
+    ) -> Self {
+        RowIssue {
+            file: file.to_string(),
+            line,
+            field: field.to_string(),
+            reason,
+            raw: rec
+                .iter()
+                .map(|f| String::from_utf8_lossy(f).into_owned())
+                .collect::<Vec<_>>()
+                .join(","),
+        }
+    }
+}
+
 /// Settings of a stateless KPI run.
 #[derive(Debug, Clone)]
 pub struct KpiOptions {

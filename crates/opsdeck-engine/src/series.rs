@@ -111,16 +111,8 @@ fn read(path: &Path, cols: &SeriesColumns, with_volume: bool) -> Result<SeriesRe
         let start = rdr.position().byte();
         let more = rdr.read_byte_record(&mut rec);
         let line = lines.line_at(start);
-        let issue = |field: &str, reason: String, rec: &csv::ByteRecord| RowIssue {
-            file: file.clone(),
-            line,
-            field: field.to_string(),
-            reason,
-            raw: rec
-                .iter()
-                .map(|f| String::from_utf8_lossy(f).into_owned())
-                .collect::<Vec<_>>()
-                .join(","),
+        let issue = |field: &str, reason: String, rec: &csv::ByteRecord| {
+            RowIssue::from_record(&file, line, field, reason, rec)
         };
         match more {
             Ok(false) => break,

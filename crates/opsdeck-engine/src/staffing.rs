@@ -107,26 +107,23 @@ pub fn read_intervals(path: &Path, kind: ModelKind) -> Result<(Vec<IntervalRow>,
     let mut rows = Vec::new();
     let mut issues = Vec::new();
     let mut rec = csv::ByteRecord::new();
+    // physical line numbers from the bytes (the csv crate's lag after \r\n line ends)
+    let mut lines = crate::read::LineCounter {
+        bytes: &bytes,
+        at: 0,
+        line: 1,
+    };
     loop {
-        match rdr.read_byte_record(&mut rec) {
+        let start = rdr.position().byte();
+        let more = rdr.read_byte_record(&mut rec);
+        let line = lines.line_at(start);
+        match more {
             Ok(false) => break,
             Ok(true) => {}
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                return Err(input_err(path, format!("line {line}: {e}")));
-            }
+            Err(e) => return Err(input_err(path, format!("line {line}: {e}"))),
         }
-        let line = rec.position().map_or(0, |p| p.line());
-        let issue = |field: &str, reason: String, rec: &csv::ByteRecord| RowIssue {
-            file: file.clone(),
-            line,
-            field: field.to_string(),
-            reason,
-            raw: rec
-                .iter()
-                .map(|c| String::from_utf8_lossy(c).into_owned())
-                .collect::<Vec<_>>()
-                .join(","),
+        let issue = |field: &str, reason: String, rec: &csv::ByteRecord| {
+            RowIssue::from_record(&file, line, field, reason, rec)
         };
         match parse_row(&rec, &cols, kind) {
             Ok((id, input, model)) => match input.validate().and_then(|()| model.validate()) {
