@@ -63,27 +63,55 @@ pub fn run(a: StaffingArgs) -> Result<ExitCode> {
 }
 
 /// The CSV table written straight from the rows (the same text as `output::write`, without a
-/// cell vector per row: this is most of the command's time on large files).
+/// cell vector per row), formatted in blocks on all cores and written in order: on large files
+/// this is most of the command's time.
 fn write_csv(out: &mut dyn Write, rows: &[StaffingRow], kind: ModelKind) -> Result<()> {
     writeln!(out, "{}", output_columns(kind).join(","))?;
-    let num = |out: &mut dyn Write, v: Option<f64>| -> std::io::Result<()> {
-        match v {
-            Some(f) => write!(out, ",{f:?}"),
-            None => out.write_all(b","),
+    let workers = opsdeck_engine::read::workers();
+    const BLOCK: usize = 16 * 1024;
+    for group in rows.chunks(BLOCK * workers) {
+        let texts: Vec<Vec<u8>> = if workers < 2 || group.len() < BLOCK {
+            vec![csv_text(group, kind)]
+        } else {
+            std::thread::scope(|s| {
+                let handles: Vec<_> = group
+                    .chunks(BLOCK)
+                    .map(|block| s.spawn(move || csv_text(block, kind)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                    .collect()
+            })
+        };
+        for t in &texts {
+            out.write_all(t)?;
+        }
+    }
+    Ok(())
+}
+
+fn csv_text(rows: &[StaffingRow], kind: ModelKind) -> Vec<u8> {
+    let mut out = Vec::with_capacity(rows.len() * 96);
+    let num = |out: &mut Vec<u8>, v: Option<f64>| {
+        out.push(b',');
+        if let Some(f) = v {
+            output::push_num(out, f);
         }
     };
     for r in rows {
         let s = &r.staffing;
-        out.write_all(output::csv_field(&r.interval_id).as_bytes())?;
-        write!(out, ",{},{}", s.raw_agents, s.agents)?;
-        num(out, s.service_level)?;
-        num(out, s.occupancy)?;
-        num(out, s.wait_probability)?;
-        num(out, s.asa_s)?;
+        out.extend_from_slice(output::csv_field(&r.interval_id).as_bytes());
+        // writing to a Vec cannot fail
+        let _ = write!(out, ",{},{}", s.raw_agents, s.agents);
+        num(&mut out, s.service_level);
+        num(&mut out, s.occupancy);
+        num(&mut out, s.wait_probability);
+        num(&mut out, s.asa_s);
         if kind == ModelKind::ErlangA {
-            num(out, s.abandon_rate)?;
+            num(&mut out, s.abandon_rate);
         }
-        out.write_all(b"\n")?;
+        out.push(b'\n');
     }
-    Ok(())
+    out
 }

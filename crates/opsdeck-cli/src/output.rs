@@ -14,7 +14,24 @@ pub enum Format {
 /// Shortest text that reads back as the same f64, with a `.0` on whole numbers (as DuckDB and
 /// Python print them).
 pub fn num(f: f64) -> String {
-    format!("{f:?}")
+    let mut out = Vec::with_capacity(24);
+    push_num(&mut out, f);
+    String::from_utf8(out).unwrap_or_else(|_| format!("{f:?}"))
+}
+
+/// Append the text of [`num`] to `out`: the shortest text that reads back as `f`, in the
+/// notation of Rust's `{:?}` (scientific below 1e-4 and from 1e16), written by `ryu`, several
+/// times faster. `ryu` writes 1e-5 ≤ |f| < 1e-4 as a plain decimal, where `{:?}` is scientific;
+/// those few values, and NaN / ∞, take `{:?}`. When two shortest texts are equally close (the
+/// last of 17 digits, e.g. on 1405556645095023.25) the two may choose differently.
+pub fn push_num(out: &mut Vec<u8>, f: f64) {
+    let a = f.abs();
+    if f.is_finite() && !(1e-5..1e-4).contains(&a) {
+        out.extend_from_slice(ryu::Buffer::new().format_finite(f).as_bytes());
+    } else {
+        // writing to a Vec cannot fail
+        let _ = write!(out, "{f:?}");
+    }
 }
 
 /// A CSV field, quoted when it holds a comma, quote or line break.
@@ -108,4 +125,69 @@ pub fn write(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn num_is_debug_text_at_the_edges() {
+        for f in [
+            0.0,
+            -0.0,
+            1.0,
+            0.1,
+            1e-4,
+            9.999e-5,
+            1e-5,
+            9.9e-6,
+            1e-7,
+            1e15,
+            1e16,
+            1.5e16,
+            1e300,
+            5e-324,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            123456.789,
+            f64::NAN,
+            f64::INFINITY,
+        ] {
+            assert_eq!(num(f), format!("{f:?}"), "{f:e}");
+        }
+    }
+
+    /// The same value, as short, in the same notation as `{:?}` (digits may differ only on
+    /// a tie between two equally close shortest texts).
+    fn same_as_debug(f: f64) -> Result<(), TestCaseError> {
+        let (a, d) = (num(f), format!("{f:?}"));
+        if f.is_nan() {
+            prop_assert_eq!(a, d);
+            return Ok(());
+        }
+        prop_assert_eq!(a.parse::<f64>().ok(), Some(f), "{} does not read back", a);
+        prop_assert_eq!(a.len(), d.len(), "{} vs {}", a, d);
+        prop_assert_eq!(a.contains('e'), d.contains('e'), "{} vs {}", a, d);
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+        #[test]
+        fn num_is_debug_text(bits in any::<u64>()) {
+            same_as_debug(f64::from_bits(bits))?;
+        }
+
+        #[test]
+        fn num_is_debug_text_for_probabilities(f in 0.0f64..1.0) {
+            prop_assert_eq!(num(f), format!("{f:?}"));
+        }
+
+        #[test]
+        fn num_is_debug_text_across_magnitudes(e in -25.0f64..25.0, neg in any::<bool>()) {
+            same_as_debug(if neg { -(10f64.powf(e)) } else { 10f64.powf(e) })?;
+        }
+    }
 }

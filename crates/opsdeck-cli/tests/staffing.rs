@@ -108,5 +108,5 @@ fn file_level_problems_stop_with_a_message() {
         .arg(&f)
         .run()
         .code(1)
-        .stderr_has("no intervals after the header line");
+        .stderr_has("has a header but no data rows");
 }

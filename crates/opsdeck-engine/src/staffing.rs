@@ -3,9 +3,14 @@
 //! `opsdeck_core::staffing` on all cores.
 
 use crate::aggregate::{RowIssue, Value};
+use crate::contact::FieldIssue;
 use crate::error::{input_err, Result};
+use crate::parse::Cell;
+use crate::profile::Row;
+use crate::read::{read_csv_rows, RowSink};
 use opsdeck_core::staffing::{required_agents, Model, Staffing, StaffingError, StaffingInput};
 use std::path::Path;
+use std::sync::Arc;
 
 /// Input columns, in the order of `StaffingInput`'s fields after `interval_id`.
 pub const INPUT_COLUMNS: [&str; 8] = [
@@ -64,89 +69,110 @@ pub struct StaffingRun {
     pub issues: Vec<RowIssue>,
 }
 
-fn file_name(path: &Path) -> String {
-    path.display().to_string()
+/// Column positions of the input, bound from the header once.
+struct Binding {
+    cols: [usize; 9],
+    kind: ModelKind,
+    file: String,
 }
 
-/// Read the intervals of `path` (CSV, plain or gzip). Bad rows become `RowIssue`s; a missing
-/// column, an empty file or one without data rows is an error.
-pub fn read_intervals(path: &Path, kind: ModelKind) -> Result<(Vec<IntervalRow>, Vec<RowIssue>)> {
-    let bytes = crate::read::read_whole_text(path)?;
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .from_reader(&bytes[..]);
-    let header = rdr
-        .byte_headers()
-        .map_err(|e| input_err(path, format!("cannot read the header line: {e}")))?
-        .clone();
-    if header.is_empty() || header.iter().all(|h| h.is_empty()) {
-        return Err(input_err(path, "file is empty (expected a header line)"));
+/// One reader thread's rows: runs of consecutive rows, each tagged with the line its chunk
+/// starts on, so the runs of all threads put back together give file order.
+struct Shard {
+    bind: Arc<Binding>,
+    runs: Vec<(u64, Vec<IntervalRow>)>,
+    issues: Vec<RowIssue>,
+}
+
+impl RowSink for Shard {
+    fn chunk(&mut self, first_line: u64) {
+        self.runs.push((first_line, Vec::new()));
     }
-    let find = |name: &str| {
-        header.iter().position(|h| {
-            h.strip_prefix(b"\xef\xbb\xbf").unwrap_or(h).trim_ascii() == name.as_bytes()
-        })
-    };
-    let mut cols = [0usize; 9];
-    let mut wanted: Vec<&str> = INPUT_COLUMNS.to_vec();
-    if kind == ModelKind::ErlangA {
-        wanted.push(PATIENCE_COLUMN);
-    }
-    for (i, name) in wanted.iter().enumerate() {
-        cols[i] = find(name).ok_or_else(|| {
-            let why = if *name == PATIENCE_COLUMN {
-                " (erlang-a needs each interval's mean patience)"
-            } else {
-                ""
-            };
-            input_err(path, format!("missing column {name}{why}"))
-        })?;
-    }
-    let file = file_name(path);
-    let mut rows = Vec::new();
-    let mut issues = Vec::new();
-    let mut rec = csv::ByteRecord::new();
-    // physical line numbers from the bytes (the csv crate's lag after \r\n line ends)
-    let mut lines = crate::read::LineCounter {
-        bytes: &bytes,
-        at: 0,
-        line: 1,
-    };
-    loop {
-        let start = rdr.position().byte();
-        let more = rdr.read_byte_record(&mut rec);
-        let line = lines.line_at(start);
-        match more {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => return Err(input_err(path, format!("line {line}: {e}"))),
-        }
-        let issue = |field: &str, reason: String, rec: &csv::ByteRecord| {
-            RowIssue::from_record(&file, line, field, reason, rec)
+    fn row<R: Row>(&mut self, row: &R, line: u64) {
+        let b = &*self.bind;
+        let mut issue = |field: &str, reason: String| {
+            self.issues.push(RowIssue {
+                file: b.file.clone(),
+                line,
+                field: field.to_string(),
+                reason,
+                raw: row.raw(),
+            })
         };
-        match parse_row(&rec, &cols, kind) {
+        match parse_row(row, &b.cols, b.kind) {
             Ok((id, input, model)) => match input.validate().and_then(|()| model.validate()) {
-                Ok(()) => rows.push(IntervalRow {
-                    interval_id: id,
-                    line,
-                    input,
-                    model,
-                }),
+                Ok(()) => {
+                    let r = IntervalRow {
+                        interval_id: id,
+                        line,
+                        input,
+                        model,
+                    };
+                    match self.runs.last_mut() {
+                        Some((_, run)) => run.push(r),
+                        None => self.runs.push((line, vec![r])),
+                    }
+                }
                 Err(StaffingError::Invalid {
                     field,
                     value,
                     reason,
-                }) => issues.push(issue(
-                    field,
-                    format!("{value} is out of range: {reason}"),
-                    &rec,
-                )),
-                Err(e) => issues.push(issue("", e.to_string(), &rec)),
+                }) => issue(field, format!("{value} is out of range: {reason}")),
+                Err(e) => issue("", e.to_string()),
             },
-            Err((field, reason)) => issues.push(issue(field, reason, &rec)),
+            Err((field, reason)) => issue(field, reason),
         }
     }
+    fn bad_row(&mut self, line: u64, issue: FieldIssue, raw: String) {
+        self.issues.push(RowIssue {
+            file: self.bind.file.clone(),
+            line,
+            field: issue.field,
+            reason: issue.reason,
+            raw,
+        });
+    }
+}
+
+/// Read the intervals of `path` (CSV, plain or gzip; parsed in parallel chunks). Bad rows
+/// become `RowIssue`s; a missing column, an empty file or one without data rows is an error.
+pub fn read_intervals(path: &Path, kind: ModelKind) -> Result<(Vec<IntervalRow>, Vec<RowIssue>)> {
+    let bind = |header: &[String]| -> Result<Binding> {
+        let mut cols = [0usize; 9];
+        let mut wanted: Vec<&str> = INPUT_COLUMNS.to_vec();
+        if kind == ModelKind::ErlangA {
+            wanted.push(PATIENCE_COLUMN);
+        }
+        for (i, name) in wanted.iter().enumerate() {
+            cols[i] = header.iter().position(|h| h == name).ok_or_else(|| {
+                let why = if *name == PATIENCE_COLUMN {
+                    " (erlang-a needs each interval's mean patience)"
+                } else {
+                    ""
+                };
+                input_err(path, format!("missing column {name}{why}"))
+            })?;
+        }
+        Ok(Binding {
+            cols,
+            kind,
+            file: path.display().to_string(),
+        })
+    };
+    let make = |bind: Arc<Binding>| Shard {
+        bind,
+        runs: Vec::new(),
+        issues: Vec::new(),
+    };
+    let shards = read_csv_rows(path, b',', bind, make, &|_| {})?;
+    let mut runs = Vec::new();
+    let mut issues = Vec::new();
+    for s in shards {
+        runs.extend(s.runs);
+        issues.extend(s.issues);
+    }
+    runs.sort_unstable_by_key(|r| r.0);
+    let rows: Vec<IntervalRow> = runs.into_iter().flat_map(|r| r.1).collect();
     if rows.is_empty() && issues.is_empty() {
         return Err(input_err(path, "no intervals after the header line"));
     }
@@ -155,36 +181,33 @@ pub fn read_intervals(path: &Path, kind: ModelKind) -> Result<(Vec<IntervalRow>,
 
 type ParsedRow = (String, StaffingInput, Model);
 
-fn parse_row(
-    rec: &csv::ByteRecord,
+fn parse_row<R: Row>(
+    row: &R,
     cols: &[usize; 9],
     kind: ModelKind,
 ) -> std::result::Result<ParsedRow, (&'static str, String)> {
-    let text = |i: usize| -> std::result::Result<&str, (&'static str, String)> {
-        let name = if i < 8 {
+    let name = |i: usize| {
+        if i < 8 {
             INPUT_COLUMNS[i]
         } else {
             PATIENCE_COLUMN
+        }
+    };
+    let text = |i: usize| -> std::result::Result<&str, (&'static str, String)> {
+        let s = match row.cell(cols[i]).map_err(|why| (name(i), why))? {
+            Cell::Str(s) => s.trim(),
+            _ => "",
         };
-        let raw = rec.get(cols[i]).unwrap_or_default();
-        let s = std::str::from_utf8(raw)
-            .map_err(|_| (name, "is not valid UTF-8".to_string()))?
-            .trim();
         if s.is_empty() {
-            return Err((name, "missing value".to_string()));
+            return Err((name(i), "missing value".to_string()));
         }
         Ok(s)
     };
     let num = |i: usize| -> std::result::Result<f64, (&'static str, String)> {
         let s = text(i)?;
-        let name = if i < 8 {
-            INPUT_COLUMNS[i]
-        } else {
-            PATIENCE_COLUMN
-        };
         match s.parse::<f64>() {
             Ok(v) if v.is_finite() => Ok(v),
-            _ => Err((name, format!("not a number: {s:?}"))),
+            _ => Err((name(i), format!("not a number: {s:?}"))),
         }
     };
     let id = text(0)?.to_string();
@@ -210,7 +233,7 @@ fn parse_row(
 pub fn staffing_from_file(path: &Path, kind: ModelKind) -> Result<StaffingRun> {
     let (rows, mut issues) = read_intervals(path, kind)?;
     let results = compute(&rows);
-    let file = file_name(path);
+    let file = path.display().to_string();
     let mut out = Vec::with_capacity(rows.len());
     for (row, res) in rows.into_iter().zip(results) {
         match res {
