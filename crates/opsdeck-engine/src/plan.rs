@@ -860,3 +860,97 @@ pub fn rows(r: &PlanReport, view: PlanView) -> Vec<Vec<Value>> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Result<ScenarioSpec> {
+        read_scenario(text, Path::new("s.toml"))
+    }
+
+    fn date(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn scenario_file_reads_every_key() {
+        let s = read(
+            r#"
+volume_pct = 12.5
+aht_delta_s = -20
+[[outage]]
+site = "bog"
+from = 2025-12-01
+to = "2025-12-03"
+[sites.mnl]
+share = 0.7
+seats = 40
+"#,
+        )
+        .unwrap();
+        assert_eq!(s.volume_pct, Some(12.5));
+        assert_eq!(s.aht_delta_s, Some(-20.0));
+        assert_eq!(
+            s.outages,
+            vec![(
+                "s.toml: outage[0]".to_string(),
+                Outage {
+                    site: "bog".into(),
+                    from: date("2025-12-01"),
+                    to: date("2025-12-03"),
+                }
+            )]
+        );
+        assert_eq!(
+            s.sites["mnl"],
+            (
+                "s.toml: sites.mnl".to_string(),
+                SiteOverride {
+                    share: Some(0.7),
+                    seats: Some(40)
+                }
+            )
+        );
+    }
+
+    #[test]
+    fn scenario_errors_name_file_and_key() {
+        let err = |t: &str| read(t).unwrap_err().to_string();
+        assert_eq!(
+            err("[[outage]]\nsite = \"a\"\nfrom = 3\nto = 2025-01-01\n"),
+            "s.toml: outage[0].from: expected a date YYYY-MM-DD, found 3"
+        );
+        assert_eq!(
+            err("[sites.a]\nshare = -0.5\n"),
+            "s.toml: sites.a.share: -0.5 must be a number ≥ 0"
+        );
+        assert_eq!(
+            err("aht_delta_s = nan\n"),
+            "s.toml: aht_delta_s: NaN must be a number of seconds"
+        );
+        assert!(err("[sites.a]\nseat = 3\n").contains("unknown field `seat`"));
+    }
+
+    #[test]
+    fn flags_override_the_file() {
+        let mut s =
+            read("volume_pct = 5\n[[outage]]\nsite = \"a\"\nfrom = 2025-01-01\nto = 2025-01-02\n")
+                .unwrap();
+        s.override_with(None, Some(10.0), &["b:2025-01-03:2025-01-03".into()])
+            .unwrap();
+        assert_eq!(s.volume_pct, Some(5.0));
+        assert_eq!(s.aht_delta_s, Some(10.0));
+        assert_eq!(s.outages.len(), 1);
+        assert_eq!(s.outages[0].1.site, "b");
+        assert_eq!(s.outages[0].0, "--outage b:2025-01-03:2025-01-03");
+        assert_eq!(
+            parse_outage("b:2025-01-03:2025-01-01").unwrap_err().to_string(),
+            "--outage b:2025-01-03:2025-01-01: from 2025-01-03 is after to 2025-01-01 (expected SITE:FROM:TO, e.g. mnl:2025-12-01:2025-12-03)"
+        );
+        assert!(parse_outage(":2025-01-01:2025-01-01")
+            .unwrap_err()
+            .to_string()
+            .contains("the site is empty"));
+    }
+}
