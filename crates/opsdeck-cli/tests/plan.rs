@@ -5,7 +5,7 @@
 mod util;
 
 use serde_json::Value;
-use util::{Dir, TestCommand};
+use util::{answered, Dir, TestCommand};
 
 const QUEUE: &str = "nwb-cards-voice"; // program nwb-cards, sites mnl and bog
 const FROM: &str = "2025-09-29"; // the Monday after four weeks of demo data
@@ -246,5 +246,121 @@ fn bad_plan_inputs_are_named() {
         "volume.toml",
         "volume_pct = -100\n",
         "volume_pct: -100 must be a number > -100",
+    );
+}
+
+/// Two sites serve the program; a quarter of the handled contacts carry no site. No contact
+/// abandons, so there is no patience estimate.
+const TWO_SITES: &str = r#"
+[[site]]
+id = "s1"
+name = "Site one"
+country = "GB"
+time_zone = "Europe/London"
+cost_per_productive_hour = 20.0
+
+[[site]]
+id = "s2"
+name = "Site two"
+country = "GB"
+time_zone = "Europe/London"
+cost_per_productive_hour = 20.0
+
+[[client]]
+id = "c1"
+name = "Client one"
+
+[[program]]
+id = "p1"
+name = "Program one"
+client = "c1"
+sites = ["s1", "s2"]
+
+[[calendar]]
+id = "cal1"
+time_zone = "Europe/London"
+hours = { mon = "09:00-11:00", tue = "09:00-11:00", wed = "09:00-11:00", thu = "09:00-11:00", fri = "09:00-11:00", sat = "09:00-11:00", sun = "09:00-11:00" }
+
+[[queue]]
+id = "q1"
+name = "Queue one"
+program = "p1"
+channel = "voice"
+calendar = "cal1"
+threshold_s = 20
+"#;
+
+#[test]
+fn shares_come_from_handled_contacts_by_site_and_erlang_a_needs_abandonments() {
+    let dir = Dir::new();
+    dir.apply_setup("setup.toml", TWO_SITES);
+    // 14 days × 4 half-hours × 4 contacts: three at s1, one without a site
+    let mut csv = format!("{},site\n", util::HEADER);
+    let start = chrono::NaiveDate::from_ymd_opt(2025, 3, 3).unwrap();
+    for d in 0..14 {
+        let day = start + chrono::Days::new(d);
+        for slot in 0..4u32 {
+            for k in 0..4u32 {
+                let t = day
+                    .and_hms_opt(9 + slot / 2, 30 * (slot % 2) + 1 + 6 * k, 0)
+                    .unwrap()
+                    .format("%Y-%m-%d %H:%M:%S")
+                    .to_string();
+                let id = format!("c{d}-{slot}-{k}");
+                let site = if k < 3 { "s1" } else { "" };
+                csv.push_str(&format!("{},{site}\n", answered(&id, "q1", &t, 5, 200)));
+            }
+        }
+    }
+    let file = dir.write("contacts.csv", csv);
+    dir.cmd()
+        .args(["ingest", "contacts"])
+        .arg(&file)
+        .run()
+        .success();
+    let run = |extra: &[&str]| {
+        dir.cmd()
+            .args([
+                "plan",
+                "--queue",
+                "q1",
+                "--from",
+                "2025-03-17",
+                "--days",
+                "2",
+            ])
+            .args(["--history-weeks", "2"])
+            .args(extra)
+            .run()
+    };
+    let v = run(&["--format", "json"]).success().json();
+    let e = &v["estimates"];
+    assert_eq!(e["history_offered"], 14 * 16);
+    assert_eq!(e["handled_without_site"], 14 * 4);
+    // s1: (12 + 4/2) / 16 per day; s2: (0 + 4/2) / 16
+    assert_eq!(e["sites"][0]["site"], "s1");
+    assert_eq!(e["sites"][0]["share"], 0.875);
+    assert_eq!(e["sites"][0]["share_source"], "history");
+    assert_eq!(e["sites"][1]["share"], 0.125);
+    assert_eq!(e["sites"][1]["handled"], 0);
+    // AHT = talk 200 + ACW 10 in every slot
+    assert_eq!(e["aht_s"], 210.0);
+    assert!(e["patience_s"].is_null());
+    assert_eq!(e["projection_model"], "erlang-c");
+    assert!(e["notes"][0]
+        .as_str()
+        .unwrap()
+        .contains("no abandonments in the history"));
+    // 2 days × 4 open half-hours
+    let intervals = rows(&v, "intervals");
+    assert_eq!(intervals.len(), 8);
+    assert_eq!(intervals[0]["start"], "2025-03-17 09:00");
+    for i in intervals {
+        // Erlang C projects no abandonment
+        assert!(i["abandon_rate"].is_null(), "{i}");
+        assert_eq!(i["aht_s"], 210.0);
+    }
+    run(&["--model", "erlang-a"]).code(1).stderr_has(
+        "--model erlang-a needs a patience estimate, but queue q1 has no abandoned contacts",
     );
 }
