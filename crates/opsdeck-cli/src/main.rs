@@ -11,6 +11,7 @@ mod cmd_forecast;
 mod cmd_ingest;
 mod cmd_kpi;
 mod cmd_mine;
+mod cmd_plan;
 mod cmd_schedule;
 mod cmd_scorecard;
 mod cmd_setup;
@@ -68,6 +69,9 @@ enum Command {
     Schedule(cmd_schedule::ScheduleArgs),
     /// Interval volume forecast (daily and weekly seasonality) from a history file, or its backtest.
     Forecast(cmd_forecast::ForecastArgs),
+    /// Capacity plan and what-if scenario for a workspace queue: forecast, agents per site,
+    /// projected service level, abandonment and staffing gap.
+    Plan(cmd_plan::PlanArgs),
     /// Process mining of a case event log (CSV or XES): DFG, variants, rework, ping-pong,
     /// bottlenecks, automation candidates.
     #[command(subcommand)]
@@ -88,6 +92,7 @@ fn run() -> Result<ExitCode> {
         Command::Staffing(a) => cmd_staffing::run(a),
         Command::Schedule(a) => cmd_schedule::run(a),
         Command::Forecast(a) => cmd_forecast::run(a),
+        Command::Plan(a) => cmd_plan::run(&cli.global, a),
         Command::Mine(c) => cmd_mine::run(c),
     }
 }

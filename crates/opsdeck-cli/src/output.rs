@@ -43,6 +43,28 @@ pub fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// Rows as a JSON array of objects keyed by column; undefined numbers are null.
+pub fn json_rows<C: AsRef<str>>(columns: &[C], rows: &[Vec<Value>]) -> serde_json::Value {
+    rows.iter()
+        .map(|r| {
+            let obj = columns
+                .iter()
+                .zip(r)
+                .map(|(c, v)| {
+                    let j = match v {
+                        Value::Text(s) => serde_json::Value::String(s.clone()),
+                        Value::Int(i) => serde_json::Value::from(*i),
+                        Value::Num(Some(f)) => serde_json::Value::from(*f),
+                        Value::Num(None) => serde_json::Value::Null,
+                    };
+                    (c.as_ref().to_string(), j)
+                })
+                .collect::<serde_json::Map<_, _>>();
+            serde_json::Value::Object(obj)
+        })
+        .collect()
+}
+
 pub fn write(
     out: &mut dyn Write,
     format: Format,
@@ -66,26 +88,7 @@ pub fn write(
             }
         }
         Format::Json => {
-            let arr: Vec<serde_json::Value> = rows
-                .iter()
-                .map(|r| {
-                    let obj = columns
-                        .iter()
-                        .zip(r)
-                        .map(|(c, v)| {
-                            let j = match v {
-                                Value::Text(s) => serde_json::Value::String(s.clone()),
-                                Value::Int(i) => serde_json::Value::from(*i),
-                                Value::Num(Some(f)) => serde_json::Value::from(*f),
-                                Value::Num(None) => serde_json::Value::Null,
-                            };
-                            (c.to_string(), j)
-                        })
-                        .collect::<serde_json::Map<_, _>>();
-                    serde_json::Value::Object(obj)
-                })
-                .collect();
-            serde_json::to_writer_pretty(&mut *out, &arr)?;
+            serde_json::to_writer_pretty(&mut *out, &json_rows(columns, rows))?;
             writeln!(out)?;
         }
         Format::Table => {

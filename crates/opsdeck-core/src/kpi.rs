@@ -185,6 +185,16 @@ impl IntervalSums {
         )
     }
 
+    /// Mean patience estimate for Erlang A (DOMAIN-REFERENCE §2.5): E[W] / P(Ab), where E[W]
+    /// is the mean wait over all offered contacts (abandoners included) and P(Ab) =
+    /// abandoned / offered; that is total wait / abandoned. Undefined without abandonments.
+    pub fn patience_s(&self) -> Option<f64> {
+        ratio(
+            self.sum_wait_answered_s + self.sum_wait_abandoned_s,
+            self.abandoned,
+        )
+    }
+
     /// Average handle time: (talk + hold + after-contact work) / handled, seconds.
     pub fn aht_s(&self) -> Option<f64> {
         ratio(
@@ -400,6 +410,26 @@ mod tests {
         ] {
             check(v, e);
         }
+    }
+
+    #[test]
+    fn patience_is_mean_wait_over_all_arrivals_over_abandon_probability() {
+        // 90 answered waiting 900 s in all, 10 abandoned waiting 300 s: E[W] = 1200/100 = 12 s,
+        // P(Ab) = 0.1, patience = 120 s
+        let s = IntervalSums {
+            offered: 100,
+            answered: 90,
+            abandoned: 10,
+            sum_wait_answered_s: 900,
+            sum_wait_abandoned_s: 300,
+            ..Default::default()
+        };
+        assert_eq!(s.patience_s(), Some(120.0));
+        assert_eq!(
+            s.patience_s(),
+            Some(s.mean_wait_offered_s().unwrap() / s.abandon_rate().unwrap())
+        );
+        assert_eq!(IntervalSums::default().patience_s(), None);
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod forecast;
 pub mod kpi;
 pub mod mining;
 pub mod org;
+pub mod plan;
 pub mod schedule;
 pub mod sla;
 pub mod staffing;

@@ -16,6 +16,7 @@ pub mod synth;
 pub use error::{EngineError, Result};
 pub mod facts;
 pub mod ingest;
+pub mod plan;
 pub mod schedule;
 pub mod scorecard;
 pub mod series;

@@ -1,0 +1,202 @@
+//! `opsdeck plan`: capacity plan and what-if scenario over a workspace queue (history →
+//! forecast → requirements → split across sites → projected service level), as tables or JSON.
+
+use crate::context::{Context, GlobalArgs};
+use crate::output::{self, Format};
+use anyhow::{Context as _, Result};
+use chrono::NaiveDate;
+use opsdeck_engine::plan::{
+    columns, plan, read_scenario, rows, Estimates, PlanRequest, PlanView, ScenarioSpec,
+    StaffingModel,
+};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ModelArg {
+    ErlangC,
+    ErlangA,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct PlanArgs {
+    /// Queue to plan.
+    #[arg(long)]
+    pub queue: String,
+    /// First plan date (YYYY-MM-DD, in the queue calendar's zone).
+    #[arg(long)]
+    pub from: NaiveDate,
+    /// Number of plan days.
+    #[arg(long)]
+    pub days: u32,
+    /// Weeks of history before --from used for the forecast, AHT, patience and site shares.
+    #[arg(long, default_value_t = 8)]
+    pub history_weeks: u32,
+    /// Model of the requirement; the projection uses Erlang A whenever patience can be estimated.
+    #[arg(long, value_enum, default_value_t = ModelArg::ErlangC)]
+    pub model: ModelArg,
+    /// Shrinkage, a fraction in [0, 1): grosses productive hours up to FTE.
+    #[arg(long, default_value_t = 0.30)]
+    pub shrinkage: f64,
+    /// Occupancy cap of the requirement, a fraction in (0, 1].
+    #[arg(long, default_value_t = 0.85)]
+    pub max_occupancy: f64,
+    /// Paid hours of one FTE per week.
+    #[arg(long, default_value_t = 40.0)]
+    pub fte_hours: f64,
+    /// Scenario file (TOML: volume_pct, aht_delta_s, [[outage]], [sites.<id>] share / seats).
+    #[arg(long, value_name = "FILE")]
+    pub scenario: Option<PathBuf>,
+    /// Volume change in percent (overrides the scenario file).
+    #[arg(long, allow_hyphen_values = true)]
+    pub volume_pct: Option<f64>,
+    /// AHT change in seconds (overrides the scenario file).
+    #[arg(long, allow_hyphen_values = true)]
+    pub aht_delta_s: Option<f64>,
+    /// A site unavailable on local dates FROM..TO inclusive: SITE:FROM:TO (repeatable; replaces
+    /// the scenario file's outages).
+    #[arg(long, value_name = "SITE:FROM:TO")]
+    pub outage: Vec<String>,
+    /// Rows of the table: interval, day or site (json holds all three).
+    #[arg(long, default_value = "interval")]
+    pub by: String,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+fn describe(e: &Estimates) -> Vec<String> {
+    let opt = |x: Option<f64>, unit: &str| x.map_or("—".to_string(), |v| format!("{v:.1}{unit}"));
+    let mut out = vec![
+        format!(
+            "plan {} ({} / {}), {}..{} ({} intervals of {} min, {}), target {}% within {} s",
+            e.queue,
+            e.client,
+            e.program,
+            e.plan_from,
+            e.plan_to,
+            e.plan_intervals,
+            e.interval_minutes,
+            e.time_zone,
+            e.sl_target * 100.0,
+            e.threshold_s
+        ),
+        format!(
+            "history {}..{}: {} day(s) with contacts, {} offered, abandon rate {}, AHT {:.1} s; forecast {}, {} outlier day(s)",
+            e.history_from,
+            e.history_to,
+            e.history_days,
+            e.history_offered,
+            e.history_abandon_rate.map_or("—".to_string(), |r| format!("{:.2}%", r * 100.0)),
+            e.aht_s,
+            if e.forecast_tuned { "tuned on the history" } else { "fixed settings" },
+            e.forecast_outlier_days
+        ),
+        format!(
+            "staffing {}, projection {} (patience {}), shrinkage {}, max occupancy {}, {} h per FTE week",
+            e.staffing_model,
+            e.projection_model,
+            opt(e.patience_s, " s"),
+            e.shrinkage,
+            e.max_occupancy,
+            e.fte_hours_per_week
+        ),
+    ];
+    let sites: Vec<String> = e
+        .sites
+        .iter()
+        .map(|s| {
+            format!(
+                "{} share {:.3} ({}, {} handled){}",
+                s.site,
+                s.share,
+                s.share_source,
+                s.handled,
+                s.seats.map_or(String::new(), |n| format!(", {n} seats"))
+            )
+        })
+        .collect();
+    out.push(format!(
+        "sites: {}; {} handled without a site of the program",
+        sites.join("; "),
+        e.handled_without_site
+    ));
+    let outages: Vec<String> = e
+        .outages
+        .iter()
+        .map(|o| format!("{} {}..{}", o.site, o.from, o.to))
+        .collect();
+    out.push(format!(
+        "scenario: volume {:+}%, AHT {:+} s, outages: {}",
+        e.volume_pct,
+        e.aht_delta_s,
+        if outages.is_empty() {
+            "none".to_string()
+        } else {
+            outages.join(", ")
+        }
+    ));
+    out.extend(e.notes.iter().map(|n| format!("note: {n}")));
+    out
+}
+
+pub fn run(g: &GlobalArgs, a: PlanArgs) -> Result<ExitCode> {
+    let view: PlanView = a.by.parse().map_err(anyhow::Error::msg)?;
+    let mut scenario = match &a.scenario {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read {}", p.display()))?;
+            read_scenario(&text, p)?
+        }
+        None => ScenarioSpec::default(),
+    };
+    scenario.override_with(a.volume_pct, a.aht_delta_s, &a.outage)?;
+    let ctx = Context::open(g, None)?;
+    let org = ctx.org()?;
+    let req = PlanRequest {
+        queue: a.queue.clone(),
+        from: a.from,
+        days: a.days,
+        history_weeks: a.history_weeks,
+        model: match a.model {
+            ModelArg::ErlangC => StaffingModel::ErlangC,
+            ModelArg::ErlangA => StaffingModel::ErlangA,
+        },
+        shrinkage: a.shrinkage,
+        max_occupancy: a.max_occupancy,
+        fte_hours_per_week: a.fte_hours,
+        scenario,
+    };
+    let report = plan(&ctx.ws, &org, &req)?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    match a.format {
+        Format::Json => {
+            let table = |v: PlanView| output::json_rows(&columns(&report, v), &rows(&report, v));
+            let doc = serde_json::json!({
+                "estimates": report.estimates,
+                "intervals": table(PlanView::Interval),
+                "days": table(PlanView::Day),
+                "sites": table(PlanView::Site),
+            });
+            serde_json::to_writer_pretty(&mut out, &doc)?;
+            writeln!(out)?;
+        }
+        Format::Csv | Format::Table => {
+            for line in describe(&report.estimates) {
+                if a.format == Format::Table {
+                    writeln!(out, "{line}")?;
+                } else {
+                    eprintln!("{line}");
+                }
+            }
+            if a.format == Format::Table {
+                writeln!(out)?;
+            }
+            let cols = columns(&report, view);
+            let cols: Vec<&str> = cols.iter().map(String::as_str).collect();
+            output::write(&mut out, a.format, &cols, &rows(&report, view))?;
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,956 @@
+//! `opsdeck plan`: a queue's interval facts over a history window → volume forecast for the plan
+//! dates (opening hours inferred from the history) → AHT per weekday × time-of-day slot →
+//! patience and site shares estimated from the history → `opsdeck_core::plan` under a what-if
+//! scenario (TOML file and flags). Also the plan's tables as cells for csv, json and table.
+
+use crate::aggregate::Value;
+use crate::contact::{validate, FieldIssue, LocalResolver, RawContact};
+use crate::error::{EngineError, Result};
+use crate::facts::Workspace;
+use crate::profile::Profile;
+use crate::read::{read_contacts, ContactSink};
+use crate::scorecard::{load_facts, selected, Level, Period, ScorecardQuery};
+use chrono::{Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime};
+use chrono_tz::Tz;
+use opsdeck_core::calendar::local_time;
+use opsdeck_core::forecast::{forecast, infer_opening_hours, ForecastError, ForecastOptions};
+use opsdeck_core::plan::{self as core_plan, IntervalDemand, Outage, Plan, PlanSettings, SitePlan};
+use opsdeck_core::staffing::Model;
+use opsdeck_core::{IntervalSums, Org, SlVariant};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// A weekday × time-of-day slot with fewer handled contacts than this in the history takes the
+/// queue's overall AHT instead of its own.
+pub const MIN_SLOT_HANDLED: i64 = 30;
+
+/// Per-site overrides of a scenario.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SiteOverride {
+    /// Replaces the historical share (a weight; shares are renormalised over available sites).
+    pub share: Option<f64>,
+    /// Most productive agents the site can put on the queue at once.
+    pub seats: Option<u64>,
+}
+
+/// A what-if scenario as given (file and flags), before it meets the queue.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ScenarioSpec {
+    pub volume_pct: Option<f64>,
+    pub aht_delta_s: Option<f64>,
+    /// Each outage with where it was given ("FILE: outage[0]" or "--outage").
+    pub outages: Vec<(String, Outage)>,
+    /// Site overrides with where they were given ("FILE: sites.mnl").
+    pub sites: BTreeMap<String, (String, SiteOverride)>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScenario {
+    volume_pct: Option<f64>,
+    aht_delta_s: Option<f64>,
+    #[serde(default)]
+    outage: Vec<RawOutage>,
+    #[serde(default)]
+    sites: BTreeMap<String, RawSiteOverride>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOutage {
+    site: String,
+    from: toml::Value,
+    to: toml::Value,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSiteOverride {
+    share: Option<f64>,
+    seats: Option<i64>,
+}
+
+fn date_of(v: &toml::Value) -> std::result::Result<NaiveDate, String> {
+    let text = match v {
+        toml::Value::String(s) => s.clone(),
+        toml::Value::Datetime(d) if d.time.is_none() && d.offset.is_none() => d.to_string(),
+        other => return Err(format!("expected a date YYYY-MM-DD, found {other}")),
+    };
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("{text:?} is not a date YYYY-MM-DD"))
+}
+
+/// Parse a scenario file (TOML); errors name the file and the key path.
+pub fn read_scenario(text: &str, path: &Path) -> Result<ScenarioSpec> {
+    let bad = |message: String| EngineError::Input {
+        path: path.to_path_buf(),
+        message,
+    };
+    let raw: RawScenario =
+        toml::from_str(text).map_err(|e| bad(e.to_string().trim().replace('\n', " ")))?;
+    let file = path.display().to_string();
+    if let Some(v) = raw.volume_pct {
+        check_volume(v).map_err(|r| bad(format!("volume_pct: {r}")))?;
+    }
+    if let Some(v) = raw.aht_delta_s {
+        check_aht_delta(v).map_err(|r| bad(format!("aht_delta_s: {r}")))?;
+    }
+    let mut outages = Vec::new();
+    for (i, o) in raw.outage.iter().enumerate() {
+        let key = |k: &str| format!("outage[{i}].{k}");
+        let from = date_of(&o.from).map_err(|r| bad(format!("{}: {r}", key("from"))))?;
+        let to = date_of(&o.to).map_err(|r| bad(format!("{}: {r}", key("to"))))?;
+        if from > to {
+            return Err(bad(format!("{}: {to} is before from {from}", key("to"))));
+        }
+        outages.push((
+            format!("{file}: outage[{i}]"),
+            Outage {
+                site: o.site.clone(),
+                from,
+                to,
+            },
+        ));
+    }
+    let mut sites = BTreeMap::new();
+    for (id, s) in raw.sites {
+        let key = |k: &str| format!("sites.{id}.{k}");
+        if let Some(v) = s.share {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(bad(format!("{}: {v} must be a number ≥ 0", key("share"))));
+            }
+        }
+        let seats = match s.seats {
+            Some(n) if n < 0 => {
+                return Err(bad(format!("{}: {n} must be ≥ 0", key("seats"))));
+            }
+            other => other.map(|n| n as u64),
+        };
+        sites.insert(
+            id.clone(),
+            (
+                format!("{file}: sites.{id}"),
+                SiteOverride {
+                    share: s.share,
+                    seats,
+                },
+            ),
+        );
+    }
+    Ok(ScenarioSpec {
+        volume_pct: raw.volume_pct,
+        aht_delta_s: raw.aht_delta_s,
+        outages,
+        sites,
+    })
+}
+
+fn check_volume(v: f64) -> std::result::Result<(), String> {
+    if v.is_finite() && v > -100.0 {
+        Ok(())
+    } else {
+        Err(format!("{v} must be a number > -100 (percent)"))
+    }
+}
+
+fn check_aht_delta(v: f64) -> std::result::Result<(), String> {
+    if v.is_finite() {
+        Ok(())
+    } else {
+        Err(format!("{v} must be a number of seconds"))
+    }
+}
+
+impl ScenarioSpec {
+    /// Command-line values replace the file's: each given flag wins; `--outage` flags replace
+    /// the file's outage list.
+    pub fn override_with(
+        &mut self,
+        volume_pct: Option<f64>,
+        aht_delta_s: Option<f64>,
+        outages: &[String],
+    ) -> Result<()> {
+        if let Some(v) = volume_pct {
+            check_volume(v).map_err(|r| EngineError::Invalid(format!("--volume-pct: {r}")))?;
+            self.volume_pct = Some(v);
+        }
+        if let Some(v) = aht_delta_s {
+            check_aht_delta(v).map_err(|r| EngineError::Invalid(format!("--aht-delta-s: {r}")))?;
+            self.aht_delta_s = Some(v);
+        }
+        if !outages.is_empty() {
+            self.outages = outages
+                .iter()
+                .map(|f| parse_outage(f).map(|o| (format!("--outage {f}"), o)))
+                .collect::<Result<_>>()?;
+        }
+        Ok(())
+    }
+}
+
+/// `SITE:FROM:TO` (dates YYYY-MM-DD, inclusive).
+pub fn parse_outage(flag: &str) -> Result<Outage> {
+    let bad = |why: &str| {
+        EngineError::Invalid(format!(
+            "--outage {flag}: {why} (expected SITE:FROM:TO, e.g. mnl:2025-12-01:2025-12-03)"
+        ))
+    };
+    let parts: Vec<&str> = flag.split(':').collect();
+    let [site, from, to] = parts.as_slice() else {
+        return Err(bad("not three parts separated by ':'"));
+    };
+    let date = |s: &str, what: &str| {
+        NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+            .map_err(|_| bad(&format!("{what} {s:?} is not a date YYYY-MM-DD")))
+    };
+    let (from, to) = (date(from, "from")?, date(to, "to")?);
+    if site.trim().is_empty() {
+        return Err(bad("the site is empty"));
+    }
+    if from > to {
+        return Err(bad(&format!("from {from} is after to {to}")));
+    }
+    Ok(Outage {
+        site: site.trim().to_string(),
+        from,
+        to,
+    })
+}
+
+/// The model of the requirement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StaffingModel {
+    ErlangC,
+    /// Erlang A with the patience estimated from the history.
+    ErlangA,
+}
+
+impl StaffingModel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StaffingModel::ErlangC => "erlang-c",
+            StaffingModel::ErlangA => "erlang-a",
+        }
+    }
+}
+
+/// What to plan.
+#[derive(Debug, Clone)]
+pub struct PlanRequest {
+    pub queue: String,
+    /// First plan date (local, the queue calendar's zone).
+    pub from: NaiveDate,
+    pub days: u32,
+    /// Weeks of history before `from`.
+    pub history_weeks: u32,
+    pub model: StaffingModel,
+    pub shrinkage: f64,
+    pub max_occupancy: f64,
+    pub fte_hours_per_week: f64,
+    pub scenario: ScenarioSpec,
+}
+
+/// A site's estimate and the share used.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SiteEstimate {
+    pub site: String,
+    /// Handled contacts of the history window the site was recorded on.
+    pub handled: u64,
+    /// Share of handled contacts, those without a site spread equally over the program's sites.
+    pub share_history: Option<f64>,
+    /// Share used (a weight): the override when given, else `share_history`, else equal.
+    pub share: f64,
+    /// "override", "history" or "equal".
+    pub share_source: &'static str,
+    pub seats: Option<u64>,
+}
+
+/// The estimates and settings a plan was made with.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Estimates {
+    pub queue: String,
+    pub client: String,
+    pub program: String,
+    pub time_zone: String,
+    pub interval_minutes: u32,
+    pub threshold_s: i64,
+    pub sl_target: f64,
+    pub plan_from: NaiveDate,
+    pub plan_to: NaiveDate,
+    pub history_from: NaiveDate,
+    pub history_to: NaiveDate,
+    /// Dates of the window with interval facts.
+    pub history_days: usize,
+    pub history_offered: i64,
+    pub staffing_model: &'static str,
+    /// Model of the projected SL, ASA and abandonment.
+    pub projection_model: &'static str,
+    /// Mean patience E[W] / P(Ab) over the window; `None` without abandonments.
+    pub patience_s: Option<f64>,
+    pub history_abandon_rate: Option<f64>,
+    /// The queue's AHT over the window, the fallback of thin slots.
+    pub aht_s: f64,
+    /// Plan intervals whose slot had fewer than `MIN_SLOT_HANDLED` handled contacts.
+    pub aht_fallback_intervals: usize,
+    pub shrinkage: f64,
+    pub max_occupancy: f64,
+    pub fte_hours_per_week: f64,
+    pub sites: Vec<SiteEstimate>,
+    /// Handled contacts without a site (or with a site outside the program).
+    pub handled_without_site: u64,
+    pub forecast_tuned: bool,
+    pub forecast_tuning_wape: Option<f64>,
+    pub forecast_outlier_days: usize,
+    /// Plan intervals; those outside the inferred opening hours are not planned.
+    pub plan_intervals: usize,
+    pub volume_pct: f64,
+    pub aht_delta_s: f64,
+    pub outages: Vec<Outage>,
+    /// Notes a reader should see (fallbacks taken).
+    pub notes: Vec<String>,
+}
+
+/// A computed plan with what it was computed from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanReport {
+    pub estimates: Estimates,
+    pub settings: PlanSettings,
+    pub plan: Plan,
+}
+
+/// Counts handled contacts per site of one queue over a window of local dates.
+struct ShareSink<'a> {
+    queue: &'a str,
+    zone: Tz,
+    window: (NaiveDate, NaiveDate),
+    resolver: LocalResolver,
+    by_site: BTreeMap<String, u64>,
+    without_site: u64,
+    problems: Vec<String>,
+}
+
+impl ContactSink for ShareSink<'_> {
+    fn contact(&mut self, raw: RawContact<'_>, line: u64) -> std::result::Result<(), FieldIssue> {
+        if raw.queue != self.queue {
+            return Ok(());
+        }
+        let c = match validate(raw, &mut self.resolver) {
+            Ok(c) => c,
+            Err(e) => {
+                self.problems
+                    .push(format!("row {line}: {}: {}", e.field, e.reason));
+                return Ok(());
+            }
+        };
+        let day = local_time(self.zone, c.arrived_s).date();
+        if c.answered_s.is_none() || !(self.window.0..=self.window.1).contains(&day) {
+            return Ok(());
+        }
+        match c.ids.and_then(|i| i.site) {
+            Some(s) => *self.by_site.entry(s.into_owned()).or_default() += 1,
+            None => self.without_site += 1,
+        }
+        Ok(())
+    }
+    fn skip(&mut self, _reason: &'static str) {}
+    fn issue(&mut self, line: u64, issue: FieldIssue, _raw: String) {
+        self.problems
+            .push(format!("row {line}: {}: {}", issue.field, issue.reason));
+    }
+}
+
+/// Handled contacts per site of `queue` in the window, and those without a site.
+fn site_counts(
+    ws: &Workspace,
+    client: &str,
+    queue: &str,
+    zone: Tz,
+    window: (NaiveDate, NaiveDate),
+) -> Result<(BTreeMap<String, u64>, u64)> {
+    let m = ws.manifest()?;
+    let ym = |d: NaiveDate| format!("{:04}-{:02}", d.year(), d.month());
+    let (lo, hi) = (ym(window.0), ym(window.1));
+    let profile = Profile::canonical();
+    let mut by_site = BTreeMap::new();
+    let mut without_site = 0;
+    for f in &m.contacts {
+        if f.client != client || f.month < lo || f.month > hi {
+            continue;
+        }
+        let path = ws.facts_dir().join(&f.path);
+        let sinks = read_contacts(
+            &path,
+            &profile,
+            || ShareSink {
+                queue,
+                zone,
+                window,
+                resolver: LocalResolver::new(chrono_tz::UTC),
+                by_site: BTreeMap::new(),
+                without_site: 0,
+                problems: Vec::new(),
+            },
+            &|_| {},
+        )?;
+        for s in sinks {
+            if let Some(p) = s.problems.first() {
+                return Err(EngineError::Workspace {
+                    path: path.clone(),
+                    message: format!("stored contacts cannot be read for site shares: {p}"),
+                });
+            }
+            for (k, v) in s.by_site {
+                *by_site.entry(k).or_default() += v;
+            }
+            without_site += s.without_site;
+        }
+    }
+    Ok((by_site, without_site))
+}
+
+/// Plan a queue: history → forecast → requirements → split across sites → projection.
+pub fn plan(ws: &Workspace, org: &Org, req: &PlanRequest) -> Result<PlanReport> {
+    let invalid = |m: String| EngineError::Invalid(m);
+    let q = org.queues.get(&req.queue).ok_or_else(|| {
+        invalid(format!(
+            "unknown queue {:?} (queues: {})",
+            req.queue,
+            org.queues.keys().cloned().collect::<Vec<_>>().join(", ")
+        ))
+    })?;
+    let program = &org.programs[&q.program];
+    if req.days == 0 {
+        return Err(invalid("--days must be ≥ 1".into()));
+    }
+    if req.history_weeks == 0 {
+        return Err(invalid("--history-weeks must be ≥ 1".into()));
+    }
+    let plan_to = req.from + Days::new(u64::from(req.days) - 1);
+    let history_from = req.from - Days::new(7 * u64::from(req.history_weeks));
+    let history_to = req.from.pred_opt().unwrap_or(req.from);
+
+    // outages and site overrides meet the program before any data is read
+    let known = program.sites.join(", ");
+    for (origin, o) in &req.scenario.outages {
+        if !program.sites.contains(&o.site) {
+            return Err(invalid(format!(
+                "{origin}: site {:?} does not serve program {} of queue {} (sites: {known})",
+                o.site, program.id, q.id
+            )));
+        }
+        if o.from < req.from || o.to > plan_to {
+            return Err(invalid(format!(
+                "{origin}: outage {}..{} of site {} is outside the plan dates {}..{plan_to}",
+                o.from, o.to, o.site, req.from
+            )));
+        }
+    }
+    for (id, (origin, _)) in &req.scenario.sites {
+        if !program.sites.contains(id) {
+            return Err(invalid(format!(
+                "{origin}: site {id:?} does not serve program {} of queue {} (sites: {known})",
+                program.id, q.id
+            )));
+        }
+    }
+
+    // history: the queue's interval facts of the window, in local time
+    let query = ScorecardQuery {
+        client: Some(q.client.clone()),
+        program: None,
+        queue: Some(q.id.clone()),
+        from: history_from,
+        to: history_to,
+        by: Period::Interval,
+        level: Level::Queue,
+        variant: SlVariant::Offered,
+    };
+    let facts: Vec<_> = load_facts(ws, &query)?
+        .into_iter()
+        .filter(|f| selected(f, &query))
+        .collect();
+    let window = format!(
+        "{history_from}..{history_to}, the {} week(s) before --from",
+        req.history_weeks
+    );
+    if facts.is_empty() {
+        return Err(invalid(format!(
+            "queue {} has no interval facts in {window}; ingest contacts or move --from / --history-weeks",
+            q.id
+        )));
+    }
+    let mut series: BTreeMap<NaiveDateTime, f64> = BTreeMap::new();
+    let mut slots: BTreeMap<(u32, NaiveTime), IntervalSums> = BTreeMap::new();
+    let mut total = IntervalSums::default();
+    for f in &facts {
+        let t = local_time(q.zone, f.interval_start_utc);
+        // a repeated local hour (clocks going back) adds to the same local start
+        *series.entry(t).or_default() += f.sums.offered as f64;
+        *slots
+            .entry((t.weekday().num_days_from_monday(), t.time()))
+            .or_default() += f.sums;
+        total += f.sums;
+    }
+    let history: Vec<(NaiveDateTime, f64)> = series.into_iter().collect();
+    let history_days = {
+        let mut d: Vec<NaiveDate> = history.iter().map(|(t, _)| t.date()).collect();
+        d.dedup();
+        d.len()
+    };
+    let short = |e: ForecastError| {
+        match e {
+        ForecastError::TooShort { days, need } => invalid(format!(
+            "queue {} has {days} complete day(s) of history in {window} ({history_days} day(s) with contacts); at least {need} are needed: ingest more contacts or raise --history-weeks",
+            q.id
+        )),
+        other => invalid(format!("queue {}: history {window}: {other}", q.id)),
+    }
+    };
+    let hours = infer_opening_hours(&history).map_err(short)?;
+    let at = hours.timestamps_after(history_to, req.days);
+    // a history too short to forecast says so before the opening hours it cannot show
+    let fc = forecast(&history, &at, &ForecastOptions::default()).map_err(short)?;
+    if at.is_empty() {
+        return Err(invalid(format!(
+            "queue {} has no open interval in {}..{plan_to} by the opening hours seen in {window}",
+            q.id, req.from
+        )));
+    }
+
+    let aht_s = total.aht_s().ok_or_else(|| {
+        invalid(format!(
+            "queue {} has no handled contacts in {window}, so no handle time to plan with",
+            q.id
+        ))
+    })?;
+    let mut fallback = 0;
+    let demand: Vec<IntervalDemand> = at
+        .iter()
+        .zip(&fc.points)
+        .map(|(t, p)| {
+            let slot = slots
+                .get(&(t.weekday().num_days_from_monday(), t.time()))
+                .filter(|s| s.handled >= MIN_SLOT_HANDLED)
+                .and_then(IntervalSums::aht_s);
+            fallback += usize::from(slot.is_none());
+            IntervalDemand {
+                start: *t,
+                offered: p.forecast,
+                aht_s: slot.unwrap_or(aht_s),
+            }
+        })
+        .collect();
+
+    let patience_s = total.patience_s().filter(|p| *p > 0.0);
+    let mut notes = Vec::new();
+    let staffing = match (req.model, patience_s) {
+        (StaffingModel::ErlangC, _) => Model::ErlangC,
+        (StaffingModel::ErlangA, Some(p)) => Model::ErlangA { patience_s: p },
+        (StaffingModel::ErlangA, None) => {
+            return Err(invalid(format!(
+                "--model erlang-a needs a patience estimate, but queue {} has no abandoned contacts with a wait in {window}; use --model erlang-c",
+                q.id
+            )))
+        }
+    };
+    if patience_s.is_none() {
+        notes.push(
+            "no abandonments in the history: no patience estimate, Erlang A is unavailable; projected with Erlang C (abandonment undefined)".to_string(),
+        );
+    }
+    if fallback > 0 {
+        notes.push(format!(
+            "{fallback} plan interval(s) use the queue's overall AHT: their weekday × time slot has fewer than {MIN_SLOT_HANDLED} handled contacts in the history"
+        ));
+    }
+
+    let (by_site, mut without_site) =
+        site_counts(ws, &q.client, &q.id, q.zone, (history_from, history_to))?;
+    without_site += by_site
+        .iter()
+        .filter(|(s, _)| !program.sites.contains(s))
+        .map(|(_, n)| n)
+        .sum::<u64>();
+    let handled_total: u64 = by_site
+        .iter()
+        .filter(|(s, _)| program.sites.contains(s))
+        .map(|(_, n)| n)
+        .sum::<u64>()
+        + without_site;
+    let k = program.sites.len() as f64;
+    let mut estimates_sites = Vec::new();
+    let mut sites = Vec::new();
+    for id in &program.sites {
+        let handled = by_site.get(id).copied().unwrap_or(0);
+        let share_history = (handled_total > 0)
+            .then(|| (handled as f64 + without_site as f64 / k) / handled_total as f64);
+        let over = req.scenario.sites.get(id).map(|(_, o)| o.clone());
+        let (share, source) = match (over.as_ref().and_then(|o| o.share), share_history) {
+            (Some(s), _) => (s, "override"),
+            (None, Some(s)) => (s, "history"),
+            (None, None) => (1.0 / k, "equal"),
+        };
+        let seats = over.and_then(|o| o.seats);
+        estimates_sites.push(SiteEstimate {
+            site: id.clone(),
+            handled,
+            share_history,
+            share,
+            share_source: source,
+            seats,
+        });
+        sites.push(SitePlan {
+            id: id.clone(),
+            share,
+            seats,
+        });
+    }
+
+    let scenario = core_plan::Scenario {
+        volume_pct: req.scenario.volume_pct.unwrap_or(0.0),
+        aht_delta_s: req.scenario.aht_delta_s.unwrap_or(0.0),
+        outages: req
+            .scenario
+            .outages
+            .iter()
+            .map(|(_, o)| o.clone())
+            .collect(),
+    };
+    let settings = PlanSettings {
+        interval_s: q.interval.seconds() as f64,
+        answer_s: q.thresholds.service_s as f64,
+        target_sl: q.sl_target,
+        max_occupancy: req.max_occupancy,
+        shrinkage: req.shrinkage,
+        fte_hours_per_week: req.fte_hours_per_week,
+        days: req.days,
+        staffing,
+        patience_s,
+    };
+    let plan = core_plan::plan(&demand, &sites, &scenario, &settings)
+        .map_err(|e| invalid(format!("queue {}: {e}", q.id)))?;
+    let estimates = Estimates {
+        queue: q.id.clone(),
+        client: q.client.clone(),
+        program: program.id.clone(),
+        time_zone: q.zone.name().to_string(),
+        interval_minutes: q.interval.minutes(),
+        threshold_s: q.thresholds.service_s,
+        sl_target: q.sl_target,
+        plan_from: req.from,
+        plan_to,
+        history_from,
+        history_to,
+        history_days,
+        history_offered: total.offered,
+        staffing_model: req.model.as_str(),
+        projection_model: if patience_s.is_some() {
+            "erlang-a"
+        } else {
+            "erlang-c"
+        },
+        patience_s,
+        history_abandon_rate: total.abandon_rate(),
+        aht_s,
+        aht_fallback_intervals: fallback,
+        shrinkage: req.shrinkage,
+        max_occupancy: req.max_occupancy,
+        fte_hours_per_week: req.fte_hours_per_week,
+        sites: estimates_sites,
+        handled_without_site: without_site,
+        forecast_tuned: fc.diagnostics.tuned,
+        forecast_tuning_wape: fc.diagnostics.tuning_wape,
+        forecast_outlier_days: fc.diagnostics.outlier_days.len(),
+        plan_intervals: plan.intervals.len(),
+        volume_pct: scenario.volume_pct,
+        aht_delta_s: scenario.aht_delta_s,
+        outages: scenario.outages.clone(),
+        notes,
+    };
+    Ok(PlanReport {
+        estimates,
+        settings,
+        plan,
+    })
+}
+
+/// The table a plan is shown as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanView {
+    Interval,
+    Day,
+    Site,
+}
+
+impl std::str::FromStr for PlanView {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "interval" => Ok(PlanView::Interval),
+            "day" => Ok(PlanView::Day),
+            "site" => Ok(PlanView::Site),
+            _ => Err(format!(
+                "unknown view {s:?} (expected interval, day or site)"
+            )),
+        }
+    }
+}
+
+const DAY_COLUMNS: [&str; 15] = [
+    "date",
+    "intervals",
+    "offered_baseline",
+    "offered",
+    "agent_hours_required_baseline",
+    "agent_hours_required",
+    "agent_hours_staffed",
+    "agent_hours_gap",
+    "expected_answered_within_t",
+    "expected_abandoned",
+    "service_level",
+    "baseline_service_level",
+    "asa_s",
+    "abandon_rate",
+    "occupancy",
+];
+
+const SITE_COLUMNS: [&str; 9] = [
+    "site",
+    "share",
+    "seats",
+    "agent_hours_baseline",
+    "agent_hours",
+    "agent_hours_change",
+    "overflow_agent_hours",
+    "gross_fte_baseline",
+    "gross_fte",
+];
+
+/// Column names of a view.
+pub fn columns(r: &PlanReport, view: PlanView) -> Vec<String> {
+    match view {
+        PlanView::Interval => {
+            let mut c: Vec<String> = [
+                "start",
+                "offered_baseline",
+                "offered",
+                "aht_s",
+                "required_baseline",
+                "required",
+            ]
+            .map(String::from)
+            .to_vec();
+            c.extend(
+                r.estimates
+                    .sites
+                    .iter()
+                    .map(|s| format!("staffed_{}", s.site)),
+            );
+            c.extend(
+                [
+                    "staffed",
+                    "gap",
+                    "service_level",
+                    "baseline_service_level",
+                    "asa_s",
+                    "abandon_rate",
+                    "occupancy",
+                ]
+                .map(String::from),
+            );
+            c
+        }
+        PlanView::Day => DAY_COLUMNS.map(String::from).to_vec(),
+        PlanView::Site => SITE_COLUMNS.map(String::from).to_vec(),
+    }
+}
+
+fn uint(n: u64) -> Value {
+    Value::Int(i64::try_from(n).unwrap_or(i64::MAX))
+}
+
+/// Rows of a view as cells, in `columns` order. The site view ends with an `unstaffed` row
+/// holding the staffing gap, so its hours add up to the hours required.
+pub fn rows(r: &PlanReport, view: PlanView) -> Vec<Vec<Value>> {
+    let p = &r.plan;
+    match view {
+        PlanView::Interval => p
+            .intervals
+            .iter()
+            .map(|i| {
+                let mut row = vec![
+                    Value::Text(i.start.format("%Y-%m-%d %H:%M").to_string()),
+                    Value::Num(Some(i.offered_baseline)),
+                    Value::Num(Some(i.offered)),
+                    Value::Num(Some(i.aht_s)),
+                    uint(i.required_baseline),
+                    uint(i.required),
+                ];
+                row.extend(i.scenario.staffed.iter().map(|n| uint(*n)));
+                row.extend([
+                    uint(i.staffed()),
+                    uint(i.scenario.gap),
+                    Value::Num(i.projection.service_level),
+                    Value::Num(i.baseline_projection.service_level),
+                    Value::Num(i.projection.asa_s),
+                    Value::Num(i.projection.abandon_rate),
+                    Value::Num(i.projection.occupancy),
+                ]);
+                row
+            })
+            .collect(),
+        PlanView::Day => p
+            .days
+            .iter()
+            .map(|(d, s)| {
+                vec![
+                    Value::Text(d.to_string()),
+                    uint(s.intervals),
+                    Value::Num(Some(s.offered_baseline)),
+                    Value::Num(Some(s.offered)),
+                    Value::Num(Some(s.agent_hours_required_baseline)),
+                    Value::Num(Some(s.agent_hours_required)),
+                    Value::Num(Some(s.agent_hours_staffed)),
+                    Value::Num(Some(s.agent_hours_gap)),
+                    Value::Num(Some(s.answered_within_t)),
+                    Value::Num(s.abandoned),
+                    Value::Num(s.service_level()),
+                    Value::Num(s.baseline_service_level()),
+                    Value::Num(s.asa_s()),
+                    Value::Num(s.abandon_rate()),
+                    Value::Num(s.occupancy()),
+                ]
+            })
+            .collect(),
+        PlanView::Site => {
+            let mut out: Vec<Vec<Value>> = p
+                .sites
+                .iter()
+                .zip(&r.estimates.sites)
+                .map(|(s, e)| {
+                    vec![
+                        Value::Text(s.site.clone()),
+                        Value::Num(Some(e.share)),
+                        e.seats.map_or(Value::Num(None), uint),
+                        Value::Num(Some(s.agent_hours_baseline)),
+                        Value::Num(Some(s.agent_hours)),
+                        Value::Num(Some(s.agent_hours - s.agent_hours_baseline)),
+                        Value::Num(Some(s.overflow_agent_hours)),
+                        Value::Num(Some(s.gross_fte_baseline)),
+                        Value::Num(Some(s.gross_fte)),
+                    ]
+                })
+                .collect();
+            let gap = p.total.agent_hours_gap;
+            let base_gap =
+                p.total.agent_hours_required_baseline - p.total.agent_hours_staffed_baseline;
+            out.push(vec![
+                Value::Text("unstaffed".into()),
+                Value::Num(None),
+                Value::Num(None),
+                Value::Num(Some(base_gap)),
+                Value::Num(Some(gap)),
+                Value::Num(Some(gap - base_gap)),
+                Value::Num(None),
+                Value::Num(Some(Plan::gross_fte(base_gap, &r.settings))),
+                Value::Num(Some(Plan::gross_fte(gap, &r.settings))),
+            ]);
+            out
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Result<ScenarioSpec> {
+        read_scenario(text, Path::new("s.toml"))
+    }
+
+    fn date(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn scenario_file_reads_every_key() {
+        let s = read(
+            r#"
+volume_pct = 12.5
+aht_delta_s = -20
+[[outage]]
+site = "bog"
+from = 2025-12-01
+to = "2025-12-03"
+[sites.mnl]
+share = 0.7
+seats = 40
+"#,
+        )
+        .unwrap();
+        assert_eq!(s.volume_pct, Some(12.5));
+        assert_eq!(s.aht_delta_s, Some(-20.0));
+        assert_eq!(
+            s.outages,
+            vec![(
+                "s.toml: outage[0]".to_string(),
+                Outage {
+                    site: "bog".into(),
+                    from: date("2025-12-01"),
+                    to: date("2025-12-03"),
+                }
+            )]
+        );
+        assert_eq!(
+            s.sites["mnl"],
+            (
+                "s.toml: sites.mnl".to_string(),
+                SiteOverride {
+                    share: Some(0.7),
+                    seats: Some(40)
+                }
+            )
+        );
+    }
+
+    #[test]
+    fn scenario_errors_name_file_and_key() {
+        let err = |t: &str| read(t).unwrap_err().to_string();
+        assert_eq!(
+            err("[[outage]]\nsite = \"a\"\nfrom = 3\nto = 2025-01-01\n"),
+            "s.toml: outage[0].from: expected a date YYYY-MM-DD, found 3"
+        );
+        assert_eq!(
+            err("[sites.a]\nshare = -0.5\n"),
+            "s.toml: sites.a.share: -0.5 must be a number ≥ 0"
+        );
+        assert_eq!(
+            err("aht_delta_s = nan\n"),
+            "s.toml: aht_delta_s: NaN must be a number of seconds"
+        );
+        assert!(err("[sites.a]\nseat = 3\n").contains("unknown field `seat`"));
+    }
+
+    #[test]
+    fn flags_override_the_file() {
+        let mut s =
+            read("volume_pct = 5\n[[outage]]\nsite = \"a\"\nfrom = 2025-01-01\nto = 2025-01-02\n")
+                .unwrap();
+        s.override_with(None, Some(10.0), &["b:2025-01-03:2025-01-03".into()])
+            .unwrap();
+        assert_eq!(s.volume_pct, Some(5.0));
+        assert_eq!(s.aht_delta_s, Some(10.0));
+        assert_eq!(s.outages.len(), 1);
+        assert_eq!(s.outages[0].1.site, "b");
+        assert_eq!(s.outages[0].0, "--outage b:2025-01-03:2025-01-03");
+        assert_eq!(
+            parse_outage("b:2025-01-03:2025-01-01").unwrap_err().to_string(),
+            "--outage b:2025-01-03:2025-01-01: from 2025-01-03 is after to 2025-01-01 (expected SITE:FROM:TO, e.g. mnl:2025-12-01:2025-12-03)"
+        );
+        assert!(parse_outage(":2025-01-01:2025-01-01")
+            .unwrap_err()
+            .to_string()
+            .contains("the site is empty"));
+    }
+}
