@@ -1,7 +1,7 @@
 //! Interval aggregation: contacts → additive `IntervalSums` per queue × local-aligned interval,
 //! and the stateless per-file KPI table behind `opsdeck kpi`.
 
-use crate::contact::{validate, FieldIssue, LocalResolver, RawContact};
+use crate::contact::{validate, Contact, FieldIssue, LocalResolver, RawContact};
 use crate::error::Result;
 use crate::fxhash::FxHashMap;
 use crate::profile::Profile;
@@ -84,7 +84,53 @@ pub struct KpiRun {
 
 pub const MAX_KEPT_ISSUES: usize = 1000;
 
-struct KpiSink {
+impl KpiSink {
+    pub(crate) fn new(opts: &KpiOptions) -> Self {
+        KpiSink {
+            interval: opts.interval,
+            thresholds: opts.thresholds,
+            resolver: LocalResolver::new(opts.zone),
+            align: ZoneCache::new(opts.zone),
+            queue_ix: FxHashMap::default(),
+            names: Vec::new(),
+            sums: FxHashMap::default(),
+            read: 0,
+            skipped: 0,
+            issue_count: 0,
+            issues: Vec::new(),
+        }
+    }
+
+    /// Everything the sink has counted, with queues by name, for comparing two runs.
+    #[cfg(test)]
+    pub(crate) fn snapshot(&self) -> String {
+        let mut sums: Vec<_> = self
+            .sums
+            .iter()
+            .map(|((q, t), v)| ((self.names[*q as usize].as_str(), *t), v))
+            .collect();
+        sums.sort_by(|a, b| a.0.cmp(&b.0));
+        format!(
+            "sums {sums:?}\nread {} skipped {} issues {}\n{:#?}",
+            self.read, self.skipped, self.issue_count, self.issues
+        )
+    }
+
+    /// The index of a queue name, interned on first sight.
+    fn slot(&mut self, queue: &str) -> u32 {
+        match self.queue_ix.get(queue) {
+            Some(q) => *q,
+            None => {
+                let q = self.names.len() as u32;
+                self.names.push(queue.to_string());
+                self.queue_ix.insert(queue.to_string(), q);
+                q
+            }
+        }
+    }
+}
+
+pub(crate) struct KpiSink {
     interval: IntervalLen,
     thresholds: Thresholds,
     resolver: LocalResolver,
@@ -102,22 +148,23 @@ impl ContactSink for KpiSink {
     const IDS: bool = false;
     fn contact(&mut self, raw: RawContact<'_>, _line: u64) -> std::result::Result<(), FieldIssue> {
         let c = validate(raw, &mut self.resolver)?;
+        let q = self.slot(&c.queue);
+        self.add_clean(q, &c);
+        Ok(())
+    }
+    fn columnar(&mut self) -> Option<&mut LocalResolver> {
+        Some(&mut self.resolver)
+    }
+    fn queue_slot(&mut self, queue: &str) -> Option<u32> {
+        Some(self.slot(queue))
+    }
+    fn add_clean(&mut self, slot: u32, c: &Contact<'_>) {
         self.read += 1;
-        let q = match self.queue_ix.get(c.queue.as_ref()) {
-            Some(q) => *q,
-            None => {
-                let q = self.names.len() as u32;
-                self.names.push(c.queue.to_string());
-                self.queue_ix.insert(c.queue.to_string(), q);
-                q
-            }
-        };
         let start = self.align.interval_start(c.arrived_s, self.interval);
         self.sums
-            .entry((q, start))
+            .entry((slot, start))
             .or_default()
             .add_contact(&c.outcome(), self.thresholds);
-        Ok(())
     }
     fn skip(&mut self, _reason: &'static str) {
         self.read += 1;
@@ -146,24 +193,9 @@ pub fn kpi_from_files(
     for path in paths {
         let base = bytes_before;
         bytes_before += std::fs::metadata(path).map_or(0, |m| m.len());
-        let sinks = read_contacts(
-            path,
-            profile,
-            || KpiSink {
-                interval: opts.interval,
-                thresholds: opts.thresholds,
-                resolver: LocalResolver::new(opts.zone),
-                align: ZoneCache::new(opts.zone),
-                queue_ix: FxHashMap::default(),
-                names: Vec::new(),
-                sums: FxHashMap::default(),
-                read: 0,
-                skipped: 0,
-                issue_count: 0,
-                issues: Vec::new(),
-            },
-            &|n| progress(base + n),
-        )?;
+        let sinks = read_contacts(path, profile, || KpiSink::new(opts), &|n| {
+            progress(base + n)
+        })?;
         let file = path.display().to_string();
         let mut issues = Vec::new();
         for s in sinks {
