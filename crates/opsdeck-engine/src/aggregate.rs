@@ -84,6 +84,54 @@ pub struct KpiRun {
 
 pub const MAX_KEPT_ISSUES: usize = 1000;
 
+/// Interval sums per queue slot × interval start. Each slot remembers the instants its last
+/// interval covers (`ZoneCache::interval_span`), so sorted arrivals — the usual order of an
+/// export — skip both the alignment and the hash lookup.
+#[derive(Default)]
+pub(crate) struct SlotSums {
+    cells: Vec<IntervalSums>,
+    index: FxHashMap<(u32, i64), u32>,
+    /// Per slot: instants `lo..hi` fall in `cells[cell]`.
+    recent: Vec<(i64, i64, u32)>,
+}
+
+impl SlotSums {
+    /// The sums of the interval (aligned by `align`) that holds `arrived_s`, for `slot`.
+    #[inline]
+    pub(crate) fn at(
+        &mut self,
+        slot: u32,
+        arrived_s: i64,
+        align: &mut ZoneCache,
+        len: IntervalLen,
+    ) -> &mut IntervalSums {
+        let s = slot as usize;
+        if let Some(&(lo, hi, cell)) = self.recent.get(s) {
+            if lo <= arrived_s && arrived_s < hi {
+                return &mut self.cells[cell as usize];
+            }
+        }
+        let (start, lo, hi) = align.interval_span(arrived_s, len);
+        let cells = &mut self.cells;
+        let cell = *self.index.entry((slot, start)).or_insert_with(|| {
+            cells.push(IntervalSums::default());
+            (cells.len() - 1) as u32
+        });
+        if self.recent.len() <= s {
+            self.recent.resize(s + 1, (0, 0, 0));
+        }
+        self.recent[s] = (lo, hi, cell);
+        &mut self.cells[cell as usize]
+    }
+
+    /// (slot, interval start) and the sums, in no particular order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = ((u32, i64), &IntervalSums)> {
+        self.index
+            .iter()
+            .map(|(k, c)| (*k, &self.cells[*c as usize]))
+    }
+}
+
 impl KpiSink {
     pub(crate) fn new(opts: &KpiOptions) -> Self {
         KpiSink {
@@ -93,7 +141,7 @@ impl KpiSink {
             align: ZoneCache::new(opts.zone),
             queue_ix: FxHashMap::default(),
             names: Vec::new(),
-            sums: FxHashMap::default(),
+            sums: SlotSums::default(),
             read: 0,
             skipped: 0,
             issue_count: 0,
@@ -107,7 +155,7 @@ impl KpiSink {
         let mut sums: Vec<_> = self
             .sums
             .iter()
-            .map(|((q, t), v)| ((self.names[*q as usize].as_str(), *t), v))
+            .map(|((q, t), v)| ((self.names[q as usize].as_str(), t), v))
             .collect();
         sums.sort_by(|a, b| a.0.cmp(&b.0));
         format!(
@@ -137,7 +185,7 @@ pub(crate) struct KpiSink {
     align: ZoneCache,
     queue_ix: FxHashMap<String, u32>,
     names: Vec<String>,
-    sums: FxHashMap<(u32, i64), IntervalSums>,
+    sums: SlotSums,
     read: u64,
     skipped: u64,
     issue_count: u64,
@@ -160,10 +208,8 @@ impl ContactSink for KpiSink {
     }
     fn add_clean(&mut self, slot: u32, c: &Contact<'_>) {
         self.read += 1;
-        let start = self.align.interval_start(c.arrived_s, self.interval);
         self.sums
-            .entry((slot, start))
-            .or_default()
+            .at(slot, c.arrived_s, &mut self.align, self.interval)
             .add_contact(&c.outcome(), self.thresholds);
     }
     fn skip(&mut self, _reason: &'static str) {
@@ -202,8 +248,8 @@ pub fn kpi_from_files(
             run.rows_skipped += s.skipped;
             run.issue_count += s.issue_count;
             run.rows_read += s.read;
-            for ((q, t), v) in s.sums {
-                *merged.entry((s.names[q as usize].clone(), t)).or_default() += v;
+            for ((q, t), v) in s.sums.iter() {
+                *merged.entry((s.names[q as usize].clone(), t)).or_default() += *v;
             }
             issues.extend(s.issues.into_iter().map(|(line, i, raw)| RowIssue {
                 file: file.clone(),

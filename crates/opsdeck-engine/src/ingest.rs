@@ -3,7 +3,7 @@
 //! write the new contacts and the recomputed interval sums of every touched partition, then
 //! publish everything with one manifest rename.
 
-use crate::aggregate::RowIssue;
+use crate::aggregate::{RowIssue, SlotSums};
 use crate::contact::{validate, Contact, FieldIssue, LocalResolver, RawContact};
 use crate::error::{io_err, EngineError, Result};
 use crate::facts::{
@@ -484,7 +484,7 @@ pub(crate) struct PartitionSink<'o> {
     /// Queues met so far, with their aligners; `sums` and `add_clean` index this.
     queues: Vec<(&'o Queue, ZoneCache)>,
     queue_ix: FxHashMap<&'o str, u32>,
-    sums: FxHashMap<(u32, i64), IntervalSums>,
+    sums: SlotSums,
     problems: Vec<String>,
 }
 
@@ -495,7 +495,7 @@ impl<'o> PartitionSink<'o> {
             resolver: LocalResolver::new(chrono_tz::UTC),
             queues: Vec::new(),
             queue_ix: FxHashMap::default(),
-            sums: FxHashMap::default(),
+            sums: SlotSums::default(),
             problems: Vec::new(),
         }
     }
@@ -506,7 +506,7 @@ impl<'o> PartitionSink<'o> {
         let mut sums: Vec<_> = self
             .sums
             .iter()
-            .map(|((q, t), v)| ((self.queues[*q as usize].0.id.as_str(), *t), v))
+            .map(|((q, t), v)| ((self.queues[q as usize].0.id.as_str(), t), v))
             .collect();
         sums.sort_by(|a, b| a.0.cmp(&b.0));
         format!("sums {sums:?}\n{:#?}", self.problems)
@@ -542,10 +542,8 @@ impl ContactSink for PartitionSink<'_> {
     }
     fn add_clean(&mut self, slot: u32, c: &Contact<'_>) {
         let (q, align) = &mut self.queues[slot as usize];
-        let start = align.interval_start(c.arrived_s, q.interval);
         self.sums
-            .entry((slot, start))
-            .or_default()
+            .at(slot, c.arrived_s, align, q.interval)
             .add_contact(&c.outcome(), q.thresholds);
     }
     fn skip(&mut self, reason: &'static str) {
@@ -570,10 +568,10 @@ pub fn aggregate_contact_files(files: &[PathBuf], org: &Org) -> Result<Vec<Inter
                     message: format!("stored contacts cannot be aggregated: {p}"),
                 });
             }
-            for ((q, start), v) in s.sums {
+            for ((q, start), v) in s.sums.iter() {
                 *total
                     .entry((s.queues[q as usize].0.id.clone(), start))
-                    .or_default() += v;
+                    .or_default() += *v;
             }
         }
     }
