@@ -74,12 +74,12 @@ impl FlagCol<'_> {
     /// The outer `None` is "take the row path".
     #[inline(always)]
     fn get(self, i: usize) -> Option<Option<bool>> {
-        let cell = match self {
-            FlagCol::Bool(a) if a.is_valid(i) => Cell::Bool(a.value(i)),
-            FlagCol::Int(a) if a.is_valid(i) => Cell::Int(a.value(i)),
-            _ => Cell::Null,
-        };
-        fast::flag(cell)
+        match self {
+            FlagCol::Absent => Some(None),
+            FlagCol::Bool(a) => Some(a.is_valid(i).then(|| a.value(i))),
+            FlagCol::Int(a) if a.is_valid(i) => fast::flag(Cell::Int(a.value(i))),
+            FlagCol::Int(_) => Some(None),
+        }
     }
 }
 
