@@ -83,6 +83,19 @@ impl ZoneCache {
         let local = utc_s + off;
         local - local.rem_euclid(len.seconds()) - off
     }
+
+    /// `interval_start(utc_s, len)` and the instants `lo..hi` around `utc_s` that share it
+    /// (the same offset block and the same local interval), so that callers with sorted
+    /// instants can skip the lookup while an instant stays in range.
+    pub fn interval_span(&mut self, utc_s: i64, len: IntervalLen) -> (i64, i64, i64) {
+        let start = self.interval_start(utc_s, len);
+        let block = utc_s.div_euclid(BLOCK_S) * BLOCK_S;
+        (
+            start,
+            block.max(start),
+            (block + BLOCK_S).min(start + len.seconds()),
+        )
+    }
 }
 
 /// Start (UTC epoch seconds) of the local-aligned interval containing `utc_s`.
@@ -273,6 +286,25 @@ mod tests {
         let mut sorted = iv.clone();
         sorted.dedup();
         assert_eq!(sorted.len(), iv.len());
+    }
+
+    #[test]
+    fn interval_span_holds_the_instants_that_share_the_start() {
+        for zone in [chrono_tz::America::New_York, chrono_tz::Asia::Kathmandu] {
+            let mut c = ZoneCache::new(zone);
+            let len = IntervalLen::new(30).unwrap();
+            // around the 2025 changes in New York, every 7 s
+            for t in (1_741_500_000..1_741_520_000).chain(1_762_059_000..1_762_070_000) {
+                if t % 7 != 0 {
+                    continue;
+                }
+                let (start, lo, hi) = c.interval_span(t, len);
+                assert!(lo <= t && t < hi);
+                assert_eq!(start, interval_start(zone, t, len));
+                assert_eq!(interval_start(zone, lo, len), start);
+                assert_eq!(interval_start(zone, hi - 1, len), start);
+            }
+        }
     }
 
     #[test]

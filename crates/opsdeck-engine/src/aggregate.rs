@@ -1,7 +1,7 @@
 //! Interval aggregation: contacts → additive `IntervalSums` per queue × local-aligned interval,
 //! and the stateless per-file KPI table behind `opsdeck kpi`.
 
-use crate::contact::{validate, FieldIssue, LocalResolver, RawContact};
+use crate::contact::{validate, Contact, FieldIssue, LocalResolver, RawContact};
 use crate::error::Result;
 use crate::fxhash::FxHashMap;
 use crate::profile::Profile;
@@ -84,14 +84,108 @@ pub struct KpiRun {
 
 pub const MAX_KEPT_ISSUES: usize = 1000;
 
-struct KpiSink {
+/// Interval sums per queue slot × interval start. Each slot remembers the instants its last
+/// interval covers (`ZoneCache::interval_span`), so sorted arrivals — the usual order of an
+/// export — skip both the alignment and the hash lookup.
+#[derive(Default)]
+pub(crate) struct SlotSums {
+    cells: Vec<IntervalSums>,
+    index: FxHashMap<(u32, i64), u32>,
+    /// Per slot: instants `lo..hi` fall in `cells[cell]`.
+    recent: Vec<(i64, i64, u32)>,
+}
+
+impl SlotSums {
+    /// The sums of the interval (aligned by `align`) that holds `arrived_s`, for `slot`.
+    #[inline]
+    pub(crate) fn at(
+        &mut self,
+        slot: u32,
+        arrived_s: i64,
+        align: &mut ZoneCache,
+        len: IntervalLen,
+    ) -> &mut IntervalSums {
+        let s = slot as usize;
+        if let Some(&(lo, hi, cell)) = self.recent.get(s) {
+            if lo <= arrived_s && arrived_s < hi {
+                return &mut self.cells[cell as usize];
+            }
+        }
+        let (start, lo, hi) = align.interval_span(arrived_s, len);
+        let cells = &mut self.cells;
+        let cell = *self.index.entry((slot, start)).or_insert_with(|| {
+            cells.push(IntervalSums::default());
+            (cells.len() - 1) as u32
+        });
+        if self.recent.len() <= s {
+            self.recent.resize(s + 1, (0, 0, 0));
+        }
+        self.recent[s] = (lo, hi, cell);
+        &mut self.cells[cell as usize]
+    }
+
+    /// (slot, interval start) and the sums, in no particular order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = ((u32, i64), &IntervalSums)> {
+        self.index
+            .iter()
+            .map(|(k, c)| (*k, &self.cells[*c as usize]))
+    }
+}
+
+impl KpiSink {
+    pub(crate) fn new(opts: &KpiOptions) -> Self {
+        KpiSink {
+            interval: opts.interval,
+            thresholds: opts.thresholds,
+            resolver: LocalResolver::new(opts.zone),
+            align: ZoneCache::new(opts.zone),
+            queue_ix: FxHashMap::default(),
+            names: Vec::new(),
+            sums: SlotSums::default(),
+            read: 0,
+            skipped: 0,
+            issue_count: 0,
+            issues: Vec::new(),
+        }
+    }
+
+    /// Everything the sink has counted, with queues by name, for comparing two runs.
+    #[cfg(test)]
+    pub(crate) fn snapshot(&self) -> String {
+        let mut sums: Vec<_> = self
+            .sums
+            .iter()
+            .map(|((q, t), v)| ((self.names[q as usize].as_str(), t), v))
+            .collect();
+        sums.sort_by(|a, b| a.0.cmp(&b.0));
+        format!(
+            "sums {sums:?}\nread {} skipped {} issues {}\n{:#?}",
+            self.read, self.skipped, self.issue_count, self.issues
+        )
+    }
+
+    /// The index of a queue name, interned on first sight.
+    fn slot(&mut self, queue: &str) -> u32 {
+        match self.queue_ix.get(queue) {
+            Some(q) => *q,
+            None => {
+                let q = self.names.len() as u32;
+                self.names.push(queue.to_string());
+                self.queue_ix.insert(queue.to_string(), q);
+                q
+            }
+        }
+    }
+}
+
+pub(crate) struct KpiSink {
     interval: IntervalLen,
     thresholds: Thresholds,
     resolver: LocalResolver,
     align: ZoneCache,
     queue_ix: FxHashMap<String, u32>,
     names: Vec<String>,
-    sums: FxHashMap<(u32, i64), IntervalSums>,
+    sums: SlotSums,
     read: u64,
     skipped: u64,
     issue_count: u64,
@@ -102,22 +196,21 @@ impl ContactSink for KpiSink {
     const IDS: bool = false;
     fn contact(&mut self, raw: RawContact<'_>, _line: u64) -> std::result::Result<(), FieldIssue> {
         let c = validate(raw, &mut self.resolver)?;
-        self.read += 1;
-        let q = match self.queue_ix.get(c.queue.as_ref()) {
-            Some(q) => *q,
-            None => {
-                let q = self.names.len() as u32;
-                self.names.push(c.queue.to_string());
-                self.queue_ix.insert(c.queue.to_string(), q);
-                q
-            }
-        };
-        let start = self.align.interval_start(c.arrived_s, self.interval);
-        self.sums
-            .entry((q, start))
-            .or_default()
-            .add_contact(&c.outcome(), self.thresholds);
+        let q = self.slot(&c.queue);
+        self.add_clean(q, &c);
         Ok(())
+    }
+    fn columnar(&mut self) -> Option<&mut LocalResolver> {
+        Some(&mut self.resolver)
+    }
+    fn queue_slot(&mut self, queue: &str) -> Option<u32> {
+        Some(self.slot(queue))
+    }
+    fn add_clean(&mut self, slot: u32, c: &Contact<'_>) {
+        self.read += 1;
+        self.sums
+            .at(slot, c.arrived_s, &mut self.align, self.interval)
+            .add_contact(&c.outcome(), self.thresholds);
     }
     fn skip(&mut self, _reason: &'static str) {
         self.read += 1;
@@ -146,32 +239,17 @@ pub fn kpi_from_files(
     for path in paths {
         let base = bytes_before;
         bytes_before += std::fs::metadata(path).map_or(0, |m| m.len());
-        let sinks = read_contacts(
-            path,
-            profile,
-            || KpiSink {
-                interval: opts.interval,
-                thresholds: opts.thresholds,
-                resolver: LocalResolver::new(opts.zone),
-                align: ZoneCache::new(opts.zone),
-                queue_ix: FxHashMap::default(),
-                names: Vec::new(),
-                sums: FxHashMap::default(),
-                read: 0,
-                skipped: 0,
-                issue_count: 0,
-                issues: Vec::new(),
-            },
-            &|n| progress(base + n),
-        )?;
+        let sinks = read_contacts(path, profile, || KpiSink::new(opts), &|n| {
+            progress(base + n)
+        })?;
         let file = path.display().to_string();
         let mut issues = Vec::new();
         for s in sinks {
             run.rows_skipped += s.skipped;
             run.issue_count += s.issue_count;
             run.rows_read += s.read;
-            for ((q, t), v) in s.sums {
-                *merged.entry((s.names[q as usize].clone(), t)).or_default() += v;
+            for ((q, t), v) in s.sums.iter() {
+                *merged.entry((s.names[q as usize].clone(), t)).or_default() += *v;
             }
             issues.extend(s.issues.into_iter().map(|(line, i, raw)| RowIssue {
                 file: file.clone(),

@@ -176,6 +176,7 @@ impl LocalResolver {
     }
 
     /// UTC epoch seconds of a wall-clock time given as seconds since the wall clock's epoch.
+    #[inline(always)]
     pub fn to_utc(&mut self, local_s: i64) -> Result<i64, String> {
         let block = local_s.div_euclid(BLOCK);
         let slot = &mut self.slots[block.rem_euclid(SLOTS as i64) as usize];
@@ -206,6 +207,7 @@ impl LocalResolver {
 
     /// UTC epoch seconds of a stamp; instants outside the years 1900–2199 are refused (they
     /// are data errors, and far-off values would overflow later arithmetic).
+    #[inline(always)]
     pub fn resolve(&mut self, s: Stamp) -> Result<i64, String> {
         const MIN_S: i64 = -2_208_988_800; // 1900-01-01
         const MAX_S: i64 = 7_258_118_400; // 2200-01-01
@@ -226,6 +228,7 @@ impl LocalResolver {
 
 /// Resolve wall-clock times and check the contact as a whole: order of timestamps, abandon
 /// time present for abandoned contacts, handle times only for answered ones.
+#[inline(always)]
 pub fn validate<'a>(
     raw: RawContact<'a>,
     tz: &mut LocalResolver,

@@ -3,7 +3,7 @@
 //! write the new contacts and the recomputed interval sums of every touched partition, then
 //! publish everything with one manifest rename.
 
-use crate::aggregate::RowIssue;
+use crate::aggregate::{RowIssue, SlotSums};
 use crate::contact::{validate, Contact, FieldIssue, LocalResolver, RawContact};
 use crate::error::{io_err, EngineError, Result};
 use crate::facts::{
@@ -478,18 +478,45 @@ fn write_contacts(path: &Path, rows: &[Contact<'static>], org: &Org, batch_id: &
 }
 
 /// Sums a workspace's own contact files per queue × interval with the queues' current settings.
-struct PartitionSink<'o> {
+pub(crate) struct PartitionSink<'o> {
     org: &'o Org,
     resolver: LocalResolver,
-    aligners: FxHashMap<String, ZoneCache>,
-    sums: FxHashMap<(String, i64), IntervalSums>,
+    /// Queues met so far, with their aligners; `sums` and `add_clean` index this.
+    queues: Vec<(&'o Queue, ZoneCache)>,
+    queue_ix: FxHashMap<&'o str, u32>,
+    sums: SlotSums,
     problems: Vec<String>,
+}
+
+impl<'o> PartitionSink<'o> {
+    pub(crate) fn new(org: &'o Org) -> Self {
+        PartitionSink {
+            org,
+            resolver: LocalResolver::new(chrono_tz::UTC),
+            queues: Vec::new(),
+            queue_ix: FxHashMap::default(),
+            sums: SlotSums::default(),
+            problems: Vec::new(),
+        }
+    }
+
+    /// Everything the sink has counted, with queues by id, for comparing two runs.
+    #[cfg(test)]
+    pub(crate) fn snapshot(&self) -> String {
+        let mut sums: Vec<_> = self
+            .sums
+            .iter()
+            .map(|((q, t), v)| ((self.queues[q as usize].0.id.as_str(), t), v))
+            .collect();
+        sums.sort_by(|a, b| a.0.cmp(&b.0));
+        format!("sums {sums:?}\n{:#?}", self.problems)
+    }
 }
 
 impl ContactSink for PartitionSink<'_> {
     const IDS: bool = false;
     fn contact(&mut self, raw: RawContact<'_>, line: u64) -> std::result::Result<(), FieldIssue> {
-        let Some(q) = self.org.queues.get(raw.queue.as_ref()) else {
+        let Some(q) = self.queue_slot(&raw.queue) else {
             self.problems.push(format!(
                 "row {line}: queue {:?} is no longer in the reference data",
                 raw.queue
@@ -497,16 +524,27 @@ impl ContactSink for PartitionSink<'_> {
             return Ok(());
         };
         let c = validate(raw, &mut self.resolver)?;
-        let al = self
-            .aligners
-            .entry(q.id.clone())
-            .or_insert_with(|| ZoneCache::new(q.zone));
-        let start = al.interval_start(c.arrived_s, q.interval);
-        self.sums
-            .entry((q.id.clone(), start))
-            .or_default()
-            .add_contact(&c.outcome(), q.thresholds);
+        self.add_clean(q, &c);
         Ok(())
+    }
+    fn columnar(&mut self) -> Option<&mut LocalResolver> {
+        Some(&mut self.resolver)
+    }
+    fn queue_slot(&mut self, queue: &str) -> Option<u32> {
+        if let Some(q) = self.queue_ix.get(queue) {
+            return Some(*q);
+        }
+        let (id, q) = self.org.queues.get_key_value(queue)?;
+        let slot = self.queues.len() as u32;
+        self.queues.push((q, ZoneCache::new(q.zone)));
+        self.queue_ix.insert(id, slot);
+        Some(slot)
+    }
+    fn add_clean(&mut self, slot: u32, c: &Contact<'_>) {
+        let (q, align) = &mut self.queues[slot as usize];
+        self.sums
+            .at(slot, c.arrived_s, align, q.interval)
+            .add_contact(&c.outcome(), q.thresholds);
     }
     fn skip(&mut self, reason: &'static str) {
         self.problems.push(reason.to_string());
@@ -522,18 +560,7 @@ pub fn aggregate_contact_files(files: &[PathBuf], org: &Org) -> Result<Vec<Inter
     let profile = Profile::canonical();
     let mut total: FxHashMap<(String, i64), IntervalSums> = FxHashMap::default();
     for f in files {
-        let sinks = read_contacts(
-            f,
-            &profile,
-            || PartitionSink {
-                org,
-                resolver: LocalResolver::new(chrono_tz::UTC),
-                aligners: FxHashMap::default(),
-                sums: FxHashMap::default(),
-                problems: Vec::new(),
-            },
-            &|_| {},
-        )?;
+        let sinks = read_contacts(f, &profile, || PartitionSink::new(org), &|_| {})?;
         for s in sinks {
             if let Some(p) = s.problems.first() {
                 return Err(EngineError::Workspace {
@@ -541,8 +568,10 @@ pub fn aggregate_contact_files(files: &[PathBuf], org: &Org) -> Result<Vec<Inter
                     message: format!("stored contacts cannot be aggregated: {p}"),
                 });
             }
-            for (k, v) in s.sums {
-                *total.entry(k).or_default() += v;
+            for ((q, start), v) in s.sums.iter() {
+                *total
+                    .entry((s.queues[q as usize].0.id.clone(), start))
+                    .or_default() += *v;
             }
         }
     }

@@ -4,6 +4,7 @@
 pub mod aggregate;
 pub mod case_clocks;
 pub mod clock_policy;
+pub(crate) mod columnar;
 pub mod contact;
 pub mod error;
 pub mod eventlog;

@@ -362,6 +362,16 @@ impl Bound {
         })
     }
 
+    /// The column of each field (`FIELDS` order) when the binding is a plain mapping, whose
+    /// cells are used as read: no value maps, no constants. Typed cells of such a mapping mean
+    /// the same whatever its timestamp format (`parse_stamp`), which lets `columnar` read them.
+    pub fn plain_columns(&self) -> Option<&[Option<usize>; FIELDS.len()]> {
+        match self {
+            Bound::Mapping(m) if m.plain => Some(&m.cols),
+            _ => None,
+        }
+    }
+
     /// Indices of the columns this binding reads, ascending and without repeats; without
     /// `ids`, the identity columns are left out (see `extract`).
     pub fn used_columns(&self, ids: bool) -> Vec<usize> {

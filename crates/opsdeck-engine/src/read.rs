@@ -2,7 +2,7 @@
 //! per-thread sinks in parallel. CSV is cut into chunks at line ends outside quotes; Parquet is
 //! split by row group. Line numbers are exact (physical lines, header = line 1).
 
-use crate::contact::{FieldIssue, RawContact};
+use crate::contact::{Contact, FieldIssue, LocalResolver, RawContact};
 use crate::error::{input_err, io_err, EngineError, Result};
 use crate::parse::Cell;
 use crate::profile::{Bound, Extract, Profile, Row};
@@ -34,6 +34,20 @@ pub trait ContactSink: Send {
     fn skip(&mut self, reason: &'static str);
     /// A row that cannot be used.
     fn issue(&mut self, line: u64, issue: FieldIssue, raw: String);
+    /// Column-wise aggregation (`columnar`): sinks that only add contacts to sums return the
+    /// resolver `contact` validates with, and then take the clean rows of typed Parquet batches
+    /// through `queue_slot` and `add_clean` instead of `contact`. `None`: rows only.
+    fn columnar(&mut self) -> Option<&mut LocalResolver> {
+        None
+    }
+    /// Where the contacts of `queue` (trimmed, not empty) go in `add_clean`; `None` sends the
+    /// queue's rows through `contact` (for instance a queue the sink does not know).
+    fn queue_slot(&mut self, _queue: &str) -> Option<u32> {
+        None
+    }
+    /// A contact validated with the `columnar` resolver, of the queue `queue_slot` gave `slot`:
+    /// count it exactly as `contact` would.
+    fn add_clean(&mut self, _slot: u32, _c: &Contact<'_>) {}
 }
 
 /// Receives the text rows of a CSV file on one worker thread ([`read_csv_rows`]). Chunks of
@@ -561,7 +575,7 @@ fn deliver_row<S: RowSink, R: Row>(row: &R, line: u64, width: usize, sink: &mut 
     sink.row(row, line);
 }
 
-fn deliver<S: ContactSink, R: Row>(bound: &Bound, row: &R, line: u64, sink: &mut S) {
+pub(crate) fn deliver<S: ContactSink, R: Row>(bound: &Bound, row: &R, line: u64, sink: &mut S) {
     if let Some(c) = bound.extract_fast(row, S::IDS) {
         if let Err(issue) = sink.contact(c, line) {
             sink.issue(line, issue, row.raw());
@@ -580,7 +594,7 @@ fn deliver<S: ContactSink, R: Row>(bound: &Bound, row: &R, line: u64, sink: &mut
 }
 
 /// A Parquet column viewed as one of the few shapes the profiles read.
-enum Col {
+pub(crate) enum Col {
     /// Not read (the profile does not use this column).
     Unused,
     Str(StringArray),
@@ -668,9 +682,9 @@ fn dict_value<'a>(
     }
 }
 
-struct PqRow<'a> {
-    cols: &'a [Col],
-    i: usize,
+pub(crate) struct PqRow<'a> {
+    pub(crate) cols: &'a [Col],
+    pub(crate) i: usize,
 }
 
 impl Row for PqRow<'_> {
@@ -716,6 +730,31 @@ impl Row for PqRow<'_> {
             .collect::<Vec<_>>()
             .join(",")
     }
+}
+
+/// The rows of one record batch (columns `used` of a file `width` columns wide; the first row
+/// is row `first` of the file, counted from 0) into `sink`: column-wise where the sink and the
+/// column types allow it (`columnar`), row by row otherwise. An error is a column that cannot
+/// be viewed.
+pub(crate) fn process_batch<S: ContactSink>(
+    bound: &Bound,
+    used: &[usize],
+    width: usize,
+    batch: &RecordBatch,
+    first: u64,
+    sink: &mut S,
+) -> std::result::Result<(), String> {
+    let mut cols: Vec<Col> = (0..width).map(|_| Col::Unused).collect();
+    for (k, ix) in used.iter().enumerate() {
+        cols[*ix] = view(batch.column(k))?;
+    }
+    if crate::columnar::aggregate(bound, &cols, batch.num_rows(), first, sink) {
+        return Ok(());
+    }
+    for i in 0..batch.num_rows() {
+        deliver(bound, &PqRow { cols: &cols, i }, first + i as u64 + 1, sink);
+    }
+    Ok(())
 }
 
 fn read_parquet<S, F>(
@@ -806,22 +845,12 @@ where
                             Err(_) => break,
                         };
                         let Ok((first, batch)) = next else { break };
-                        let mut cols: Vec<Col> = (0..width).map(|_| Col::Unused).collect();
-                        for (k, ix) in used.iter().enumerate() {
-                            cols[*ix] =
-                                view(batch.column(k)).map_err(|m| EngineError::Parquet {
-                                    path: path.to_path_buf(),
-                                    message: m,
-                                })?;
-                        }
-                        for i in 0..batch.num_rows() {
-                            deliver(
-                                bound,
-                                &PqRow { cols: &cols, i },
-                                first + i as u64 + 1,
-                                &mut sink,
-                            );
-                        }
+                        process_batch(bound, used, width, &batch, first, &mut sink).map_err(
+                            |m| EngineError::Parquet {
+                                path: path.to_path_buf(),
+                                message: m,
+                            },
+                        )?;
                     }
                     Ok(sink)
                 })
