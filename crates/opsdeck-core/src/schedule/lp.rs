@@ -18,6 +18,10 @@ const DEGENERATE_BEFORE_BLAND: u32 = 50;
 /// Largest tableau (rows × stored columns) solved; a bigger block keeps the heuristic alone and
 /// reports no bound.
 pub(super) const MAX_TABLEAU: usize = 4_000_000;
+/// Tableau updates the branch-and-bound may spend per block (≈ 0.2 s): a block whose LP alone
+/// costs more than a thousandth of this gets fewer nodes than `SolveOptions::nodes`, a very large
+/// one just one.
+pub(super) const BRANCH_WORK: u64 = 300_000_000;
 
 /// One independent part of the model: requirements linked by instances covering them.
 #[derive(Debug, Clone, PartialEq)]
@@ -96,6 +100,9 @@ pub(super) struct LpSolution {
     pub x: Vec<f64>,
     /// Σ c x + p Σ s at the optimum.
     pub objective: f64,
+    /// Tableau entries updated on the way (pivots × rows × stored columns): the cost of one
+    /// more LP of this block, to bound the branch-and-bound's effort.
+    pub work: u64,
 }
 
 impl BlockLp {
@@ -141,6 +148,21 @@ impl BlockLp {
         self.c.len()
     }
 
+    /// Σ c x + p Σ max(0, r − A x) of integer counts, summed exactly as `finish` does.
+    pub fn evaluate(&self, x: &[u32]) -> f64 {
+        let cost: f64 = x.iter().zip(&self.c).map(|(&x, c)| c * f64::from(x)).sum();
+        let short: f64 = self
+            .a
+            .iter()
+            .zip(&self.r)
+            .map(|(row, r)| {
+                let cov: f64 = row.iter().zip(x).map(|(a, &x)| a * f64::from(x)).sum();
+                (r - cov).max(0.0)
+            })
+            .sum();
+        cost + self.penalty * short
+    }
+
     /// Solve with `lower[j] ≤ x_j ≤ upper[j]` (the block's own limits when `None`). `None` when
     /// the iteration cap is hit (numerical trouble; never seen on covering instances).
     pub fn solve(&self, bounds: Option<(&[f64], &[f64])>) -> Option<LpSolution> {
@@ -157,8 +179,8 @@ impl BlockLp {
             let rhs = self.r[i] - (0..n).map(|j| self.a[i][j] * lo[j]).sum::<f64>();
             let sign = if rhs >= 0.0 { 1.0 } else { -1.0 };
             let row = &mut t[i * w..(i + 1) * w];
-            for j in 0..n {
-                row[j] = sign * self.a[i][j];
+            for (v, a) in row.iter_mut().zip(&self.a[i]) {
+                *v = sign * a;
             }
             row[n + i] = sign;
             beta[i] = sign * rhs;
@@ -170,7 +192,15 @@ impl BlockLp {
             }
         }
         let upper: Vec<f64> = (0..n).map(|j| hi[j] - lo[j]).collect();
-        let cost = |k: usize| if k < n { self.c[k] } else if k < w { self.penalty } else { 0.0 };
+        let cost = |k: usize| {
+            if k < n {
+                self.c[k]
+            } else if k < w {
+                self.penalty
+            } else {
+                0.0
+            }
+        };
         // reduced costs of the stored columns; d(e_i) = p − d(s_i)
         let mut d: Vec<f64> = (0..w)
             .map(|k| cost(k) - (0..m).map(|i| cb[i] * t[i * w + k]).sum::<f64>())
@@ -189,6 +219,7 @@ impl BlockLp {
         };
         let ub = |k: usize| if k < n { upper[k] } else { f64::INFINITY };
         let mut degenerate = 0u32;
+        let mut work = (m * w) as u64;
         let cap = 100 * (n + 2 * m) + 10_000;
         for _ in 0..cap {
             // pricing
@@ -223,7 +254,7 @@ impl BlockLp {
                 }
                 let objective =
                     x.iter().zip(&self.c).map(|(x, c)| x * c).sum::<f64>() + self.penalty * short;
-                return Some(LpSolution { x, objective });
+                return Some(LpSolution { x, objective, work });
             };
             // ratio test: the row whose basic variable reaches a bound first (ties: the smallest
             // variable index, as Bland's rule needs), unless the entering variable's own upper
@@ -257,8 +288,8 @@ impl BlockLp {
                 return None; // unbounded: impossible with costs ≥ 0
             }
             degenerate = if theta <= TOL { degenerate + 1 } else { 0 };
-            for i in 0..m {
-                beta[i] -= sigma * theta * col(&t, i, k);
+            for (i, b) in beta.iter_mut().enumerate() {
+                *b -= sigma * theta * col(&t, i, k);
             }
             let Some((r, leaves_up)) = leave else {
                 at_upper[k] = !at_upper[k]; // bound flip
@@ -276,6 +307,7 @@ impl BlockLp {
                 at_upper[k] = false;
             }
             beta[r] = entering_value;
+            work += (m * w) as u64;
             // pivot on (r, k); the stored column of an entering e_i is minus that of s_i
             let (pk, flip) = if k < w { (k, 1.0) } else { (k - m, -1.0) };
             let piv = flip * t[r * w + pk];
@@ -327,7 +359,7 @@ pub(super) fn bound(lp_objective: f64, integral_costs: bool) -> f64 {
 
 /// Depth-first branch-and-bound on the block from an incumbent (`x`, `objective`): branch on
 /// the most fractional variable, nearer side first, prune nodes whose LP bound cannot beat the
-/// incumbent. Gives up (unproven) after `node_limit` LPs.
+/// incumbent. Gives up (unproven) after `node_limit` LPs or [`BRANCH_WORK`] tableau updates.
 pub(super) fn branch_and_bound(
     lp: &BlockLp,
     incumbent: Integer,
@@ -341,9 +373,9 @@ pub(super) fn branch_and_bound(
         ..incumbent
     };
     let mut stack: Vec<(Vec<f64>, Vec<f64>)> = vec![(vec![0.0; n], lp.u.clone())];
-    let mut nodes = 0u32;
+    let (mut nodes, mut work) = (0u32, 0u64);
     while let Some((lo, hi)) = stack.pop() {
-        if nodes >= node_limit {
+        if nodes >= node_limit || work >= BRANCH_WORK {
             best.proven = false;
             return best;
         }
@@ -352,6 +384,7 @@ pub(super) fn branch_and_bound(
             best.proven = false;
             continue;
         };
+        work += sol.work;
         if bound(sol.objective, integral_costs) >= best.objective - eps {
             continue;
         }
@@ -360,11 +393,15 @@ pub(super) fn branch_and_bound(
             .filter(|&j| frac(sol.x[j]) > 1e-6)
             .max_by(|&a, &b| frac(sol.x[a]).total_cmp(&frac(sol.x[b])).then(b.cmp(&a)));
         let Some(j) = branch else {
-            best = Integer {
-                x: sol.x.iter().map(|v| v.round() as u32).collect(),
-                objective: sol.objective,
-                proven: best.proven,
-            };
+            let x: Vec<u32> = sol.x.iter().map(|v| v.round() as u32).collect();
+            let objective = lp.evaluate(&x);
+            if objective < best.objective - eps {
+                best = Integer {
+                    x,
+                    objective,
+                    proven: best.proven,
+                };
+            }
             continue;
         };
         let v = sol.x[j];

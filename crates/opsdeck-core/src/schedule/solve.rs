@@ -335,7 +335,8 @@ pub fn solve(m: &Model, opts: &SolveOptions) -> Schedule {
     let near = neighbours(m);
     let mut s = State::new(m);
     let blocks = lp::blocks(m);
-    let integral_costs = m.penalty.fract() == 0.0 && m.instances.iter().all(|i| i.cost.fract() == 0.0);
+    let integral_costs =
+        m.penalty.fract() == 0.0 && m.instances.iter().all(|i| i.cost.fract() == 0.0);
     let lps: Vec<Option<(BlockLp, lp::LpSolution)>> = blocks
         .iter()
         .map(|b| {

@@ -331,7 +331,11 @@ fn days_without_overnight_shifts_are_separate_blocks() {
     r[9..17].fill(2);
     r[33..41].fill(2);
     let day = || pattern("day", "09:00", 8, 8.0);
-    let m = build_model(&spec(z, 60, vec![day()]), reqs(z, "2026-03-02 00:00", 60, &r)).unwrap();
+    let m = build_model(
+        &spec(z, 60, vec![day()]),
+        reqs(z, "2026-03-02 00:00", 60, &r),
+    )
+    .unwrap();
     let b = lp::blocks(&m);
     assert_eq!(b.len(), 2);
     assert_eq!(b[0].rows, (9..17).collect::<Vec<u32>>());
@@ -416,9 +420,18 @@ fn totally_unimodular_instance_gets_an_integral_lp_optimum() {
     // (an interval matrix), so the LP optimum is integral and the bound is met exactly
     let z = chrono_tz::UTC;
     let patterns: Vec<ShiftPattern> = (6..=14)
-        .map(|h| pattern(&format!("p{h}"), &format!("{h:02}:00"), 4 + (h % 3), 3.0 + f64::from(h % 3)))
+        .map(|h| {
+            pattern(
+                &format!("p{h}"),
+                &format!("{h:02}:00"),
+                4 + (h % 3),
+                3.0 + f64::from(h % 3),
+            )
+        })
         .collect();
-    let r = [0, 0, 0, 0, 0, 0, 2, 3, 5, 7, 6, 4, 4, 6, 8, 7, 5, 3, 2, 1, 0, 0, 0, 0];
+    let r = [
+        0, 0, 0, 0, 0, 0, 2, 3, 5, 7, 6, 4, 4, 6, 8, 7, 5, 3, 2, 1, 0, 0, 0, 0,
+    ];
     let m = build_model(&spec(z, 60, patterns), reqs(z, "2026-03-02 00:00", 60, &r)).unwrap();
     let b = lp::blocks(&m);
     assert_eq!(b.len(), 1);
