@@ -82,7 +82,9 @@ for d in dirs:
     p = json.load(open(os.path.join(d, "peer.json")))
     load = open(os.path.join(d, "loadavg")).read().strip()
     label = f"{name} ({p['days']} d x {p['periods_per_day']}, {p['shifts']} patterns)"
-    print(f"| {label} | opsdeck schedule (end to end) | local search | {o['shift_cost']:g} | {o['shortage']} | {o['over_coverage']} | {o['abs_deviation']} | {t['best_s']:.3f} | {load} |")
+    gap = o.get("gap")
+    status = "no bound" if gap is None else ("OPTIMAL (gap 0 %)" if gap == 0 else f"gap {100 * gap:.2f} %")
+    print(f"| {label} | opsdeck schedule (end to end) | {status} | {o['shift_cost']:g} | {o['shortage']} | {o['over_coverage']} | {o['abs_deviation']} | {t['best_s']:.3f} | {load} |")
     for key, title in (("min_required_resources", "pyworkforce MinRequiredResources"), ("min_abs_difference", "pyworkforce MinAbsDifference")):
         r = p[key]
         print(f"| {label} | {title} (solve) | {r['status']} | {r.get('shift_cost', '')} | {r.get('shortage', '')} | {r.get('over', '')} | {r.get('abs_deviation', '')} | {r['solve_s']:.3f} | |")

@@ -34,6 +34,9 @@ pub struct ScheduleArgs {
     /// Stop the search after this many rounds in a row without a better schedule.
     #[arg(long, default_value_t = SolveOptions::default().patience)]
     pub patience: u32,
+    /// Most LPs the branch-and-bound solves per independent block.
+    #[arg(long, default_value_t = SolveOptions::default().nodes)]
+    pub nodes: u32,
     /// Seed of the search (same seed, same answer).
     #[arg(long, default_value_t = SolveOptions::default().seed)]
     pub seed: u64,
@@ -98,6 +101,7 @@ pub fn run(a: ScheduleArgs) -> Result<ExitCode> {
             seed: a.seed,
             iterations: a.iterations,
             patience: a.patience,
+            nodes: a.nodes,
         },
     );
     let solve_s = t0.elapsed().as_secs_f64();
@@ -125,6 +129,8 @@ pub fn run(a: ScheduleArgs) -> Result<ExitCode> {
                 "abs_deviation": s.abs_deviation(),
                 "shortage_penalty": model.penalty,
                 "objective": s.objective,
+                "lower_bound": s.lower_bound,
+                "gap": s.gap(),
             },
             "shifts": to_json(&SHIFT_COLUMNS, &shifts)?,
             "intervals": to_json(&INTERVAL_COLUMNS, &intervals)?,
@@ -142,9 +148,22 @@ pub fn run(a: ScheduleArgs) -> Result<ExitCode> {
         output::write(&mut f, Format::Csv, &INTERVAL_COLUMNS, &intervals)?;
         f.flush()?;
     }
+    let bound = match (s.lower_bound, s.gap()) {
+        (Some(b), Some(g)) => format!(
+            "objective {}, lower bound {}, gap {:.2} %",
+            output::num(s.objective),
+            output::num(b),
+            100.0 * g
+        ),
+        _ => format!(
+            "objective {} (no lower bound: a block was too large for the lp)",
+            output::num(s.objective)
+        ),
+    };
     eprintln!(
         "opsdeck schedule: {agents} agents on {} shifts, cost {}; shortage {} agent-intervals in \
-         {short_intervals} intervals; over-coverage {}; {} intervals, {} shift instances, solved in {:.3} s",
+         {short_intervals} intervals; over-coverage {}; {bound}; {} intervals, {} shift instances, \
+         solved in {:.3} s",
         shifts.len(),
         output::num(s.shift_cost),
         s.shortage,

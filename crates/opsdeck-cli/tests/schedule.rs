@@ -54,6 +54,12 @@ fn overnight_shift_covers_the_next_day_and_gaps_are_reported() {
     assert_eq!(sum["shortage"], 1);
     assert_eq!(sum["short_intervals"], 1);
     assert_eq!(sum["shift_cost"], 40.0);
+    // 40 + the default penalty (10 × 10) for the uncoverable agent-interval, proven optimal
+    assert_eq!(sum["objective"], 140.0);
+    assert_eq!(
+        (&sum["lower_bound"], &sum["gap"]),
+        (&140.0.into(), &0.0.into())
+    );
     let shifts = doc["shifts"].as_array().unwrap();
     assert_eq!(shifts[0]["start"], "2026-03-02 22:00");
     assert_eq!(shifts[0]["end"], "2026-03-03 06:00");

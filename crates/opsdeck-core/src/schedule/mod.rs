@@ -14,6 +14,7 @@
 //! on the local dates from the first to the last requirement, and coverage after the last
 //! requirement is not counted.
 
+mod lp;
 mod solve;
 
 pub use solve::{solve, SolveOptions};
@@ -103,12 +104,26 @@ pub struct Schedule {
     pub over: u64,
     /// shift_cost + penalty · shortage.
     pub objective: f64,
+    /// A proven lower bound on the optimal objective (LP relaxations per block, or the proven
+    /// optimum where branch-and-bound finished); `None` when a block was too large for the LP.
+    pub lower_bound: Option<f64>,
 }
 
 impl Schedule {
     /// Σ |coverage − required| = shortage + over.
     pub fn abs_deviation(&self) -> u64 {
         self.shortage + self.over
+    }
+
+    /// (objective − lower bound) / objective: how far above the optimum the schedule can be at
+    /// most; 0 when both are 0, `None` without a bound.
+    pub fn gap(&self) -> Option<f64> {
+        let b = self.lower_bound?;
+        Some(if self.objective > 0.0 {
+            ((self.objective - b) / self.objective).max(0.0)
+        } else {
+            0.0
+        })
     }
 }
 

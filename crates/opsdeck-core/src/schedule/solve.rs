@@ -1,7 +1,11 @@
-//! The optimiser (no solver library): a lazy greedy start, local search (drop a redundant agent,
-//! move an agent to an overlapping instance), then a seeded large-neighbourhood search that
-//! empties a time window, refills it greedily and keeps the result when it is not worse.
+//! The optimiser (no solver library): per independent block the LP relaxation solved exactly
+//! (`lp`), rounded down and completed by a lazy greedy, then local search (drop a redundant
+//! agent, move an agent to an overlapping instance, two for one and one for two); a block whose
+//! result is above its LP bound gets a small branch-and-bound, and only when some block stays
+//! unproven a seeded large-neighbourhood search empties a time window, refills it greedily and
+//! keeps the result when it is not worse.
 
+use super::lp::{self, Block, BlockLp, Integer};
 use super::{Model, Schedule};
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -14,14 +18,17 @@ pub struct SolveOptions {
     pub iterations: u32,
     /// Stop after this many rounds in a row that found nothing better.
     pub patience: u32,
+    /// Most LPs the branch-and-bound solves per block.
+    pub nodes: u32,
 }
 
 impl Default for SolveOptions {
     fn default() -> Self {
         SolveOptions {
             seed: 0x5eed,
-            iterations: 20_000,
-            patience: 400,
+            iterations: 2_000,
+            patience: 100,
+            nodes: 2_000,
         }
     }
 }
@@ -307,12 +314,93 @@ fn neighbours(m: &Model) -> Vec<Vec<u32>> {
         .collect()
 }
 
-/// Choose agents per instance minimising shift cost plus shortage penalty.
+/// Σ cost · count over the block's instances plus the penalty of its shortages.
+fn block_objective(s: &State, b: &Block) -> f64 {
+    let cost: f64 = b
+        .cols
+        .iter()
+        .map(|&j| s.m.instances[j as usize].cost * f64::from(s.x[j as usize]))
+        .sum();
+    let short: u32 = b
+        .rows
+        .iter()
+        .map(|&t| s.req(t).saturating_sub(s.cov[t as usize]))
+        .sum();
+    cost + s.m.penalty * f64::from(short)
+}
+
+/// Choose agents per instance minimising shift cost plus shortage penalty; the schedule carries
+/// a lower bound on the optimum when every block's LP was solved.
 pub fn solve(m: &Model, opts: &SolveOptions) -> Schedule {
     let near = neighbours(m);
     let mut s = State::new(m);
+    let blocks = lp::blocks(m);
+    let integral_costs =
+        m.penalty.fract() == 0.0 && m.instances.iter().all(|i| i.cost.fract() == 0.0);
+    let lps: Vec<Option<(BlockLp, lp::LpSolution)>> = blocks
+        .iter()
+        .map(|b| {
+            if b.rows.len() * (b.rows.len() + b.cols.len()) > lp::MAX_TABLEAU {
+                return None;
+            }
+            let block_lp = BlockLp::new(m, b);
+            block_lp.solve(None).map(|sol| (block_lp, sol))
+        })
+        .collect();
+    for (b, plan) in blocks.iter().zip(&lps) {
+        if let Some((_, sol)) = plan {
+            for (&j, &v) in b.cols.iter().zip(&sol.x) {
+                for _ in 0..(v + 1e-6).floor() as u32 {
+                    s.add(j as usize);
+                }
+            }
+        }
+    }
     s.fill();
     s.local_search(&near);
+    let mut lower_bound = Some(0.0);
+    let mut all_proven = true;
+    for (b, plan) in blocks.iter().zip(&lps) {
+        let Some((block_lp, sol)) = plan else {
+            lower_bound = None;
+            all_proven = false;
+            continue;
+        };
+        let root = lp::bound(sol.objective, integral_costs);
+        let have = block_objective(&s, b);
+        let block_bound = if have <= root + 1e-9 * root.abs().max(1.0) {
+            have
+        } else {
+            let incumbent = Integer {
+                x: b.cols.iter().map(|&j| s.x[j as usize]).collect(),
+                objective: have,
+                proven: false,
+            };
+            let found = lp::branch_and_bound(block_lp, incumbent, integral_costs, opts.nodes);
+            for (&j, &v) in b.cols.iter().zip(&found.x) {
+                let j = j as usize;
+                while s.x[j] > v {
+                    s.remove(j);
+                }
+                while s.x[j] < v {
+                    s.add(j);
+                }
+            }
+            all_proven &= found.proven;
+            if found.proven {
+                found.objective
+            } else {
+                root
+            }
+        };
+        lower_bound = lower_bound.map(|l| l + block_bound);
+    }
+    if all_proven {
+        return Schedule {
+            lower_bound,
+            ..finish(m, s.x)
+        };
+    }
     let mut rng = Rng(opts.seed);
     let span = m
         .instances
@@ -355,7 +443,10 @@ pub fn solve(m: &Model, opts: &SolveOptions) -> Schedule {
             stale = if after < before - s.eps { 0 } else { stale + 1 };
         }
     }
-    finish(m, s.x)
+    Schedule {
+        lower_bound,
+        ..finish(m, s.x)
+    }
 }
 
 /// The schedule of the counts `x`, with every total recomputed from scratch.
@@ -380,5 +471,6 @@ pub(super) fn finish(m: &Model, x: Vec<u32>) -> Schedule {
         shortage,
         over,
         objective: shift_cost + m.penalty * shortage as f64,
+        lower_bound: None,
     }
 }

@@ -153,15 +153,16 @@ fn breaks_leave_their_intervals_uncovered() {
     assert_eq!(m.instances[0].covers, vec![9, 10, 11, 12, 14, 15, 16]);
 }
 
-/// Exhaustive minimum of the objective over counts 0..=3 per instance.
+/// Exhaustive minimum of the objective over counts 0..=3 per instance (within its limit).
 fn brute_force(m: &Model) -> f64 {
     let n = m.instances.len();
+    let top: Vec<u32> = m.instances.iter().map(|i| i.max.min(3)).collect();
     let mut best = f64::INFINITY;
     let mut x = vec![0u32; n];
     loop {
         best = best.min(solve::finish(m, x.clone()).objective);
         let mut k = 0;
-        while k < n && x[k] == 3 {
+        while k < n && x[k] == top[k] {
             x[k] = 0;
             k += 1;
         }
@@ -202,6 +203,7 @@ fn small_instance_reaches_the_known_optimum() {
         "{} vs optimum {opt}",
         s.objective
     );
+    assert_eq!(s.lower_bound, Some(opt));
 }
 
 proptest! {
@@ -227,7 +229,7 @@ proptest! {
             })
             .collect();
         let m = build_model(&spec(z, 60, patterns), reqs(z, "2026-03-02 00:00", 60, &r)).unwrap();
-        let s = solve(&m, &SolveOptions { seed: 7, iterations: 20, patience: 10 });
+        let s = solve(&m, &SolveOptions { seed: 7, iterations: 20, patience: 10, nodes: 2_000 });
         for (t, rq) in m.requirements.iter().enumerate() {
             if s.coverage[t] < rq.required {
                 for (i, inst) in m.instances.iter().enumerate() {
@@ -237,5 +239,208 @@ proptest! {
         }
         let nothing = m.penalty * r.iter().map(|&v| f64::from(v)).sum::<f64>();
         prop_assert!(s.objective <= nothing + 1e-9);
+        // the limits are 3 or less, so the brute force is the exact optimum: the
+        // bound lies below it and branch-and-bound reaches it
+        let opt = brute_force(&m);
+        let bound = s.lower_bound.unwrap();
+        prop_assert!(bound <= opt + 1e-9, "bound {} above the optimum {}", bound, opt);
+        prop_assert!((s.objective - opt).abs() < 1e-9, "{} vs optimum {}", s.objective, opt);
     }
+}
+
+/// The LP of explicit rows (0/1 coefficients per column) with no per-instance limit.
+fn lp_of(a: Vec<Vec<f64>>, r: Vec<f64>, c: Vec<f64>, p: f64) -> lp::BlockLp {
+    let u = vec![f64::from(u32::MAX); c.len()];
+    lp::BlockLp::from_parts(a, r, c, u, p)
+}
+
+#[test]
+fn lp_odd_cycle_has_the_half_integral_optimum() {
+    // three intervals, three shifts each covering two of them (a triangle): the LP puts half an
+    // agent on each (cost 1.5); any integer cover needs two agents
+    let a = vec![
+        vec![1.0, 0.0, 1.0],
+        vec![1.0, 1.0, 0.0],
+        vec![0.0, 1.0, 1.0],
+    ];
+    let l = lp_of(a, vec![1.0; 3], vec![1.0; 3], 10.0);
+    let sol = l.solve(None).unwrap();
+    assert!((sol.objective - 1.5).abs() < 1e-9, "{}", sol.objective);
+    for v in &sol.x {
+        assert!((v - 0.5).abs() < 1e-9, "{:?}", sol.x);
+    }
+    assert_eq!(lp::bound(sol.objective, true), 2.0);
+    let start = lp::Integer {
+        x: vec![1, 1, 1],
+        objective: 3.0,
+        proven: false,
+    };
+    let best = lp::branch_and_bound(&l, start, true, 100);
+    assert_eq!((best.objective, best.proven), (2.0, true));
+    assert_eq!(best.x.iter().sum::<u32>(), 2);
+}
+
+#[test]
+fn lp_leaves_a_shortage_when_a_shift_costs_more_than_it_saves() {
+    // one shift covering both intervals: at cost 20 against a penalty of 5 per agent-interval
+    // it is cheaper to be short (2 × 5 = 10) than to staff it
+    let l = lp_of(vec![vec![1.0], vec![1.0]], vec![1.0, 1.0], vec![20.0], 5.0);
+    let sol = l.solve(None).unwrap();
+    assert_eq!((sol.x[0], sol.objective), (0.0, 10.0));
+    // at cost 8 it is staffed
+    let l = lp_of(vec![vec![1.0], vec![1.0]], vec![1.0, 1.0], vec![8.0], 5.0);
+    let sol = l.solve(None).unwrap();
+    assert_eq!((sol.x[0], sol.objective), (1.0, 8.0));
+}
+
+#[test]
+fn lp_respects_upper_and_lower_bounds() {
+    // requirement 3 and 3; one shift (cost 2) covering both, at most 1 agent: 2 + 2 × 2 × 5
+    let a = vec![vec![1.0], vec![1.0]];
+    let l = lp::BlockLp::from_parts(a.clone(), vec![3.0, 3.0], vec![2.0], vec![1.0], 5.0);
+    let sol = l.solve(None).unwrap();
+    assert_eq!((sol.x[0], sol.objective), (1.0, 22.0));
+    // forcing at least 5 agents (over-coverage 2 per interval) costs 10
+    let l = lp_of(a, vec![3.0, 3.0], vec![2.0], 5.0);
+    let sol = l.solve(Some((&[5.0], &[9.0]))).unwrap();
+    assert_eq!((sol.x[0], sol.objective), (5.0, 10.0));
+}
+
+#[test]
+fn lp_matches_a_hand_solved_staircase() {
+    // intervals need 1, 3, 2; shift A covers the first two (cost 3), B the last two (cost 3),
+    // C the middle one (cost 1); penalty 10. The first interval needs A ≥ 1 and the last B ≥ 2
+    // (a shift is cheaper than its shortage), which already gives the middle 3: x = (1, 2, 0),
+    // cost 9.
+    let a = vec![
+        vec![1.0, 0.0, 0.0],
+        vec![1.0, 1.0, 1.0],
+        vec![0.0, 1.0, 0.0],
+    ];
+    let sol = lp_of(a, vec![1.0, 3.0, 2.0], vec![3.0, 3.0, 1.0], 10.0)
+        .solve(None)
+        .unwrap();
+    assert!((sol.objective - 9.0).abs() < 1e-9);
+    assert_eq!(sol.x, vec![1.0, 2.0, 0.0]);
+}
+
+#[test]
+fn days_without_overnight_shifts_are_separate_blocks() {
+    let z = chrono_tz::UTC;
+    let mut r = vec![0u32; 48];
+    r[9..17].fill(2);
+    r[33..41].fill(2);
+    let day = || pattern("day", "09:00", 8, 8.0);
+    let m = build_model(
+        &spec(z, 60, vec![day()]),
+        reqs(z, "2026-03-02 00:00", 60, &r),
+    )
+    .unwrap();
+    let b = lp::blocks(&m);
+    assert_eq!(b.len(), 2);
+    assert_eq!(b[0].rows, (9..17).collect::<Vec<u32>>());
+    assert_eq!((b[0].cols.clone(), b[1].cols.clone()), (vec![0], vec![1]));
+    // a 24-hour shift from 12:00 links Monday's and Tuesday's demand into one block
+    let night = pattern("long", "12:00", 24, 24.0);
+    let m = build_model(
+        &spec(z, 60, vec![day(), night]),
+        reqs(z, "2026-03-02 00:00", 60, &r),
+    )
+    .unwrap();
+    assert_eq!(lp::blocks(&m).len(), 1);
+}
+
+/// Half-hour requirements over `days` days from Monday 2026-03-02, open 07:00–22:00, a
+/// two-humped day (deterministic, no randomness), and the bench's 4/6/8-hour patterns.
+fn week_like(days: usize, peak: f64) -> (ScheduleSpec, Vec<Requirement>) {
+    let z = chrono_tz::UTC;
+    let mut r = Vec::new();
+    for d in 0..days {
+        for h in 0..48 {
+            let hour = h as f64 / 2.0;
+            let v = if (7.0..22.0).contains(&hour) {
+                let curve = 0.35
+                    + 0.65 * (-((hour - 10.5) / 2.0).powi(2)).exp()
+                    + 0.55 * (-((hour - 15.5) / 2.5).powi(2)).exp();
+                let wiggle = 1.0 + 0.15 * ((d * 48 + h) as f64 * 1.7).sin();
+                (peak * curve * wiggle * if d % 7 >= 5 { 0.6 } else { 1.0 }).round() as u32
+            } else {
+                0
+            };
+            r.push(v);
+        }
+    }
+    let mut patterns = Vec::new();
+    for (hours, cost) in [(4u32, 5.0), (6, 7.0), (8, 9.0)] {
+        let mut start = 7 * 60;
+        while start + hours * 60 <= 22 * 60 {
+            let mut p = pattern(
+                &format!("h{hours}-{start}"),
+                &format!("{:02}:{:02}", start / 60, start % 60),
+                hours,
+                cost,
+            );
+            if hours == 8 {
+                p.breaks = vec![Break {
+                    after_min: 240,
+                    length_min: 30,
+                }];
+            }
+            patterns.push(p);
+            start += 30;
+        }
+    }
+    (spec(z, 30, patterns), reqs(z, "2026-03-02 00:00", 30, &r))
+}
+
+#[test]
+fn week_instance_is_solved_to_a_proven_optimum_deterministically() {
+    let (sp, r) = week_like(7, 40.0);
+    let m = build_model(&sp, r).unwrap();
+    let a = solve(&m, &SolveOptions::default());
+    let bound = a.lower_bound.unwrap();
+    assert!(bound <= a.objective + 1e-9);
+    assert!(a.gap().unwrap() <= 0.005, "gap {:?}", a.gap());
+    assert_eq!(a.shortage, 0);
+    // same answer with another seed and on a second run
+    let b = solve(
+        &m,
+        &SolveOptions {
+            seed: 99,
+            ..SolveOptions::default()
+        },
+    );
+    assert_eq!(a, solve(&m, &SolveOptions::default()));
+    assert_eq!(a.objective, b.objective);
+}
+
+#[test]
+fn totally_unimodular_instance_gets_an_integral_lp_optimum() {
+    // contiguous shifts without breaks on one day: the covering matrix has consecutive ones
+    // (an interval matrix), so the LP optimum is integral and the bound is met exactly
+    let z = chrono_tz::UTC;
+    let patterns: Vec<ShiftPattern> = (6..=14)
+        .map(|h| {
+            pattern(
+                &format!("p{h}"),
+                &format!("{h:02}:00"),
+                4 + (h % 3),
+                3.0 + f64::from(h % 3),
+            )
+        })
+        .collect();
+    let r = [
+        0, 0, 0, 0, 0, 0, 2, 3, 5, 7, 6, 4, 4, 6, 8, 7, 5, 3, 2, 1, 0, 0, 0, 0,
+    ];
+    let m = build_model(&spec(z, 60, patterns), reqs(z, "2026-03-02 00:00", 60, &r)).unwrap();
+    let b = lp::blocks(&m);
+    assert_eq!(b.len(), 1);
+    let sol = lp::BlockLp::new(&m, &b[0]).solve(None).unwrap();
+    for v in &sol.x {
+        assert!((v - v.round()).abs() < 1e-9, "fractional {:?}", sol.x);
+    }
+    let s = solve(&m, &SolveOptions::default());
+    assert_eq!(s.lower_bound, Some(s.objective));
+    assert!((s.objective - sol.objective).abs() < 1e-9);
+    assert_eq!(s.gap(), Some(0.0));
 }
