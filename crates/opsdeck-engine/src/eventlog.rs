@@ -5,7 +5,7 @@
 use crate::contact::{FieldIssue, LocalResolver};
 use crate::error::{input_err, io_err, EngineError, Result};
 use crate::fxhash::FxHashMap;
-use crate::parse::{parse_iso_fraction, parse_stamp, Cell, Stamp, TsFormat};
+use crate::parse::{parse_iso_fraction, parse_stamp, trim, Cell, Stamp, TsFormat};
 use crate::profile::Row;
 use crate::read::{read_csv_rows, workers, Counting, Progress, RowSink};
 use chrono_tz::Tz;
@@ -344,7 +344,7 @@ impl Shard {
 
     /// A timestamp text read but not yet counted (see [`Shard::count_timestamp`]).
     fn read_timestamp(&mut self, text: &str) -> TsRead {
-        let t = text.trim();
+        let t = trim(text);
         let parsed = if t.is_empty() {
             Err("is empty".to_string())
         } else {
@@ -382,7 +382,7 @@ impl Shard {
 
     /// Whether a value counts as missing: empty after trimming, or one of the "no value" texts.
     fn is_blank(&self, v: &str) -> bool {
-        v.trim().is_empty() || self.missing.iter().any(|m| m == v)
+        trim(v).is_empty() || self.missing.iter().any(|m| m == v)
     }
 
     /// The local id of a value in a slot (`NONE` for empty or "no value" texts).
@@ -746,12 +746,15 @@ struct Lines<'a> {
     bytes: &'a [u8],
     at: usize,
     line: u64,
+    /// Whether the bytes hold a newline at all (else every position is on line 0).
+    any: bool,
 }
 
 impl Lines<'_> {
+    #[inline]
     fn at(&mut self, pos: usize) -> u64 {
         let pos = pos.min(self.bytes.len());
-        if pos > self.at {
+        if self.any && pos > self.at {
             self.line += newlines(&self.bytes[self.at..pos]);
             self.at = pos;
         }
@@ -770,7 +773,7 @@ type KeyValue<'a> = (
     Option<std::borrow::Cow<'a, str>>,
 );
 
-fn xml_key_value(raw: &[u8]) -> std::result::Result<KeyValue<'_>, String> {
+fn xml_key_value<'a>(raw: &'a [u8], utf8: &Utf8<'a>) -> std::result::Result<KeyValue<'a>, String> {
     let (mut key, mut value) = (None, None);
     let n = raw.len();
     let skip_ws = |mut i: usize| {
@@ -798,7 +801,8 @@ fn xml_key_value(raw: &[u8]) -> std::result::Result<KeyValue<'_>, String> {
                 shown()
             ));
         };
-        let Some(len) = memchr::memchr(quote, &raw[i + 1..]) else {
+        // values are short: a plain loop beats memchr's set-up
+        let Some(len) = raw[i + 1..].iter().position(|&b| b == quote) else {
             return Err(format!(
                 "the value of attribute {:?} is not closed",
                 shown()
@@ -811,7 +815,7 @@ fn xml_key_value(raw: &[u8]) -> std::result::Result<KeyValue<'_>, String> {
             b"value" if value.is_none() => &mut value,
             _ => continue,
         };
-        *slot = Some(xml_text(text)?);
+        *slot = Some(xml_text(text, utf8)?);
         if key.is_some() && value.is_some() {
             break;
         }
@@ -821,12 +825,38 @@ fn xml_key_value(raw: &[u8]) -> std::result::Result<KeyValue<'_>, String> {
 
 /// The text of an attribute value: UTF-8, with its entity and character references replaced
 /// (borrowed when it has none).
-fn xml_text(raw: &[u8]) -> std::result::Result<std::borrow::Cow<'_, str>, String> {
-    let s = std::str::from_utf8(raw).map_err(|e| e.to_string())?;
-    if memchr::memchr(b'&', raw).is_none() {
+fn xml_text<'a>(
+    raw: &'a [u8],
+    utf8: &Utf8<'a>,
+) -> std::result::Result<std::borrow::Cow<'a, str>, String> {
+    let s = utf8.str(raw).map_err(|e| e.to_string())?;
+    if !raw.contains(&b'&') {
         return Ok(std::borrow::Cow::Borrowed(s));
     }
     quick_xml::escape::unescape(s).map_err(|e| e.to_string())
+}
+
+/// A chunk's bytes and, when they are valid UTF-8, the same as text.
+struct Utf8<'a> {
+    bytes: &'a [u8],
+    text: Option<&'a str>,
+}
+
+impl<'a> Utf8<'a> {
+    /// `part` (a slice of the chunk, or any bytes) as text.
+    #[inline]
+    fn str(&self, part: &'a [u8]) -> std::result::Result<&'a str, std::str::Utf8Error> {
+        let start = (part.as_ptr() as usize).wrapping_sub(self.bytes.as_ptr() as usize);
+        let inside = start <= self.bytes.len() && part.len() <= self.bytes.len() - start;
+        match self.text.filter(|_| inside) {
+            // a slice of valid UTF-8 cut at ASCII quotes is valid UTF-8; `get` checks anyway
+            Some(t) => match t.get(start..start + part.len()) {
+                Some(s) => Ok(s),
+                None => std::str::from_utf8(part),
+            },
+            None => std::str::from_utf8(part),
+        }
+    }
 }
 
 const ATTR_TAGS: [&[u8]; 6] = [b"string", b"date", b"int", b"float", b"boolean", b"id"];
@@ -841,8 +871,8 @@ fn parse_xes_chunk(
     out: &mut XesOutcome,
 ) {
     let first_issue = shard.issues.len();
-    parse_xes_elements(chunk, keys, shard, trace, out);
     out.newlines = newlines(&chunk.bytes);
+    parse_xes_elements(chunk, keys, shard, trace, out);
     out.issues = first_issue..shard.issues.len();
 }
 
@@ -863,6 +893,12 @@ fn parse_xes_elements(
         bytes,
         at: 0,
         line: 0,
+        any: out.newlines > 0,
+    };
+    // the chunk checked as UTF-8 once, so that attribute texts need no check of their own
+    let utf8 = Utf8 {
+        bytes,
+        text: std::str::from_utf8(bytes).ok(),
     };
     let line_at = |pos: usize| newlines(&bytes[..pos.min(bytes.len())]);
     // open elements: level, where the name starts in `names`, where the tag starts
@@ -885,7 +921,8 @@ fn parse_xes_elements(
             _ => (None, false),
         };
         if let Some(s) = start {
-            let tag_pos = before + memchr::memchr(b'<', &bytes[before..]).unwrap_or(0);
+            // usually the very next byte: no memchr set-up
+            let tag_pos = before + bytes[before..].iter().position(|&b| b == b'<').unwrap_or(0);
             let local = s.local_name();
             let name: &[u8] = local.as_ref();
             let parent = stack.last().map(|x| x.0);
@@ -913,7 +950,7 @@ fn parse_xes_elements(
                     Level::Event
                 }
                 (Some(p @ (Level::Trace | Level::Event)), tag) if ATTR_TAGS.contains(&tag) => {
-                    let (key, value) = match xml_key_value(s.attributes_raw()) {
+                    let (key, value) = match xml_key_value(s.attributes_raw(), &utf8) {
                         Ok((Some(k), Some(v))) => (k, v),
                         Err(e) => {
                             out.fatal =
