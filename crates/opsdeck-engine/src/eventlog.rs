@@ -5,7 +5,7 @@
 use crate::contact::{FieldIssue, LocalResolver};
 use crate::error::{input_err, io_err, EngineError, Result};
 use crate::fxhash::FxHashMap;
-use crate::parse::{parse_iso_fraction, parse_stamp, Cell, Stamp, TsFormat};
+use crate::parse::{parse_iso_fraction, parse_stamp, trim, Cell, Stamp, TsFormat};
 use crate::profile::Row;
 use crate::read::{read_csv_rows, workers, Counting, Progress, RowSink};
 use chrono_tz::Tz;
@@ -121,10 +121,20 @@ pub const MAX_ISSUES: usize = 1000;
 
 /// Read an event log, CSV or XES (told apart by content, gzip or not).
 pub fn read_event_log(path: &Path, opts: &LogOptions, progress: Progress) -> Result<ReadLog> {
+    read_log(path, opts, progress, XES_CHUNK)
+}
+
+/// [`read_event_log`] with XES chunks of about `xes_chunk` bytes.
+fn read_log(
+    path: &Path,
+    opts: &LogOptions,
+    progress: Progress,
+    xes_chunk: usize,
+) -> Result<ReadLog> {
     let format = sniff_format(path)?;
     let (shards, columns, events_read) = match format {
         LogFormat::Csv => read_csv_log(path, opts, progress)?,
-        LogFormat::Xes => read_xes_log(path, opts, progress)?,
+        LogFormat::Xes => read_xes_log(path, opts, progress, xes_chunk)?,
     };
     let mut issues: Vec<LogIssue> = Vec::new();
     let (mut issue_count, mut naive, mut offset) = (0u64, 0u64, 0u64);
@@ -324,34 +334,85 @@ impl Shard {
         }
     }
 
-    /// Microseconds since 1970 UTC of a timestamp text.
+    /// Microseconds since 1970 UTC of a timestamp text; counted as naive or with an offset
+    /// when its text parses.
     fn timestamp(&mut self, text: &str) -> std::result::Result<i64, String> {
-        let t = text.trim();
-        if t.is_empty() {
-            return Err("is empty".into());
-        }
-        let (stamp, micros) = match &self.ts_format {
-            TsFormat::Auto => parse_iso_fraction(t)?,
-            other => match parse_stamp(Cell::Str(t), other)? {
-                Some(s) => (s, 0),
-                None => return Err("is empty".into()),
-            },
+        let ts = self.read_timestamp(text);
+        self.count_timestamp(&ts);
+        ts.micros
+    }
+
+    /// A timestamp text read but not yet counted (see [`Shard::count_timestamp`]).
+    fn read_timestamp(&mut self, text: &str) -> TsRead {
+        let t = trim(text);
+        let parsed = if t.is_empty() {
+            Err("is empty".to_string())
+        } else {
+            match &self.ts_format {
+                TsFormat::Auto => parse_iso_fraction(t),
+                other => match parse_stamp(Cell::Str(t), other) {
+                    Ok(Some(s)) => Ok((s, 0)),
+                    Ok(None) => Err("is empty".into()),
+                    Err(e) => Err(e),
+                },
+            }
         };
-        match stamp {
-            Stamp::Naive(_) => self.naive += 1,
-            Stamp::Utc(_) => self.offset += 1,
+        match parsed {
+            Err(why) => TsRead {
+                naive: None,
+                micros: Err(why),
+            },
+            Ok((stamp, micros)) => TsRead {
+                naive: Some(matches!(stamp, Stamp::Naive(_))),
+                micros: self
+                    .resolver
+                    .resolve(stamp)
+                    .map(|secs| secs * 1_000_000 + i64::from(micros)),
+            },
         }
-        let secs = self.resolver.resolve(stamp)?;
-        Ok(secs * 1_000_000 + i64::from(micros))
+    }
+
+    fn count_timestamp(&mut self, ts: &TsRead) {
+        match ts.naive {
+            Some(true) => self.naive += 1,
+            Some(false) => self.offset += 1,
+            None => {}
+        }
+    }
+
+    /// Whether a value counts as missing: empty after trimming, or one of the "no value" texts.
+    fn is_blank(&self, v: &str) -> bool {
+        trim(v).is_empty() || self.missing.iter().any(|m| m == v)
+    }
+
+    /// The local id of a value in a slot (`NONE` for empty or "no value" texts).
+    fn intern(&mut self, slot: usize, v: &str) -> u32 {
+        if v.is_empty() || self.missing.iter().any(|m| m == v) {
+            NONE
+        } else {
+            self.dicts[slot].id(v)
+        }
+    }
+
+    /// Add one event given its slots' local ids.
+    fn push_ids(&mut self, ids: &[u32], ts_us: i64, line: u64) {
+        if self.segs.is_empty() {
+            self.begin(0);
+        }
+        let Some(seg) = self.segs.last_mut() else {
+            return;
+        };
+        for (col, &id) in seg.cols.iter_mut().zip(ids) {
+            col.push(id);
+        }
+        seg.ts_us.push(ts_us);
+        seg.line.push(line);
     }
 
     /// Add one event; `vals[slot]` is the text of each interned column (None: missing).
     fn push(&mut self, vals: &[Option<&str>], ts: &str, ts_field: &str, line: u64) {
-        let absent = |v: &Option<&str>| {
-            v.is_none_or(|v| v.trim().is_empty() || self.missing.iter().any(|m| m == v))
-        };
         for (slot, name) in [(CASE, "case"), (ACT, "activity")] {
-            if absent(&vals[slot]) {
+            if vals[slot].is_none_or(|v| self.is_blank(v)) {
                 self.issue(line, name, "is empty".into());
                 return;
             }
@@ -363,24 +424,28 @@ impl Shard {
                 return;
             }
         };
-        if self.segs.is_empty() {
-            self.begin(0);
-        }
-        let Some(seg) = self.segs.last_mut() else {
-            return;
+        let mut small = [NONE; 16];
+        let mut big = Vec::new();
+        let ids = if vals.len() <= small.len() {
+            &mut small[..vals.len()]
+        } else {
+            big.resize(vals.len(), NONE);
+            &mut big[..]
         };
         for (slot, v) in vals.iter().enumerate() {
-            let id = match v {
-                Some(v) if !v.is_empty() && !self.missing.iter().any(|m| m == v) => {
-                    self.dicts[slot].id(v)
-                }
-                _ => NONE,
-            };
-            seg.cols[slot].push(id);
+            if let Some(v) = v {
+                ids[slot] = self.intern(slot, v);
+            }
         }
-        seg.ts_us.push(ts_us);
-        seg.line.push(line);
+        self.push_ids(ids, ts_us, line);
     }
+}
+
+/// A timestamp text as read: `naive` tells whether it was written without an offset (None:
+/// the text did not parse); `micros` is µs since 1970 UTC, or why not.
+struct TsRead {
+    naive: Option<bool>,
+    micros: std::result::Result<i64, String>,
 }
 
 /// Put the shards' segments in file order and give every name one global id, numbered in
@@ -621,30 +686,59 @@ enum Level {
     Other,
 }
 
-/// An event being read: the value of each slot, the timestamp text, and its line.
-type XesEvent = (Vec<Option<String>>, Option<String>, u64);
-
-/// A trace being read: its attributes and its events.
+/// The trace being read, its values already interned in the worker's dictionaries. The
+/// buffers are reused from trace to trace, so reading allocates nothing per event.
 #[derive(Default)]
 struct TraceBuf {
-    attrs: Vec<(String, String)>,
-    events: Vec<XesEvent>,
     line: u64,
+    /// Per slot, the trace attribute's local id and whether it is blank (None: the trace has no
+    /// such attribute; only trace slots are filled).
+    trace_vals: Vec<Option<(u32, bool)>>,
+    /// `n_slots` local ids per event (`NONE`: no value) and whether each is blank.
+    ids: Vec<u32>,
+    blank: Vec<bool>,
+    /// Per event: its timestamp (None: no timestamp attribute) and its line.
+    ts: Vec<Option<TsRead>>,
+    lines: Vec<u64>,
+    /// One event's ids as handed to the shard.
+    row: Vec<u32>,
+}
+
+impl TraceBuf {
+    fn start(&mut self, line: u64, n_slots: usize) {
+        self.line = line;
+        self.trace_vals.clear();
+        self.trace_vals.resize(n_slots, None);
+        self.ids.clear();
+        self.blank.clear();
+        self.ts.clear();
+        self.lines.clear();
+    }
+
+    fn start_event(&mut self, line: u64, n_slots: usize) {
+        self.ids.extend(std::iter::repeat_n(NONE, n_slots));
+        self.blank.extend(std::iter::repeat_n(true, n_slots));
+        self.ts.push(None);
+        self.lines.push(line);
+    }
 }
 
 struct XesChunk {
     index: u64,
-    first_line: u64,
     bytes: Vec<u8>,
 }
 
 #[derive(Default)]
 struct XesOutcome {
-    /// Fatal problems (malformed XML), as (line, message).
+    /// Fatal problems (malformed XML), as (line within the chunk, counted from 0, message).
     fatal: Option<(u64, String)>,
     saw_log_start: bool,
     saw_log_end: bool,
     events_seen: u64,
+    /// Newlines in the chunk (the line numbers of later chunks start after them).
+    newlines: u64,
+    /// The chunk's issues in its shard's list (their lines are counted within the chunk).
+    issues: std::ops::Range<usize>,
 }
 
 /// Counts newlines up to a byte position that only moves forward.
@@ -652,42 +746,76 @@ struct Lines<'a> {
     bytes: &'a [u8],
     at: usize,
     line: u64,
+    /// Whether the bytes hold a newline at all (else every position is on line 0).
+    any: bool,
 }
 
 impl Lines<'_> {
+    #[inline]
     fn at(&mut self, pos: usize) -> u64 {
         let pos = pos.min(self.bytes.len());
-        if pos > self.at {
-            self.line += memchr::memchr_iter(b'\n', &self.bytes[self.at..pos]).count() as u64;
+        if self.any && pos > self.at {
+            self.line += newlines(&self.bytes[self.at..pos]);
             self.at = pos;
         }
         self.line
     }
 }
 
-/// The `key` and `value` attributes of an XES attribute element, in one pass; borrowed from the
-/// chunk unless they hold escapes.
+fn newlines(bytes: &[u8]) -> u64 {
+    memchr::memchr_iter(b'\n', bytes).count() as u64
+}
+
+/// The `key` and `value` attributes of an XES attribute element (the first of each), read in
+/// one pass over the tag's attribute text and borrowed from the chunk unless they hold escapes.
 type KeyValue<'a> = (
     Option<std::borrow::Cow<'a, str>>,
     Option<std::borrow::Cow<'a, str>>,
 );
 
-fn xml_key_value<'a>(
-    e: &'a quick_xml::events::BytesStart<'_>,
-    dec: quick_xml::encoding::Decoder,
-) -> std::result::Result<KeyValue<'a>, String> {
+fn xml_key_value<'a>(raw: &'a [u8], utf8: &Utf8<'a>) -> std::result::Result<KeyValue<'a>, String> {
     let (mut key, mut value) = (None, None);
-    for a in e.attributes().with_checks(false) {
-        let a = a.map_err(|err| err.to_string())?;
-        let slot = match a.key.as_ref() {
+    let n = raw.len();
+    let skip_ws = |mut i: usize| {
+        while i < n && raw[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        i
+    };
+    let mut i = skip_ws(0);
+    while i < n {
+        let start = i;
+        while i < n && !raw[i].is_ascii_whitespace() && raw[i] != b'=' {
+            i += 1;
+        }
+        let name = &raw[start..i];
+        let shown = || String::from_utf8_lossy(name).into_owned();
+        i = skip_ws(i);
+        if raw.get(i) != Some(&b'=') {
+            return Err(format!("attribute {:?} has no value", shown()));
+        }
+        i = skip_ws(i + 1);
+        let Some(&quote @ (b'"' | b'\'')) = raw.get(i) else {
+            return Err(format!(
+                "the value of attribute {:?} is not quoted",
+                shown()
+            ));
+        };
+        // values are short: a plain loop beats memchr's set-up
+        let Some(len) = raw[i + 1..].iter().position(|&b| b == quote) else {
+            return Err(format!(
+                "the value of attribute {:?} is not closed",
+                shown()
+            ));
+        };
+        let text = &raw[i + 1..i + 1 + len];
+        i = skip_ws(i + len + 2);
+        let slot = match name {
             b"key" if key.is_none() => &mut key,
             b"value" if value.is_none() => &mut value,
             _ => continue,
         };
-        *slot = Some(
-            a.decode_and_unescape_value(dec)
-                .map_err(|err| err.to_string())?,
-        );
+        *slot = Some(xml_text(text, utf8)?);
         if key.is_some() && value.is_some() {
             break;
         }
@@ -695,28 +823,94 @@ fn xml_key_value<'a>(
     Ok((key, value))
 }
 
+/// The text of an attribute value: UTF-8, with its entity and character references replaced
+/// (borrowed when it has none).
+fn xml_text<'a>(
+    raw: &'a [u8],
+    utf8: &Utf8<'a>,
+) -> std::result::Result<std::borrow::Cow<'a, str>, String> {
+    let s = utf8.str(raw).map_err(|e| e.to_string())?;
+    if !raw.contains(&b'&') {
+        return Ok(std::borrow::Cow::Borrowed(s));
+    }
+    quick_xml::escape::unescape(s).map_err(|e| e.to_string())
+}
+
+/// A chunk's bytes and, when they are valid UTF-8, the same as text.
+struct Utf8<'a> {
+    bytes: &'a [u8],
+    text: Option<&'a str>,
+}
+
+impl<'a> Utf8<'a> {
+    /// `part` (a slice of the chunk, or any bytes) as text.
+    #[inline]
+    fn str(&self, part: &'a [u8]) -> std::result::Result<&'a str, std::str::Utf8Error> {
+        let start = (part.as_ptr() as usize).wrapping_sub(self.bytes.as_ptr() as usize);
+        let inside = start <= self.bytes.len() && part.len() <= self.bytes.len() - start;
+        match self.text.filter(|_| inside) {
+            // a slice of valid UTF-8 cut at ASCII quotes is valid UTF-8; `get` checks anyway
+            Some(t) => match t.get(start..start + part.len()) {
+                Some(s) => Ok(s),
+                None => std::str::from_utf8(part),
+            },
+            None => std::str::from_utf8(part),
+        }
+    }
+}
+
 const ATTR_TAGS: [&[u8]; 6] = [b"string", b"date", b"int", b"float", b"boolean", b"id"];
 
-/// Parse one chunk of whole traces (the first chunk also holds the prolog).
-fn parse_xes_chunk(chunk: &XesChunk, keys: &XesKeys, shard: &mut Shard, out: &mut XesOutcome) {
+/// Parse one chunk of whole traces (the first chunk also holds the prolog). Lines are counted
+/// from the chunk's start; the caller shifts them once every chunk's newlines are known.
+fn parse_xes_chunk(
+    chunk: &XesChunk,
+    keys: &XesKeys,
+    shard: &mut Shard,
+    trace: &mut TraceBuf,
+    out: &mut XesOutcome,
+) {
+    let first_issue = shard.issues.len();
+    out.newlines = newlines(&chunk.bytes);
+    parse_xes_elements(chunk, keys, shard, trace, out);
+    out.issues = first_issue..shard.issues.len();
+}
+
+fn parse_xes_elements(
+    chunk: &XesChunk,
+    keys: &XesKeys,
+    shard: &mut Shard,
+    trace: &mut TraceBuf,
+    out: &mut XesOutcome,
+) {
     use quick_xml::events::Event;
     shard.begin(chunk.index);
-    let mut reader = quick_xml::Reader::from_reader(chunk.bytes.as_slice());
+    let bytes = chunk.bytes.as_slice();
+    let n_slots = keys.slots.len();
+    let mut reader = quick_xml::Reader::from_reader(bytes);
     reader.config_mut().check_end_names = false;
     let mut lines = Lines {
-        bytes: &chunk.bytes,
+        bytes,
         at: 0,
-        line: chunk.first_line,
+        line: 0,
+        any: out.newlines > 0,
     };
-    let mut stack: Vec<(Level, Vec<u8>, u64)> = Vec::new();
-    let mut trace = TraceBuf::default();
-    let mut event: Option<XesEvent> = None;
+    // the chunk checked as UTF-8 once, so that attribute texts need no check of their own
+    let utf8 = Utf8 {
+        bytes,
+        text: std::str::from_utf8(bytes).ok(),
+    };
+    let line_at = |pos: usize| newlines(&bytes[..pos.min(bytes.len())]);
+    // open elements: level, where the name starts in `names`, where the tag starts
+    let mut stack: Vec<(Level, usize, usize)> = Vec::new();
+    let mut names: Vec<u8> = Vec::new();
+    trace.start(0, n_slots);
     loop {
         let before = reader.buffer_position() as usize;
         let ev = match reader.read_event() {
             Ok(ev) => ev,
             Err(e) => {
-                let line = lines.at(reader.error_position() as usize);
+                let line = line_at(reader.error_position() as usize);
                 out.fatal = Some((line, format!("malformed XML: {e}")));
                 return;
             }
@@ -727,12 +921,8 @@ fn parse_xes_chunk(chunk: &XesChunk, keys: &XesKeys, shard: &mut Shard, out: &mu
             _ => (None, false),
         };
         if let Some(s) = start {
-            let tag_pos = before
-                + chunk.bytes[before..]
-                    .iter()
-                    .position(|&b| b == b'<')
-                    .unwrap_or(0);
-            let line = lines.at(tag_pos);
+            // usually the very next byte: no memchr set-up
+            let tag_pos = before + bytes[before..].iter().position(|&b| b == b'<').unwrap_or(0);
             let local = s.local_name();
             let name: &[u8] = local.as_ref();
             let parent = stack.last().map(|x| x.0);
@@ -745,51 +935,60 @@ fn parse_xes_chunk(chunk: &XesChunk, keys: &XesKeys, shard: &mut Shard, out: &mu
                 (None, _) => {
                     let shown = String::from_utf8_lossy(name).into_owned();
                     out.fatal = Some((
-                        line,
+                        line_at(tag_pos),
                         format!("not an XES log: the root element is <{shown}>, expected <log>"),
                     ));
                     return;
                 }
                 (Some(Level::Log), b"trace") => {
-                    trace = TraceBuf {
-                        line,
-                        ..TraceBuf::default()
-                    };
+                    trace.start(lines.at(tag_pos), n_slots);
                     Level::Trace
                 }
                 (Some(Level::Trace), b"event") => {
                     out.events_seen += 1;
-                    event = Some((vec![None; keys.slots.len()], None, line));
+                    trace.start_event(lines.at(tag_pos), n_slots);
                     Level::Event
                 }
                 (Some(p @ (Level::Trace | Level::Event)), tag) if ATTR_TAGS.contains(&tag) => {
-                    let (key, value) = match xml_key_value(s, reader.decoder()) {
+                    let (key, value) = match xml_key_value(s.attributes_raw(), &utf8) {
                         Ok((Some(k), Some(v))) => (k, v),
                         Err(e) => {
-                            out.fatal = Some((line, format!("malformed XML attribute: {e}")));
+                            out.fatal =
+                                Some((line_at(tag_pos), format!("malformed XML attribute: {e}")));
                             return;
                         }
                         _ => {
                             let shown = String::from_utf8_lossy(tag).into_owned();
                             out.fatal = Some((
-                                line,
+                                line_at(tag_pos),
                                 format!("<{shown}> needs both a key and a value attribute"),
                             ));
                             return;
                         }
                     };
                     if p == Level::Trace {
-                        trace.attrs.push((key.into_owned(), value.into_owned()));
-                    } else if let Some(ev) = event.as_mut() {
-                        if *key == *keys.ts {
-                            ev.1 = Some(value.into_owned());
-                        } else if let Some(slot) = keys
-                            .slots
-                            .iter()
-                            .position(|(k, is_trace)| !is_trace && **k == *key)
-                        {
-                            ev.0[slot] = Some(value.into_owned());
+                        // the first attribute of a key counts, for every slot reading it
+                        for (slot, (k, is_trace)) in keys.slots.iter().enumerate() {
+                            if *is_trace && **k == *key && trace.trace_vals[slot].is_none() {
+                                let id = shard.intern(slot, &value);
+                                trace.trace_vals[slot] = Some((id, shard.is_blank(&value)));
+                            }
                         }
+                    } else if *key == *keys.ts {
+                        // the last timestamp of an event counts
+                        let ts = shard.read_timestamp(&value);
+                        if let Some(last) = trace.ts.last_mut() {
+                            *last = Some(ts);
+                        }
+                    } else if let Some(slot) = keys
+                        .slots
+                        .iter()
+                        .position(|(k, is_trace)| !is_trace && **k == *key)
+                    {
+                        // the last value of a key counts, in the first slot reading it
+                        let at = trace.ids.len() - n_slots + slot;
+                        trace.ids[at] = shard.intern(slot, &value);
+                        trace.blank[at] = shard.is_blank(&value);
                     }
                     Level::Other
                 }
@@ -797,116 +996,214 @@ fn parse_xes_chunk(chunk: &XesChunk, keys: &XesKeys, shard: &mut Shard, out: &mu
             };
             if empty {
                 // an empty <trace/> or <event/> closes at once
-                close(level, keys, shard, &mut trace, &mut event);
+                close(level, keys, shard, trace);
             } else {
-                stack.push((level, name.to_vec(), line));
+                stack.push((level, names.len(), tag_pos));
+                names.extend_from_slice(name);
             }
             continue;
         }
         match ev {
             Event::End(e) => {
-                let pos = lines.at(reader.buffer_position() as usize);
-                let Some((level, name, _)) = stack.pop() else {
+                let pos = reader.buffer_position() as usize;
+                let Some((level, name_at, _)) = stack.pop() else {
                     let shown = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
                     out.fatal = Some((
-                        pos,
+                        line_at(pos),
                         format!("malformed XML: </{shown}> closes no open element"),
                     ));
                     return;
                 };
-                if e.local_name().as_ref() != name.as_slice() {
+                if e.local_name().as_ref() != &names[name_at..] {
                     let shown = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
-                    let want = String::from_utf8_lossy(&name).into_owned();
+                    let want = String::from_utf8_lossy(&names[name_at..]).into_owned();
                     out.fatal = Some((
-                        pos,
+                        line_at(pos),
                         format!("malformed XML: expected </{want}>, found </{shown}>"),
                     ));
                     return;
                 }
+                names.truncate(name_at);
                 if level == Level::Log {
                     out.saw_log_end = true;
                 }
-                close(level, keys, shard, &mut trace, &mut event);
+                close(level, keys, shard, trace);
             }
             Event::Eof => break,
             _ => {}
         }
     }
-    if let Some((_, name, line)) = stack.iter().rev().find(|x| x.0 != Level::Log).cloned() {
-        let shown = String::from_utf8_lossy(&name).into_owned();
+    if let Some(&(_, name_at, pos)) = stack.iter().rev().find(|x| x.0 != Level::Log) {
+        let end = stack
+            .iter()
+            .find(|x| x.1 > name_at)
+            .map_or(names.len(), |x| x.1);
+        let shown = String::from_utf8_lossy(&names[name_at..end]).into_owned();
         out.fatal = Some((
-            line,
+            line_at(pos),
             format!("the file ends inside <{shown}> opened on this line (truncated?)"),
         ));
     }
 }
 
-/// An element ends: an event joins its trace; a trace delivers its events.
-fn close(
-    level: Level,
-    keys: &XesKeys,
-    shard: &mut Shard,
-    trace: &mut TraceBuf,
-    event: &mut Option<XesEvent>,
-) {
-    match level {
-        Level::Event => {
-            if let Some(ev) = event.take() {
-                trace.events.push(ev);
+/// A trace ends: its events go to the shard (an event's end needs nothing: its values are
+/// already in the trace).
+fn close(level: Level, keys: &XesKeys, shard: &mut Shard, t: &mut TraceBuf) {
+    if level != Level::Trace {
+        return;
+    }
+    let n_slots = keys.slots.len();
+    if t.trace_vals[CASE].is_none() && !t.lines.is_empty() {
+        shard.issue(
+            t.line,
+            &keys.slots[CASE].0,
+            format!(
+                "the trace has no {:?} attribute; its {} events are left out",
+                keys.slots[CASE].0,
+                t.lines.len()
+            ),
+        );
+        return;
+    }
+    for e in 0..t.lines.len() {
+        let line = t.lines[e];
+        let Some(ts) = t.ts[e].take() else {
+            shard.issue(line, &keys.ts, "the event has no timestamp".into());
+            continue;
+        };
+        let blank = |slot: usize| {
+            if keys.slots[slot].1 {
+                t.trace_vals[slot].is_none_or(|v| v.1)
+            } else {
+                t.blank[e * n_slots + slot]
             }
+        };
+        if let Some(name) = [(CASE, "case"), (ACT, "activity")]
+            .into_iter()
+            .find_map(|(slot, name)| blank(slot).then_some(name))
+        {
+            shard.issue(line, name, "is empty".into());
+            continue;
         }
-        Level::Trace => {
-            let t = std::mem::take(trace);
-            let trace_val = |key: &str| {
-                t.attrs
-                    .iter()
-                    .find(|(k, _)| k == key)
-                    .map(|(_, v)| v.as_str())
-            };
-            let trace_vals: Vec<Option<&str>> = keys
-                .slots
-                .iter()
-                .map(|(k, is_trace)| if *is_trace { trace_val(k) } else { None })
-                .collect();
-            if trace_vals[CASE].is_none() && !t.events.is_empty() {
-                shard.issue(
-                    t.line,
-                    &keys.slots[CASE].0,
-                    format!(
-                        "the trace has no {:?} attribute; its {} events are left out",
-                        keys.slots[CASE].0,
-                        t.events.len()
-                    ),
-                );
-                return;
+        shard.count_timestamp(&ts);
+        let ts_us = match ts.micros {
+            Ok(us) => us,
+            Err(why) => {
+                shard.issue(line, &keys.ts, why);
+                continue;
             }
-            for (vals, ts, line) in &t.events {
-                let merged: Vec<Option<&str>> = vals
-                    .iter()
-                    .zip(&trace_vals)
-                    .map(|(e, tr)| e.as_deref().or(*tr))
-                    .collect();
-                match ts {
-                    Some(ts) => shard.push(&merged, ts, &keys.ts, *line),
-                    None => shard.issue(*line, &keys.ts, "the event has no timestamp".into()),
-                }
-            }
+        };
+        t.row.clear();
+        for (slot, (_, is_trace)) in keys.slots.iter().enumerate() {
+            t.row.push(if *is_trace {
+                t.trace_vals[slot].map_or(NONE, |v| v.0)
+            } else {
+                t.ids[e * n_slots + slot]
+            });
         }
-        _ => {}
+        shard.push_ids(&t.row, ts_us, line);
     }
 }
 
 const SYNTHETIC_LOG: &[u8] = b"<log>";
 
-/// Index just past the last `</trace>` in `buf`.
-fn xes_cut(buf: &[u8]) -> Option<usize> {
-    memchr::memmem::rfind(buf, b"</trace>").map(|i| i + b"</trace>".len())
+/// Bytes of XES per chunk handed to a worker (a chunk ends after a `</trace>`).
+const XES_CHUNK: usize = 4 << 20;
+
+/// Finds where a growing buffer of XES can be cut: just past the last `</trace>` that is a
+/// tag, not text inside a comment, a CDATA section or a processing instruction. It looks only
+/// for the rare `<!` and `<?` that open those (elsewhere in XML `<` cannot be text), and
+/// carries its state across reads, so every byte is examined about once. After a document
+/// type declaration with an internal subset it stops cutting (the rest is one chunk).
+#[derive(Debug, Default)]
+struct XesCutter {
+    /// Bytes before this have been examined.
+    pos: usize,
+    /// Inside markup that ends with this text.
+    open: Option<&'static [u8]>,
+    /// Just past the last `</trace>` tag before `pos`.
+    cut: Option<usize>,
+    never: bool,
+}
+
+impl XesCutter {
+    const END: &'static [u8] = b"</trace>";
+
+    fn scan(&mut self, buf: &[u8]) {
+        while !self.never {
+            if let Some(term) = self.open {
+                match memchr::memmem::find(&buf[self.pos..], term) {
+                    Some(i) => {
+                        self.pos += i + term.len();
+                        self.open = None;
+                    }
+                    None => {
+                        // a terminator may be split by the end of the buffer
+                        self.pos = self.pos.max(buf.len().saturating_sub(term.len() - 1));
+                        return;
+                    }
+                }
+                continue;
+            }
+            let rest = &buf[self.pos..];
+            let markup = memchr::memchr2_iter(b'!', b'?', rest)
+                .find(|&i| i > 0 && rest[i - 1] == b'<')
+                .map(|i| i - 1);
+            let text = &rest[..markup.unwrap_or(rest.len())];
+            if let Some(i) = memchr::memmem::rfind(text, Self::END) {
+                self.cut = Some(self.pos + i + Self::END.len());
+            }
+            let Some(m) = markup else {
+                // `</trace>` or `<!` may be split by the end of the buffer
+                let back = buf.len().saturating_sub(Self::END.len() - 1);
+                self.pos = self.pos.max(back).max(self.cut.unwrap_or(0));
+                return;
+            };
+            let at = self.pos + m;
+            let tail = &buf[at..];
+            let (skip, term): (usize, &'static [u8]) = if tail.starts_with(b"<!--") {
+                (4, b"-->")
+            } else if tail.starts_with(b"<![CDATA[") {
+                (9, b"]]>")
+            } else if tail.starts_with(b"<?") {
+                (2, b"?>")
+            } else if b"<!--".starts_with(tail) || b"<![CDATA[".starts_with(tail) {
+                self.pos = at; // not enough bytes to tell yet
+                return;
+            } else {
+                // <!DOCTYPE …>: a simple one ends at its first '>'
+                match memchr::memchr(b'>', tail) {
+                    None => {
+                        self.pos = at;
+                        return;
+                    }
+                    Some(j) if !tail[..j].iter().any(|b| matches!(b, b'[' | b'"' | b'\'')) => {
+                        self.pos = at + j + 1;
+                        continue;
+                    }
+                    Some(_) => {
+                        self.never = true;
+                        return;
+                    }
+                }
+            };
+            self.pos = at + skip;
+            self.open = Some(term);
+        }
+    }
+
+    /// The buffer was cut at `cut` and now starts with `prefix` bytes of its own.
+    fn shift(&mut self, cut: usize, prefix: usize) {
+        self.pos = self.pos - cut + prefix;
+        self.cut = None;
+    }
 }
 
 fn read_xes_log(
     path: &Path,
     opts: &LogOptions,
     progress: Progress,
+    chunk_bytes: usize,
 ) -> Result<(Vec<Shard>, Columns, u64)> {
     let case = opts.case.clone().unwrap_or_else(|| "concept:name".into());
     let activity = opts
@@ -963,7 +1260,7 @@ fn read_xes_log(
     let (tx, rx) = mpsc::sync_channel::<XesChunk>(n_workers * 2);
     let rx = Arc::new(Mutex::new(rx));
     let n_slots = keys.slots.len();
-    let (shards, outcomes, read_err) = std::thread::scope(|scope| {
+    let (read, read_err) = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..n_workers)
             .map(|_| {
                 let rx = Arc::clone(&rx);
@@ -971,6 +1268,7 @@ fn read_xes_log(
                 let mut shard = Shard::new(n_slots, opts);
                 scope.spawn(move || {
                     let mut outs = Vec::new();
+                    let mut trace = TraceBuf::default();
                     loop {
                         let next = match rx.lock() {
                             Ok(g) => g.recv(),
@@ -978,7 +1276,7 @@ fn read_xes_log(
                         };
                         let Ok(chunk) = next else { break };
                         let mut o = XesOutcome::default();
-                        parse_xes_chunk(&chunk, keys, &mut shard, &mut o);
+                        parse_xes_chunk(&chunk, keys, &mut shard, &mut trace, &mut o);
                         outs.push((chunk.index, o));
                     }
                     (shard, outs)
@@ -986,9 +1284,10 @@ fn read_xes_log(
             })
             .collect();
         drop(rx);
-        let mut buf: Vec<u8> = Vec::with_capacity(8 << 20);
-        let mut block = vec![0u8; 1 << 20];
-        let (mut index, mut line, mut err) = (0u64, 1u64, None);
+        let mut buf: Vec<u8> = Vec::with_capacity(chunk_bytes + (1 << 20));
+        let mut block = vec![0u8; chunk_bytes.clamp(1, 1 << 20)];
+        let mut cutter = XesCutter::default();
+        let (mut index, mut err) = (0u64, None);
         loop {
             let k = match r.read(&mut block) {
                 Ok(k) => k,
@@ -1004,8 +1303,9 @@ fn read_xes_log(
             buf.extend_from_slice(&block[..k]);
             let cut = if k == 0 {
                 Some(buf.len())
-            } else if buf.len() >= 4 << 20 {
-                xes_cut(&buf)
+            } else if buf.len() >= chunk_bytes {
+                cutter.scan(&buf);
+                cutter.cut
             } else {
                 None
             };
@@ -1013,47 +1313,69 @@ fn read_xes_log(
                 // the next chunk opens with a synthetic <log> so that the XML reader sees its
                 // </log> (or nothing) as balanced; it holds no newline, so lines stay exact
                 let mut rest =
-                    Vec::with_capacity(buf.len() - cut + SYNTHETIC_LOG.len() + (1 << 20));
+                    Vec::with_capacity(buf.len() - cut + SYNTHETIC_LOG.len() + chunk_bytes);
                 rest.extend_from_slice(SYNTHETIC_LOG);
                 rest.extend_from_slice(&buf[cut..]);
                 buf.truncate(cut);
+                if k > 0 {
+                    cutter.shift(cut, SYNTHETIC_LOG.len());
+                }
                 let bytes = std::mem::replace(&mut buf, rest);
-                let n_lines = memchr::memchr_iter(b'\n', &bytes).count() as u64;
-                if tx
-                    .send(XesChunk {
-                        index,
-                        first_line: line,
-                        bytes,
-                    })
-                    .is_err()
-                {
+                if tx.send(XesChunk { index, bytes }).is_err() {
                     break;
                 }
                 index += 1;
-                line += n_lines;
             }
             if k == 0 {
                 break;
             }
         }
         drop(tx);
-        let mut shards = Vec::new();
-        let mut outcomes = Vec::new();
+        let mut read = Vec::new();
         for h in handles {
             match h.join() {
-                Ok((s, o)) => {
-                    shards.push(s);
-                    outcomes.extend(o);
-                }
+                Ok(r) => read.push(r),
                 Err(_) => err = Some(EngineError::Internal("a reader thread panicked".into())),
             }
         }
-        (shards, outcomes, err)
+        (read, err)
     });
     if let Some(e) = read_err {
         return Err(e);
     }
-    let mut outcomes = outcomes;
+    // chunk i starts on line 1 + the newlines of chunks 0..i
+    let mut newlines: Vec<(u64, u64)> = read
+        .iter()
+        .flat_map(|(_, outs)| outs.iter().map(|(i, o)| (*i, o.newlines)))
+        .collect();
+    newlines.sort_unstable();
+    let mut first_line = Vec::with_capacity(newlines.len());
+    let mut line = 1u64;
+    for (i, n) in &newlines {
+        debug_assert_eq!(*i as usize, first_line.len());
+        first_line.push(line);
+        line += n;
+    }
+    let first = |i: u64| first_line.get(i as usize).copied().unwrap_or(1);
+    let mut shards = Vec::new();
+    let mut outcomes = Vec::new();
+    for (mut shard, outs) in read {
+        for seg in &mut shard.segs {
+            let base = first(seg.key);
+            seg.line.iter_mut().for_each(|l| *l += base);
+        }
+        for (i, mut o) in outs {
+            let base = first(i);
+            for issue in &mut shard.issues[o.issues.clone()] {
+                issue.line += base;
+            }
+            if let Some(f) = o.fatal.as_mut() {
+                f.0 += base;
+            }
+            outcomes.push((i, o));
+        }
+        shards.push(shard);
+    }
     outcomes.sort_by_key(|o| o.0);
     if let Some((line, msg)) = outcomes
         .iter()
@@ -1074,7 +1396,125 @@ fn read_xes_log(
 
 #[cfg(test)]
 mod tests {
-    use super::LocalDict;
+    use super::{read_log, LocalDict, LogOptions, ReadLog, XesCutter, XES_CHUNK};
+
+    /// Where the cutter would cut `text` fed in pieces of `step` bytes.
+    fn cuts(text: &[u8], step: usize) -> Vec<usize> {
+        let mut c = XesCutter::default();
+        let mut got = Vec::new();
+        for end in (step..text.len() + step).step_by(step) {
+            c.scan(&text[..end.min(text.len())]);
+            if c.cut.is_some() && got.last() != c.cut.as_ref() {
+                got.extend(c.cut);
+            }
+        }
+        got
+    }
+
+    #[test]
+    fn cuts_fall_after_end_tags_never_inside_comments_cdata_or_instructions() {
+        let text = b"<?xml version=\"1.0\"?></trace>?><log><trace></trace>\
+            <!-- </trace> --><trace><![CDATA[</trace>]]></trace><?pi </trace>?>\
+            <!----></trace><!DOCTYPE x></trace><!-- </trace>";
+        let ends: Vec<usize> = memchr::memmem::find_iter(text, b"</trace>")
+            .map(|i| i + 8)
+            .collect();
+        // tags: the 1st, 2nd, 5th, 7th and 8th `</trace>` (the others are in markup)
+        let tags = [ends[0], ends[1], ends[4], ends[6], ends[7]];
+        for step in 1..=text.len() {
+            let got = cuts(text, step);
+            assert!(got.iter().all(|c| tags.contains(c)), "step {step}: {got:?}");
+            assert_eq!(got.last(), Some(&ends[7]), "step {step}");
+        }
+    }
+
+    #[test]
+    fn a_doctype_with_an_internal_subset_stops_cutting() {
+        let text = b"<!DOCTYPE log [<!ENTITY a \"</trace>\">]><log><trace></trace></log>";
+        for step in 1..=text.len() {
+            assert!(cuts(text, step).is_empty(), "step {step}");
+        }
+    }
+
+    fn read_chunked(path: &std::path::Path, chunk: usize) -> Result<ReadLog, String> {
+        read_log(path, &LogOptions::default(), &|_| {}, chunk).map_err(|e| e.to_string())
+    }
+
+    /// Everything a read yields that the chunking could change.
+    fn summary(r: &Result<ReadLog, String>) -> String {
+        match r {
+            Err(e) => e.clone(),
+            Ok(r) => {
+                let log = &r.log;
+                let case_of = |i: usize| log.case_start.partition_point(|&s| s <= i) - 1;
+                let rows: Vec<String> = (0..log.n_events())
+                    .map(|i| {
+                        format!(
+                            "{:?} {:?} {} {:?} line {}",
+                            log.cases[case_of(i)],
+                            log.activity.get(i),
+                            log.ts_us[i],
+                            log.resource.as_ref().and_then(|c| c.get(i)),
+                            log.source_line[i]
+                        )
+                    })
+                    .collect();
+                format!(
+                    "{} read, {} issues {:?}, naive {}, offset {}\n{}",
+                    r.events_read,
+                    r.issue_count,
+                    r.issues,
+                    r.naive_timestamps,
+                    r.offset_timestamps,
+                    rows.join("\n")
+                )
+            }
+        }
+    }
+
+    #[test]
+    fn xes_chunks_of_any_size_read_the_same() {
+        let ev = |a: &str, t: &str, r: &str| {
+            format!(
+                "<event><string key=\"concept:name\" value=\"{a}\"/>\n<date key=\"time:timestamp\" value=\"{t}\"/><string key=\"org:resource\" value=\"{r}\"/></event>"
+            )
+        };
+        let text = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- a log; </trace> here is text -->\n<log xes.version=\"1.0\">\n\
+             <trace><string key=\"concept:name\" value=\"c&amp;1\"/>{}\n{}</trace><!-- </trace> -->\n\
+             <trace>\n<![CDATA[ </trace> ]]><string key=\"concept:name\" value=\"c2\"/>{}<?pi </trace> ?>{}</trace>\n\
+             <trace><string key=\"concept:name\" value=\"&#99;3\"/>{}<event><string key=\"concept:name\" value=\"x\"/></event>{}</trace>\n\
+             <trace>{}</trace></log>\n",
+            ev("a &lt;b&gt;", "2025-01-01T00:00:00Z", "ann"),
+            ev("b", "2025-01-01T00:01:00.5+01:00", "bob &amp; co"),
+            ev("a", "2025-01-01 00:02:00", ""),
+            ev("", "2025-01-01T00:03:00Z", "r"),
+            ev("c", "not a time", "r"),
+            ev("e", "2025-01-01T00:05:00Z", "r"),
+            ev("d", "2025-01-01T00:04:00Z", "r"),
+        );
+        let d = tempfile::tempdir().expect("temp dir");
+        let path = d.path().join("odd.xes");
+        std::fs::write(&path, &text).expect("write");
+        let want = summary(&read_chunked(&path, XES_CHUNK));
+        assert!(want.contains("c&1") && want.contains("a <b>") && want.contains("bob & co"));
+        assert!(want.contains("\"c3\"") && want.contains("line 4"), "{want}");
+        for chunk in 1..=text.len() + 1 {
+            assert_eq!(summary(&read_chunked(&path, chunk)), want, "chunk {chunk}");
+        }
+        // malformed: the same error, on the same line, however the file is cut
+        let bad = text.replace("<trace>\n<![CDATA[", "<trace>\n<bad><![CDATA[");
+        let path = d.path().join("bad.xes");
+        std::fs::write(&path, &bad).expect("write");
+        let want = summary(&read_chunked(&path, XES_CHUNK));
+        assert!(
+            want.contains("line 11: malformed XML: expected </bad>, found </trace>"),
+            "{want}"
+        );
+        for chunk in 1..=bad.len() + 1 {
+            assert_eq!(summary(&read_chunked(&path, chunk)), want, "chunk {chunk}");
+        }
+    }
 
     #[test]
     fn dictionary_gives_one_id_per_text_and_keeps_the_texts() {

@@ -100,10 +100,21 @@ pub fn parse_iso(s: &str) -> Result<Stamp, String> {
     parse_iso_fraction(s).map(|(stamp, _)| stamp)
 }
 
+/// `str::trim`, skipping its Unicode scan when both ends are visible ASCII (the usual case).
+#[inline]
+pub fn trim(s: &str) -> &str {
+    let visible = |b: Option<&u8>| b.is_some_and(|b| (0x21..0x7f).contains(b));
+    if visible(s.as_bytes().first()) && visible(s.as_bytes().last()) {
+        s
+    } else {
+        s.trim()
+    }
+}
+
 /// Parse an ISO-like timestamp: the whole seconds, and the fraction of the second in
 /// microseconds (digits beyond the sixth are dropped).
 pub fn parse_iso_fraction(s: &str) -> Result<(Stamp, u32), String> {
-    let b = s.trim().as_bytes();
+    let b = trim(s).as_bytes();
     let bad = || {
         format!(
             "{:?} is not a timestamp (expected YYYY-MM-DD HH:MM:SS or RFC 3339)",

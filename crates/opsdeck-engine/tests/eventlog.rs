@@ -417,6 +417,33 @@ fn chunked_parallel_reads_equal_a_direct_build() {
 }
 
 #[test]
+fn xes_end_tag_text_in_comments_and_cdata_does_not_cut_a_chunk() {
+    // after every real </trace> the same text again in a comment and in a CDATA section, so the
+    // last `</trace>` text of a 4 MiB buffer is mostly not a tag
+    let (_, xes, direct) = synthetic(40_000);
+    let odd = xes.replace(
+        "  </trace>\n",
+        "  </trace><!-- </trace> --><![CDATA[ </trace> ]]>\n",
+    );
+    assert!(odd.len() > 8 << 20);
+    let d = tmp();
+    let plain = read(&write(d.path(), "plain.xes", &xes), &LogOptions::default());
+    let (_, _, mut want) = fingerprint(&direct);
+    want.sort();
+    for p in [
+        write(d.path(), "odd.xes", &odd),
+        gzip(d.path(), "odd.xes.gz", &odd),
+    ] {
+        let r = read(&p, &LogOptions::default());
+        assert_eq!(r.issue_count, 0, "{}", p.display());
+        assert_eq!(r.log.source_line, plain.log.source_line, "{}", p.display());
+        let (_, _, mut got) = fingerprint(&r.log);
+        got.sort();
+        assert_eq!(got, want, "{}", p.display());
+    }
+}
+
+#[test]
 fn kept_attributes_and_team_columns() {
     let d = tmp();
     let p = write(
