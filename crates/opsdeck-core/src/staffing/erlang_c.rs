@@ -40,11 +40,32 @@ impl Walker {
         w
     }
 
+    /// Walk on to `k = n`. Four steps at a time the recursion is unrolled as
+    /// `x₄ = (1 + a₄ + a₄a₃ + a₄a₃a₂) + a₄a₃a₂a₁·x` (aᵢ = (k + i)/A), so the chain that
+    /// depends on `x` is one multiply-add per four agents instead of four; the products are
+    /// independent of `x`. Same value to a few ulps; ties are re-decided by `required_exact`.
     fn advance_to(&mut self, n: u64) {
-        while self.k < n {
-            self.k += 1;
-            self.inv_b = 1.0 + self.inv_b * (self.k as f64 * self.inv_load);
+        let il = self.inv_load;
+        let (mut k, mut x) = (self.k, self.inv_b);
+        while k + 4 <= n {
+            let kf = k as f64;
+            let (a1, a2, a3, a4) = (
+                (kf + 1.0) * il,
+                (kf + 2.0) * il,
+                (kf + 3.0) * il,
+                (kf + 4.0) * il,
+            );
+            let p = a4 * a3;
+            let q = p * a2;
+            x = (1.0 + a4 + p + q) + (q * a1) * x;
+            k += 4;
         }
+        while k < n {
+            k += 1;
+            x = 1.0 + x * (k as f64 * il);
+        }
+        self.k = k;
+        self.inv_b = x;
     }
 
     fn measures(&self, aht_s: f64, answer_s: f64) -> ErlangC {
@@ -125,19 +146,43 @@ pub fn erlang_c(n: u64, load: f64) -> f64 {
 
 /// Raw agents with pyworkforce's search: start at `round_half_even(A + 1)`, step while
 /// SL < target, then the occupancy cap. `load` > 0.
+///
+/// The answer is the first N from the start with SL(N) ≥ target. SL grows with N, so it is
+/// found by galloping (SL at start + 1, 2, 4, … steps) and bisecting the last bracket, from
+/// snapshots of the `1/B` walk: a handful of service-level evaluations instead of one per
+/// agent. Only N and N − 1
+/// can lie within `TIE` of the target; either does → pyworkforce's exact operation order.
 pub(super) fn required(input: &StaffingInput, load: f64) -> Staffing {
+    let (target, aht, t) = (input.target_sl, input.aht_s, input.answer_s);
+    let sl = |w: &Walker| w.measures(aht, t).service_level;
     let start = (load + 1.0).round_ties_even() as u64;
-    let mut w = Walker::new(load, start);
-    loop {
-        let sl = w.measures(input.aht_s, input.answer_s).service_level;
-        if (sl - input.target_sl).abs() <= TIE {
+    let mut hi = Walker::new(load, start);
+    let mut below: Option<Walker> = None; // the last walk position with SL < target
+    let mut step = 1;
+    while sl(&hi) < target {
+        below = Some(hi);
+        hi.advance_to(hi.k + step);
+        step = step.saturating_mul(2);
+    }
+    let near = |w: &Walker| (sl(w) - target).abs() <= TIE;
+    if let Some(mut lo) = below {
+        while hi.k - lo.k > 1 {
+            let mut mid = lo;
+            mid.advance_to(lo.k + (hi.k - lo.k) / 2);
+            if sl(&mid) >= target {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        if near(&lo) {
             return required_exact(input, load);
         }
-        if sl >= input.target_sl {
-            break;
-        }
-        w.advance_to(w.k + 1);
     }
+    if near(&hi) {
+        return required_exact(input, load);
+    }
+    let mut w = hi;
     if load / w.k as f64 > input.max_occupancy {
         let raw = occupancy_floor(load, input.max_occupancy);
         if raw >= w.k {
@@ -146,7 +191,7 @@ pub(super) fn required(input: &StaffingInput, load: f64) -> Staffing {
             w = Walker::new(load, raw);
         }
     }
-    staffing(load, w.k, w.measures(input.aht_s, input.answer_s))
+    staffing(load, w.k, w.measures(aht, t))
 }
 
 fn staffing(load: f64, raw: u64, m: ErlangC) -> Staffing {
