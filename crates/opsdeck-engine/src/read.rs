@@ -1,6 +1,7 @@
 //! Streaming readers for contact files — CSV (plain or gzip) and Parquet — that feed rows to
 //! per-thread sinks in parallel. CSV is cut into chunks at line ends outside quotes; Parquet is
-//! split by row group. Line numbers are exact (physical lines, header = line 1).
+//! split by row group (a lone row group into row ranges), each decoded by the worker that
+//! aggregates it. Line numbers are exact (physical lines, header = line 1; Parquet: row from 1).
 
 use crate::contact::{Contact, FieldIssue, LocalResolver, RawContact};
 use crate::error::{input_err, io_err, EngineError, Result};
