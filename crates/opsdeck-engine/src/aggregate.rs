@@ -302,16 +302,31 @@ pub enum Value {
     Num(Option<f64>),
 }
 
+/// `t` as chrono's `%Y-%m-%d{sep}%H:%M:%S{suffix}` writes it, without parsing the format
+/// string per cell (the KPI table has one row per queue and interval).
+fn iso_text(t: chrono::NaiveDateTime, sep: char, suffix: &str) -> String {
+    use chrono::{Datelike, Timelike};
+    if !(0..=9999).contains(&t.year()) {
+        // chrono signs years outside 0..=9999; keep its spelling
+        return format!("{}{suffix}", t.format(&format!("%Y-%m-%d{sep}%H:%M:%S")));
+    }
+    format!(
+        "{:04}-{:02}-{:02}{sep}{:02}:{:02}:{:02}{suffix}",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
 /// The KPI table row as cells, in `KPI_COLUMNS` order.
 pub fn kpi_cells(r: &KpiRow, zone: Tz, variant: SlVariant) -> Vec<Value> {
     let s = &r.sums;
     vec![
         Value::Text(r.queue.clone()),
-        Value::Text(
-            local_time(zone, r.interval_start_utc)
-                .format("%Y-%m-%d %H:%M:%S")
-                .to_string(),
-        ),
+        Value::Text(iso_text(local_time(zone, r.interval_start_utc), ' ', "")),
         Value::Int(s.offered),
         Value::Int(s.answered),
         Value::Int(s.abandoned),
@@ -323,9 +338,38 @@ pub fn kpi_cells(r: &KpiRow, zone: Tz, variant: SlVariant) -> Vec<Value> {
         Value::Num(s.csat_top2_pct()),
         Value::Text(
             chrono::DateTime::from_timestamp(r.interval_start_utc, 0)
-                .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+                .map(|d| iso_text(d.naive_utc(), 'T', "Z"))
                 .unwrap_or_default(),
         ),
         Value::Text(variant.as_str().to_string()),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_text_spells_stamps_as_chrono_does() {
+        for secs in [
+            -62_167_219_200 - 86_400, // 31 Dec of year -1
+            -1,
+            0,
+            1_736_153_999,
+            253_402_300_799,      // 9999-12-31 23:59:59
+            253_402_300_800 + 61, // year 10000
+        ] {
+            let t = chrono::DateTime::from_timestamp(secs, 0)
+                .unwrap()
+                .naive_utc();
+            assert_eq!(
+                iso_text(t, ' ', ""),
+                t.format("%Y-%m-%d %H:%M:%S").to_string()
+            );
+            assert_eq!(
+                iso_text(t, 'T', "Z"),
+                t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+            );
+        }
+    }
 }

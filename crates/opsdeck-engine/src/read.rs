@@ -1,6 +1,7 @@
 //! Streaming readers for contact files — CSV (plain or gzip) and Parquet — that feed rows to
 //! per-thread sinks in parallel. CSV is cut into chunks at line ends outside quotes; Parquet is
-//! split by row group. Line numbers are exact (physical lines, header = line 1).
+//! split by row group (a lone row group into row ranges), each decoded by the worker that
+//! aggregates it. Line numbers are exact (physical lines, header = line 1; Parquet: row from 1).
 
 use crate::contact::{Contact, FieldIssue, LocalResolver, RawContact};
 use crate::error::{input_err, io_err, EngineError, Result};
@@ -14,13 +15,14 @@ use arrow_array::{
 };
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
 use parquet::arrow::arrow_reader::{
-    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection,
+    RowSelector,
 };
 use parquet::arrow::ProjectionMask;
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 
 /// Receives the rows of one file on one worker thread.
@@ -804,8 +806,7 @@ where
         ArrowReaderOptions::new().with_schema(Arc::new(hinted)),
     )
     .unwrap_or(plain);
-    let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, reader_meta);
-    let meta = builder.metadata().clone();
+    let meta = Arc::clone(reader_meta.metadata());
     let used = bound.used_columns(S::IDS);
     let width = header.len();
     let n_groups = meta.num_row_groups();
@@ -823,78 +824,138 @@ where
         .map(|g| meta.row_group(g).compressed_size() as u64)
         .collect();
     // decode only the columns the profile reads
-    let mask = ProjectionMask::roots(builder.parquet_schema(), used.iter().copied());
-    let reader = builder
-        .with_projection(mask)
-        .with_batch_size(32 * 1024)
-        .build()
-        .map_err(perr)?;
-    // this thread decodes batches in order; the workers turn their rows into contacts
-    let n_workers = workers();
-    let (tx, rx) = mpsc::sync_channel::<(u64, RecordBatch)>(n_workers * 2);
-    let rx = Arc::new(Mutex::new(rx));
+    let mask = ProjectionMask::roots(reader_meta.parquet_schema(), used.iter().copied());
+    let units = decode_units(&first_row, &sizes, workers(), |g| {
+        meta.row_group(g).num_rows() as u64
+    });
+    // every worker decodes and aggregates whole units itself, taking the next one when done;
+    // each opens the file anew, as the reader seeks a file handle that clones would share
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let done_bytes = Mutex::new(0u64);
+    let n_workers = workers().min(units.len());
     std::thread::scope(|scope| -> Result<Vec<S>> {
         let handles: Vec<_> = (0..n_workers)
             .map(|_| {
                 let mut sink = make_sink();
-                let (bound, used, rx) = (&bound, &used, Arc::clone(&rx));
+                let (bound, used, units, mask) = (&bound, &used, &units, &mask);
+                let (next, stop, done_bytes, reader_meta) =
+                    (&next, &stop, &done_bytes, &reader_meta);
                 scope.spawn(move || -> Result<S> {
-                    loop {
-                        let next = match rx.lock() {
-                            Ok(g) => g.recv(),
-                            Err(_) => break,
+                    let file = File::open(path).map_err(io_err(path))?;
+                    while !stop.load(Ordering::Relaxed) {
+                        let Some(unit) = units.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                            break;
                         };
-                        let Ok((first, batch)) = next else { break };
-                        process_batch(bound, used, width, &batch, first, &mut sink).map_err(
-                            |m| EngineError::Parquet {
-                                path: path.to_path_buf(),
-                                message: m,
-                            },
-                        )?;
+                        let mut run = || -> Result<()> {
+                            let file = file.try_clone().map_err(io_err(path))?;
+                            let mut builder = ParquetRecordBatchReaderBuilder::new_with_metadata(
+                                file,
+                                reader_meta.clone(),
+                            )
+                            .with_projection(mask.clone())
+                            .with_batch_size(32 * 1024)
+                            .with_row_groups(vec![unit.group]);
+                            if unit.skip > 0 || unit.rows < unit.group_rows {
+                                builder = builder.with_row_selection(RowSelection::from(vec![
+                                    RowSelector::skip(unit.skip as usize),
+                                    RowSelector::select(unit.rows as usize),
+                                    RowSelector::skip(
+                                        (unit.group_rows - unit.skip - unit.rows) as usize,
+                                    ),
+                                ]));
+                            }
+                            let mut row_no = unit.first;
+                            for batch in builder.build().map_err(perr)? {
+                                let batch = batch
+                                    .map_err(|e| e.to_string())
+                                    .and_then(|b| {
+                                        process_batch(bound, used, width, &b, row_no, &mut sink)
+                                            .map(|()| b)
+                                    })
+                                    .map_err(|m| EngineError::Parquet {
+                                        path: path.to_path_buf(),
+                                        message: m,
+                                    })?;
+                                row_no += batch.num_rows() as u64;
+                            }
+                            Ok(())
+                        };
+                        if let Err(e) = run() {
+                            stop.store(true, Ordering::Relaxed);
+                            return Err(e);
+                        }
+                        // under the lock, so the bar only moves forward
+                        let mut done = done_bytes.lock().unwrap_or_else(|p| p.into_inner());
+                        *done += unit.bytes;
+                        progress(*done);
                     }
                     Ok(sink)
                 })
             })
             .collect();
-        // only the workers hold the receiver: if they all stop, sending fails instead of blocking
-        drop(rx);
         let mut result = Ok(());
-        let mut row_no = 0u64;
-        let mut group = 0usize;
-        let mut bytes = 0u64;
-        for batch in reader {
-            let batch = match batch {
-                Ok(b) => b,
-                Err(e) => {
-                    result = Err(EngineError::Parquet {
-                        path: path.to_path_buf(),
-                        message: e.to_string(),
-                    });
-                    break;
-                }
-            };
-            let n = batch.num_rows() as u64;
-            if tx.send((row_no, batch)).is_err() {
-                break;
-            }
-            row_no += n;
-            while group < n_groups && first_row.get(group + 1).is_none_or(|f| *f <= row_no) {
-                bytes += sizes[group];
-                group += 1;
-                progress(bytes);
-            }
-        }
-        drop(tx);
         let mut sinks = Vec::new();
         for h in handles {
             match h.join() {
                 Ok(Ok(s)) => sinks.push(s),
-                Ok(Err(e)) => result = Err(e),
+                Ok(Err(e)) => {
+                    if result.is_ok() {
+                        result = Err(e);
+                    }
+                }
                 Err(_) => result = Err(EngineError::Internal("a reader thread panicked".into())),
             }
         }
         result.map(|()| sinks)
     })
+}
+
+/// A stretch of one row group that one worker decodes on its own.
+#[derive(Debug, Clone, PartialEq)]
+struct Unit {
+    group: usize,
+    /// rows of the group in total
+    group_rows: u64,
+    /// rows of the group before this unit
+    skip: u64,
+    rows: u64,
+    /// row index in the file of the unit's first row (from 0)
+    first: u64,
+    /// share of the group's compressed bytes, for the progress bar
+    bytes: u64,
+}
+
+/// Cut the row groups (first row, compressed size and row count of each) into units of
+/// decoding work: one per row group when there are at least as many groups as workers, else
+/// each group in equal parts so every worker gets one (a part costs a second read of the
+/// group's dictionary pages; whole pages before the part are skipped undecoded).
+fn decode_units(
+    first_row: &[u64],
+    sizes: &[u64],
+    workers: usize,
+    group_rows: impl Fn(usize) -> u64,
+) -> Vec<Unit> {
+    let parts = workers.div_ceil(first_row.len().max(1)) as u64;
+    let mut units = Vec::new();
+    for (g, (&first, &size)) in first_row.iter().zip(sizes).enumerate() {
+        let n = group_rows(g);
+        let per = n.div_ceil(parts).max(1);
+        let mut skip = 0;
+        while skip < n {
+            let rows = per.min(n - skip);
+            units.push(Unit {
+                group: g,
+                group_rows: n,
+                skip,
+                rows,
+                first: first + skip,
+                bytes: size * (skip + rows) / n - size * skip / n,
+            });
+            skip += rows;
+        }
+    }
+    units
 }
 
 #[cfg(test)]
@@ -909,5 +970,32 @@ mod tests {
         // we start inside a quote that closes in this buffer
         assert_eq!(split_point(b"x\"\nq\n", true), Some(5));
         assert_eq!(split_point(b"no newline", false), None);
+    }
+
+    #[test]
+    fn decode_units_cover_every_row_and_byte_once() {
+        // enough row groups: one unit each
+        let u = decode_units(&[0, 10, 20], &[100, 100, 50], 2, |g| [10, 10, 5][g]);
+        assert_eq!(u.len(), 3);
+        assert_eq!(
+            (u[2].group, u[2].skip, u[2].rows, u[2].first),
+            (2, 0, 5, 20)
+        );
+        // one row group, three workers: three parts, rows and bytes adding up
+        let u = decode_units(&[0], &[1000], 3, |_| 10);
+        let parts: Vec<_> = u.iter().map(|u| (u.skip, u.rows, u.first)).collect();
+        assert_eq!(parts, vec![(0, 4, 0), (4, 4, 4), (8, 2, 8)]);
+        assert_eq!(u.iter().map(|u| u.bytes).sum::<u64>(), 1000);
+        // two groups, four workers: two parts each, file rows continue across groups
+        let u = decode_units(&[0, 7], &[70, 30], 4, |g| [7, 3][g]);
+        let parts: Vec<_> = u
+            .iter()
+            .map(|u| (u.group, u.skip, u.rows, u.first))
+            .collect();
+        assert_eq!(
+            parts,
+            vec![(0, 0, 4, 0), (0, 4, 3, 4), (1, 0, 2, 7), (1, 2, 1, 9)]
+        );
+        assert_eq!(u.iter().map(|u| u.bytes).sum::<u64>(), 100);
     }
 }

@@ -59,8 +59,47 @@ fn parquet_and_gzip_inputs_match_csv() {
     enc.finish().unwrap();
     same_tables(&from_csv, &run(&gz, &Profile::canonical()));
 
-    // parquet with naive microsecond timestamps and integer ids, as Polars writes it
+    // Parquet in several row groups, and in one row group of small pages that the readers
+    // split between them: the same table as the CSV
     let text = std::fs::read_to_string(&csv_path).unwrap();
+    let batch = contacts_batch(&text, &[]);
+    for (name, group_rows) in [("groups", 3000), ("one", 20_000)] {
+        let pq = dir.path().join(format!("{name}.parquet"));
+        write_parquet(&pq, &batch, group_rows);
+        let from_pq = run(&pq, &Profile::canonical());
+        same_tables(&from_csv, &from_pq);
+        assert_eq!(from_pq.rows_read, 10_000);
+    }
+}
+
+#[test]
+fn parquet_issues_keep_their_row_numbers_across_row_groups_and_readers() {
+    let Some(sh) = shared() else { return };
+    let text = std::fs::read_to_string(sh.join("peers/oracles/contacts_10k.csv")).unwrap();
+    // rows (from 0) at the edges of row groups and of the halves of a split row group
+    let bad = [0, 2999, 3000, 4999, 5000, 5001, 9999];
+    let batch = contacts_batch(&text, &bad);
+    let dir = tempfile::tempdir().unwrap();
+    let mut runs = Vec::new();
+    for (name, group_rows) in [("groups", 3000), ("one", 20_000), ("odd", 777)] {
+        let pq = dir.path().join(format!("{name}.parquet"));
+        write_parquet(&pq, &batch, group_rows);
+        let r = run(&pq, &Profile::canonical());
+        // a Parquet issue names the row number in the file, from 1
+        let lines: Vec<u64> = r.issues.iter().map(|i| i.line).collect();
+        let want: Vec<u64> = bad.iter().map(|b| *b as u64 + 1).collect();
+        assert_eq!(lines, want, "{name}");
+        assert!(r.issues.iter().all(|i| i.field == "queue"), "{name}");
+        assert_eq!(r.rows_read, 10_000);
+        runs.push(r);
+    }
+    same_tables(&runs[0], &runs[1]);
+    same_tables(&runs[0], &runs[2]);
+}
+
+/// The oracle's contacts as Polars writes them (naive microsecond timestamps, integer ids),
+/// with an empty queue on the rows `bad` (counted from 0).
+fn contacts_batch(text: &str, bad: &[usize]) -> RecordBatch {
     let mut rdr = csv::Reader::from_reader(text.as_bytes());
     let mut id = Int64Builder::new();
     let (mut queue, mut channel, mut agent) = (
@@ -83,10 +122,10 @@ fn parquet_and_gzip_inputs_match_csv() {
         }
     };
     let int = |s: &str| -> Option<i64> { s.parse().ok() };
-    for r in rdr.records() {
+    for (i, r) in rdr.records().enumerate() {
         let r = r.unwrap();
         id.append_value(r[0].parse().unwrap());
-        queue.append_value(&r[1]);
+        queue.append_value(if bad.contains(&i) { "" } else { &r[1] });
         channel.append_value(&r[2]);
         arr.append_option(micros(&r[3]));
         ans.append_option(micros(&r[4]));
@@ -124,22 +163,24 @@ fn parquet_and_gzip_inputs_match_csv() {
         Arc::new(agent.finish()),
         Arc::new(csat.finish()),
     ];
-    let batch = RecordBatch::try_new(schema, cols).unwrap();
-    let pq = dir.path().join("c.parquet");
+    RecordBatch::try_new(schema, cols).unwrap()
+}
+
+/// Write `batch` in row groups of `group_rows` rows and data pages of at most 512 rows.
+fn write_parquet(path: &Path, batch: &RecordBatch, group_rows: usize) {
     let props = parquet::file::properties::WriterProperties::builder()
-        .set_max_row_group_size(3000)
+        .set_max_row_group_size(group_rows)
+        .set_data_page_row_count_limit(512)
+        .set_write_batch_size(512)
         .build();
     let mut w = parquet::arrow::ArrowWriter::try_new(
-        std::fs::File::create(&pq).unwrap(),
+        std::fs::File::create(path).unwrap(),
         batch.schema(),
         Some(props),
     )
     .unwrap();
-    w.write(&batch).unwrap();
+    w.write(batch).unwrap();
     w.close().unwrap();
-    let from_pq = run(&pq, &Profile::canonical());
-    same_tables(&from_csv, &from_pq);
-    assert_eq!(from_pq.rows_read, 10_000);
 }
 
 #[test]
