@@ -63,36 +63,15 @@ pub fn run(a: StaffingArgs) -> Result<ExitCode> {
 }
 
 /// The CSV table written straight from the rows (the same text as `output::write`, without a
-/// cell vector per row), formatted in blocks on all cores and written in order: on large files
-/// this is most of the command's time.
+/// cell vector per row), formatted in blocks on all cores: on large files this is most of the
+/// command's time.
 fn write_csv(out: &mut dyn Write, rows: &[StaffingRow], kind: ModelKind) -> Result<()> {
-    writeln!(out, "{}", output_columns(kind).join(","))?;
-    let workers = opsdeck_engine::read::workers();
-    const BLOCK: usize = 16 * 1024;
-    for group in rows.chunks(BLOCK * workers) {
-        let texts: Vec<Vec<u8>> = if workers < 2 || group.len() < BLOCK {
-            vec![csv_text(group, kind)]
-        } else {
-            std::thread::scope(|s| {
-                let handles: Vec<_> = group
-                    .chunks(BLOCK)
-                    .map(|block| s.spawn(move || csv_text(block, kind)))
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                    .collect()
-            })
-        };
-        for t in &texts {
-            out.write_all(t)?;
-        }
-    }
-    Ok(())
+    output::write_csv_blocks(out, output_columns(kind), rows, |block, text| {
+        csv_text(block, kind, text)
+    })
 }
 
-fn csv_text(rows: &[StaffingRow], kind: ModelKind) -> Vec<u8> {
-    let mut out = Vec::with_capacity(rows.len() * 96);
+fn csv_text(rows: &[StaffingRow], kind: ModelKind, out: &mut Vec<u8>) {
     let num = |out: &mut Vec<u8>, v: Option<f64>| {
         out.push(b',');
         if let Some(f) = v {
@@ -104,14 +83,13 @@ fn csv_text(rows: &[StaffingRow], kind: ModelKind) -> Vec<u8> {
         out.extend_from_slice(output::csv_field(&r.interval_id).as_bytes());
         // writing to a Vec cannot fail
         let _ = write!(out, ",{},{}", s.raw_agents, s.agents);
-        num(&mut out, s.service_level);
-        num(&mut out, s.occupancy);
-        num(&mut out, s.wait_probability);
-        num(&mut out, s.asa_s);
+        num(out, s.service_level);
+        num(out, s.occupancy);
+        num(out, s.wait_probability);
+        num(out, s.asa_s);
         if kind == ModelKind::ErlangA {
-            num(&mut out, s.abandon_rate);
+            num(out, s.abandon_rate);
         }
         out.push(b'\n');
     }
-    out
 }

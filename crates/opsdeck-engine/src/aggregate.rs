@@ -1,14 +1,14 @@
 //! Interval aggregation: contacts → additive `IntervalSums` per queue × local-aligned interval,
 //! and the stateless per-file KPI table behind `opsdeck kpi`.
 
-use crate::contact::{validate, Contact, FieldIssue, LocalResolver, RawContact};
+use crate::contact::{validate, FieldIssue, LocalResolver, RawContact};
 use crate::error::Result;
 use crate::fxhash::FxHashMap;
 use crate::profile::Profile;
 use crate::read::{read_contacts, ContactSink, Progress};
 use chrono_tz::Tz;
 use opsdeck_core::calendar::local_time;
-use opsdeck_core::{IntervalLen, IntervalSums, SlVariant, Thresholds, ZoneCache};
+use opsdeck_core::{ContactOutcome, IntervalLen, IntervalSums, SlVariant, Thresholds, ZoneCache};
 use std::path::Path;
 
 /// A rejected row: where and why. The quarantine file holds these.
@@ -197,7 +197,7 @@ impl ContactSink for KpiSink {
     fn contact(&mut self, raw: RawContact<'_>, _line: u64) -> std::result::Result<(), FieldIssue> {
         let c = validate(raw, &mut self.resolver)?;
         let q = self.slot(&c.queue);
-        self.add_clean(q, &c);
+        self.add_clean(q, c.arrived_s, &c.outcome());
         Ok(())
     }
     fn columnar(&mut self) -> Option<&mut LocalResolver> {
@@ -206,11 +206,12 @@ impl ContactSink for KpiSink {
     fn queue_slot(&mut self, queue: &str) -> Option<u32> {
         Some(self.slot(queue))
     }
-    fn add_clean(&mut self, slot: u32, c: &Contact<'_>) {
+    #[inline]
+    fn add_clean(&mut self, slot: u32, arrived_s: i64, o: &ContactOutcome) {
         self.read += 1;
         self.sums
-            .at(slot, c.arrived_s, &mut self.align, self.interval)
-            .add_contact(&c.outcome(), self.thresholds);
+            .at(slot, arrived_s, &mut self.align, self.interval)
+            .add_contact(o, self.thresholds);
     }
     fn skip(&mut self, _reason: &'static str) {
         self.read += 1;
@@ -232,7 +233,12 @@ pub fn kpi_from_files(
     opts: &KpiOptions,
     progress: Progress,
 ) -> Result<KpiRun> {
-    let mut merged: FxHashMap<(String, i64), IntervalSums> = FxHashMap::default();
+    // queues get one global number across sinks and files; sums are merged by number, and the
+    // names are attached once the rows are in order
+    let mut names: Vec<String> = Vec::new();
+    let mut name_ix: FxHashMap<String, u32> = FxHashMap::default();
+    let mut at: FxHashMap<(u32, i64), usize> = FxHashMap::default();
+    let mut merged: Vec<((u32, i64), IntervalSums)> = Vec::new();
     let mut run = KpiRun::default();
     // progress counts bytes over all files, not per file
     let mut bytes_before = 0u64;
@@ -248,8 +254,26 @@ pub fn kpi_from_files(
             run.rows_skipped += s.skipped;
             run.issue_count += s.issue_count;
             run.rows_read += s.read;
+            let global: Vec<u32> = s
+                .names
+                .iter()
+                .map(|n| {
+                    *name_ix.entry(n.clone()).or_insert_with(|| {
+                        names.push(n.clone());
+                        (names.len() - 1) as u32
+                    })
+                })
+                .collect();
+            at.reserve(s.sums.cells.len());
             for ((q, t), v) in s.sums.iter() {
-                *merged.entry((s.names[q as usize].clone(), t)).or_default() += *v;
+                let key = (global[q as usize], t);
+                match at.entry(key) {
+                    std::collections::hash_map::Entry::Occupied(e) => merged[*e.get()].1 += *v,
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert(merged.len());
+                        merged.push((key, *v));
+                    }
+                }
             }
             issues.extend(s.issues.into_iter().map(|(line, i, raw)| RowIssue {
                 file: file.clone(),
@@ -263,16 +287,30 @@ pub fn kpi_from_files(
         run.issues.extend(issues);
     }
     run.issues.truncate(MAX_KEPT_ISSUES);
-    run.rows = merged
+    // rows by queue name, then interval: rank the few names, sort small keys
+    let mut by_name: Vec<u32> = (0..names.len() as u32).collect();
+    by_name.sort_unstable_by(|&a, &b| names[a as usize].cmp(&names[b as usize]));
+    let mut rank = vec![0u32; names.len()];
+    for (r, &q) in by_name.iter().enumerate() {
+        rank[q as usize] = r as u32;
+    }
+    let mut order: Vec<(u32, i64, u32)> = merged
+        .iter()
+        .enumerate()
+        .map(|(i, ((q, t), _))| (rank[*q as usize], *t, i as u32))
+        .collect();
+    order.sort_unstable();
+    run.rows = order
         .into_iter()
-        .map(|((queue, interval_start_utc), sums)| KpiRow {
-            queue,
-            interval_start_utc,
-            sums,
+        .map(|(_, t, i)| {
+            let ((q, _), sums) = merged[i as usize];
+            KpiRow {
+                queue: names[q as usize].clone(),
+                interval_start_utc: t,
+                sums,
+            }
         })
         .collect();
-    run.rows
-        .sort_by(|a, b| (&a.queue, a.interval_start_utc).cmp(&(&b.queue, b.interval_start_utc)));
     Ok(run)
 }
 

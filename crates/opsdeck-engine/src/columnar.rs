@@ -1,52 +1,64 @@
 //! Column-wise aggregation of typed Parquet record batches: for sinks that only add contacts
 //! to interval sums (`ContactSink::columnar`), the clean rows of a batch whose columns are
-//! typed (timestamps, integers, booleans, text queues) are read straight from the arrays and
-//! validated by the one `contact::validate`, without going through per-row cells and the
-//! profile. Every row this path cannot take as it is — a null where a value is needed, a
-//! value out of range, a queue the sink refuses, a contact `validate` rejects — goes through
-//! the row path (`read::deliver`), so issues and quarantine lines stay those of the row path
-//! (`tests::columnar_agrees_with_rows`).
+//! typed (timestamps, integers, booleans, text queues) are read straight from the arrays'
+//! value slices and null bitmaps, a column at a time (timestamps resolved by the sink's
+//! `LocalResolver`), then checked row by row by the one `contact::check_timing`, without
+//! going through per-row cells, the profile or a contact record. Every row this path cannot
+//! take as it is — a null where a value is needed, a value out of range, a queue the sink
+//! refuses, times that do not resolve or that `check_timing` rejects — goes through the row
+//! path (`read::deliver`), in row order, so issues and quarantine lines stay those of the row
+//! path (`tests::columnar_agrees_with_rows`).
 
-use crate::contact::{validate, RawContact, FIELDS};
+use crate::contact::{check_timing, LocalResolver, FIELDS};
 use crate::parse::{fast, Cell, Stamp};
 use crate::profile::Bound;
-use crate::read::{deliver, Col, ContactSink, PqRow};
-use arrow_array::{Array, BooleanArray, Int32Array, Int64Array};
-use std::borrow::Cow;
+use crate::read::{deliver, ts_secs, Col, ContactSink, PqRow};
+use arrow_array::{Array, ArrowPrimitiveType, BooleanArray, PrimitiveArray};
+use arrow_buffer::{ArrowNativeType, NullBuffer};
+
+/// The values of a primitive column and its nulls (`None` when the batch has none).
+#[derive(Clone, Copy)]
+struct Vals<'a, T> {
+    v: &'a [T],
+    nulls: Option<&'a NullBuffer>,
+}
+
+impl<'a, T: ArrowNativeType> Vals<'a, T> {
+    fn of<P: ArrowPrimitiveType<Native = T>>(a: &'a PrimitiveArray<P>) -> Self {
+        Vals {
+            v: a.values().as_ref(),
+            nulls: a.nulls().filter(|n| n.null_count() > 0),
+        }
+    }
+
+    #[inline(always)]
+    fn get(self, i: usize) -> Option<T> {
+        match self.nulls {
+            Some(n) if n.is_null(i) => None,
+            _ => self.v.get(i).copied(),
+        }
+    }
+}
 
 /// A timestamp column: absent (every cell null) or typed.
 #[derive(Clone, Copy)]
 enum TsCol<'a> {
     Absent,
     Ts {
-        arr: &'a Int64Array,
+        vals: Vals<'a, i64>,
         div: i64,
         utc: bool,
     },
 }
 
-impl TsCol<'_> {
-    /// The stamp the row path reads (`PqRow::cell`); `None` for a null cell.
-    #[inline(always)]
-    fn get(self, i: usize) -> Option<Stamp> {
-        match self {
-            TsCol::Ts { arr, div, utc } if arr.is_valid(i) => {
-                let v = arr.value(i).div_euclid(div);
-                Some(if utc { Stamp::Utc(v) } else { Stamp::Naive(v) })
-            }
-            _ => None,
-        }
-    }
-}
-
 /// An integer column (durations, scores, 0/1 flags): absent or `Int64`.
 #[derive(Clone, Copy)]
-struct IntCol<'a>(Option<&'a Int64Array>);
+struct IntCol<'a>(Option<Vals<'a, i64>>);
 
 impl IntCol<'_> {
     #[inline(always)]
     fn get(self, i: usize) -> Option<i64> {
-        self.0.filter(|a| a.is_valid(i)).map(|a| a.value(i))
+        self.0.and_then(|v| v.get(i))
     }
 
     /// Whole seconds as `parse_seconds` accepts them; the outer `None` is "take the row path".
@@ -66,8 +78,8 @@ impl IntCol<'_> {
 #[derive(Clone, Copy)]
 enum FlagCol<'a> {
     Absent,
-    Bool(&'a BooleanArray),
-    Int(&'a Int64Array),
+    Bool(&'a BooleanArray, Option<&'a NullBuffer>),
+    Int(Vals<'a, i64>),
 }
 
 impl FlagCol<'_> {
@@ -76,36 +88,41 @@ impl FlagCol<'_> {
     fn get(self, i: usize) -> Option<Option<bool>> {
         match self {
             FlagCol::Absent => Some(None),
-            FlagCol::Bool(a) => Some(a.is_valid(i).then(|| a.value(i))),
-            FlagCol::Int(a) if a.is_valid(i) => fast::flag(Cell::Int(a.value(i))),
-            FlagCol::Int(_) => Some(None),
+            FlagCol::Bool(a, nulls) => Some(match nulls {
+                Some(n) if n.is_null(i) => None,
+                _ => (i < a.len()).then(|| a.values().value(i)),
+            }),
+            FlagCol::Int(v) => match v.get(i) {
+                Some(x) => fast::flag(Cell::Int(x)),
+                None => Some(None),
+            },
         }
     }
 }
 
-/// The queue column: dictionary keys with the sink's slot and trimmed name per dictionary
-/// value, or plain text looked up row by row.
+/// The queue column: dictionary keys with the sink's slot per dictionary value, or plain
+/// text looked up row by row.
 enum QueueCol<'a> {
     Dict {
-        keys: &'a Int32Array,
-        slots: Vec<Option<(u32, &'a str)>>,
+        keys: Vals<'a, i32>,
+        slots: Vec<Option<u32>>,
     },
     Text(&'a Col),
 }
 
 impl<'a> QueueCol<'a> {
     fn new<S: ContactSink>(col: &'a Col, sink: &mut S) -> Option<Self> {
-        let mut slot = |s: &'a str| match fast::text(Cell::Str(s)) {
-            Some(Some(t)) => sink.queue_slot(t).map(|q| (q, t)),
+        let mut slot = |s: &str| match fast::text(Cell::Str(s)) {
+            Some(Some(t)) => sink.queue_slot(t),
             _ => None,
         };
         Some(match col {
             Col::DictStr { keys, values } => QueueCol::Dict {
-                keys,
+                keys: Vals::of(keys),
                 slots: (0..values.len()).map(|k| slot(values.value(k))).collect(),
             },
             Col::DictLargeStr { keys, values } => QueueCol::Dict {
-                keys,
+                keys: Vals::of(keys),
                 slots: (0..values.len()).map(|k| slot(values.value(k))).collect(),
             },
             Col::Str(_) | Col::LargeStr(_) | Col::ViewStr(_) => QueueCol::Text(col),
@@ -113,16 +130,11 @@ impl<'a> QueueCol<'a> {
         })
     }
 
-    /// The queue's slot and trimmed name; `None` is "take the row path".
+    /// The queue's slot; `None` is "take the row path".
     #[inline(always)]
-    fn get<S: ContactSink>(&self, i: usize, sink: &mut S) -> Option<(u32, &'a str)> {
+    fn get<S: ContactSink>(&self, i: usize, sink: &mut S) -> Option<u32> {
         match self {
-            QueueCol::Dict { keys, slots } => {
-                if !keys.is_valid(i) {
-                    return None;
-                }
-                *slots.get(usize::try_from(keys.value(i)).ok()?)?
-            }
+            QueueCol::Dict { keys, slots } => dict_slot(*keys, slots, i),
             QueueCol::Text(col) => {
                 let s = match col {
                     Col::Str(a) if a.is_valid(i) => a.value(i),
@@ -130,11 +142,16 @@ impl<'a> QueueCol<'a> {
                     Col::ViewStr(a) if a.is_valid(i) => a.value(i),
                     _ => return None,
                 };
-                let t = fast::text(Cell::Str(s))??;
-                sink.queue_slot(t).map(|q| (q, t))
+                sink.queue_slot(fast::text(Cell::Str(s))??)
             }
         }
     }
+}
+
+/// The slot of row `i`'s dictionary key; `None` is "take the row path".
+#[inline(always)]
+fn dict_slot(keys: Vals<'_, i32>, slots: &[Option<u32>], i: usize) -> Option<u32> {
+    *slots.get(usize::try_from(keys.get(i)?).ok()?)?
 }
 
 /// Add the `n` rows of a batch (`cols` in file order, row `first` of the file first) to
@@ -161,7 +178,7 @@ pub(crate) fn aggregate<S: ContactSink>(
     let ts = |f: usize| match col(f) {
         Col::Unused => Some(TsCol::Absent),
         Col::Ts { arr, div, utc } => Some(TsCol::Ts {
-            arr,
+            vals: Vals::of(arr),
             div: *div,
             utc: *utc,
         }),
@@ -169,13 +186,13 @@ pub(crate) fn aggregate<S: ContactSink>(
     };
     let int = |f: usize| match col(f) {
         Col::Unused => Some(IntCol(None)),
-        Col::Int(a) => Some(IntCol(Some(a))),
+        Col::Int(a) => Some(IntCol(Some(Vals::of(a)))),
         _ => None,
     };
     let flag = |f: usize| match col(f) {
         Col::Unused => Some(FlagCol::Absent),
-        Col::Bool(a) => Some(FlagCol::Bool(a)),
-        Col::Int(a) => Some(FlagCol::Int(a)),
+        Col::Bool(a) => Some(FlagCol::Bool(a, a.nulls().filter(|n| n.null_count() > 0))),
+        Col::Int(a) => Some(FlagCol::Int(Vals::of(a))),
         _ => None,
     };
     let (Some(arrived), Some(answered), Some(ended)) = (ts(3), ts(4), ts(5)) else {
@@ -206,13 +223,33 @@ pub(crate) fn aggregate<S: ContactSink>(
         fcr,
         transferred,
     };
+    let mut b = Batch::new(n);
+    typed.read(&mut b, sink);
+    // slices of the batch's length, so that indexing below needs no bounds checks
+    let (bad, slot) = (&b.bad[..n], &b.slot[..n]);
+    let (arrived, answered, ended) = (&b.arrived[..n], &b.answered[..n], &b.ended[..n]);
+    let (talk, hold, acw) = (&b.talk[..n], &b.hold[..n], &b.acw[..n]);
+    let (csat, nps) = (&b.csat[..n], &b.nps[..n]);
+    let (fcr, transferred) = (&b.fcr[..n], &b.transferred[..n]);
     for i in 0..n {
-        let clean = typed.raw(i, sink).and_then(|(slot, raw)| {
-            let resolver = sink.columnar()?;
-            validate(raw, resolver).ok().map(|c| (slot, c))
-        });
+        let clean = if bad[i] {
+            None
+        } else {
+            check_timing(
+                arrived[i].unwrap_or_default(),
+                answered[i],
+                ended[i],
+                talk[i],
+                hold[i],
+                acw[i],
+            )
+            .ok()
+        };
         match clean {
-            Some((slot, c)) => sink.add_clean(slot, &c),
+            Some(t) => {
+                let o = t.outcome(csat[i], nps[i], fcr[i], transferred[i]);
+                sink.add_clean(slot[i], t.arrived_s, &o);
+            }
             None => deliver(bound, &PqRow { cols, i }, first + i as u64 + 1, sink),
         }
     }
@@ -234,29 +271,143 @@ struct Typed<'a> {
     transferred: FlagCol<'a>,
 }
 
-impl<'a> Typed<'a> {
-    /// Row `i` as the row path extracts it (`Bound::extract_fast`), with the queue's slot;
-    /// `None` when a cell is not clean.
-    #[inline(always)]
-    fn raw<S: ContactSink>(&self, i: usize, sink: &mut S) -> Option<(u32, RawContact<'a>)> {
-        let (slot, name) = self.queue.get(i, sink)?;
-        Some((
-            slot,
-            RawContact {
-                ids: None,
-                queue: Cow::Borrowed(name),
-                arrived_at: self.arrived.get(i)?,
-                answered_at: self.answered.get(i),
-                ended_at: self.ended.get(i),
-                talk_s: self.talk.seconds(i)?,
-                hold_s: self.hold.seconds(i)?,
-                acw_s: self.acw.seconds(i)?,
-                csat: self.csat.score(i, 1, 5)?,
-                nps: self.nps.score(i, 0, 10)?,
-                resolved_first_contact: self.fcr.get(i)?,
-                transferred: self.transferred.get(i)?,
-            },
-        ))
+/// A batch's rows as the row path would read them (`Bound::extract_fast`, then the zone
+/// resolution of `validate`), a column per field; `bad` marks the rows that must take the
+/// row path.
+struct Batch {
+    bad: Vec<bool>,
+    slot: Vec<u32>,
+    arrived: Vec<Option<i64>>,
+    answered: Vec<Option<i64>>,
+    ended: Vec<Option<i64>>,
+    talk: Vec<Option<i64>>,
+    hold: Vec<Option<i64>>,
+    acw: Vec<Option<i64>>,
+    csat: Vec<Option<u8>>,
+    nps: Vec<Option<u8>>,
+    fcr: Vec<Option<bool>>,
+    transferred: Vec<Option<bool>>,
+}
+
+impl Batch {
+    fn new(n: usize) -> Self {
+        Batch {
+            bad: vec![false; n],
+            slot: Vec::with_capacity(n),
+            arrived: Vec::with_capacity(n),
+            answered: Vec::with_capacity(n),
+            ended: Vec::with_capacity(n),
+            talk: Vec::with_capacity(n),
+            hold: Vec::with_capacity(n),
+            acw: Vec::with_capacity(n),
+            csat: Vec::with_capacity(n),
+            nps: Vec::with_capacity(n),
+            fcr: Vec::with_capacity(n),
+            transferred: Vec::with_capacity(n),
+        }
+    }
+}
+
+/// Fill `out` with `get(i)` for the `bad.len()` rows of a batch; a row whose `get` is `None`
+/// is marked bad (and holds `T::default()`).
+#[inline(always)]
+fn column<T: Copy + Default>(
+    out: &mut Vec<T>,
+    bad: &mut [bool],
+    mut get: impl FnMut(usize) -> Option<T>,
+) {
+    out.clear();
+    // an exact-size iterator: no capacity check per row
+    out.extend(bad.iter_mut().enumerate().map(|(i, b)| match get(i) {
+        Some(v) => v,
+        None => {
+            *b = true;
+            T::default()
+        }
+    }));
+}
+
+/// `out` as `n` values of `v` (an absent column).
+fn constant<T: Copy>(out: &mut Vec<T>, n: usize, v: T) {
+    out.clear();
+    out.resize(n, v);
+}
+
+impl Typed<'_> {
+    /// Read every column of the batch into `b`.
+    fn read<S: ContactSink>(&self, b: &mut Batch, sink: &mut S) {
+        let bad = &mut b.bad[..];
+        match &self.queue {
+            QueueCol::Dict { keys, slots } => {
+                let (keys, slots) = (*keys, &slots[..]);
+                column(&mut b.slot, bad, |i| dict_slot(keys, slots, i));
+            }
+            QueueCol::Text(_) => column(&mut b.slot, bad, |i| self.queue.get(i, sink)),
+        }
+        let Some(tz) = sink.columnar() else {
+            bad.fill(true);
+            return;
+        };
+        // an arrival is required; an answer or an end may be missing (`check_timing` decides)
+        stamps(&mut b.arrived, bad, self.arrived, tz, true);
+        stamps(&mut b.answered, bad, self.answered, tz, false);
+        stamps(&mut b.ended, bad, self.ended, tz, false);
+        let n = bad.len();
+        for (out, col) in [
+            (&mut b.talk, self.talk),
+            (&mut b.hold, self.hold),
+            (&mut b.acw, self.acw),
+        ] {
+            match col.0 {
+                None => constant(out, n, None),
+                Some(_) => column(out, bad, |i| col.seconds(i)),
+            }
+        }
+        for (out, col, lo, hi) in [
+            (&mut b.csat, self.csat, 1, 5),
+            (&mut b.nps, self.nps, 0, 10),
+        ] {
+            match col.0 {
+                None => constant(out, n, None),
+                Some(_) => column(out, bad, |i| col.score(i, lo, hi)),
+            }
+        }
+        for (out, col) in [
+            (&mut b.fcr, self.fcr),
+            (&mut b.transferred, self.transferred),
+        ] {
+            match col {
+                FlagCol::Absent => constant(out, n, None),
+                _ => column(out, bad, |i| col.get(i)),
+            }
+        }
+    }
+}
+
+/// Fill `out` with a timestamp column's instants resolved as `validate` resolves them; a
+/// stamp that does not resolve, or a missing one where `required`, marks its row bad.
+fn stamps(
+    out: &mut Vec<Option<i64>>,
+    bad: &mut [bool],
+    col: TsCol<'_>,
+    tz: &mut LocalResolver,
+    required: bool,
+) {
+    match col {
+        TsCol::Absent => {
+            constant(out, bad.len(), None);
+            if required {
+                bad.fill(true);
+            }
+        }
+        TsCol::Ts { vals, div, utc } => column(out, bad, |i| match vals.get(i) {
+            Some(v) => {
+                let v = ts_secs(v, div);
+                tz.resolve_ok(if utc { Stamp::Utc(v) } else { Stamp::Naive(v) })
+                    .map(Some)
+            }
+            None => (!required).then_some(None),
+        }),
     }
 }
 
@@ -264,7 +415,7 @@ impl<'a> Typed<'a> {
 mod tests {
     use super::*;
     use crate::aggregate::{KpiOptions, KpiSink};
-    use crate::contact::{Contact, FieldIssue, LocalResolver};
+    use crate::contact::{FieldIssue, LocalResolver, RawContact};
     use crate::ingest::PartitionSink;
     use crate::parse::{days_from_civil, MAX_DURATION_S};
     use crate::profile::Profile;
@@ -275,7 +426,7 @@ mod tests {
     };
     use arrow_array::types::Int32Type;
     use arrow_array::{ArrayRef, RecordBatch};
-    use opsdeck_core::{IntervalLen, Org, Thresholds};
+    use opsdeck_core::{ContactOutcome, IntervalLen, Org, Thresholds};
     use proptest::prelude::*;
     use std::path::Path;
     use std::sync::Arc;
@@ -316,9 +467,9 @@ mod tests {
         fn queue_slot(&mut self, queue: &str) -> Option<u32> {
             self.0.queue_slot(queue)
         }
-        fn add_clean(&mut self, slot: u32, c: &Contact<'_>) {
+        fn add_clean(&mut self, slot: u32, arrived_s: i64, o: &ContactOutcome) {
             self.1 += 1;
-            self.0.add_clean(slot, c);
+            self.0.add_clean(slot, arrived_s, o);
         }
     }
 

@@ -88,21 +88,23 @@ pub struct Contact<'a> {
 impl Contact<'_> {
     /// What the KPI formulas see of this contact.
     pub fn outcome(&self) -> ContactOutcome {
-        let wait_s = match (self.answered_s, self.ended_s) {
-            (Some(a), _) => a - self.arrived_s,
-            (None, Some(e)) => e - self.arrived_s,
-            (None, None) => 0,
-        };
-        ContactOutcome {
-            answered: self.answered_s.is_some(),
-            wait_s,
+        self.timing().outcome(
+            self.csat,
+            self.nps,
+            self.resolved_first_contact,
+            self.transferred,
+        )
+    }
+
+    /// The contact's validated times and handle seconds.
+    pub fn timing(&self) -> Timing {
+        Timing {
+            arrived_s: self.arrived_s,
+            answered_s: self.answered_s,
+            ended_s: self.ended_s,
             talk_s: self.talk_s,
             hold_s: self.hold_s,
             acw_s: self.acw_s,
-            csat: self.csat,
-            nps: self.nps,
-            resolved_first_contact: self.resolved_first_contact,
-            transferred: self.transferred,
         }
     }
 
@@ -125,6 +127,46 @@ impl Contact<'_> {
             nps: self.nps,
             resolved_first_contact: self.resolved_first_contact,
             transferred: self.transferred,
+        }
+    }
+}
+
+/// A contact's validated times (UTC epoch seconds) and handle seconds (0 when not given).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Timing {
+    pub arrived_s: i64,
+    pub answered_s: Option<i64>,
+    pub ended_s: Option<i64>,
+    pub talk_s: i64,
+    pub hold_s: i64,
+    pub acw_s: i64,
+}
+
+impl Timing {
+    /// What the KPI formulas see of a contact with these times and these survey answers.
+    #[inline]
+    pub fn outcome(
+        &self,
+        csat: Option<u8>,
+        nps: Option<u8>,
+        resolved_first_contact: Option<bool>,
+        transferred: Option<bool>,
+    ) -> ContactOutcome {
+        let wait_s = match (self.answered_s, self.ended_s) {
+            (Some(a), _) => a - self.arrived_s,
+            (None, Some(e)) => e - self.arrived_s,
+            (None, None) => 0,
+        };
+        ContactOutcome {
+            answered: self.answered_s.is_some(),
+            wait_s,
+            talk_s: self.talk_s,
+            hold_s: self.hold_s,
+            acw_s: self.acw_s,
+            csat,
+            nps,
+            resolved_first_contact,
+            transferred,
         }
     }
 }
@@ -152,6 +194,9 @@ impl FieldIssue {
 pub struct LocalResolver {
     zone: Tz,
     slots: Vec<(i64, Resolved)>,
+    /// The last block resolved to an offset: local times `lo..hi` are UTC `local − off`
+    /// (the three times of a contact, and the next contact, usually fall in it).
+    last: (i64, i64, i64),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -168,6 +213,7 @@ impl LocalResolver {
         LocalResolver {
             zone,
             slots: vec![(i64::MIN, Resolved::Gap); SLOTS],
+            last: (0, 0, 0),
         }
     }
 
@@ -178,6 +224,10 @@ impl LocalResolver {
     /// UTC epoch seconds of a wall-clock time given as seconds since the wall clock's epoch.
     #[inline(always)]
     pub fn to_utc(&mut self, local_s: i64) -> Result<i64, String> {
+        let (lo, hi, off) = self.last;
+        if lo <= local_s && local_s < hi {
+            return Ok(local_s - off);
+        }
         let block = local_s.div_euclid(BLOCK);
         let slot = &mut self.slots[block.rem_euclid(SLOTS as i64) as usize];
         if slot.0 != block {
@@ -194,7 +244,10 @@ impl LocalResolver {
             *slot = (block, r);
         }
         match slot.1 {
-            Resolved::Offset(off) => Ok(local_s - off),
+            Resolved::Offset(off) => {
+                self.last = (block * BLOCK, block * BLOCK + BLOCK, off);
+                Ok(local_s - off)
+            }
             Resolved::Gap => Err(format!(
                 "local time {} does not exist in {} (clocks went forward)",
                 chrono::DateTime::from_timestamp(local_s, 0)
@@ -209,12 +262,10 @@ impl LocalResolver {
     /// are data errors, and far-off values would overflow later arithmetic).
     #[inline(always)]
     pub fn resolve(&mut self, s: Stamp) -> Result<i64, String> {
-        const MIN_S: i64 = -2_208_988_800; // 1900-01-01
-        const MAX_S: i64 = 7_258_118_400; // 2200-01-01
         let v = match s {
             Stamp::Utc(u) | Stamp::Naive(u) => u,
         };
-        if !(MIN_S + 86_400..MAX_S - 86_400).contains(&v) {
+        if !in_years(v) {
             return Err(format!(
                 "timestamp {v} s from 1970 is outside the years 1900–2199"
             ));
@@ -224,6 +275,36 @@ impl LocalResolver {
             Stamp::Naive(l) => self.to_utc(l),
         }
     }
+
+    /// [`resolve`](Self::resolve) without the reason: `None` where it gives an error. A wall
+    /// time in the last resolved block takes a few comparisons.
+    #[inline(always)]
+    pub fn resolve_ok(&mut self, s: Stamp) -> Option<i64> {
+        match s {
+            Stamp::Utc(u) => in_years(u).then_some(u),
+            Stamp::Naive(l) => {
+                let (lo, hi, off) = self.last;
+                if lo <= l && l < hi && in_years(l) {
+                    Some(l - off)
+                } else {
+                    self.resolve_slow(s)
+                }
+            }
+        }
+    }
+
+    #[inline(never)]
+    fn resolve_slow(&mut self, s: Stamp) -> Option<i64> {
+        self.resolve(s).ok()
+    }
+}
+
+/// Whether epoch seconds fall within the years 1900–2199 (a day's margin either side).
+#[inline(always)]
+fn in_years(v: i64) -> bool {
+    const MIN_S: i64 = -2_208_988_800; // 1900-01-01
+    const MAX_S: i64 = 7_258_118_400; // 2200-01-01
+    (MIN_S + 86_400..MAX_S - 86_400).contains(&v)
 }
 
 /// Resolve wall-clock times and check the contact as a whole: order of timestamps, abandon
@@ -257,6 +338,37 @@ pub fn validate<'a>(
         Some(s) => Some(tz.resolve(s).map_err(|r| FieldIssue::new("ended_at", r))?),
         None => None,
     };
+    let t = check_timing(
+        arrived_s, answered_s, ended_s, raw.talk_s, raw.hold_s, raw.acw_s,
+    )?;
+    Ok(Contact {
+        ids: raw.ids,
+        queue: raw.queue,
+        arrived_s: t.arrived_s,
+        answered_s: t.answered_s,
+        ended_s: t.ended_s,
+        talk_s: t.talk_s,
+        hold_s: t.hold_s,
+        acw_s: t.acw_s,
+        csat: raw.csat,
+        nps: raw.nps,
+        resolved_first_contact: raw.resolved_first_contact,
+        transferred: raw.transferred,
+    })
+}
+
+/// Check a contact's times (resolved to UTC epoch seconds) and handle seconds against each
+/// other: an answer and an end no earlier than the arrival, an end no earlier than the
+/// answer, an abandon time on every unanswered contact, no handle time on an unanswered one.
+#[inline]
+pub fn check_timing(
+    arrived_s: i64,
+    answered_s: Option<i64>,
+    ended_s: Option<i64>,
+    talk_s: Option<i64>,
+    hold_s: Option<i64>,
+    acw_s: Option<i64>,
+) -> Result<Timing, FieldIssue> {
     if let Some(a) = answered_s {
         if a < arrived_s {
             return Err(FieldIssue::new(
@@ -300,19 +412,13 @@ pub fn validate<'a>(
             None => Ok(0),
         }
     };
-    Ok(Contact {
-        talk_s: handle(raw.talk_s, "talk_s")?,
-        hold_s: handle(raw.hold_s, "hold_s")?,
-        acw_s: handle(raw.acw_s, "acw_s")?,
-        ids: raw.ids,
-        queue: raw.queue,
+    Ok(Timing {
         arrived_s,
         answered_s,
         ended_s,
-        csat: raw.csat,
-        nps: raw.nps,
-        resolved_first_contact: raw.resolved_first_contact,
-        transferred: raw.transferred,
+        talk_s: handle(talk_s, "talk_s")?,
+        hold_s: handle(hold_s, "hold_s")?,
+        acw_s: handle(acw_s, "acw_s")?,
     })
 }
 
@@ -350,5 +456,30 @@ mod tests {
             r.to_utc(naive("2025-11-02 01:30:00")).unwrap(),
             naive("2025-11-02 05:30:00")
         );
+    }
+
+    proptest::proptest! {
+        /// One resolver reused across a run of times (its memo of the last block and its
+        /// block cache warm) answers as a new resolver does for each time, around both of a
+        /// year's clock changes and across block edges.
+        #[test]
+        fn a_reused_resolver_answers_as_a_new_one(
+            steps in proptest::collection::vec((0usize..3, -4000i64..4000), 1..200)
+        ) {
+            let zone = chrono_tz::America::New_York;
+            let bases = [
+                naive("2025-03-09 02:00:00"),
+                naive("2025-11-02 01:00:00"),
+                naive("2025-06-01 12:00:00"),
+            ];
+            let mut reused = LocalResolver::new(zone);
+            let mut quick = LocalResolver::new(zone);
+            for (b, off) in steps {
+                let t = bases[b] + off;
+                let fresh = LocalResolver::new(zone).to_utc(t);
+                proptest::prop_assert_eq!(reused.to_utc(t), fresh.clone());
+                proptest::prop_assert_eq!(quick.resolve_ok(Stamp::Naive(t)), fresh.ok());
+            }
+        }
     }
 }

@@ -18,7 +18,7 @@ use arrow_array::builder::{
 };
 use arrow_array::{ArrayRef, RecordBatch};
 use chrono_tz::Tz;
-use opsdeck_core::{IntervalSums, Org, Queue, ZoneCache};
+use opsdeck_core::{ContactOutcome, IntervalSums, Org, Queue, ZoneCache};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -524,7 +524,7 @@ impl ContactSink for PartitionSink<'_> {
             return Ok(());
         };
         let c = validate(raw, &mut self.resolver)?;
-        self.add_clean(q, &c);
+        self.add_clean(q, c.arrived_s, &c.outcome());
         Ok(())
     }
     fn columnar(&mut self) -> Option<&mut LocalResolver> {
@@ -540,11 +540,12 @@ impl ContactSink for PartitionSink<'_> {
         self.queue_ix.insert(id, slot);
         Some(slot)
     }
-    fn add_clean(&mut self, slot: u32, c: &Contact<'_>) {
+    #[inline]
+    fn add_clean(&mut self, slot: u32, arrived_s: i64, o: &ContactOutcome) {
         let (q, align) = &mut self.queues[slot as usize];
         self.sums
-            .at(slot, c.arrived_s, align, q.interval)
-            .add_contact(&c.outcome(), q.thresholds);
+            .at(slot, arrived_s, align, q.interval)
+            .add_contact(o, q.thresholds);
     }
     fn skip(&mut self, reason: &'static str) {
         self.problems.push(reason.to_string());

@@ -3,7 +3,7 @@
 //! split by row group (a lone row group into row ranges), each decoded by the worker that
 //! aggregates it. Line numbers are exact (physical lines, header = line 1; Parquet: row from 1).
 
-use crate::contact::{Contact, FieldIssue, LocalResolver, RawContact};
+use crate::contact::{FieldIssue, LocalResolver, RawContact};
 use crate::error::{input_err, io_err, EngineError, Result};
 use crate::parse::Cell;
 use crate::profile::{Bound, Extract, Profile, Row};
@@ -14,6 +14,7 @@ use arrow_array::{
     RecordBatch, StringArray, StringViewArray,
 };
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
+use opsdeck_core::ContactOutcome;
 use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection,
     RowSelector,
@@ -47,9 +48,9 @@ pub trait ContactSink: Send {
     fn queue_slot(&mut self, _queue: &str) -> Option<u32> {
         None
     }
-    /// A contact validated with the `columnar` resolver, of the queue `queue_slot` gave `slot`:
-    /// count it exactly as `contact` would.
-    fn add_clean(&mut self, _slot: u32, _c: &Contact<'_>) {}
+    /// A contact validated with the `columnar` resolver, of the queue `queue_slot` gave `slot`,
+    /// arrived at `arrived_s` (UTC) with outcome `o`: count it exactly as `contact` would.
+    fn add_clean(&mut self, _slot: u32, _arrived_s: i64, _o: &ContactOutcome) {}
 }
 
 /// Receives the text rows of a CSV file on one worker thread ([`read_csv_rows`]). Chunks of
@@ -628,6 +629,19 @@ pub(crate) enum Col {
     },
 }
 
+/// Seconds of a timestamp counted in units of `1/div` s (rounded down). The usual units take
+/// a division by a constant, which compiles to a multiplication.
+#[inline(always)]
+pub(crate) fn ts_secs(v: i64, div: i64) -> i64 {
+    match div {
+        1 => v,
+        1_000 => v.div_euclid(1_000),
+        1_000_000 => v.div_euclid(1_000_000),
+        1_000_000_000 => v.div_euclid(1_000_000_000),
+        d => v.div_euclid(d),
+    }
+}
+
 fn view(a: &ArrayRef) -> std::result::Result<Col, String> {
     use DataType::*;
     let cast = |to: &DataType| arrow_cast::cast(a, to).map_err(|e| e.to_string());
@@ -718,7 +732,7 @@ impl Row for PqRow<'_> {
             Col::Float(a) if a.is_valid(i) => Cell::Float(a.value(i)),
             Col::Bool(a) if a.is_valid(i) => Cell::Bool(a.value(i)),
             Col::Ts { arr, div, utc } if arr.is_valid(i) => {
-                let v = arr.value(i).div_euclid(*div);
+                let v = ts_secs(arr.value(i), *div);
                 if *utc {
                     Cell::Utc(v)
                 } else {
