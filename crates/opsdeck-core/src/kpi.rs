@@ -117,6 +117,7 @@ impl IntervalSums {
 
     /// Credit one contact to these sums (the arrival-interval rule is the caller's choice of
     /// which `IntervalSums` to add to).
+    #[inline(always)]
     pub fn add_contact(&mut self, c: &ContactOutcome, t: Thresholds) {
         self.offered += 1;
         if c.answered {

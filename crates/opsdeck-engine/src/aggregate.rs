@@ -97,7 +97,7 @@ pub(crate) struct SlotSums {
 
 impl SlotSums {
     /// The sums of the interval (aligned by `align`) that holds `arrived_s`, for `slot`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn at(
         &mut self,
         slot: u32,
@@ -111,6 +111,19 @@ impl SlotSums {
                 return &mut self.cells[cell as usize];
             }
         }
+        self.at_new(slot, arrived_s, align, len)
+    }
+
+    /// `at` for an instant outside the slot's last interval.
+    #[inline(never)]
+    fn at_new(
+        &mut self,
+        slot: u32,
+        arrived_s: i64,
+        align: &mut ZoneCache,
+        len: IntervalLen,
+    ) -> &mut IntervalSums {
+        let s = slot as usize;
         let (start, lo, hi) = align.interval_span(arrived_s, len);
         let cells = &mut self.cells;
         let cell = *self.index.entry((slot, start)).or_insert_with(|| {

@@ -12,7 +12,7 @@
 use crate::contact::{check_timing, LocalResolver, FIELDS};
 use crate::parse::{fast, Cell, Stamp};
 use crate::profile::Bound;
-use crate::read::{deliver, ts_secs, Col, ContactSink, PqRow};
+use crate::read::{deliver, Col, ContactSink, PqRow};
 use arrow_array::{Array, ArrowPrimitiveType, BooleanArray, PrimitiveArray};
 use arrow_buffer::{ArrowNativeType, NullBuffer};
 
@@ -340,7 +340,7 @@ impl Typed<'_> {
         match &self.queue {
             QueueCol::Dict { keys, slots } => {
                 let (keys, slots) = (*keys, &slots[..]);
-                column(&mut b.slot, bad, |i| dict_slot(keys, slots, i));
+                column(&mut b.slot, bad, move |i| dict_slot(keys, slots, i));
             }
             QueueCol::Text(_) => column(&mut b.slot, bad, |i| self.queue.get(i, sink)),
         }
@@ -360,7 +360,7 @@ impl Typed<'_> {
         ] {
             match col.0 {
                 None => constant(out, n, None),
-                Some(_) => column(out, bad, |i| col.seconds(i)),
+                Some(_) => column(out, bad, move |i| col.seconds(i)),
             }
         }
         for (out, col, lo, hi) in [
@@ -369,7 +369,7 @@ impl Typed<'_> {
         ] {
             match col.0 {
                 None => constant(out, n, None),
-                Some(_) => column(out, bad, |i| col.score(i, lo, hi)),
+                Some(_) => column(out, bad, move |i| col.score(i, lo, hi)),
             }
         }
         for (out, col) in [
@@ -378,7 +378,7 @@ impl Typed<'_> {
         ] {
             match col {
                 FlagCol::Absent => constant(out, n, None),
-                _ => column(out, bad, |i| col.get(i)),
+                _ => column(out, bad, move |i| col.get(i)),
             }
         }
     }
@@ -400,14 +400,49 @@ fn stamps(
                 bad.fill(true);
             }
         }
-        TsCol::Ts { vals, div, utc } => column(out, bad, |i| match vals.get(i) {
-            Some(v) => {
-                let v = ts_secs(v, div);
-                tz.resolve_ok(if utc { Stamp::Utc(v) } else { Stamp::Naive(v) })
-                    .map(Some)
-            }
-            None => (!required).then_some(None),
-        }),
+        // the usual units as constants, so that the division is a multiplication
+        TsCol::Ts { vals, div, utc } => match div {
+            1 => stamp_column::<1>(out, bad, vals, utc, tz, required),
+            1_000 => stamp_column::<1_000>(out, bad, vals, utc, tz, required),
+            1_000_000 => stamp_column::<1_000_000>(out, bad, vals, utc, tz, required),
+            1_000_000_000 => stamp_column::<1_000_000_000>(out, bad, vals, utc, tz, required),
+            _ => column(out, bad, move |i| {
+                stamp(vals.get(i), div, utc, tz, required)
+            }),
+        },
+    }
+}
+
+fn stamp_column<const DIV: i64>(
+    out: &mut Vec<Option<i64>>,
+    bad: &mut [bool],
+    vals: Vals<'_, i64>,
+    utc: bool,
+    tz: &mut LocalResolver,
+    required: bool,
+) {
+    column(out, bad, move |i| {
+        stamp(vals.get(i), DIV, utc, tz, required)
+    });
+}
+
+/// A stamp of `1/div` s units resolved as `validate` resolves it: `None` where it does not
+/// resolve or is missing though `required`.
+#[inline(always)]
+fn stamp(
+    v: Option<i64>,
+    div: i64,
+    utc: bool,
+    tz: &mut LocalResolver,
+    required: bool,
+) -> Option<Option<i64>> {
+    match v {
+        Some(v) => {
+            let v = v.div_euclid(div);
+            tz.resolve_ok(if utc { Stamp::Utc(v) } else { Stamp::Naive(v) })
+                .map(Some)
+        }
+        None => (!required).then_some(None),
     }
 }
 

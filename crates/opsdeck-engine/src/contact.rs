@@ -245,7 +245,15 @@ impl LocalResolver {
         }
         match slot.1 {
             Resolved::Offset(off) => {
-                self.last = (block * BLOCK, block * BLOCK + BLOCK, off);
+                // grow the remembered span over neighbouring blocks of the same offset (every
+                // block in it resolved to `off` on its own), so that times jittering around a
+                // block edge, as ends do, keep hitting it
+                let (b_lo, b_hi) = (block * BLOCK, block * BLOCK + BLOCK);
+                self.last = if lo < hi && off == self.last.2 && (b_lo == hi || b_hi == lo) {
+                    (lo.min(b_lo), hi.max(b_hi), off)
+                } else {
+                    (b_lo, b_hi, off)
+                };
                 Ok(local_s - off)
             }
             Resolved::Gap => Err(format!(
@@ -360,7 +368,7 @@ pub fn validate<'a>(
 /// Check a contact's times (resolved to UTC epoch seconds) and handle seconds against each
 /// other: an answer and an end no earlier than the arrival, an end no earlier than the
 /// answer, an abandon time on every unanswered contact, no handle time on an unanswered one.
-#[inline]
+#[inline(always)]
 pub fn check_timing(
     arrived_s: i64,
     answered_s: Option<i64>,
@@ -402,24 +410,27 @@ pub fn check_timing(
         }
     }
     let answered = answered_s.is_some();
-    let handle = |v: Option<i64>, name: &str| -> Result<i64, FieldIssue> {
-        match v {
-            Some(x) if x > 0 && !answered => Err(FieldIssue::new(
-                name,
-                format!("{x} s of handle time on an abandoned contact"),
-            )),
-            Some(x) => Ok(x),
-            None => Ok(0),
-        }
-    };
     Ok(Timing {
         arrived_s,
         answered_s,
         ended_s,
-        talk_s: handle(talk_s, "talk_s")?,
-        hold_s: handle(hold_s, "hold_s")?,
-        acw_s: handle(acw_s, "acw_s")?,
+        talk_s: handle_time(talk_s, answered, "talk_s")?,
+        hold_s: handle_time(hold_s, answered, "hold_s")?,
+        acw_s: handle_time(acw_s, answered, "acw_s")?,
     })
+}
+
+/// Seconds of handle time (0 when not given); none may be given on an unanswered contact.
+#[inline(always)]
+fn handle_time(v: Option<i64>, answered: bool, name: &str) -> Result<i64, FieldIssue> {
+    match v {
+        Some(x) if x > 0 && !answered => Err(FieldIssue::new(
+            name,
+            format!("{x} s of handle time on an abandoned contact"),
+        )),
+        Some(x) => Ok(x),
+        None => Ok(0),
+    }
 }
 
 #[cfg(test)]
@@ -456,6 +467,22 @@ mod tests {
             r.to_utc(naive("2025-11-02 01:30:00")).unwrap(),
             naive("2025-11-02 05:30:00")
         );
+    }
+
+    /// Sweeping forward then back over both clock changes of a year (its remembered span
+    /// growing over many blocks) gives every minute the answer a new resolver gives.
+    #[test]
+    fn a_resolver_sweeping_over_clock_changes_answers_as_a_new_one() {
+        let zone = chrono_tz::America::New_York;
+        let mut r = LocalResolver::new(zone);
+        for day in ["2025-03-08 12:00:00", "2025-11-01 12:00:00"] {
+            let start = naive(day);
+            let minutes: Vec<i64> = (0..2 * 24 * 60).collect();
+            for m in minutes.iter().chain(minutes.iter().rev()) {
+                let t = start + m * 60 + 7;
+                assert_eq!(r.to_utc(t), LocalResolver::new(zone).to_utc(t), "{t}");
+            }
+        }
     }
 
     proptest::proptest! {
