@@ -726,7 +726,15 @@ impl TraceBuf {
 
 struct XesChunk {
     index: u64,
-    bytes: Vec<u8>,
+    /// The chunk is `buf[..len]`; the rest of `buf` is initialized bytes kept for reuse.
+    buf: Vec<u8>,
+    len: usize,
+}
+
+impl XesChunk {
+    fn bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
 }
 
 #[derive(Default)]
@@ -779,7 +787,7 @@ fn parse_xes_chunk(
     out: &mut XesOutcome,
 ) {
     let first_issue = shard.issues.len();
-    out.newlines = newlines(&chunk.bytes);
+    out.newlines = newlines(chunk.bytes());
     parse_xes_elements(chunk, keys, shard, trace, out);
     out.issues = first_issue..shard.issues.len();
 }
@@ -792,7 +800,7 @@ fn parse_xes_elements(
     out: &mut XesOutcome,
 ) {
     shard.begin(chunk.index);
-    let bytes = chunk.bytes.as_slice();
+    let bytes = chunk.bytes();
     let n_slots = keys.slots.len();
     let mut tokens = Tokenizer::new(bytes);
     let mut lines = Lines {
@@ -1159,11 +1167,14 @@ fn read_xes_log(
     let n_workers = workers();
     let (tx, rx) = mpsc::sync_channel::<XesChunk>(n_workers * 2);
     let rx = Arc::new(Mutex::new(rx));
+    // parsed chunks' buffers come back to be filled again: no page faults, no zero-filling
+    let (give_back, returned) = mpsc::channel::<Vec<u8>>();
     let n_slots = keys.slots.len();
     let (read, read_err) = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..n_workers)
             .map(|_| {
                 let rx = Arc::clone(&rx);
+                let give_back = give_back.clone();
                 let keys = &keys;
                 let mut shard = Shard::new(n_slots, opts);
                 scope.spawn(move || {
@@ -1178,21 +1189,28 @@ fn read_xes_log(
                         let mut o = XesOutcome::default();
                         parse_xes_chunk(&chunk, keys, &mut shard, &mut trace, &mut o);
                         outs.push((chunk.index, o));
+                        // the reader may be done already: then the buffer is simply dropped
+                        let _ = give_back.send(chunk.buf);
                     }
                     (shard, outs)
                 })
             })
             .collect();
         drop(rx);
-        let mut buf: Vec<u8> = Vec::with_capacity(chunk_bytes + (1 << 20));
+        drop(give_back);
         let block = chunk_bytes.clamp(1, 1 << 20);
+        // `buf[..filled]` is read; all of `buf` is initialized, so reads go straight into it
+        let mut buf: Vec<u8> = vec![0; chunk_bytes + block];
+        let mut filled = 0usize;
         let mut cutter = XesCutter::default();
         let (mut index, mut err) = (0u64, None);
         loop {
-            // read straight into the buffer's spare capacity (no copy, no zero-fill)
-            buf.reserve(block);
-            let k = match r.by_ref().take(block as u64).read_to_end(&mut buf) {
+            if buf.len() < filled + block {
+                buf.resize(filled + block, 0);
+            }
+            let k = match r.read(&mut buf[filled..filled + block]) {
                 Ok(k) => k,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => {
                     err = Some(input_err(
                         path,
@@ -1201,10 +1219,11 @@ fn read_xes_log(
                     break;
                 }
             };
+            filled += k;
             let cut = if k == 0 {
-                Some(buf.len())
-            } else if buf.len() >= chunk_bytes {
-                cutter.scan(&buf);
+                Some(filled)
+            } else if filled >= chunk_bytes {
+                cutter.scan(&buf[..filled]);
                 cutter.cut
             } else {
                 None
@@ -1212,16 +1231,27 @@ fn read_xes_log(
             if let Some(cut) = cut.filter(|&c| c > 0) {
                 // the next chunk opens with a synthetic <log> so that the XML reader sees its
                 // </log> (or nothing) as balanced; it holds no newline, so lines stay exact
-                let mut rest =
-                    Vec::with_capacity(buf.len() - cut + SYNTHETIC_LOG.len() + chunk_bytes);
-                rest.extend_from_slice(SYNTHETIC_LOG);
-                rest.extend_from_slice(&buf[cut..]);
-                buf.truncate(cut);
+                let tail = filled - cut;
+                let want = (SYNTHETIC_LOG.len() + tail + block).max(chunk_bytes + block);
+                // a new buffer comes zeroed from the allocator (fresh pages: no memset)
+                let mut next = returned.try_recv().unwrap_or_else(|_| vec![0; want]);
+                if next.len() < want {
+                    next.resize(want, 0);
+                }
+                next[..SYNTHETIC_LOG.len()].copy_from_slice(SYNTHETIC_LOG);
+                next[SYNTHETIC_LOG.len()..SYNTHETIC_LOG.len() + tail]
+                    .copy_from_slice(&buf[cut..filled]);
+                filled = SYNTHETIC_LOG.len() + tail;
                 if k > 0 {
                     cutter.shift(cut, SYNTHETIC_LOG.len());
                 }
-                let bytes = std::mem::replace(&mut buf, rest);
-                if tx.send(XesChunk { index, bytes }).is_err() {
+                let buf = std::mem::replace(&mut buf, next);
+                let chunk = XesChunk {
+                    index,
+                    buf,
+                    len: cut,
+                };
+                if tx.send(chunk).is_err() {
                     break;
                 }
                 index += 1;

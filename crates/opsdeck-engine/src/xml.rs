@@ -95,6 +95,44 @@ fn tag_end(b: &[u8], from: usize) -> Option<usize> {
     None
 }
 
+/// The index of the first `quote` byte from `from`, and whether an `&` comes before it.
+/// Values are short: eight bytes at a time in a register beat memchr's set-up.
+#[inline]
+fn closing_quote(b: &[u8], from: usize, quote: u8) -> Option<(usize, bool)> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // the high bit of each byte of `w` equal to `c` (exact up to the first such byte)
+    let find = |w: u64, c: u8| {
+        let x = w ^ (ONES * u64::from(c));
+        x.wrapping_sub(ONES) & !x & HIGH
+    };
+    let mut amp = false;
+    let mut i = from;
+    while let Some(word) = b.get(i..i + 8) {
+        let mut eight = [0u8; 8];
+        eight.copy_from_slice(word);
+        let w = u64::from_le_bytes(eight);
+        let (q, a) = (find(w, quote), find(w, b'&'));
+        if q != 0 {
+            let at = q.trailing_zeros();
+            return Some((
+                i + at as usize / 8,
+                amp || (a != 0 && a.trailing_zeros() < at),
+            ));
+        }
+        amp |= a != 0;
+        i += 8;
+    }
+    while i < b.len() {
+        if b[i] == quote {
+            return Some((i, amp));
+        }
+        amp |= b[i] == b'&';
+        i += 1;
+    }
+    None
+}
+
 /// Tokenizes one chunk.
 pub(crate) struct Tokenizer<'a> {
     bytes: &'a [u8],
@@ -346,28 +384,24 @@ impl<'a> Tokenizer<'a> {
                 return None;
             }
             let from = k + 1;
-            let mut amp = false;
-            k = from;
-            // values are short: a plain loop beats memchr's set-up
-            while k < n && b[k] != quote {
-                amp |= b[k] == b'&';
-                k += 1;
-            }
-            if k >= n {
-                return None;
-            }
-            let raw = &b[from..k];
-            k += 1;
+            let (to, amp) = closing_quote(b, from, quote)?;
+            k = to + 1;
             let slot = match attr {
                 b"key" if key.is_none() => &mut key,
                 b"value" if value.is_none() => &mut value,
                 _ => continue,
             };
-            *slot = Some(self.utf8.text(raw, amp).ok()?);
+            *slot = Some(self.utf8.value(from, to, amp).ok()?);
             if key.is_some() && value.is_some() {
                 // the rest of the tag is not read (as before): only where it ends
-                let gt = tag_end(b, k)?;
-                return Some(((key, value), gt, b[gt - 1] == b'/'));
+                return match (b.get(k), b.get(k + 1)) {
+                    (Some(b'/'), Some(b'>')) => Some(((key, value), k + 1, true)),
+                    (Some(b'>'), _) => Some(((key, value), k, false)),
+                    _ => {
+                        let gt = tag_end(b, k)?;
+                        Some(((key, value), gt, b[gt - 1] == b'/'))
+                    }
+                };
             }
         }
     }
@@ -474,6 +508,15 @@ impl<'a> Utf8<'a> {
         }
     }
 
+    /// [`Utf8::text`] of the chunk's bytes `from..to`.
+    #[inline]
+    fn value(&self, from: usize, to: usize, amp: bool) -> Result<Cow<'a, str>, String> {
+        match self.text.and_then(|t| t.get(from..to)) {
+            Some(s) if !amp => Ok(Cow::Borrowed(s)),
+            _ => self.text(&self.bytes[from..to], amp),
+        }
+    }
+
     /// The text of an attribute value: UTF-8, with its entity and character references
     /// replaced when it holds an `&` (borrowed otherwise).
     #[inline]
@@ -518,6 +561,32 @@ mod tests {
     fn error_at(text: &str) -> (usize, String) {
         let e = tokens(text).expect_err(text);
         (e.pos, e.msg)
+    }
+
+    #[test]
+    fn closing_quotes_and_ampersands_are_found_at_every_offset() {
+        for len in 0..40usize {
+            for amp_at in [None, Some(0), Some(len / 2), Some(len.saturating_sub(1))] {
+                let mut v = vec![b'x'; len];
+                if let (Some(a), true) = (amp_at, len > 0) {
+                    v[a] = b'&';
+                }
+                let amp = amp_at.is_some() && len > 0;
+                for quote in [b'"', b'\''] {
+                    let mut text = b"key=".to_vec();
+                    text.push(quote);
+                    text.extend_from_slice(&v);
+                    text.push(quote);
+                    text.extend_from_slice(b" & x\" '&");
+                    assert_eq!(
+                        super::closing_quote(&text, 5, quote),
+                        Some((5 + len, amp)),
+                        "{len} {amp_at:?}"
+                    );
+                    assert_eq!(super::closing_quote(&text[..5 + len], 5, quote), None);
+                }
+            }
+        }
     }
 
     #[test]
