@@ -61,10 +61,41 @@ pub(crate) struct Token<'a> {
     pub markup: Markup<'a>,
 }
 
+/// Bytes that end a name in a tag: `>`, `/`, quotes and XML whitespace.
+static ENDS_NAME: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'>' as usize] = true;
+    t[b'/' as usize] = true;
+    t[b'"' as usize] = true;
+    t[b'\'' as usize] = true;
+    t[b' ' as usize] = true;
+    t[b'\t' as usize] = true;
+    t[b'\r' as usize] = true;
+    t[b'\n' as usize] = true;
+    t
+};
+
 /// XML whitespace.
 #[inline]
 fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// Whether an element (by its local name) is an XES attribute.
+#[inline]
+fn is_attribute_tag(name: &[u8]) -> bool {
+    matches!(
+        name,
+        b"string" | b"date" | b"int" | b"float" | b"boolean" | b"id"
+    )
+}
+
+/// Whether the `key` and `value` of a start tag are read: those of XES attribute elements
+/// inside a trace (most names have no prefix: matched before looking for a `:`).
+#[inline(always)]
+fn wants_kv(in_trace: bool, name: &[u8]) -> bool {
+    in_trace
+        && (is_attribute_tag(name) || (name.contains(&b':') && is_attribute_tag(local_name(name))))
 }
 
 /// The part of a (possibly prefixed) name after its first `:`.
@@ -154,12 +185,9 @@ impl<'a> Tokenizer<'a> {
     }
 
     /// The next piece of markup (None at the end of the chunk); text between tags is skipped.
-    /// `wants_kv(name)` tells whether the `key` and `value` of a start tag are wanted.
+    /// With `in_trace`, the `key` and `value` of XES attribute elements are read.
     #[inline]
-    pub fn next(
-        &mut self,
-        wants_kv: &impl Fn(&[u8]) -> bool,
-    ) -> Result<Option<Token<'a>>, XmlError> {
+    pub fn next(&mut self, in_trace: bool) -> Result<Option<Token<'a>>, XmlError> {
         let Some(p) = self.skip_text(self.pos)? else {
             self.pos = self.bytes.len();
             return Ok(None);
@@ -169,9 +197,9 @@ impl<'a> Tokenizer<'a> {
             Some(b'/') => self.end_tag(p)?,
             Some(b'!') => self.bang(p)?,
             Some(b'?') => self.instruction(p)?,
-            Some(_) => match self.start_fast(p, wants_kv) {
+            Some(_) => match self.start_fast(p, in_trace) {
                 Some(t) => t,
-                None => self.start_exact(p, wants_kv)?,
+                None => self.start_exact(p, in_trace)?,
             },
         };
         self.pos = t.end;
@@ -309,16 +337,11 @@ impl<'a> Tokenizer<'a> {
     /// name, an attribute without `=` or quotes, a value to be rejected, no `>`), which
     /// [`Tokenizer::start_exact`] then reads (or rejects) as quick-xml did.
     #[inline]
-    fn start_fast(&self, p: usize, wants_kv: &impl Fn(&[u8]) -> bool) -> Option<Token<'a>> {
+    fn start_fast(&self, p: usize, in_trace: bool) -> Option<Token<'a>> {
         let b = self.bytes;
         let n = b.len();
         let mut j = p + 1;
-        while j < n
-            && !matches!(
-                b[j],
-                b'>' | b'/' | b'"' | b'\'' | b' ' | b'\t' | b'\r' | b'\n'
-            )
-        {
+        while j < n && !ENDS_NAME[usize::from(b[j])] {
             j += 1;
         }
         let name = &b[p + 1..j];
@@ -329,12 +352,18 @@ impl<'a> Tokenizer<'a> {
         };
         let none = || Some(Ok((None, None)));
         match *b.get(j)? {
-            b'>' => Some(start(j + 1, false, wants_kv(name).then(none).flatten())),
-            b'/' if b.get(j + 1) == Some(&b'>') => {
-                Some(start(j + 2, true, wants_kv(name).then(none).flatten()))
-            }
+            b'>' => Some(start(
+                j + 1,
+                false,
+                wants_kv(in_trace, name).then(none).flatten(),
+            )),
+            b'/' if b.get(j + 1) == Some(&b'>') => Some(start(
+                j + 2,
+                true,
+                wants_kv(in_trace, name).then(none).flatten(),
+            )),
             b'/' | b'"' | b'\'' => None,
-            _ if wants_kv(name) => {
+            _ if wants_kv(in_trace, name) => {
                 let (kv, gt, empty) = self.key_value_fast(j)?;
                 Some(start(gt + 1, empty, Some(Ok(kv))))
             }
@@ -409,11 +438,7 @@ impl<'a> Tokenizer<'a> {
     /// A start tag read as quick-xml did: up to the first `>` outside quotes; empty when that
     /// text ends with `/`; the name up to the first whitespace; the attributes after it.
     #[cold]
-    fn start_exact(
-        &self,
-        p: usize,
-        wants_kv: &impl Fn(&[u8]) -> bool,
-    ) -> Result<Token<'a>, XmlError> {
+    fn start_exact(&self, p: usize, in_trace: bool) -> Result<Token<'a>, XmlError> {
         let b = self.bytes;
         let gt = tag_end(b, p + 1).ok_or_else(|| err(p, UNCLOSED_TAG))?;
         let mut content = &b[p + 1..gt];
@@ -426,7 +451,7 @@ impl<'a> Tokenizer<'a> {
             .position(|&c| is_ws(c))
             .unwrap_or(content.len());
         let name = &content[..name_len];
-        let kv = wants_kv(name).then(|| xml_key_value(&content[name_len..], &self.utf8));
+        let kv = wants_kv(in_trace, name).then(|| xml_key_value(&content[name_len..], &self.utf8));
         Ok(Token {
             at: p,
             end: gt + 1,
@@ -531,15 +556,14 @@ impl<'a> Utf8<'a> {
 
 #[cfg(test)]
 mod tests {
-    use super::{local_name, Markup, Tokenizer, XmlError};
+    use super::{Markup, Tokenizer, XmlError};
 
-    /// Every token of `text` as a short string (attributes asked for on every start tag whose
-    /// local name is `string` or `date`), or the error.
+    /// Every token of `text` as a short string (the key and value of every XES attribute
+    /// element read), or the error.
     fn tokens(text: &str) -> Result<Vec<String>, XmlError> {
         let mut t = Tokenizer::new(text.as_bytes());
-        let wants = |name: &[u8]| matches!(local_name(name), b"string" | b"date");
         let mut got = Vec::new();
-        while let Some(tok) = t.next(&wants)? {
+        while let Some(tok) = t.next(true)? {
             let s = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
             got.push(match tok.markup {
                 Markup::Start { name, empty, kv } => {
