@@ -8,6 +8,7 @@ use crate::fxhash::FxHashMap;
 use crate::parse::{parse_iso_fraction, parse_stamp, trim, Cell, Stamp, TsFormat};
 use crate::profile::Row;
 use crate::read::{read_csv_rows, workers, Counting, Progress, RowSink};
+use crate::xml::{local_name, Markup, Tokenizer};
 use chrono_tz::Tz;
 use opsdeck_core::mining::{Column, EventLog, Order, RawLog, NONE};
 use std::fmt;
@@ -725,7 +726,15 @@ impl TraceBuf {
 
 struct XesChunk {
     index: u64,
-    bytes: Vec<u8>,
+    /// The chunk is `buf[..len]`; the rest of `buf` is initialized bytes kept for reuse.
+    buf: Vec<u8>,
+    len: usize,
+}
+
+impl XesChunk {
+    fn bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
 }
 
 #[derive(Default)]
@@ -766,100 +775,25 @@ fn newlines(bytes: &[u8]) -> u64 {
     memchr::memchr_iter(b'\n', bytes).count() as u64
 }
 
-/// The `key` and `value` attributes of an XES attribute element (the first of each), read in
-/// one pass over the tag's attribute text and borrowed from the chunk unless they hold escapes.
-type KeyValue<'a> = (
-    Option<std::borrow::Cow<'a, str>>,
-    Option<std::borrow::Cow<'a, str>>,
-);
-
-fn xml_key_value<'a>(raw: &'a [u8], utf8: &Utf8<'a>) -> std::result::Result<KeyValue<'a>, String> {
-    let (mut key, mut value) = (None, None);
-    let n = raw.len();
-    let skip_ws = |mut i: usize| {
-        while i < n && raw[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        i
+/// Whether two texts are equal; XES keys (`concept:name`, `org:resource`, `time:timestamp`)
+/// are 8 to 16 bytes long, compared as two overlapping words instead of by a call to memcmp.
+#[inline]
+fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let n = a.len();
+    if !(8..=16).contains(&n) {
+        return a == b;
+    }
+    let word = |s: &[u8], i: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&s[i..i + 8]);
+        u64::from_le_bytes(w)
     };
-    let mut i = skip_ws(0);
-    while i < n {
-        let start = i;
-        while i < n && !raw[i].is_ascii_whitespace() && raw[i] != b'=' {
-            i += 1;
-        }
-        let name = &raw[start..i];
-        let shown = || String::from_utf8_lossy(name).into_owned();
-        i = skip_ws(i);
-        if raw.get(i) != Some(&b'=') {
-            return Err(format!("attribute {:?} has no value", shown()));
-        }
-        i = skip_ws(i + 1);
-        let Some(&quote @ (b'"' | b'\'')) = raw.get(i) else {
-            return Err(format!(
-                "the value of attribute {:?} is not quoted",
-                shown()
-            ));
-        };
-        // values are short: a plain loop beats memchr's set-up
-        let Some(len) = raw[i + 1..].iter().position(|&b| b == quote) else {
-            return Err(format!(
-                "the value of attribute {:?} is not closed",
-                shown()
-            ));
-        };
-        let text = &raw[i + 1..i + 1 + len];
-        i = skip_ws(i + len + 2);
-        let slot = match name {
-            b"key" if key.is_none() => &mut key,
-            b"value" if value.is_none() => &mut value,
-            _ => continue,
-        };
-        *slot = Some(xml_text(text, utf8)?);
-        if key.is_some() && value.is_some() {
-            break;
-        }
-    }
-    Ok((key, value))
+    word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8)
 }
-
-/// The text of an attribute value: UTF-8, with its entity and character references replaced
-/// (borrowed when it has none).
-fn xml_text<'a>(
-    raw: &'a [u8],
-    utf8: &Utf8<'a>,
-) -> std::result::Result<std::borrow::Cow<'a, str>, String> {
-    let s = utf8.str(raw).map_err(|e| e.to_string())?;
-    if !raw.contains(&b'&') {
-        return Ok(std::borrow::Cow::Borrowed(s));
-    }
-    quick_xml::escape::unescape(s).map_err(|e| e.to_string())
-}
-
-/// A chunk's bytes and, when they are valid UTF-8, the same as text.
-struct Utf8<'a> {
-    bytes: &'a [u8],
-    text: Option<&'a str>,
-}
-
-impl<'a> Utf8<'a> {
-    /// `part` (a slice of the chunk, or any bytes) as text.
-    #[inline]
-    fn str(&self, part: &'a [u8]) -> std::result::Result<&'a str, std::str::Utf8Error> {
-        let start = (part.as_ptr() as usize).wrapping_sub(self.bytes.as_ptr() as usize);
-        let inside = start <= self.bytes.len() && part.len() <= self.bytes.len() - start;
-        match self.text.filter(|_| inside) {
-            // a slice of valid UTF-8 cut at ASCII quotes is valid UTF-8; `get` checks anyway
-            Some(t) => match t.get(start..start + part.len()) {
-                Some(s) => Ok(s),
-                None => std::str::from_utf8(part),
-            },
-            None => std::str::from_utf8(part),
-        }
-    }
-}
-
-const ATTR_TAGS: [&[u8]; 6] = [b"string", b"date", b"int", b"float", b"boolean", b"id"];
 
 /// Parse one chunk of whole traces (the first chunk also holds the prolog). Lines are counted
 /// from the chunk's start; the caller shifts them once every chunk's newlines are known.
@@ -871,7 +805,7 @@ fn parse_xes_chunk(
     out: &mut XesOutcome,
 ) {
     let first_issue = shard.issues.len();
-    out.newlines = newlines(&chunk.bytes);
+    out.newlines = newlines(chunk.bytes());
     parse_xes_elements(chunk, keys, shard, trace, out);
     out.issues = first_issue..shard.issues.len();
 }
@@ -883,22 +817,15 @@ fn parse_xes_elements(
     trace: &mut TraceBuf,
     out: &mut XesOutcome,
 ) {
-    use quick_xml::events::Event;
     shard.begin(chunk.index);
-    let bytes = chunk.bytes.as_slice();
+    let bytes = chunk.bytes();
     let n_slots = keys.slots.len();
-    let mut reader = quick_xml::Reader::from_reader(bytes);
-    reader.config_mut().check_end_names = false;
+    let mut tokens = Tokenizer::new(bytes);
     let mut lines = Lines {
         bytes,
         at: 0,
         line: 0,
         any: out.newlines > 0,
-    };
-    // the chunk checked as UTF-8 once, so that attribute texts need no check of their own
-    let utf8 = Utf8 {
-        bytes,
-        text: std::str::from_utf8(bytes).ok(),
     };
     let line_at = |pos: usize| newlines(&bytes[..pos.min(bytes.len())]);
     // open elements: level, where the name starts in `names`, where the tag starts
@@ -906,119 +833,118 @@ fn parse_xes_elements(
     let mut names: Vec<u8> = Vec::new();
     trace.start(0, n_slots);
     loop {
-        let before = reader.buffer_position() as usize;
-        let ev = match reader.read_event() {
-            Ok(ev) => ev,
+        let in_trace = matches!(stack.last(), Some((Level::Trace | Level::Event, _, _)));
+        let token = match tokens.next(in_trace) {
+            Ok(Some(t)) => t,
+            Ok(None) => break,
             Err(e) => {
-                let line = line_at(reader.error_position() as usize);
-                out.fatal = Some((line, format!("malformed XML: {e}")));
+                out.fatal = Some((line_at(e.pos), format!("malformed XML: {}", e.msg)));
                 return;
             }
         };
-        let (start, empty) = match &ev {
-            Event::Start(s) => (Some(s), false),
-            Event::Empty(s) => (Some(s), true),
-            _ => (None, false),
-        };
-        if let Some(s) = start {
-            // usually the very next byte: no memchr set-up
-            let tag_pos = before + bytes[before..].iter().position(|&b| b == b'<').unwrap_or(0);
-            let local = s.local_name();
-            let name: &[u8] = local.as_ref();
-            let parent = stack.last().map(|x| x.0);
-            let level = match (parent, name) {
-                (None, b"log") => {
-                    // chunks after the first begin with a synthetic <log> (see `read_xes_log`)
-                    out.saw_log_start |= chunk.index == 0;
-                    Level::Log
+        match token.markup {
+            Markup::Start { name, empty, kv } => {
+                let tag_pos = token.at;
+                let name = local_name(name);
+                let parent = stack.last().map(|x| x.0);
+                let level = match (parent, name) {
+                    (None, b"log") => {
+                        // chunks after the first begin with a synthetic <log> (see `read_xes_log`)
+                        out.saw_log_start |= chunk.index == 0;
+                        Level::Log
+                    }
+                    (None, _) => {
+                        let shown = String::from_utf8_lossy(name).into_owned();
+                        out.fatal = Some((
+                            line_at(tag_pos),
+                            format!(
+                                "not an XES log: the root element is <{shown}>, expected <log>"
+                            ),
+                        ));
+                        return;
+                    }
+                    (Some(Level::Log), b"trace") => {
+                        trace.start(lines.at(tag_pos), n_slots);
+                        Level::Trace
+                    }
+                    (Some(Level::Trace), b"event") => {
+                        out.events_seen += 1;
+                        trace.start_event(lines.at(tag_pos), n_slots);
+                        Level::Event
+                    }
+                    (Some(p @ (Level::Trace | Level::Event)), tag) if kv.is_some() => {
+                        let (key, value) = match kv {
+                            Some(Ok((Some(k), Some(v)))) => (k, v),
+                            Some(Err(e)) => {
+                                out.fatal = Some((
+                                    line_at(tag_pos),
+                                    format!("malformed XML attribute: {e}"),
+                                ));
+                                return;
+                            }
+                            _ => {
+                                let shown = String::from_utf8_lossy(tag).into_owned();
+                                out.fatal = Some((
+                                    line_at(tag_pos),
+                                    format!("<{shown}> needs both a key and a value attribute"),
+                                ));
+                                return;
+                            }
+                        };
+                        if p == Level::Trace {
+                            // the first attribute of a key counts, for every slot reading it
+                            for (slot, (k, is_trace)) in keys.slots.iter().enumerate() {
+                                if *is_trace && same(k, &key) && trace.trace_vals[slot].is_none() {
+                                    let id = shard.intern(slot, &value);
+                                    trace.trace_vals[slot] = Some((id, shard.is_blank(&value)));
+                                }
+                            }
+                        } else if same(&keys.ts, &key) {
+                            // the last timestamp of an event counts
+                            let ts = shard.read_timestamp(&value);
+                            if let Some(last) = trace.ts.last_mut() {
+                                *last = Some(ts);
+                            }
+                        } else if let Some(slot) = keys
+                            .slots
+                            .iter()
+                            .position(|(k, is_trace)| !is_trace && same(k, &key))
+                        {
+                            // the last value of a key counts, in the first slot reading it
+                            let at = trace.ids.len() - n_slots + slot;
+                            trace.ids[at] = shard.intern(slot, &value);
+                            trace.blank[at] = shard.is_blank(&value);
+                        }
+                        Level::Other
+                    }
+                    _ => Level::Other,
+                };
+                if empty {
+                    // an empty <trace/> or <event/> closes at once
+                    close(level, keys, shard, trace);
+                } else {
+                    stack.push((level, names.len(), tag_pos));
+                    names.extend_from_slice(name);
                 }
-                (None, _) => {
+            }
+            Markup::End { name } => {
+                let Some((level, name_at, _)) = stack.pop() else {
                     let shown = String::from_utf8_lossy(name).into_owned();
                     out.fatal = Some((
-                        line_at(tag_pos),
-                        format!("not an XES log: the root element is <{shown}>, expected <log>"),
-                    ));
-                    return;
-                }
-                (Some(Level::Log), b"trace") => {
-                    trace.start(lines.at(tag_pos), n_slots);
-                    Level::Trace
-                }
-                (Some(Level::Trace), b"event") => {
-                    out.events_seen += 1;
-                    trace.start_event(lines.at(tag_pos), n_slots);
-                    Level::Event
-                }
-                (Some(p @ (Level::Trace | Level::Event)), tag) if ATTR_TAGS.contains(&tag) => {
-                    let (key, value) = match xml_key_value(s.attributes_raw(), &utf8) {
-                        Ok((Some(k), Some(v))) => (k, v),
-                        Err(e) => {
-                            out.fatal =
-                                Some((line_at(tag_pos), format!("malformed XML attribute: {e}")));
-                            return;
-                        }
-                        _ => {
-                            let shown = String::from_utf8_lossy(tag).into_owned();
-                            out.fatal = Some((
-                                line_at(tag_pos),
-                                format!("<{shown}> needs both a key and a value attribute"),
-                            ));
-                            return;
-                        }
-                    };
-                    if p == Level::Trace {
-                        // the first attribute of a key counts, for every slot reading it
-                        for (slot, (k, is_trace)) in keys.slots.iter().enumerate() {
-                            if *is_trace && **k == *key && trace.trace_vals[slot].is_none() {
-                                let id = shard.intern(slot, &value);
-                                trace.trace_vals[slot] = Some((id, shard.is_blank(&value)));
-                            }
-                        }
-                    } else if *key == *keys.ts {
-                        // the last timestamp of an event counts
-                        let ts = shard.read_timestamp(&value);
-                        if let Some(last) = trace.ts.last_mut() {
-                            *last = Some(ts);
-                        }
-                    } else if let Some(slot) = keys
-                        .slots
-                        .iter()
-                        .position(|(k, is_trace)| !is_trace && **k == *key)
-                    {
-                        // the last value of a key counts, in the first slot reading it
-                        let at = trace.ids.len() - n_slots + slot;
-                        trace.ids[at] = shard.intern(slot, &value);
-                        trace.blank[at] = shard.is_blank(&value);
-                    }
-                    Level::Other
-                }
-                _ => Level::Other,
-            };
-            if empty {
-                // an empty <trace/> or <event/> closes at once
-                close(level, keys, shard, trace);
-            } else {
-                stack.push((level, names.len(), tag_pos));
-                names.extend_from_slice(name);
-            }
-            continue;
-        }
-        match ev {
-            Event::End(e) => {
-                let pos = reader.buffer_position() as usize;
-                let Some((level, name_at, _)) = stack.pop() else {
-                    let shown = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
-                    out.fatal = Some((
-                        line_at(pos),
-                        format!("malformed XML: </{shown}> closes no open element"),
+                        line_at(token.at),
+                        format!(
+                            "malformed XML: ill-formed document: close tag `</{shown}>` does not \
+                             match any open tag"
+                        ),
                     ));
                     return;
                 };
-                if e.local_name().as_ref() != &names[name_at..] {
-                    let shown = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+                let name = local_name(name);
+                if name != &names[name_at..] {
+                    let shown = String::from_utf8_lossy(name).into_owned();
                     let want = String::from_utf8_lossy(&names[name_at..]).into_owned();
                     out.fatal = Some((
-                        line_at(pos),
+                        line_at(token.end),
                         format!("malformed XML: expected </{want}>, found </{shown}>"),
                     ));
                     return;
@@ -1029,8 +955,7 @@ fn parse_xes_elements(
                 }
                 close(level, keys, shard, trace);
             }
-            Event::Eof => break,
-            _ => {}
+            Markup::Other => {}
         }
     }
     if let Some(&(_, name_at, pos)) = stack.iter().rev().find(|x| x.0 != Level::Log) {
@@ -1259,11 +1184,14 @@ fn read_xes_log(
     let n_workers = workers();
     let (tx, rx) = mpsc::sync_channel::<XesChunk>(n_workers * 2);
     let rx = Arc::new(Mutex::new(rx));
+    // parsed chunks' buffers come back to be filled again: no page faults, no zero-filling
+    let (give_back, returned) = mpsc::channel::<Vec<u8>>();
     let n_slots = keys.slots.len();
     let (read, read_err) = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..n_workers)
             .map(|_| {
                 let rx = Arc::clone(&rx);
+                let give_back = give_back.clone();
                 let keys = &keys;
                 let mut shard = Shard::new(n_slots, opts);
                 scope.spawn(move || {
@@ -1278,18 +1206,26 @@ fn read_xes_log(
                         let mut o = XesOutcome::default();
                         parse_xes_chunk(&chunk, keys, &mut shard, &mut trace, &mut o);
                         outs.push((chunk.index, o));
+                        // the reader may be done already: then the buffer is simply dropped
+                        let _ = give_back.send(chunk.buf);
                     }
                     (shard, outs)
                 })
             })
             .collect();
         drop(rx);
-        let mut buf: Vec<u8> = Vec::with_capacity(chunk_bytes + (1 << 20));
-        let mut block = vec![0u8; chunk_bytes.clamp(1, 1 << 20)];
+        drop(give_back);
+        let block = chunk_bytes.clamp(1, 1 << 20);
+        // `buf[..filled]` is read; all of `buf` is initialized, so reads go straight into it
+        let mut buf: Vec<u8> = vec![0; chunk_bytes + block];
+        let mut filled = 0usize;
         let mut cutter = XesCutter::default();
         let (mut index, mut err) = (0u64, None);
         loop {
-            let k = match r.read(&mut block) {
+            if buf.len() < filled + block {
+                buf.resize(filled + block, 0);
+            }
+            let k = match r.read(&mut buf[filled..filled + block]) {
                 Ok(k) => k,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => {
@@ -1300,11 +1236,11 @@ fn read_xes_log(
                     break;
                 }
             };
-            buf.extend_from_slice(&block[..k]);
+            filled += k;
             let cut = if k == 0 {
-                Some(buf.len())
-            } else if buf.len() >= chunk_bytes {
-                cutter.scan(&buf);
+                Some(filled)
+            } else if filled >= chunk_bytes {
+                cutter.scan(&buf[..filled]);
                 cutter.cut
             } else {
                 None
@@ -1312,16 +1248,27 @@ fn read_xes_log(
             if let Some(cut) = cut.filter(|&c| c > 0) {
                 // the next chunk opens with a synthetic <log> so that the XML reader sees its
                 // </log> (or nothing) as balanced; it holds no newline, so lines stay exact
-                let mut rest =
-                    Vec::with_capacity(buf.len() - cut + SYNTHETIC_LOG.len() + chunk_bytes);
-                rest.extend_from_slice(SYNTHETIC_LOG);
-                rest.extend_from_slice(&buf[cut..]);
-                buf.truncate(cut);
+                let tail = filled - cut;
+                let want = (SYNTHETIC_LOG.len() + tail + block).max(chunk_bytes + block);
+                // a new buffer comes zeroed from the allocator (fresh pages: no memset)
+                let mut next = returned.try_recv().unwrap_or_else(|_| vec![0; want]);
+                if next.len() < want {
+                    next.resize(want, 0);
+                }
+                next[..SYNTHETIC_LOG.len()].copy_from_slice(SYNTHETIC_LOG);
+                next[SYNTHETIC_LOG.len()..SYNTHETIC_LOG.len() + tail]
+                    .copy_from_slice(&buf[cut..filled]);
+                filled = SYNTHETIC_LOG.len() + tail;
                 if k > 0 {
                     cutter.shift(cut, SYNTHETIC_LOG.len());
                 }
-                let bytes = std::mem::replace(&mut buf, rest);
-                if tx.send(XesChunk { index, bytes }).is_err() {
+                let buf = std::mem::replace(&mut buf, next);
+                let chunk = XesChunk {
+                    index,
+                    buf,
+                    len: cut,
+                };
+                if tx.send(chunk).is_err() {
                     break;
                 }
                 index += 1;
@@ -1513,6 +1460,23 @@ mod tests {
         );
         for chunk in 1..=bad.len() + 1 {
             assert_eq!(summary(&read_chunked(&path, chunk)), want, "chunk {chunk}");
+        }
+    }
+
+    #[test]
+    fn same_compares_texts_of_every_length() {
+        let long = "concept:name:and:more";
+        for i in 0..=long.len() {
+            for j in 0..=long.len() {
+                let (a, b) = (&long[..i], &long[..j]);
+                assert_eq!(super::same(a, b), a == b, "{a} {b}");
+                let mut c = b.to_string().into_bytes();
+                if let Some(x) = c.get_mut(j / 2) {
+                    *x = b'#';
+                }
+                let c = String::from_utf8(c).expect("ascii");
+                assert_eq!(super::same(a, &c), a == c, "{a} {c}");
+            }
         }
     }
 

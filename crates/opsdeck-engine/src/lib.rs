@@ -13,6 +13,7 @@ pub mod parse;
 pub mod profile;
 pub mod read;
 pub mod synth;
+mod xml;
 
 pub use error::{EngineError, Result};
 pub mod facts;
