@@ -52,10 +52,7 @@ pub fn push_csv_row(out: &mut Vec<u8>, cells: &[Value]) {
         }
         match v {
             Value::Text(s) => out.extend_from_slice(csv_field(s).as_bytes()),
-            // writing to a Vec cannot fail
-            Value::Int(n) => {
-                let _ = write!(out, "{n}");
-            }
+            Value::Int(n) => out.extend_from_slice(itoa::Buffer::new().format(*n).as_bytes()),
             Value::Num(Some(f)) => push_num(out, *f),
             Value::Num(None) => {}
         }

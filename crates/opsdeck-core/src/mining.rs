@@ -38,18 +38,32 @@ pub struct Summary {
     pub pingpong_resource: Option<PingPong>,
 }
 
-/// Compute the summary; lists are cut to `top` entries (pairs of ping-pong too).
+/// Compute the summary; lists are cut to `top` entries (pairs of ping-pong too). The analyses
+/// read the log independently: half of them run on a second thread.
 pub fn summary(log: &EventLog, opts: &AutomationOptions, top: usize) -> Summary {
-    let g = dfg(log);
-    let vars = variants(log);
-    let mut durs: Vec<i64> = (0..log.n_cases())
-        .map(|c| log.case_duration_us(c))
-        .collect();
     let cut = |mut p: PingPong| {
         p.pairs.truncate(top);
         p
     };
-    let mut rw = rework(log);
+    let (g, vars, mut durs, (mut rw, auto, pp_team, pp_resource)) = std::thread::scope(|s| {
+        let other = s.spawn(|| {
+            (
+                rework(log),
+                automation(log, opts),
+                log.team.as_ref().map(|t| cut(pingpong(log, t))),
+                log.resource.as_ref().map(|r| cut(pingpong(log, r))),
+            )
+        });
+        let g = dfg(log);
+        let vars = variants(log);
+        let durs: Vec<i64> = (0..log.n_cases())
+            .map(|c| log.case_duration_us(c))
+            .collect();
+        let rest = other
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (g, vars, durs, rest)
+    });
     rw.retain(|r| r.cases_with_rework > 0);
     rw.truncate(top);
     Summary {
@@ -66,9 +80,9 @@ pub fn summary(log: &EventLog, opts: &AutomationOptions, top: usize) -> Summary 
         top_variants: vars.into_iter().take(top).collect(),
         rework: rw,
         bottlenecks: bottlenecks(&g).into_iter().take(top).collect(),
-        automation: automation(log, opts).into_iter().take(top).collect(),
-        pingpong_team: log.team.as_ref().map(|t| cut(pingpong(log, t))),
-        pingpong_resource: log.resource.as_ref().map(|r| cut(pingpong(log, r))),
+        automation: auto.into_iter().take(top).collect(),
+        pingpong_team: pp_team,
+        pingpong_resource: pp_resource,
     }
 }
 

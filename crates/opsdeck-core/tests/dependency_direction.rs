@@ -50,6 +50,7 @@ fn crates_depend_only_on_what_the_map_allows() {
                 "csv",
                 "flate2",
                 "arrow-array",
+                "arrow-buffer",
                 "arrow-schema",
                 "arrow-cast",
                 "memchr",

@@ -250,8 +250,10 @@ pub fn kpi_from_files(
     // names are attached once the rows are in order
     let mut names: Vec<String> = Vec::new();
     let mut name_ix: FxHashMap<String, u32> = FxHashMap::default();
+    // the merged sums, their (global queue, interval start) keys, and where each key is
+    let mut cells: Vec<IntervalSums> = Vec::new();
+    let mut keys: Vec<(u32, i64)> = Vec::new();
     let mut at: FxHashMap<(u32, i64), usize> = FxHashMap::default();
-    let mut merged: Vec<((u32, i64), IntervalSums)> = Vec::new();
     let mut run = KpiRun::default();
     // progress counts bytes over all files, not per file
     let mut bytes_before = 0u64;
@@ -277,14 +279,26 @@ pub fn kpi_from_files(
                     })
                 })
                 .collect();
-            at.reserve(s.sums.cells.len());
-            for ((q, t), v) in s.sums.iter() {
-                let key = (global[q as usize], t);
-                match at.entry(key) {
-                    std::collections::hash_map::Entry::Occupied(e) => merged[*e.get()].1 += *v,
-                    std::collections::hash_map::Entry::Vacant(e) => {
-                        e.insert(merged.len());
-                        merged.push((key, *v));
+            if cells.is_empty() {
+                // the first sink's sums become the merged ones, without a copy
+                keys = vec![(0, 0); s.sums.cells.len()];
+                at.reserve(keys.len());
+                for (&(q, t), &c) in &s.sums.index {
+                    let key = (global[q as usize], t);
+                    keys[c as usize] = key;
+                    at.insert(key, c as usize);
+                }
+                cells = s.sums.cells;
+            } else {
+                for ((q, t), v) in s.sums.iter() {
+                    let key = (global[q as usize], t);
+                    match at.entry(key) {
+                        std::collections::hash_map::Entry::Occupied(e) => cells[*e.get()] += *v,
+                        std::collections::hash_map::Entry::Vacant(e) => {
+                            e.insert(cells.len());
+                            cells.push(*v);
+                            keys.push(key);
+                        }
                     }
                 }
             }
@@ -307,21 +321,18 @@ pub fn kpi_from_files(
     for (r, &q) in by_name.iter().enumerate() {
         rank[q as usize] = r as u32;
     }
-    let mut order: Vec<(u32, i64, u32)> = merged
+    let mut order: Vec<(u32, i64, u32)> = keys
         .iter()
         .enumerate()
-        .map(|(i, ((q, t), _))| (rank[*q as usize], *t, i as u32))
+        .map(|(i, (q, t))| (rank[*q as usize], *t, i as u32))
         .collect();
     order.sort_unstable();
     run.rows = order
         .into_iter()
-        .map(|(_, t, i)| {
-            let ((q, _), sums) = merged[i as usize];
-            KpiRow {
-                queue: names[q as usize].clone(),
-                interval_start_utc: t,
-                sums,
-            }
+        .map(|(_, t, i)| KpiRow {
+            queue: names[keys[i as usize].0 as usize].clone(),
+            interval_start_utc: t,
+            sums: cells[i as usize],
         })
         .collect();
     Ok(run)
@@ -361,15 +372,27 @@ fn iso_text(t: chrono::NaiveDateTime, sep: char, suffix: &str) -> String {
         // chrono signs years outside 0..=9999; keep its spelling
         return format!("{}{suffix}", t.format(&format!("%Y-%m-%d{sep}%H:%M:%S")));
     }
-    format!(
-        "{:04}-{:02}-{:02}{sep}{:02}:{:02}:{:02}{suffix}",
-        t.year(),
-        t.month(),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    // the digits written directly: this runs for every row of a year of intervals
+    let mut out = String::with_capacity(19 + suffix.len());
+    let two = |v: u32, out: &mut String| {
+        out.push(char::from(b'0' + (v / 10 % 10) as u8));
+        out.push(char::from(b'0' + (v % 10) as u8));
+    };
+    let y = t.year() as u32;
+    two(y / 100, &mut out);
+    two(y % 100, &mut out);
+    out.push('-');
+    two(t.month(), &mut out);
+    out.push('-');
+    two(t.day(), &mut out);
+    out.push(sep);
+    two(t.hour(), &mut out);
+    out.push(':');
+    two(t.minute(), &mut out);
+    out.push(':');
+    two(t.second(), &mut out);
+    out.push_str(suffix);
+    out
 }
 
 /// The KPI table row as cells, in `KPI_COLUMNS` order.

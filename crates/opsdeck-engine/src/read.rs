@@ -948,8 +948,9 @@ struct Unit {
 
 /// Cut the row groups (first row, compressed size and row count of each) into units of
 /// decoding work: one per row group when there are at least as many groups as workers, else
-/// each group in equal parts so every worker gets one (a part costs a second read of the
-/// group's dictionary pages; whole pages before the part are skipped undecoded).
+/// each group in equal parts so every worker gets one. Groups are not cut finer for balance:
+/// without a page index in the file, a part decompresses the pages before it to skip them
+/// (measured: cutting ten 1M-row groups in two cost more CPU than the shorter tail saved).
 fn decode_units(
     first_row: &[u64],
     sizes: &[u64],

@@ -22,28 +22,48 @@ pub fn quantile_sorted(sorted: &[i64], q: f64) -> Option<f64> {
     if sorted.is_empty() {
         return None;
     }
-    let pos = q * (sorted.len() - 1) as f64;
-    let lo = pos.floor() as usize;
-    let hi = pos.ceil() as usize;
-    let (a, b) = (sorted[lo] as f64, sorted[hi] as f64);
-    Some(a + (b - a) * (pos - lo as f64))
+    let (pos, lo, hi) = ranks(sorted.len(), q);
+    Some(interpolate(sorted[lo], sorted[hi], pos, lo))
+}
+
+/// [`quantile_sorted`] of values in any order, found by selection instead of a sort (the
+/// values are reordered).
+pub fn quantile_unsorted(v: &mut [i64], q: f64) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    let (pos, lo, hi) = ranks(v.len(), q);
+    let (_, &mut a, above) = v.select_nth_unstable(lo);
+    // the next order statistic is the least of the values above the `lo`-th
+    let b = if hi == lo { a } else { *above.iter().min()? };
+    Some(interpolate(a, b, pos, lo))
+}
+
+/// The fractional rank of the `q`-quantile among `n` values and the ranks either side.
+fn ranks(n: usize, q: f64) -> (f64, usize, usize) {
+    let pos = q * (n - 1) as f64;
+    (pos, pos.floor() as usize, pos.ceil() as usize)
+}
+
+fn interpolate(a: i64, b: i64, pos: f64, lo: usize) -> f64 {
+    let (a, b) = (a as f64, b as f64);
+    a + (b - a) * (pos - lo as f64)
 }
 
 impl DurationStats {
-    /// Statistics of durations in microseconds; sorts `us` in place.
+    /// Statistics of durations in microseconds; reorders `us`.
     pub fn from_micros(us: &mut [i64]) -> DurationStats {
-        us.sort_unstable();
         let total: i128 = us.iter().map(|&v| i128::from(v)).sum();
         let n = us.len();
-        let q = |p: f64| quantile_sorted(us, p).map(|v| v / US);
+        let q = |us: &mut [i64], p: f64| quantile_unsorted(us, p).map(|v| v / US);
         DurationStats {
             count: n as u64,
             total_s: total as f64 / US,
             mean_s: (n > 0).then(|| total as f64 / n as f64 / US),
-            median_s: q(0.5),
-            p90_s: q(0.9),
-            min_s: us.first().map(|&v| v as f64 / US),
-            max_s: us.last().map(|&v| v as f64 / US),
+            median_s: q(us, 0.5),
+            p90_s: q(us, 0.9),
+            min_s: us.iter().min().map(|&v| v as f64 / US),
+            max_s: us.iter().max().map(|&v| v as f64 / US),
         }
     }
 }
@@ -64,7 +84,25 @@ mod tests {
         assert_eq!(s.total_s, 10.0);
         assert_eq!(s.min_s, Some(1.0));
         let empty = DurationStats::from_micros(&mut []);
+        assert_eq!(empty.min_s, None);
         assert_eq!(empty.mean_s, None);
         assert_eq!(empty.median_s, None);
+    }
+
+    proptest::proptest! {
+        /// Quantiles found by selection equal those of the sorted values, bit for bit.
+        #[test]
+        fn selection_gives_the_sorted_quantiles(
+            v in proptest::collection::vec(-1_000_000_000i64..1_000_000_000, 1..300),
+            q in 0.0f64..=1.0,
+        ) {
+            let mut sorted = v.clone();
+            sorted.sort_unstable();
+            let mut any = v.clone();
+            proptest::prop_assert_eq!(
+                quantile_unsorted(&mut any, q).map(f64::to_bits),
+                quantile_sorted(&sorted, q).map(f64::to_bits)
+            );
+        }
     }
 }
