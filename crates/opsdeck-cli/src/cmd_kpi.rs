@@ -1,7 +1,7 @@
 //! `opsdeck kpi`: the stateless per queue × interval KPI table of contact files.
 
 use crate::output::{self, Format};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use opsdeck_core::{IntervalLen, SlVariant, Thresholds};
 use opsdeck_engine::aggregate::{kpi_cells, kpi_from_files, KpiOptions, RowIssue, KPI_COLUMNS};
 use std::io::Write;
@@ -61,13 +61,7 @@ pub fn run(a: KpiArgs) -> Result<ExitCode> {
     let bar = crate::progress::bytes_bar(&a.input);
     let run = kpi_from_files(&paths, &profile, &opts, &|n| bar.set_position(n))?;
     bar.finish_and_clear();
-    let mut out: Box<dyn Write> = match &a.output {
-        Some(p) => Box::new(std::io::BufWriter::with_capacity(
-            1 << 16,
-            std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
-        )),
-        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
-    };
+    let mut out = output::open(a.output.as_deref())?;
     if a.format == Format::Csv {
         // a year of intervals is a large table: cells made and formatted in blocks on all cores
         output::write_csv_blocks(&mut out, &KPI_COLUMNS, &run.rows, |block, text| {

@@ -216,13 +216,7 @@ impl LogArgs {
     }
 
     fn out(&self) -> Result<Box<dyn Write>> {
-        Ok(match &self.output {
-            Some(p) => Box::new(std::io::BufWriter::new(
-                std::fs::File::create(p)
-                    .with_context(|| format!("cannot create {}", p.display()))?,
-            )),
-            None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
-        })
+        crate::output::open(self.output.as_deref())
     }
 
     fn cut<T>(&self, mut v: Vec<T>) -> Vec<T> {

@@ -107,12 +107,7 @@ pub fn run(a: ScheduleArgs) -> Result<ExitCode> {
     let solve_s = t0.elapsed().as_secs_f64();
     let shifts = shift_rows(&model, &s, spec.zone, &names);
     let intervals = interval_rows(&model, &s, spec.zone);
-    let mut out: Box<dyn Write> = match &a.output {
-        Some(p) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
-        )),
-        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
-    };
+    let mut out = output::open(a.output.as_deref())?;
     let short_intervals = intervals
         .iter()
         .filter(|r| matches!(r[3], Value::Int(v) if v > 0))
@@ -142,9 +137,7 @@ pub fn run(a: ScheduleArgs) -> Result<ExitCode> {
     }
     out.flush()?;
     if let Some(p) = &a.intervals {
-        let mut f = std::io::BufWriter::new(
-            std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
-        );
+        let mut f = output::open(Some(p))?;
         output::write(&mut f, Format::Csv, &INTERVAL_COLUMNS, &intervals)?;
         f.flush()?;
     }

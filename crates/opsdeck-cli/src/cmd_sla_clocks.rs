@@ -149,12 +149,7 @@ pub fn run(a: ClocksArgs) -> Result<ExitCode> {
             as_of,
         },
     );
-    let mut out: Box<dyn Write> = match &a.output {
-        Some(p) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
-        )),
-        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
-    };
+    let mut out = output::open(a.output.as_deref())?;
     let column = |n: &str| {
         log.column(n)
             .or((log.activity.name == n).then_some(&log.activity))

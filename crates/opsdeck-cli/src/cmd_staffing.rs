@@ -1,7 +1,7 @@
 //! `opsdeck staffing`: required agents per interval from a CSV of intervals (no workspace).
 
 use crate::output::{self, Format};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use opsdeck_engine::staffing::{
     output_columns, staffing_cells, staffing_from_file, ModelKind, StaffingRow,
 };
@@ -40,13 +40,7 @@ pub fn run(a: StaffingArgs) -> Result<ExitCode> {
         ModelArg::ErlangA => ModelKind::ErlangA,
     };
     let run = staffing_from_file(&a.input, kind)?;
-    let mut out: Box<dyn Write> = match &a.output {
-        Some(p) => Box::new(std::io::BufWriter::with_capacity(
-            1 << 16,
-            std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
-        )),
-        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
-    };
+    let mut out = output::open(a.output.as_deref())?;
     if a.format == Format::Csv {
         write_csv(&mut out, &run.rows, kind)?;
     } else {

@@ -11,6 +11,19 @@ pub enum Format {
     Table,
 }
 
+/// Where a command writes its table: the file `-o` names (created or truncated), else
+/// standard output; buffered either way.
+pub fn open(path: Option<&std::path::Path>) -> Result<Box<dyn Write>> {
+    use anyhow::Context;
+    Ok(match path {
+        Some(p) => Box::new(std::io::BufWriter::with_capacity(
+            1 << 16,
+            std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    })
+}
+
 /// Shortest text that reads back as the same f64, with a `.0` on whole numbers (as DuckDB and
 /// Python print them).
 pub fn num(f: f64) -> String {

@@ -210,7 +210,7 @@ impl ContactSink for KpiSink {
     fn contact(&mut self, raw: RawContact<'_>, _line: u64) -> std::result::Result<(), FieldIssue> {
         let c = validate(raw, &mut self.resolver)?;
         let q = self.slot(&c.queue);
-        self.add_clean(q, c.arrived_s, &c.outcome());
+        self.add_clean(q, c.timing.arrived_s, &c.outcome());
         Ok(())
     }
     fn columnar(&mut self) -> Option<&mut LocalResolver> {

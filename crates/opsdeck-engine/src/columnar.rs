@@ -130,12 +130,17 @@ impl<'a> QueueCol<'a> {
         })
     }
 
-    /// The queue's slot; `None` is "take the row path".
-    #[inline(always)]
-    fn get<S: ContactSink>(&self, i: usize, sink: &mut S) -> Option<u32> {
+    /// Fill `out` with each row's queue slot; a null, or a queue the sink refuses, marks the
+    /// row bad.
+    fn slots<S: ContactSink>(&self, out: &mut Vec<u32>, bad: &mut [bool], sink: &mut S) {
         match self {
-            QueueCol::Dict { keys, slots } => dict_slot(*keys, slots, i),
-            QueueCol::Text(col) => {
+            QueueCol::Dict { keys, slots } => {
+                let (keys, slots) = (*keys, &slots[..]);
+                column(out, bad, move |i| {
+                    *slots.get(usize::try_from(keys.get(i)?).ok()?)?
+                });
+            }
+            QueueCol::Text(col) => column(out, bad, |i| {
                 let s = match col {
                     Col::Str(a) if a.is_valid(i) => a.value(i),
                     Col::LargeStr(a) if a.is_valid(i) => a.value(i),
@@ -143,15 +148,9 @@ impl<'a> QueueCol<'a> {
                     _ => return None,
                 };
                 sink.queue_slot(fast::text(Cell::Str(s))??)
-            }
+            }),
         }
     }
-}
-
-/// The slot of row `i`'s dictionary key; `None` is "take the row path".
-#[inline(always)]
-fn dict_slot(keys: Vals<'_, i32>, slots: &[Option<u32>], i: usize) -> Option<u32> {
-    *slots.get(usize::try_from(keys.get(i)?).ok()?)?
 }
 
 /// Add the `n` rows of a batch (`cols` in file order, row `first` of the file first) to
@@ -337,13 +336,7 @@ impl Typed<'_> {
     /// Read every column of the batch into `b`.
     fn read<S: ContactSink>(&self, b: &mut Batch, sink: &mut S) {
         let bad = &mut b.bad[..];
-        match &self.queue {
-            QueueCol::Dict { keys, slots } => {
-                let (keys, slots) = (*keys, &slots[..]);
-                column(&mut b.slot, bad, move |i| dict_slot(keys, slots, i));
-            }
-            QueueCol::Text(_) => column(&mut b.slot, bad, |i| self.queue.get(i, sink)),
-        }
+        self.queue.slots(&mut b.slot, bad, sink);
         let Some(tz) = sink.columnar() else {
             bad.fill(true);
             return;

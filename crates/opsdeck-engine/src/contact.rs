@@ -73,12 +73,8 @@ pub struct RawContact<'a> {
 pub struct Contact<'a> {
     pub ids: Option<Ids<'a>>,
     pub queue: Cow<'a, str>,
-    pub arrived_s: i64,
-    pub answered_s: Option<i64>,
-    pub ended_s: Option<i64>,
-    pub talk_s: i64,
-    pub hold_s: i64,
-    pub acw_s: i64,
+    /// Times and handle seconds, as `check_timing` validated them.
+    pub timing: Timing,
     pub csat: Option<u8>,
     pub nps: Option<u8>,
     pub resolved_first_contact: Option<bool>,
@@ -88,24 +84,12 @@ pub struct Contact<'a> {
 impl Contact<'_> {
     /// What the KPI formulas see of this contact.
     pub fn outcome(&self) -> ContactOutcome {
-        self.timing().outcome(
+        self.timing.outcome(
             self.csat,
             self.nps,
             self.resolved_first_contact,
             self.transferred,
         )
-    }
-
-    /// The contact's validated times and handle seconds.
-    pub fn timing(&self) -> Timing {
-        Timing {
-            arrived_s: self.arrived_s,
-            answered_s: self.answered_s,
-            ended_s: self.ended_s,
-            talk_s: self.talk_s,
-            hold_s: self.hold_s,
-            acw_s: self.acw_s,
-        }
     }
 
     /// The contact id; empty when the reader left identity fields out.
@@ -117,12 +101,7 @@ impl Contact<'_> {
         Contact {
             ids: self.ids.map(Ids::into_owned),
             queue: Cow::Owned(self.queue.into_owned()),
-            arrived_s: self.arrived_s,
-            answered_s: self.answered_s,
-            ended_s: self.ended_s,
-            talk_s: self.talk_s,
-            hold_s: self.hold_s,
-            acw_s: self.acw_s,
+            timing: self.timing,
             csat: self.csat,
             nps: self.nps,
             resolved_first_contact: self.resolved_first_contact,
@@ -224,9 +203,8 @@ impl LocalResolver {
     /// UTC epoch seconds of a wall-clock time given as seconds since the wall clock's epoch.
     #[inline(always)]
     pub fn to_utc(&mut self, local_s: i64) -> Result<i64, String> {
-        let (lo, hi, off) = self.last;
-        if lo <= local_s && local_s < hi {
-            return Ok(local_s - off);
+        if let Some(utc) = self.remembered(local_s) {
+            return Ok(utc);
         }
         let block = local_s.div_euclid(BLOCK);
         let slot = &mut self.slots[block.rem_euclid(SLOTS as i64) as usize];
@@ -249,7 +227,8 @@ impl LocalResolver {
                 // block in it resolved to `off` on its own), so that times jittering around a
                 // block edge, as ends do, keep hitting it
                 let (b_lo, b_hi) = (block * BLOCK, block * BLOCK + BLOCK);
-                self.last = if lo < hi && off == self.last.2 && (b_lo == hi || b_hi == lo) {
+                let (lo, hi, last_off) = self.last;
+                self.last = if lo < hi && off == last_off && (b_lo == hi || b_hi == lo) {
                     (lo.min(b_lo), hi.max(b_hi), off)
                 } else {
                     (b_lo, b_hi, off)
@@ -264,6 +243,13 @@ impl LocalResolver {
                 self.zone
             )),
         }
+    }
+
+    /// UTC seconds of a wall time in the remembered span, if it is in it.
+    #[inline(always)]
+    fn remembered(&self, local_s: i64) -> Option<i64> {
+        let (lo, hi, off) = self.last;
+        (lo <= local_s && local_s < hi).then(|| local_s - off)
     }
 
     /// UTC epoch seconds of a stamp; instants outside the years 1900–2199 are refused (they
@@ -290,14 +276,10 @@ impl LocalResolver {
     pub fn resolve_ok(&mut self, s: Stamp) -> Option<i64> {
         match s {
             Stamp::Utc(u) => in_years(u).then_some(u),
-            Stamp::Naive(l) => {
-                let (lo, hi, off) = self.last;
-                if lo <= l && l < hi && in_years(l) {
-                    Some(l - off)
-                } else {
-                    self.resolve_slow(s)
-                }
-            }
+            Stamp::Naive(l) => self
+                .remembered(l)
+                .filter(|_| in_years(l))
+                .or_else(|| self.resolve_slow(s)),
         }
     }
 
@@ -346,18 +328,13 @@ pub fn validate<'a>(
         Some(s) => Some(tz.resolve(s).map_err(|r| FieldIssue::new("ended_at", r))?),
         None => None,
     };
-    let t = check_timing(
+    let timing = check_timing(
         arrived_s, answered_s, ended_s, raw.talk_s, raw.hold_s, raw.acw_s,
     )?;
     Ok(Contact {
         ids: raw.ids,
         queue: raw.queue,
-        arrived_s: t.arrived_s,
-        answered_s: t.answered_s,
-        ended_s: t.ended_s,
-        talk_s: t.talk_s,
-        hold_s: t.hold_s,
-        acw_s: t.acw_s,
+        timing,
         csat: raw.csat,
         nps: raw.nps,
         resolved_first_contact: raw.resolved_first_contact,

@@ -154,7 +154,7 @@ pub fn ingest(ws: &Workspace, req: &IngestRequest, progress: Progress) -> Result
         let cache = caches
             .entry(q.id.as_str())
             .or_insert_with(|| ZoneCache::new(q.zone));
-        let part = (q.client.clone(), month_of(cache, c.arrived_s));
+        let part = (q.client.clone(), month_of(cache, c.timing.arrived_s));
         keyed.push((part, f, l, c));
     }
     // a contact id is unique within its client's month; duplicates inside the batch: the
@@ -428,12 +428,12 @@ fn write_contacts(path: &Path, rows: &[Contact<'static>], org: &Org, batch_id: &
         id.append_value(c.contact_id());
         queue.append_value(c.queue.as_ref());
         channel.append_option(c.ids.as_ref().and_then(|i| i.channel).map(|x| x.as_str()));
-        arrived.append_value(c.arrived_s * 1_000_000);
-        answered.append_option(c.answered_s.map(|x| x * 1_000_000));
-        ended.append_option(c.ended_s.map(|x| x * 1_000_000));
-        talk.append_value(c.talk_s);
-        hold.append_value(c.hold_s);
-        acw.append_value(c.acw_s);
+        arrived.append_value(c.timing.arrived_s * 1_000_000);
+        answered.append_option(c.timing.answered_s.map(|x| x * 1_000_000));
+        ended.append_option(c.timing.ended_s.map(|x| x * 1_000_000));
+        talk.append_value(c.timing.talk_s);
+        hold.append_value(c.timing.hold_s);
+        acw.append_value(c.timing.acw_s);
         agent.append_option(c.ids.as_ref().and_then(|i| i.agent_id.as_deref()));
         csat.append_option(c.csat.map(i64::from));
         site.append_option(c.ids.as_ref().and_then(|i| i.site.as_deref()));
@@ -524,7 +524,7 @@ impl ContactSink for PartitionSink<'_> {
             return Ok(());
         };
         let c = validate(raw, &mut self.resolver)?;
-        self.add_clean(q, c.arrived_s, &c.outcome());
+        self.add_clean(q, c.timing.arrived_s, &c.outcome());
         Ok(())
     }
     fn columnar(&mut self) -> Option<&mut LocalResolver> {

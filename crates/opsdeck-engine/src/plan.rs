@@ -343,8 +343,8 @@ impl ContactSink for ShareSink<'_> {
                 return Ok(());
             }
         };
-        let day = local_time(self.zone, c.arrived_s).date();
-        if c.answered_s.is_none() || !(self.window.0..=self.window.1).contains(&day) {
+        let day = local_time(self.zone, c.timing.arrived_s).date();
+        if c.timing.answered_s.is_none() || !(self.window.0..=self.window.1).contains(&day) {
             return Ok(());
         }
         match c.ids.and_then(|i| i.site) {

@@ -629,19 +629,6 @@ pub(crate) enum Col {
     },
 }
 
-/// Seconds of a timestamp counted in units of `1/div` s (rounded down). The usual units take
-/// a division by a constant, which compiles to a multiplication.
-#[inline(always)]
-pub(crate) fn ts_secs(v: i64, div: i64) -> i64 {
-    match div {
-        1 => v,
-        1_000 => v.div_euclid(1_000),
-        1_000_000 => v.div_euclid(1_000_000),
-        1_000_000_000 => v.div_euclid(1_000_000_000),
-        d => v.div_euclid(d),
-    }
-}
-
 fn view(a: &ArrayRef) -> std::result::Result<Col, String> {
     use DataType::*;
     let cast = |to: &DataType| arrow_cast::cast(a, to).map_err(|e| e.to_string());
@@ -732,7 +719,7 @@ impl Row for PqRow<'_> {
             Col::Float(a) if a.is_valid(i) => Cell::Float(a.value(i)),
             Col::Bool(a) if a.is_valid(i) => Cell::Bool(a.value(i)),
             Col::Ts { arr, div, utc } if arr.is_valid(i) => {
-                let v = ts_secs(arr.value(i), *div);
+                let v = arr.value(i).div_euclid(*div);
                 if *utc {
                     Cell::Utc(v)
                 } else {
