@@ -8,7 +8,7 @@ pub(crate) mod columnar;
 pub mod contact;
 pub mod error;
 pub mod eventlog;
-pub mod fxhash;
+pub use opsdeck_core::fxhash;
 pub mod parse;
 pub mod profile;
 pub mod read;

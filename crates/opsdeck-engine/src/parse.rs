@@ -65,6 +65,7 @@ pub enum TsFormat {
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+#[inline(always)]
 pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
@@ -86,6 +87,14 @@ fn digits(b: &[u8]) -> Option<i64> {
     Some(v)
 }
 
+/// The two ASCII digits at `b[i..i + 2]` as a number.
+#[inline]
+fn two_digits(b: &[u8], i: usize) -> Option<i64> {
+    let (hi, lo) = (b[i].wrapping_sub(b'0'), b[i + 1].wrapping_sub(b'0'));
+    (hi < 10 && lo < 10).then_some(i64::from(hi) * 10 + i64::from(lo))
+}
+
+#[inline]
 fn days_in_month(y: i64, m: i64) -> i64 {
     match m {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
@@ -121,20 +130,24 @@ pub fn parse_iso_fraction(s: &str) -> Result<(Stamp, u32), String> {
             s.trim()
         )
     };
-    if b.len() < 19
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || !(b[10] == b' ' || b[10] == b'T')
-        || b[13] != b':'
-        || b[16] != b':'
+    // the fixed part read from one array: no bounds checks, no early exits per field
+    let Some(head) = b.first_chunk::<19>() else {
+        return Err(bad());
+    };
+    let digit = |i: usize| i64::from(head[i].wrapping_sub(b'0'));
+    const DIGITS: [usize; 14] = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
+    if head[4] != b'-'
+        || head[7] != b'-'
+        || !(head[10] == b' ' || head[10] == b'T')
+        || head[13] != b':'
+        || head[16] != b':'
+        || DIGITS.iter().any(|&i| digit(i) > 9)
     {
         return Err(bad());
     }
-    let (y, mo, d) = (digits(&b[0..4]), digits(&b[5..7]), digits(&b[8..10]));
-    let (h, mi, se) = (digits(&b[11..13]), digits(&b[14..16]), digits(&b[17..19]));
-    let (Some(y), Some(mo), Some(d), Some(h), Some(mi), Some(se)) = (y, mo, d, h, mi, se) else {
-        return Err(bad());
-    };
+    let two = |i: usize| digit(i) * 10 + digit(i + 1);
+    let (y, mo, d) = (two(0) * 100 + two(2), two(5), two(8));
+    let (h, mi, se) = (two(11), two(14), two(17));
     if !(1..=12).contains(&mo) || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || se > 59
     {
         return Err(format!("{:?} is not a valid date and time", s.trim()));
@@ -162,9 +175,10 @@ pub fn parse_iso_fraction(s: &str) -> Result<(Stamp, u32), String> {
         [b'Z'] | [b'z'] => Ok(Stamp::Utc(local)),
         [sign @ (b'+' | b'-'), tail @ ..] => {
             let (oh, om) = match tail {
-                [a, b2, b':', c, d2] => (digits(&[*a, *b2]), digits(&[*c, *d2])),
-                [a, b2, c, d2] => (digits(&[*a, *b2]), digits(&[*c, *d2])),
-                [a, b2] => (digits(&[*a, *b2]), Some(0)),
+                [_, _, b':', _, _] | [_, _, _, _] => {
+                    (two_digits(tail, 0), two_digits(tail, tail.len() - 2))
+                }
+                [_, _] => (two_digits(tail, 0), Some(0)),
                 _ => (None, None),
             };
             let (Some(oh), Some(om)) = (oh, om) else {
@@ -411,6 +425,17 @@ mod tests {
         assert!(parse_iso("06/01/2025 00:06").is_err());
         assert!(parse_iso("2025-01-06 24:00:00").is_err());
         assert!(parse_iso("2025-01-06 00:06:12 junk").is_err());
+        assert_eq!(parse_iso("2025-01-06T05:06:12+05"), Ok(Stamp::Utc(base)));
+        for bad in [
+            "2O25-01-06 00:06:12",
+            "2025-01-06 00:06:1x",
+            "2025-01-06T00:06:12+0x:00",
+            "2025-01-06T00:06:12+01:0",
+            "2025-01-06T00:06:12+1",
+            "2025-13-06 00:06:12",
+        ] {
+            assert!(parse_iso(bad).is_err(), "{bad}");
+        }
         assert_eq!(
             parse_iso_fraction("2011-10-01T00:38:44.546+02:00"),
             Ok((

@@ -206,6 +206,76 @@ impl<'a> Tokenizer<'a> {
         Ok(Some(t))
     }
 
+    /// The commonest XES element read at once: `<string key="K" value="V"/>` (or `date`, `int`,
+    /// … — any XES attribute element, unprefixed), after optional whitespace, written exactly
+    /// so: one space before each attribute, double quotes, no `&` in either text, nothing after
+    /// the value but `/>`, in a chunk of valid UTF-8. Returns the key and the value, and moves
+    /// past the tag; returns None and moves nowhere for anything else, which [`Tokenizer::next`]
+    /// then reads as it reads every tag (the same key and value for this shape).
+    #[inline]
+    pub fn empty_attribute(&mut self) -> Option<(&'a str, &'a str)> {
+        let b = self.bytes;
+        let text = self.utf8.text?;
+        let mut i = self.pos;
+        while i < b.len() && is_ws(b[i]) {
+            i += 1;
+        }
+        if b.get(i) != Some(&b'<') {
+            return None;
+        }
+        let name_at = i + 1;
+        // the length of the attribute element's name that starts so
+        let len = match (b.get(name_at)?, b.get(name_at + 1)?) {
+            (b's', _) => 6,
+            (b'd', _) => 4,
+            (b'i', b'n') => 3,
+            (b'i', _) => 2,
+            (b'f', _) => 5,
+            (b'b', _) => 7,
+            _ => return None,
+        };
+        let space = name_at + len;
+        if !is_attribute_tag(b.get(name_at..space)?) {
+            return None;
+        }
+        const KEY: &[u8] = b" key=\"";
+        const VALUE: &[u8] = b"\" value=\"";
+        const END: &[u8] = b"\"/>";
+        if !b[space..].starts_with(KEY) {
+            return None;
+        }
+        let key_at = space + KEY.len();
+        let (key_end, amp) = closing_quote(b, key_at, b'"')?;
+        if amp || !b[key_end..].starts_with(VALUE) {
+            return None;
+        }
+        let value_at = key_end + VALUE.len();
+        let (value_end, amp) = closing_quote(b, value_at, b'"')?;
+        if amp || !b[value_end..].starts_with(END) {
+            return None;
+        }
+        let key = text.get(key_at..key_end)?;
+        let value = text.get(value_at..value_end)?;
+        self.pos = value_end + END.len();
+        Some((key, value))
+    }
+
+    /// Moves past `tag` (after optional whitespace) when the text there is exactly `tag`; its
+    /// position. None, and no move, otherwise.
+    #[inline]
+    pub fn exact(&mut self, tag: &[u8]) -> Option<usize> {
+        let b = self.bytes;
+        let mut i = self.pos;
+        while i < b.len() && is_ws(b[i]) {
+            i += 1;
+        }
+        if b.get(i..i + tag.len())? != tag {
+            return None;
+        }
+        self.pos = i + tag.len();
+        Some(i)
+    }
+
     /// Position of the next `<` from `i` (None: the chunk ends first); every `&` in the text
     /// must end with a `;` before the next `&` or `<`.
     #[inline]

@@ -15,6 +15,7 @@
 //! **Hours saved** = work occurrences (gaps within `max_work_s`) × median work duration ×
 //! regularity / 3600; cost saved = hours × cost per hour. The ranking score is the hours saved.
 
+use super::dfg::EdgeIndex;
 use super::log::EventLog;
 use super::stats::DurationStats;
 use serde::Serialize;
@@ -70,8 +71,8 @@ pub fn automation(log: &EventLog, opts: &AutomationOptions) -> Vec<Candidate> {
     let mut occ = vec![0u64; n_act];
     let mut cases = vec![0u64; n_act];
     let mut seen_in = vec![usize::MAX; n_act];
-    // predecessor counts per activity, sparse (activity → (pred, count))
-    let mut preds: Vec<std::collections::HashMap<u32, u64>> = vec![Default::default(); n_act];
+    // (predecessor, activity) pairs, counted
+    let mut pairs = EdgeIndex::new(n_act);
     for c in 0..log.n_cases() {
         let r = log.case_range(c);
         for i in r.clone() {
@@ -83,9 +84,14 @@ pub fn automation(log: &EventLog, opts: &AutomationOptions) -> Vec<Candidate> {
             }
             if i > r.start {
                 durs[a].push(log.ts_us[i] - log.ts_us[i - 1]);
-                *preds[a].entry(acts[i - 1]).or_insert(0) += 1;
+                pairs.add(acts[i - 1], acts[i]);
             }
         }
+    }
+    // per activity, its predecessors and how often each came right before it
+    let mut preds: Vec<Vec<(u32, u64)>> = vec![Vec::new(); n_act];
+    for (&(p, a), &n) in pairs.pairs.iter().zip(&pairs.counts) {
+        preds[a as usize].push((p, n));
     }
     let measured: Vec<u64> = durs.iter().map(|d| d.len() as u64).collect();
     let mut v: Vec<Candidate> = (0..n_act)
@@ -98,10 +104,10 @@ pub fn automation(log: &EventLog, opts: &AutomationOptions) -> Vec<Candidate> {
             let top = preds[a]
                 .iter()
                 .max_by(|x, y| {
-                    x.1.cmp(y.1)
-                        .then_with(|| log.activity_name(*y.0).cmp(log.activity_name(*x.0)))
+                    x.1.cmp(&y.1)
+                        .then_with(|| log.activity_name(y.0).cmp(log.activity_name(x.0)))
                 })
-                .map(|(&p, &n)| (p, n));
+                .copied();
             let regularity = top.map(|(_, n)| n as f64 / duration.count as f64);
             let hours = match (work.median_s, regularity) {
                 (Some(m), Some(r)) => work.count as f64 * m.max(0.0) * r / 3600.0,

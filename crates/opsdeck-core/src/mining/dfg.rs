@@ -3,8 +3,8 @@
 
 use super::log::EventLog;
 use super::stats::DurationStats;
+use crate::fxhash::FxHashMap;
 use serde::Serialize;
-use std::collections::HashMap;
 
 /// One activity and how often it occurs.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -42,26 +42,30 @@ pub struct Dfg {
     pub negative_gaps: u64,
 }
 
-/// Maps an ordered activity pair to a dense edge number.
-struct EdgeIndex {
+/// Maps an ordered activity pair to a dense edge number (numbered in order of first sight).
+pub(crate) struct EdgeIndex {
     n_act: usize,
     dense: Option<Vec<u32>>,
-    sparse: HashMap<(u32, u32), u32>,
-    pairs: Vec<(u32, u32)>,
+    sparse: FxHashMap<(u32, u32), u32>,
+    /// The pair of each edge number, and how often [`EdgeIndex::add`] saw it.
+    pub(crate) pairs: Vec<(u32, u32)>,
+    pub(crate) counts: Vec<u64>,
 }
 
 impl EdgeIndex {
-    fn new(n_act: usize) -> EdgeIndex {
+    pub(crate) fn new(n_act: usize) -> EdgeIndex {
         EdgeIndex {
             n_act,
             dense: (n_act <= 1024).then(|| vec![u32::MAX; n_act * n_act]),
-            sparse: HashMap::new(),
+            sparse: FxHashMap::default(),
             pairs: Vec::new(),
+            counts: Vec::new(),
         }
     }
 
+    /// Count one occurrence of the pair `a → b`; its edge number.
     #[inline]
-    fn id(&mut self, a: u32, b: u32) -> u32 {
+    pub(crate) fn add(&mut self, a: u32, b: u32) -> u32 {
         let next = self.pairs.len() as u32;
         let slot = match &mut self.dense {
             Some(d) => &mut d[a as usize * self.n_act + b as usize],
@@ -70,7 +74,9 @@ impl EdgeIndex {
         if *slot == u32::MAX {
             *slot = next;
             self.pairs.push((a, b));
+            self.counts.push(0);
         }
+        self.counts[*slot as usize] += 1;
         *slot
     }
 }
@@ -102,7 +108,6 @@ pub fn dfg(log: &EventLog) -> Dfg {
     // pass 1: edge number of every pair, counted
     let mut index = EdgeIndex::new(n_act);
     let mut pair_edge = Vec::with_capacity(acts.len());
-    let mut counts: Vec<u64> = Vec::new();
     for c in 0..log.n_cases() {
         let r = log.case_range(c);
         if r.is_empty() {
@@ -111,18 +116,14 @@ pub fn dfg(log: &EventLog) -> Dfg {
         starts[acts[r.start] as usize] += 1;
         ends[acts[r.end - 1] as usize] += 1;
         for i in r.start..r.end - 1 {
-            let e = index.id(acts[i], acts[i + 1]);
-            if e as usize == counts.len() {
-                counts.push(0);
-            }
-            counts[e as usize] += 1;
-            pair_edge.push((e, i));
+            pair_edge.push((index.add(acts[i], acts[i + 1]), i));
         }
     }
+    let counts = &index.counts;
     // pass 2: durations bucketed by edge
     let mut offset = Vec::with_capacity(counts.len() + 1);
     offset.push(0usize);
-    for &n in &counts {
+    for &n in counts {
         offset.push(offset[offset.len() - 1] + n as usize);
     }
     let mut fill = offset.clone();

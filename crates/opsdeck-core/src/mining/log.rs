@@ -1,8 +1,8 @@
 //! The in-memory columnar event log: interned columns, microsecond timestamps, and events
 //! grouped by case in a stable (case, timestamp, original order) sort.
 
+use crate::fxhash::FxHashMap;
 use serde::Serialize;
-use std::collections::HashMap;
 
 /// Marks a missing value in an interned column.
 pub const NONE: u32 = u32::MAX;
@@ -45,7 +45,7 @@ impl Column {
 /// Appends values to a [`Column`], giving each distinct text the next id.
 #[derive(Debug, Default)]
 pub struct Interner {
-    map: HashMap<String, u32>,
+    map: FxHashMap<String, u32>,
 }
 
 impl Interner {
@@ -127,6 +127,11 @@ impl EventLog {
         for c in 0..n_cases {
             case_start[c + 1] += case_start[c];
         }
+        // cases are numbered by first appearance: ids that never decrease are grouped already
+        // (as the traces of an XES file), and the columns are kept instead of copied
+        if raw.case.ids.windows(2).all(|w| w[0] <= w[1]) {
+            return EventLog::from_grouped(raw, case_start, order);
+        }
         let mut next = case_start.clone();
         let mut perm = vec![0u32; n];
         for (i, &c) in raw.case.ids.iter().enumerate() {
@@ -136,16 +141,11 @@ impl EventLog {
         }
         let mut out_of_order = 0u64;
         for c in 0..n_cases {
-            let span = &mut perm[case_start[c]..case_start[c + 1]];
-            let inverted = span
-                .windows(2)
-                .filter(|w| raw.ts_us[w[1] as usize] < raw.ts_us[w[0] as usize])
-                .count() as u64;
-            out_of_order += inverted;
-            if inverted > 0 && order == Order::Timestamp {
-                // stable: equal timestamps keep their source order
-                span.sort_by_key(|&i| raw.ts_us[i as usize]);
-            }
+            out_of_order += order_case(
+                &mut perm[case_start[c]..case_start[c + 1]],
+                &raw.ts_us,
+                order,
+            );
         }
         let gather_opt = |c: &Option<Column>| c.as_ref().map(|c| c.gather(&perm));
         EventLog {
@@ -160,6 +160,56 @@ impl EventLog {
                 .iter()
                 .map(|&p| raw.source_line.get(p as usize).copied().unwrap_or(0))
                 .collect(),
+            order,
+            out_of_order,
+        }
+    }
+
+    /// [`EventLog::from_raw`] of a log whose cases are contiguous and in order: only the
+    /// events of cases recorded out of time order are moved, within their case.
+    fn from_grouped(raw: RawLog, case_start: Vec<usize>, order: Order) -> EventLog {
+        let RawLog {
+            case,
+            mut activity,
+            mut ts_us,
+            mut resource,
+            mut team,
+            mut attributes,
+            mut source_line,
+        } = raw;
+        source_line.resize(ts_us.len(), 0);
+        let mut out_of_order = 0u64;
+        let mut span: Vec<u32> = Vec::new();
+        for w in case_start.windows(2) {
+            let (start, end) = (w[0], w[1]);
+            let times = &ts_us[start..end];
+            if times.windows(2).all(|t| t[0] <= t[1]) {
+                continue;
+            }
+            span.clear();
+            span.extend(start as u32..end as u32);
+            out_of_order += order_case(&mut span, &ts_us, order);
+            if order == Order::Timestamp {
+                let cols = std::iter::once(&mut activity)
+                    .chain(resource.as_mut())
+                    .chain(team.as_mut())
+                    .chain(attributes.iter_mut());
+                for col in cols {
+                    reorder(&mut col.ids, &span, start);
+                }
+                reorder(&mut ts_us, &span, start);
+                reorder(&mut source_line, &span, start);
+            }
+        }
+        EventLog {
+            cases: case.dict,
+            case_start,
+            activity,
+            ts_us,
+            resource,
+            team,
+            attributes,
+            source_line,
             order,
             out_of_order,
         }
@@ -206,6 +256,27 @@ impl EventLog {
             .chain(self.attributes.iter())
             .find(|c| c.name == name)
     }
+}
+
+/// Count the events of one case (`span`: event indices in source order) stamped earlier than
+/// the event before them and, with [`Order::Timestamp`], sort the span stably by time.
+fn order_case(span: &mut [u32], ts_us: &[i64], order: Order) -> u64 {
+    let inverted = span
+        .windows(2)
+        .filter(|w| ts_us[w[1] as usize] < ts_us[w[0] as usize])
+        .count() as u64;
+    if inverted > 0 && order == Order::Timestamp {
+        // stable: equal timestamps keep their source order
+        span.sort_by_key(|&i| ts_us[i as usize]);
+    }
+    inverted
+}
+
+/// Put `v[start..start + span.len()]` in the order of `span` (indices into `v`, all in that
+/// range).
+fn reorder<T: Copy>(v: &mut [T], span: &[u32], start: usize) {
+    let moved: Vec<T> = span.iter().map(|&i| v[i as usize]).collect();
+    v[start..start + span.len()].copy_from_slice(&moved);
 }
 
 #[cfg(test)]
@@ -255,5 +326,61 @@ mod tests {
         assert_eq!(acts, ["a", "c", "b", "x", "y"]);
         assert_eq!(file.out_of_order, 1);
         assert_eq!(file.case_duration_us(0), 5_000_000);
+    }
+
+    /// The log as a plain stable sort by case (and time) would give it: per event its
+    /// activity, time and line.
+    fn sorted_by_hand(r: &RawLog, order: Order) -> Vec<(u32, i64, u64)> {
+        let mut idx: Vec<usize> = (0..r.ts_us.len()).collect();
+        match order {
+            Order::Timestamp => idx.sort_by_key(|&i| (r.case.ids[i], r.ts_us[i])),
+            Order::File => idx.sort_by_key(|&i| r.case.ids[i]),
+        }
+        idx.iter()
+            .map(|&i| (r.activity.ids[i], r.ts_us[i], r.source_line[i]))
+            .collect()
+    }
+
+    proptest::proptest! {
+        /// Whether the events come grouped by case (kept in place) or interleaved (gathered),
+        /// the log is the stable sort by case and time.
+        #[test]
+        fn grouped_and_interleaved_logs_are_ordered_alike(
+            events in proptest::collection::vec((0u8..5, 0u8..3, 0i64..6), 0..60),
+            grouped in proptest::bool::ANY,
+        ) {
+            let mut events = events;
+            if grouped {
+                events.sort_by_key(|e| e.0);
+            }
+            let named: Vec<(String, String, i64)> = events
+                .iter()
+                .map(|(c, a, t)| (format!("c{c}"), format!("a{a}"), *t))
+                .collect();
+            let borrowed: Vec<(&str, &str, i64)> =
+                named.iter().map(|(c, a, t)| (c.as_str(), a.as_str(), *t)).collect();
+            let r = raw(&borrowed);
+            // inversions counted between neighbours of a case in source order
+            let mut by_case: Vec<usize> = (0..r.ts_us.len()).collect();
+            by_case.sort_by_key(|&i| r.case.ids[i]);
+            let inverted = by_case
+                .windows(2)
+                .filter(|w| r.case.ids[w[0]] == r.case.ids[w[1]] && r.ts_us[w[1]] < r.ts_us[w[0]])
+                .count() as u64;
+            for order in [Order::Timestamp, Order::File] {
+                let want = sorted_by_hand(&r, order);
+                let log = EventLog::from_raw(r.clone(), order);
+                let got: Vec<(u32, i64, u64)> = (0..log.n_events())
+                    .map(|i| (log.activity.ids[i], log.ts_us[i], log.source_line[i]))
+                    .collect();
+                proptest::prop_assert_eq!(got, want);
+                proptest::prop_assert_eq!(log.out_of_order, inverted);
+                let starts: Vec<usize> = (0..log.n_cases()).map(|c| log.case_range(c).len()).collect();
+                let counts: Vec<usize> = (0..r.case.dict.len() as u32)
+                    .map(|c| r.case.ids.iter().filter(|&&x| x == c).count())
+                    .collect();
+                proptest::prop_assert_eq!(starts, counts);
+            }
+        }
     }
 }

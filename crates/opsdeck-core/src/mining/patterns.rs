@@ -3,8 +3,8 @@
 
 use super::log::{Column, EventLog, NONE};
 use super::stats::DurationStats;
+use crate::fxhash::FxHashMap;
 use serde::Serialize;
-use std::collections::HashMap;
 
 /// A distinct activity sequence and the cases that follow it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -17,7 +17,7 @@ pub struct Variant {
 
 /// Variants by case count, largest first; ties by the sequence of names (as pm4py's peer).
 pub fn variants(log: &EventLog) -> Vec<Variant> {
-    let mut groups: HashMap<&[u32], u64> = HashMap::new();
+    let mut groups: FxHashMap<&[u32], u64> = FxHashMap::default();
     for c in 0..log.n_cases() {
         *groups
             .entry(&log.activity.ids[log.case_range(c)])
@@ -139,7 +139,7 @@ pub struct PingPong {
 /// Project each case on `col`, skip events without a value, collapse consecutive repeats and
 /// count X → Y → X patterns.
 pub fn pingpong(log: &EventLog, col: &Column) -> PingPong {
-    let mut pairs: HashMap<(u32, u32), (u64, u64, usize)> = HashMap::new();
+    let mut pairs: FxHashMap<(u32, u32), (u64, u64, usize)> = FxHashMap::default();
     let (mut with_d, mut without_d) = (Vec::new(), Vec::new());
     let (mut cases_with, mut without_values, mut patterns, mut handovers) =
         (0u64, 0u64, 0u64, 0u64);
