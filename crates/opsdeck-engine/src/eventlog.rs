@@ -5,7 +5,7 @@
 use crate::contact::{FieldIssue, LocalResolver};
 use crate::error::{input_err, io_err, EngineError, Result};
 use crate::fxhash::{FxHashMap, PreHashedMap};
-use crate::parse::{parse_iso_fraction, parse_stamp, trim, Cell, Stamp, TsFormat};
+use crate::parse::{parse_iso_fraction_with, parse_stamp, trim, Cell, LastDay, Stamp, TsFormat};
 use crate::profile::Row;
 use crate::read::{read_csv_rows, workers, Counting, Progress, RowSink};
 use crate::xml::{local_name, Markup, Tokenizer};
@@ -304,6 +304,7 @@ struct Shard {
     offset: u64,
     resolver: LocalResolver,
     ts_format: TsFormat,
+    last_day: LastDay,
     n_slots: usize,
     missing: Vec<String>,
 }
@@ -319,6 +320,7 @@ impl Shard {
             offset: 0,
             resolver: LocalResolver::new(opts.zone),
             ts_format: opts.ts_format.clone(),
+            last_day: LastDay::default(),
             n_slots,
             missing: opts.missing.clone(),
         }
@@ -362,7 +364,7 @@ impl Shard {
             Err("is empty".to_string())
         } else {
             match &self.ts_format {
-                TsFormat::Auto => parse_iso_fraction(t),
+                TsFormat::Auto => parse_iso_fraction_with(t, &mut self.last_day),
                 other => match parse_stamp(Cell::Str(t), other) {
                     Ok(Some(s)) => Ok((s, 0)),
                     Ok(None) => Err("is empty".into()),
@@ -1279,7 +1281,7 @@ fn read_xes_log(
     };
     let mut r = open_decoded(path, progress)?;
     let n_workers = workers();
-    let (tx, rx) = mpsc::sync_channel::<XesChunk>(n_workers * 2);
+    let (tx, rx) = mpsc::sync_channel::<XesChunk>(n_workers);
     let rx = Arc::new(Mutex::new(rx));
     // parsed chunks' buffers come back to be filled again: no page faults, no zero-filling
     let (give_back, returned) = mpsc::channel::<Vec<u8>>();
@@ -1312,7 +1314,7 @@ fn read_xes_log(
             .collect();
         drop(rx);
         drop(give_back);
-        let block = chunk_bytes.clamp(1, 1 << 20);
+        let block = chunk_bytes.clamp(1, 256 << 10);
         // `buf[..filled]` is read; all of `buf` is initialized, so reads go straight into it
         let mut buf: Vec<u8> = vec![0; chunk_bytes + block];
         let mut filled = 0usize;
