@@ -216,10 +216,7 @@ impl<'a> Tokenizer<'a> {
     pub fn empty_attribute(&mut self) -> Option<(&'a str, &'a str)> {
         let b = self.bytes;
         let text = self.utf8.text?;
-        let mut i = self.pos;
-        while i < b.len() && is_ws(b[i]) {
-            i += 1;
-        }
+        let i = self.past_ws(self.pos);
         if b.get(i) != Some(&b'<') {
             return None;
         }
@@ -264,27 +261,31 @@ impl<'a> Tokenizer<'a> {
     /// position. None, and no move, otherwise.
     #[inline]
     pub fn exact(&mut self, tag: &[u8]) -> Option<usize> {
-        let b = self.bytes;
-        let mut i = self.pos;
-        while i < b.len() && is_ws(b[i]) {
-            i += 1;
-        }
-        if b.get(i..i + tag.len())? != tag {
+        let i = self.past_ws(self.pos);
+        if self.bytes.get(i..i + tag.len())? != tag {
             return None;
         }
         self.pos = i + tag.len();
         Some(i)
     }
 
-    /// Position of the next `<` from `i` (None: the chunk ends first); every `&` in the text
-    /// must end with a `;` before the next `&` or `<`.
+    /// The first position from `i` that is not XML whitespace.
     #[inline]
-    fn skip_text(&self, mut i: usize) -> Result<Option<usize>, XmlError> {
+    fn past_ws(&self, mut i: usize) -> usize {
         let b = self.bytes;
-        // text between XES tags is usually nothing or a little indentation
         while i < b.len() && is_ws(b[i]) {
             i += 1;
         }
+        i
+    }
+
+    /// Position of the next `<` from `i` (None: the chunk ends first); every `&` in the text
+    /// must end with a `;` before the next `&` or `<`.
+    #[inline]
+    fn skip_text(&self, i: usize) -> Result<Option<usize>, XmlError> {
+        let b = self.bytes;
+        // text between XES tags is usually nothing or a little indentation
+        let mut i = self.past_ws(i);
         loop {
             match b.get(i) {
                 None => return Ok(None),

@@ -375,11 +375,11 @@ mod tests {
                     .collect();
                 proptest::prop_assert_eq!(got, want);
                 proptest::prop_assert_eq!(log.out_of_order, inverted);
-                let starts: Vec<usize> = (0..log.n_cases()).map(|c| log.case_range(c).len()).collect();
+                let lens: Vec<usize> = (0..log.n_cases()).map(|c| log.case_range(c).len()).collect();
                 let counts: Vec<usize> = (0..r.case.dict.len() as u32)
                     .map(|c| r.case.ids.iter().filter(|&&x| x == c).count())
                     .collect();
-                proptest::prop_assert_eq!(starts, counts);
+                proptest::prop_assert_eq!(lens, counts);
             }
         }
     }
