@@ -207,6 +207,8 @@ impl LogArgs {
                 OrderArg::Timestamp => Order::Timestamp,
                 OrderArg::File => Order::File,
             },
+            // no mining report quotes an event's line
+            source_lines: false,
             ..self.src.options()?
         })
     }

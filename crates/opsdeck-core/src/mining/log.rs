@@ -92,7 +92,8 @@ pub struct RawLog {
     pub team: Option<Column>,
     /// Further attributes kept by the reader.
     pub attributes: Vec<Column>,
-    /// Where each event came from (line of a CSV row, line of an XES `<event>`), for messages.
+    /// Where each event came from (line of a CSV row, line of an XES `<event>`), for messages;
+    /// empty when the reader did not keep lines.
     pub source_line: Vec<u64>,
 }
 
@@ -108,6 +109,7 @@ pub struct EventLog {
     pub resource: Option<Column>,
     pub team: Option<Column>,
     pub attributes: Vec<Column>,
+    /// Source line of each event (see [`RawLog::source_line`]); empty when not kept.
     pub source_line: Vec<u64>,
     pub order: Order,
     /// Events whose timestamp is earlier than that of the event recorded before them in the
@@ -156,10 +158,13 @@ impl EventLog {
             resource: gather_opt(&raw.resource),
             team: gather_opt(&raw.team),
             attributes: raw.attributes.iter().map(|c| c.gather(&perm)).collect(),
-            source_line: perm
-                .iter()
-                .map(|&p| raw.source_line.get(p as usize).copied().unwrap_or(0))
-                .collect(),
+            source_line: if raw.source_line.is_empty() {
+                Vec::new()
+            } else {
+                perm.iter()
+                    .map(|&p| raw.source_line.get(p as usize).copied().unwrap_or(0))
+                    .collect()
+            },
             order,
             out_of_order,
         }
@@ -177,7 +182,9 @@ impl EventLog {
             mut attributes,
             mut source_line,
         } = raw;
-        source_line.resize(ts_us.len(), 0);
+        if !source_line.is_empty() {
+            source_line.resize(ts_us.len(), 0);
+        }
         let mut out_of_order = 0u64;
         let mut span: Vec<u32> = Vec::new();
         for w in case_start.windows(2) {
@@ -198,7 +205,9 @@ impl EventLog {
                     reorder(&mut col.ids, &span, start);
                 }
                 reorder(&mut ts_us, &span, start);
-                reorder(&mut source_line, &span, start);
+                if !source_line.is_empty() {
+                    reorder(&mut source_line, &span, start);
+                }
             }
         }
         EventLog {

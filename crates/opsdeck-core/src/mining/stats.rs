@@ -26,19 +26,6 @@ pub fn quantile_sorted(sorted: &[i64], q: f64) -> Option<f64> {
     Some(interpolate(sorted[lo], sorted[hi], pos, lo))
 }
 
-/// [`quantile_sorted`] of values in any order, found by selection instead of a sort (the
-/// values are reordered).
-pub fn quantile_unsorted(v: &mut [i64], q: f64) -> Option<f64> {
-    if v.is_empty() {
-        return None;
-    }
-    let (pos, lo, hi) = ranks(v.len(), q);
-    let (_, &mut a, above) = v.select_nth_unstable(lo);
-    // the next order statistic is the least of the values above the `lo`-th
-    let b = if hi == lo { a } else { *above.iter().min()? };
-    Some(interpolate(a, b, pos, lo))
-}
-
 /// The fractional rank of the `q`-quantile among `n` values and the ranks either side.
 fn ranks(n: usize, q: f64) -> (f64, usize, usize) {
     let pos = q * (n - 1) as f64;
@@ -51,19 +38,57 @@ fn interpolate(a: i64, b: i64, pos: f64, lo: usize) -> f64 {
 }
 
 impl DurationStats {
-    /// Statistics of durations in microseconds; reorders `us`.
+    /// Statistics of durations in microseconds; reorders `us`. The median is selected first and
+    /// the 90th percentile among the values above it (the order statistics above the median's
+    /// rank are exactly those of that part), so the second selection and the extremes look at
+    /// part of the values only.
     pub fn from_micros(us: &mut [i64]) -> DurationStats {
-        let total: i128 = us.iter().map(|&v| i128::from(v)).sum();
         let n = us.len();
-        let q = |us: &mut [i64], p: f64| quantile_unsorted(us, p).map(|v| v / US);
+        let total: i128 = us.iter().map(|&v| i128::from(v)).sum();
+        let s = |v: i64| v as f64 / US;
+        if n == 0 {
+            return DurationStats {
+                total_s: 0.0,
+                ..DurationStats::default()
+            };
+        }
+        let (pos50, lo50, hi50) = ranks(n, 0.5);
+        let (pos90, lo90, hi90) = ranks(n, 0.9);
+        let (below, &mut a50, above) = us.select_nth_unstable(lo50);
+        // `above` holds the values of rank lo50 + 1 .. n - 1, in some order
+        let least_above = |v: &[i64]| v.iter().min().copied();
+        let b50 = if hi50 == lo50 {
+            a50
+        } else {
+            least_above(above).unwrap_or(a50)
+        };
+        let min = below.iter().copied().min().map_or(a50, |m| m.min(a50));
+        let (a90, b90, max) = if lo90 == lo50 {
+            let max = above.iter().copied().max().map_or(a50, |m| m.max(a50));
+            let b90 = if hi90 == lo90 {
+                a50
+            } else {
+                least_above(above).unwrap_or(a50)
+            };
+            (a50, b90, max)
+        } else {
+            let (_, &mut a90, above90) = above.select_nth_unstable(lo90 - lo50 - 1);
+            let b90 = if hi90 == lo90 {
+                a90
+            } else {
+                least_above(above90).unwrap_or(a90)
+            };
+            let max = above90.iter().copied().max().map_or(a90, |m| m.max(a90));
+            (a90, b90, max)
+        };
         DurationStats {
             count: n as u64,
             total_s: total as f64 / US,
-            mean_s: (n > 0).then(|| total as f64 / n as f64 / US),
-            median_s: q(us, 0.5),
-            p90_s: q(us, 0.9),
-            min_s: us.iter().min().map(|&v| v as f64 / US),
-            max_s: us.iter().max().map(|&v| v as f64 / US),
+            mean_s: Some(total as f64 / n as f64 / US),
+            median_s: Some(interpolate(a50, b50, pos50, lo50) / US),
+            p90_s: Some(interpolate(a90, b90, pos90, lo90) / US),
+            min_s: Some(s(min)),
+            max_s: Some(s(max)),
         }
     }
 }
@@ -89,20 +114,37 @@ mod tests {
         assert_eq!(empty.median_s, None);
     }
 
+    /// [`DurationStats::from_micros`] computed the plain way, from sorted values.
+    fn stats_of_sorted(v: &[i64]) -> DurationStats {
+        let mut sorted = v.to_vec();
+        sorted.sort_unstable();
+        let total: i128 = v.iter().map(|&x| i128::from(x)).sum();
+        let n = v.len();
+        DurationStats {
+            count: n as u64,
+            total_s: total as f64 / US,
+            mean_s: (n > 0).then(|| total as f64 / n as f64 / US),
+            median_s: quantile_sorted(&sorted, 0.5).map(|x| x / US),
+            p90_s: quantile_sorted(&sorted, 0.9).map(|x| x / US),
+            min_s: sorted.first().map(|&x| x as f64 / US),
+            max_s: sorted.last().map(|&x| x as f64 / US),
+        }
+    }
+
     proptest::proptest! {
-        /// Quantiles found by selection equal those of the sorted values, bit for bit.
+        /// The statistics equal those computed from the sorted values, bit for bit, for any
+        /// count (the median and the 90th percentile share a rank for small counts), with
+        /// repeated values.
         #[test]
-        fn selection_gives_the_sorted_quantiles(
-            v in proptest::collection::vec(-1_000_000_000i64..1_000_000_000, 1..300),
-            q in 0.0f64..=1.0,
+        fn stats_equal_those_of_the_sorted_values(
+            v in proptest::collection::vec(-5i64..5, 0..40),
+            wide in proptest::collection::vec(-1_000_000_000i64..1_000_000_000, 0..300),
         ) {
-            let mut sorted = v.clone();
-            sorted.sort_unstable();
-            let mut any = v.clone();
-            proptest::prop_assert_eq!(
-                quantile_unsorted(&mut any, q).map(f64::to_bits),
-                quantile_sorted(&sorted, q).map(f64::to_bits)
-            );
+            for v in [v, wide] {
+                let want = stats_of_sorted(&v);
+                let got = DurationStats::from_micros(&mut v.clone());
+                proptest::prop_assert_eq!(format!("{got:?}"), format!("{want:?}"));
+            }
         }
     }
 }
