@@ -598,8 +598,10 @@ struct CsvShard {
 }
 
 impl RowSink for CsvShard {
-    fn chunk(&mut self, first_line: u64) {
-        self.shard.begin(first_line, 0);
+    fn chunk(&mut self, first_line: u64, lines: u64) {
+        // room for every line of the chunk as an event: the columns never grow by copying
+        self.shard
+            .begin(first_line, usize::try_from(lines).unwrap_or(0));
     }
 
     fn row<R: Row>(&mut self, row: &R, line: u64) {

@@ -120,10 +120,30 @@ pub fn trim(s: &str) -> &str {
     }
 }
 
-/// The last valid date read by [`parse_iso_fraction_with`] and its day number: the timestamps
-/// of a log come in runs of one day, whose date is then checked and converted once.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct LastDay(Option<([u8; 10], i64)>);
+/// Valid dates read by [`parse_iso_fraction_with`] and their day numbers, in 64 slots chosen
+/// by the date's text: the timestamps of a log come in runs of one day (a log sorted by time)
+/// or move among a few weeks (a log grouped by case, as XES traces are), so a date is checked
+/// and converted about once. An empty slot holds zero bytes, which no date text equals.
+#[derive(Debug, Clone)]
+pub struct LastDay(Box<[([u8; 10], i64); DAY_SLOTS]>);
+
+const DAY_SLOTS: usize = 64;
+
+impl Default for LastDay {
+    fn default() -> Self {
+        LastDay(Box::new([([0; 10], 0); DAY_SLOTS]))
+    }
+}
+
+/// The slot of a date text in [`LastDay`].
+#[inline]
+fn day_slot(date: &[u8; 10]) -> usize {
+    let (head, tail) = date.split_at(8);
+    let mut word = [0u8; 8];
+    word.copy_from_slice(head);
+    let k = u64::from_le_bytes(word) ^ (u64::from(u16::from_le_bytes([tail[0], tail[1]])) << 40);
+    (k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58) as usize % DAY_SLOTS
+}
 
 /// Parse an ISO-like timestamp: the whole seconds, and the fraction of the second in
 /// microseconds (digits beyond the sixth are dropped).
@@ -158,8 +178,9 @@ pub fn parse_iso_fraction_with(s: &str, last: &mut LastDay) -> Result<(Stamp, u3
         return Err(bad());
     }
     let two = |i: usize| digit(i) * 10 + digit(i + 1);
-    let days = match last.0 {
-        Some((d, days)) if d == *date => days,
+    let slot = &mut last.0[day_slot(date)];
+    let days = match *slot {
+        (d, days) if d == *date => days,
         _ => {
             if nd(0) | nd(1) | nd(2) | nd(3) | nd(5) | nd(6) | nd(8) | nd(9) {
                 return Err(bad());
@@ -169,7 +190,7 @@ pub fn parse_iso_fraction_with(s: &str, last: &mut LastDay) -> Result<(Stamp, u3
                 return Err(invalid());
             }
             let days = days_from_civil(y, mo, d);
-            last.0 = Some((*date, days));
+            *slot = (*date, days);
             days
         }
     };

@@ -56,8 +56,9 @@ pub trait ContactSink: Send {
 /// Receives the text rows of a CSV file on one worker thread ([`read_csv_rows`]). Chunks of
 /// the file reach the workers in any order; `chunk` tells where each one starts.
 pub trait RowSink: Send {
-    /// The rows that follow come from a chunk whose first row is on `first_line`.
-    fn chunk(&mut self, _first_line: u64) {}
+    /// The rows that follow come from a chunk whose first row is on `first_line` and which
+    /// spans `lines` lines (so holds at most that many rows).
+    fn chunk(&mut self, _first_line: u64, _lines: u64) {}
     /// A row as wide as the header.
     fn row<R: Row>(&mut self, row: &R, line: u64);
     /// A row that cannot be split into the header's fields.
@@ -298,6 +299,8 @@ const MIN_CHUNK: usize = 256 << 10;
 
 struct Chunk {
     first_line: u64,
+    /// Newlines in `bytes`.
+    lines: u64,
     bytes: Vec<u8>,
 }
 
@@ -380,7 +383,7 @@ where
                             Err(_) => break,
                         };
                         let Ok(chunk) = chunk else { break };
-                        sink.chunk(chunk.first_line);
+                        sink.chunk(chunk.first_line, chunk.lines + 1);
                         if !parse_plain_chunk(&chunk, width, delim, &mut sink) {
                             parse_chunk(&chunk, width, delim, &mut rec, &mut sink);
                         }
@@ -420,6 +423,7 @@ where
             if tx
                 .send(Chunk {
                     first_line: line,
+                    lines,
                     bytes,
                 })
                 .is_err()

@@ -85,7 +85,7 @@ struct Shard {
 }
 
 impl RowSink for Shard {
-    fn chunk(&mut self, first_line: u64) {
+    fn chunk(&mut self, first_line: u64, _lines: u64) {
         self.runs.push((first_line, Vec::new()));
     }
     fn row<R: Row>(&mut self, row: &R, line: u64) {
