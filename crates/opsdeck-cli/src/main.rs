@@ -97,12 +97,6 @@ fn run() -> Result<ExitCode> {
     }
 }
 
-/// mimalloc instead of the system allocator: it reuses freed memory within the process and,
-/// where the kernel allows, backs its arenas with transparent huge pages, so a 100k-event
-/// `mine summary` takes ~600 page faults instead of ~3,300 (docs/benchmarks.md).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     match run() {
         Ok(code) => code,

@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""Compare the wall-clock time of commands run interleaved: A, B, B, A, A, B, ...
+
+    ab_cmd.py [--runs 30] --cmd 'LABEL=COMMAND ARGS...' --cmd 'LABEL=COMMAND ARGS...' [...]
+
+Each run is a fresh process with standard output and error discarded. The order alternates
+every round, so a machine that speeds up or slows down during the comparison (a shared VM does,
+by tens of percent from one minute to the next) weighs on every command alike. Prints, per
+command, the minimum, quartile, median and 90th percentile of the wall time and the median
+user and system CPU time of the child (from getrusage). Standard library only.
+"""
+import argparse
+import os
+import resource
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=30)
+    ap.add_argument("--cmd", action="append", required=True, help="LABEL=COMMAND (split like a shell would)")
+    a = ap.parse_args()
+    cmds = []
+    for spec in a.cmd:
+        label, sep, command = spec.partition("=")
+        if not sep or not command.strip():
+            ap.error(f"--cmd wants LABEL=COMMAND, got {spec!r}")
+        cmds.append((label, shlex.split(command)))
+    wall = {label: [] for label, _ in cmds}
+    cpu = {label: [] for label, _ in cmds}
+    for k in range(a.runs):
+        for label, argv in cmds if k % 2 == 0 else cmds[::-1]:
+            r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            t0 = time.perf_counter()
+            done = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            wall[label].append(time.perf_counter() - t0)
+            r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu[label].append((r1.ru_utime - r0.ru_utime, r1.ru_stime - r0.ru_stime))
+            if done.returncode != 0:
+                sys.exit(f"ab_cmd.py: {label} exited with status {done.returncode}: {shlex.join(argv)}")
+    print("| command | runs | min ms | p25 ms | median ms | p90 ms | median user ms | median sys ms |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for label, _ in cmds:
+        ts = sorted(wall[label])
+        user = statistics.median(c[0] for c in cpu[label])
+        sys_ = statistics.median(c[1] for c in cpu[label])
+        print(
+            f"| {label} | {len(ts)} | {ts[0] * 1e3:.1f} | {ts[len(ts) // 4] * 1e3:.1f} | {statistics.median(ts) * 1e3:.1f} "
+            f"| {ts[int(len(ts) * 0.9)] * 1e3:.1f} | {user * 1e3:.1f} | {sys_ * 1e3:.1f} |"
+        )
+    print(f"\n(load average after: {' '.join(open('/proc/loadavg').read().split()[:3])}; {os.cpu_count()} CPUs)")
+
+
+if __name__ == "__main__":
+    main()
