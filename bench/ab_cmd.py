@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """Compare the wall-clock time of commands run interleaved: A, B, B, A, A, B, ...
 
-    ab_cmd.py [--runs 30] --cmd 'LABEL=COMMAND ARGS...' --cmd 'LABEL=COMMAND ARGS...' [...]
+    ab_cmd.py [--runs 30] [--before 'COMMAND'] --cmd 'LABEL=COMMAND ARGS...' --cmd ... [...]
 
 Each run is a fresh process with standard output and error discarded. The order alternates
 every round, so a machine that speeds up or slows down during the comparison (a shared VM does,
 by tens of percent from one minute to the next) weighs on every command alike. Prints, per
 command, the minimum, quartile, median and 90th percentile of the wall time and the median
-user and system CPU time of the child (from getrusage). Standard library only.
+user and system CPU time of the child (from getrusage). `--before` runs a command, untimed,
+before every timed run: e.g. a process that fills and frees 1.5 GB, as the peers do before
+opsdeck's runs in bench/mining.sh, so that memory comes back to opsdeck as it would there.
+Standard library only.
 """
 import argparse
 import os
@@ -23,6 +26,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=30)
     ap.add_argument("--cmd", action="append", required=True, help="LABEL=COMMAND (split like a shell would)")
+    ap.add_argument("--before", default=None, help="a command run (untimed) before every timed run")
     a = ap.parse_args()
     cmds = []
     for spec in a.cmd:
@@ -34,6 +38,8 @@ def main():
     cpu = {label: [] for label, _ in cmds}
     for k in range(a.runs):
         for label, argv in cmds if k % 2 == 0 else cmds[::-1]:
+            if a.before:
+                subprocess.run(shlex.split(a.before), stdout=subprocess.DEVNULL, check=True)
             r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
             t0 = time.perf_counter()
             done = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
