@@ -22,32 +22,59 @@ import sys
 import time
 
 
+def split(ap, what, command):
+    """The argument list of COMMAND as a shell would split it; a usage error if it can't be."""
+    try:
+        argv = shlex.split(command)
+    except ValueError as e:
+        ap.error(f"{what}: cannot split {command!r}: {e}")
+    if not argv:
+        ap.error(f"{what}: the command is empty")
+    return argv
+
+
+def run(label, argv, stderr):
+    """Run ARGV to the end with its output discarded; exit with a clear message if it fails."""
+    try:
+        done = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=stderr)
+    except OSError as e:
+        sys.exit(f"ab_cmd.py: {label}: cannot start {argv[0]!r}: {e.strerror} (is the path right?)")
+    if done.returncode != 0:
+        sys.exit(
+            f"ab_cmd.py: {label} exited with status {done.returncode}: {shlex.join(argv)}"
+            " (run it alone to see its message)"
+        )
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=30)
     ap.add_argument("--cmd", action="append", required=True, help="LABEL=COMMAND (split like a shell would)")
     ap.add_argument("--before", default=None, help="a command run (untimed) before every timed run")
     a = ap.parse_args()
+    if a.runs < 1:
+        ap.error(f"--runs wants a positive number of rounds, got {a.runs}")
     cmds = []
     for spec in a.cmd:
         label, sep, command = spec.partition("=")
-        if not sep or not command.strip():
+        if not sep or not label or not command.strip():
             ap.error(f"--cmd wants LABEL=COMMAND, got {spec!r}")
-        cmds.append((label, shlex.split(command)))
+        cmds.append((label, split(ap, f"--cmd {label}", command)))
+    if len({label for label, _ in cmds}) < len(cmds):
+        ap.error("--cmd labels must differ from one another")
+    before = split(ap, "--before", a.before) if a.before is not None else None
     wall = {label: [] for label, _ in cmds}
     cpu = {label: [] for label, _ in cmds}
     for k in range(a.runs):
         for label, argv in cmds if k % 2 == 0 else cmds[::-1]:
-            if a.before:
-                subprocess.run(shlex.split(a.before), stdout=subprocess.DEVNULL, check=True)
+            if before:
+                run("--before", before, stderr=None)
             r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
             t0 = time.perf_counter()
-            done = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            run(label, argv, stderr=subprocess.DEVNULL)
             wall[label].append(time.perf_counter() - t0)
             r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
             cpu[label].append((r1.ru_utime - r0.ru_utime, r1.ru_stime - r0.ru_stime))
-            if done.returncode != 0:
-                sys.exit(f"ab_cmd.py: {label} exited with status {done.returncode}: {shlex.join(argv)}")
     print("| command | runs | min ms | p25 ms | median ms | p90 ms | median user ms | median sys ms |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for label, _ in cmds:
