@@ -5,7 +5,7 @@ use crate::context::{now_and_batch_id, Context, GlobalArgs};
 use anyhow::{Context as _, Result};
 use opsdeck_core::contract::Contract;
 use opsdeck_core::Org;
-use opsdeck_engine::sla::read_contract;
+use opsdeck_engine::inputs::contract::read_contract;
 use opsdeck_store::{ContractApplyReport, ContractRevision, RawContract, Store};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

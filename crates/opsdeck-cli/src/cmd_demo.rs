@@ -8,9 +8,9 @@ use crate::output::Format;
 use anyhow::{Context as _, Result};
 use chrono::NaiveDate;
 use opsdeck_core::{Org, SlVariant};
-use opsdeck_engine::profile::Profile;
-use opsdeck_engine::scorecard::{Level, Period, ScorecardQuery};
-use opsdeck_engine::synth::{generate_contacts, DemoSpec, DEMO_CONTRACTS, DEMO_ORG_TOML};
+use opsdeck_engine::contacts::profile::Profile;
+use opsdeck_engine::views::scorecard::{Level, Period, ScorecardQuery};
+use opsdeck_synth::{generate_contacts, DemoSpec, DEMO_CONTRACTS, DEMO_ORG_TOML};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -61,7 +61,8 @@ pub fn run(g: &GlobalArgs, a: DemoArgs) -> Result<ExitCode> {
     let org = Org::from_raw(&raw)?;
     for (client, text) in DEMO_CONTRACTS {
         let path = format!("demo-contract-{client}.toml");
-        let (raw_contract, _) = opsdeck_engine::sla::read_contract(text, Path::new(&path), &org)?;
+        let (raw_contract, _) =
+            opsdeck_engine::inputs::contract::read_contract(text, Path::new(&path), &org)?;
         crate::cmd_contract::print_report(
             &crate::cmd_contract::apply_file(&ctx, &org, text, Path::new(&path))?,
             &raw_contract,

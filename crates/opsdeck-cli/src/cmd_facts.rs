@@ -2,7 +2,7 @@
 
 use crate::context::{now_and_batch_id, Context, GlobalArgs};
 use anyhow::Result;
-use opsdeck_engine::ingest::rebuild_intervals;
+use opsdeck_engine::workspace::ingest::rebuild_intervals;
 use std::process::ExitCode;
 
 #[derive(clap::Subcommand, Debug)]

@@ -7,8 +7,9 @@ use anyhow::{Context, Result};
 use opsdeck_core::forecast::{
     backtest, forecast, infer_opening_hours, BacktestOptions, ForecastOptions, OpeningHours,
 };
-use opsdeck_engine::aggregate::{RowIssue, Value};
-use opsdeck_engine::series::{read_series, read_timestamps, SeriesColumns};
+use opsdeck_engine::inputs::series::{read_series, read_timestamps, SeriesColumns};
+use opsdeck_engine::io::RowIssue;
+use opsdeck_engine::views::table::Value;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -3,9 +3,9 @@
 use crate::context::{now_and_batch_id, Context, GlobalArgs};
 use crate::output::{self, Format};
 use anyhow::Result;
-use opsdeck_engine::aggregate::Value;
-use opsdeck_engine::ingest::{ingest, IngestRequest, IngestSummary};
-use opsdeck_engine::profile::Profile;
+use opsdeck_engine::contacts::profile::Profile;
+use opsdeck_engine::views::table::Value;
+use opsdeck_engine::workspace::ingest::{ingest, IngestRequest, IngestSummary};
 use opsdeck_store::{IngestRecord, Store};
 use std::collections::BTreeSet;
 use std::path::PathBuf;

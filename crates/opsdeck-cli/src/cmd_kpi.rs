@@ -3,7 +3,8 @@
 use crate::output::{self, Format};
 use anyhow::Result;
 use opsdeck_core::{IntervalLen, SlVariant, Thresholds};
-use opsdeck_engine::aggregate::{kpi_cells, kpi_from_files, KpiOptions, RowIssue, KPI_COLUMNS};
+use opsdeck_engine::io::RowIssue;
+use opsdeck_engine::views::kpi::{kpi_cells, kpi_from_files, KpiOptions, KPI_COLUMNS};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;

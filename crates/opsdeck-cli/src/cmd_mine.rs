@@ -4,9 +4,9 @@
 use crate::output::{self, Format};
 use anyhow::{bail, Context, Result};
 use opsdeck_core::mining::{self, AutomationOptions, DurationStats, EventLog, Order};
-use opsdeck_engine::aggregate::Value;
 use opsdeck_engine::eventlog::{read_event_log, Keep, LogOptions, ReadLog};
-use opsdeck_engine::parse::TsFormat;
+use opsdeck_engine::io::parse::TsFormat;
+use opsdeck_engine::views::table::Value;
 use serde_json::{json, Map, Value as Json};
 use std::io::Write;
 use std::path::PathBuf;

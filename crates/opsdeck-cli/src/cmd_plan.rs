@@ -5,9 +5,9 @@ use crate::context::{Context, GlobalArgs};
 use crate::output::{self, Format};
 use anyhow::{Context as _, Result};
 use chrono::NaiveDate;
-use opsdeck_engine::plan::{
-    columns, plan, read_scenario, rows, Estimates, PlanRequest, PlanView, ScenarioSpec,
-    StaffingModel,
+use opsdeck_engine::inputs::scenario::{read_scenario, ScenarioSpec};
+use opsdeck_engine::views::plan::{
+    columns, plan, rows, Estimates, PlanRequest, PlanView, StaffingModel,
 };
 use std::io::Write;
 use std::path::PathBuf;

@@ -5,7 +5,7 @@ use crate::output::{self, Format};
 use anyhow::Result;
 use chrono::NaiveDate;
 use opsdeck_core::SlVariant;
-use opsdeck_engine::scorecard::{
+use opsdeck_engine::views::scorecard::{
     cells, columns, load_facts, local_day, scorecard, Level, Period, ScorecardQuery,
 };
 use std::process::ExitCode;

@@ -8,10 +8,10 @@ use anyhow::{Context as _, Result};
 use opsdeck_core::contract::Contract;
 use opsdeck_core::sla::measure;
 use opsdeck_core::{IntervalSums, Org};
-use opsdeck_engine::aggregate::Value;
-use opsdeck_engine::sla::{
+use opsdeck_engine::views::sla::{
     evaluate, explain, load_for, versions_for, Evaluation, Inclusion, Role, SlaResult, YearMonth,
 };
+use opsdeck_engine::views::table::Value;
 use opsdeck_store::{ContractRevision, Store};
 use std::process::ExitCode;
 

@@ -5,11 +5,11 @@
 use crate::output::{self, Format};
 use anyhow::{Context, Result};
 use opsdeck_core::clock::Stage;
-use opsdeck_engine::aggregate::Value;
-use opsdeck_engine::case_clocks::{agreement, run_case_clocks, Agreement, ClockRunOptions};
-use opsdeck_engine::clock_policy::read_policies;
 use opsdeck_engine::eventlog::{Keep, LogOptions};
-use opsdeck_engine::parse::{parse_stamp, Cell, TsFormat};
+use opsdeck_engine::inputs::clock_policy::read_policies;
+use opsdeck_engine::io::parse::{parse_stamp, Cell, TsFormat};
+use opsdeck_engine::views::case_clocks::{agreement, run_case_clocks, Agreement, ClockRunOptions};
+use opsdeck_engine::views::table::Value;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -112,7 +112,7 @@ pub fn run(a: ClocksArgs) -> Result<ExitCode> {
                 .map_err(anyhow::Error::msg)
                 .and_then(|st| st.context("no value"))
                 .and_then(|st| {
-                    opsdeck_engine::contact::LocalResolver::new(zone)
+                    opsdeck_engine::io::LocalResolver::new(zone)
                         .resolve(st)
                         .map_err(anyhow::Error::msg)
                 })

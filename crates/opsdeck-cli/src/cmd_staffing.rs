@@ -2,8 +2,9 @@
 
 use crate::output::{self, Format};
 use anyhow::Result;
-use opsdeck_engine::staffing::{
-    output_columns, staffing_cells, staffing_from_file, ModelKind, StaffingRow,
+use opsdeck_engine::inputs::staffing::ModelKind;
+use opsdeck_engine::views::staffing::{
+    output_columns, staffing_cells, staffing_from_file, StaffingRow,
 };
 use std::io::Write;
 use std::path::PathBuf;

@@ -2,7 +2,7 @@
 
 use anyhow::{Context as _, Result};
 use opsdeck_core::{Org, RawOrg};
-use opsdeck_engine::facts::Workspace;
+use opsdeck_engine::workspace::facts::Workspace;
 use opsdeck_store::{AnyStore, Store, StoreTarget};
 use std::path::PathBuf;
 

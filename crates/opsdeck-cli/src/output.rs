@@ -1,7 +1,7 @@
 //! Writing tables of values as CSV, JSON (an array of objects) or an aligned text table.
 
 use anyhow::Result;
-use opsdeck_engine::aggregate::Value;
+use opsdeck_engine::views::table::Value;
 use std::io::Write;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -83,7 +83,7 @@ pub fn write_csv_blocks<T: Sync>(
     text: impl Fn(&[T], &mut Vec<u8>) + Sync,
 ) -> Result<()> {
     writeln!(out, "{}", columns.join(","))?;
-    let workers = opsdeck_engine::read::workers();
+    let workers = opsdeck_engine::io::workers();
     const BLOCK: usize = 16 * 1024;
     let text = &text;
     let one = move |block: &[T]| {

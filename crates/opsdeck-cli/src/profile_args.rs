@@ -1,7 +1,7 @@
 //! The `--profile NAME | --map FILE` options shared by commands that read contact files.
 
 use anyhow::{Context, Result};
-use opsdeck_engine::profile::Profile;
+use opsdeck_engine::contacts::profile::Profile;
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug, Clone)]

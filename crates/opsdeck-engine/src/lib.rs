@@ -1,26 +1,21 @@
-//! opsdeck-engine: the facts engine — reading contact files, validating and quarantining rows,
-//! aggregating into interval sums, and keeping facts as partitioned Parquet in the workspace.
+//! opsdeck-engine: the facts engine — reading inputs, validating and quarantining rows,
+//! aggregating contacts into interval sums, keeping facts as partitioned Parquet in the
+//! workspace, and the output tables every front-end writes.
+//!
+//! Layers, each importing only those listed before it (`tests/layers.rs` checks):
+//! `io` (bytes, rows, cells, CSV / Parquet / XML, timestamps) → `contacts` (profiles,
+//! validation, contact readers and sinks) and `eventlog` (case event logs) and `inputs`
+//! (staffing, schedule, series, clock policy, contract and scenario files) → `workspace`
+//! (facts, ingest, rebuild) → `views` (the output tables: kpi, scorecard, sla, plan,
+//! staffing, schedule, forecast, mining, case clocks).
 
-pub mod aggregate;
-pub mod case_clocks;
-pub mod clock_policy;
-pub(crate) mod columnar;
-pub mod contact;
+pub mod contacts;
 pub mod error;
 pub mod eventlog;
 pub use opsdeck_core::fxhash;
-pub mod parse;
-pub mod profile;
-pub mod read;
-pub mod synth;
-mod xml;
+pub mod inputs;
+pub mod io;
+pub mod views;
+pub mod workspace;
 
 pub use error::{EngineError, Result};
-pub mod facts;
-pub mod ingest;
-pub mod plan;
-pub mod schedule;
-pub mod scorecard;
-pub mod series;
-pub mod sla;
-pub mod staffing;

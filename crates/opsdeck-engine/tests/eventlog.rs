@@ -4,7 +4,7 @@
 
 use opsdeck_core::mining::{self, Column, EventLog, Interner, Order, RawLog};
 use opsdeck_engine::eventlog::{read_event_log, Keep, LogFormat, LogOptions, ReadLog};
-use opsdeck_engine::parse::TsFormat;
+use opsdeck_engine::io::parse::TsFormat;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 

@@ -5,9 +5,9 @@ use arrow_array::builder::{Int64Builder, StringBuilder, TimestampMicrosecondBuil
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
 use opsdeck_core::{IntervalLen, Thresholds};
-use opsdeck_engine::aggregate::{kpi_from_files, KpiOptions, KpiRun};
-use opsdeck_engine::parse::{parse_iso, Stamp};
-use opsdeck_engine::profile::Profile;
+use opsdeck_engine::contacts::profile::Profile;
+use opsdeck_engine::io::parse::{parse_iso, Stamp};
+use opsdeck_engine::views::kpi::{kpi_from_files, KpiOptions, KpiRun};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

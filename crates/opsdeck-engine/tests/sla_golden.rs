@@ -7,10 +7,9 @@ use opsdeck_core::contract::Contract;
 use opsdeck_core::credits::EarnBack;
 use opsdeck_core::sla::Status;
 use opsdeck_core::{IntervalSums, Org, RawOrg, Thresholds};
-use opsdeck_engine::facts::IntervalFact;
-use opsdeck_engine::sla::{
-    evaluate, explain, read_contract, Evaluation, Inclusion, Role, YearMonth,
-};
+use opsdeck_engine::inputs::contract::read_contract;
+use opsdeck_engine::views::sla::{evaluate, explain, Evaluation, Inclusion, Role, YearMonth};
+use opsdeck_engine::workspace::IntervalFact;
 use std::path::Path;
 
 const ORG: &str = r#"
@@ -142,7 +141,7 @@ fn eval(c: &Contract, facts: &[IntervalFact], month: &str) -> Evaluation {
     evaluate(c, &org(), facts, YearMonth::parse(month).unwrap()).unwrap()
 }
 
-fn row<'a>(e: &'a Evaluation, sla: &str) -> &'a opsdeck_engine::sla::SlaResult {
+fn row<'a>(e: &'a Evaluation, sla: &str) -> &'a opsdeck_engine::views::sla::SlaResult {
     e.slas
         .iter()
         .find(|r| r.sla == sla && r.role == Role::Governing)

@@ -1,58 +1,19 @@
 //! Interval aggregation: contacts → additive `IntervalSums` per queue × local-aligned interval,
 //! and the stateless per-file KPI table behind `opsdeck kpi`.
 
-use crate::contact::{validate, FieldIssue, LocalResolver, RawContact};
+use crate::contacts::sink::SlotSums;
+use crate::contacts::Profile;
+use crate::contacts::{read_contacts, ContactSink};
+use crate::contacts::{validate, RawContact};
 use crate::error::Result;
 use crate::fxhash::FxHashMap;
-use crate::profile::Profile;
-use crate::read::{read_contacts, ContactSink, Progress};
+use crate::io::Progress;
+use crate::io::{FieldIssue, LocalResolver, RowIssue};
+use crate::views::table::Value;
 use chrono_tz::Tz;
 use opsdeck_core::calendar::local_time;
 use opsdeck_core::{ContactOutcome, IntervalLen, IntervalSums, SlVariant, Thresholds, ZoneCache};
 use std::path::Path;
-
-/// A rejected row: where and why. The quarantine file holds these.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RowIssue {
-    pub file: String,
-    pub line: u64,
-    pub field: String,
-    pub reason: String,
-    pub raw: String,
-}
-
-impl std::fmt::Display for RowIssue {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{}:{}: {}: {}",
-            self.file, self.line, self.field, self.reason
-        )
-    }
-}
-
-impl RowIssue {
-    /// An issue with a CSV record, whose fields (lossily decoded) become the quarantined row.
-    pub fn from_record(
-        file: &str,
-        line: u64,
-        field: &str,
-        reason: String,
-        rec: &csv::ByteRecord,
-    ) -> Self {
-        RowIssue {
-            file: file.to_string(),
-            line,
-            field: field.to_string(),
-            reason,
-            raw: rec
-                .iter()
-                .map(|f| String::from_utf8_lossy(f).into_owned())
-                .collect::<Vec<_>>()
-                .join(","),
-        }
-    }
-}
 
 /// Settings of a stateless KPI run.
 #[derive(Debug, Clone)]
@@ -83,67 +44,6 @@ pub struct KpiRun {
 }
 
 pub const MAX_KEPT_ISSUES: usize = 1000;
-
-/// Interval sums per queue slot × interval start. Each slot remembers the instants its last
-/// interval covers (`ZoneCache::interval_span`), so sorted arrivals — the usual order of an
-/// export — skip both the alignment and the hash lookup.
-#[derive(Default)]
-pub(crate) struct SlotSums {
-    cells: Vec<IntervalSums>,
-    index: FxHashMap<(u32, i64), u32>,
-    /// Per slot: instants `lo..hi` fall in `cells[cell]`.
-    recent: Vec<(i64, i64, u32)>,
-}
-
-impl SlotSums {
-    /// The sums of the interval (aligned by `align`) that holds `arrived_s`, for `slot`.
-    #[inline(always)]
-    pub(crate) fn at(
-        &mut self,
-        slot: u32,
-        arrived_s: i64,
-        align: &mut ZoneCache,
-        len: IntervalLen,
-    ) -> &mut IntervalSums {
-        let s = slot as usize;
-        if let Some(&(lo, hi, cell)) = self.recent.get(s) {
-            if lo <= arrived_s && arrived_s < hi {
-                return &mut self.cells[cell as usize];
-            }
-        }
-        self.at_new(slot, arrived_s, align, len)
-    }
-
-    /// `at` for an instant outside the slot's last interval.
-    #[inline(never)]
-    fn at_new(
-        &mut self,
-        slot: u32,
-        arrived_s: i64,
-        align: &mut ZoneCache,
-        len: IntervalLen,
-    ) -> &mut IntervalSums {
-        let s = slot as usize;
-        let (start, lo, hi) = align.interval_span(arrived_s, len);
-        let cells = &mut self.cells;
-        let cell = *self.index.entry((slot, start)).or_insert_with(|| {
-            cells.push(IntervalSums::default());
-            (cells.len() - 1) as u32
-        });
-        if self.recent.len() <= s {
-            self.recent.resize(s + 1, (0, 0, 0));
-        }
-        self.recent[s] = (lo, hi, cell);
-        &mut self.cells[cell as usize]
-    }
-
-    /// (slot, interval start) and the sums, in no particular order.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = ((u32, i64), &IntervalSums)> {
-        self.index
-            .iter()
-            .map(|(k, c)| (*k, &self.cells[*c as usize]))
-    }
-}
 
 impl KpiSink {
     pub(crate) fn new(opts: &KpiOptions) -> Self {
@@ -354,15 +254,6 @@ pub const KPI_COLUMNS: [&str; 13] = [
     "interval_start_utc",
     "service_level_variant",
 ];
-
-/// A KPI table cell.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Value {
-    Text(String),
-    Int(i64),
-    /// `None` is undefined (empty in CSV, null in JSON).
-    Num(Option<f64>),
-}
 
 /// `t` as chrono's `%Y-%m-%d{sep}%H:%M:%S{suffix}` writes it, without parsing the format
 /// string per cell (the KPI table has one row per queue and interval).

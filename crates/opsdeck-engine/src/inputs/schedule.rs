@@ -3,7 +3,7 @@
 //! with errors naming the file, line or shift, and field.
 
 use crate::error::{input_err, io_err, EngineError, Result};
-use crate::parse::{parse_iso, Stamp};
+use crate::io::parse::{parse_iso, Stamp};
 use chrono::{NaiveTime, TimeZone};
 use chrono_tz::Tz;
 use opsdeck_core::calendar::{parse_zone, ZoneCache};

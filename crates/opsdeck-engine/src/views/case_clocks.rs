@@ -4,9 +4,9 @@
 //! them. Optionally the clock starts at a case's opening time taken from a column, and the
 //! verdicts are compared with a per-case "met its SLA" column of the log.
 
-use crate::contact::LocalResolver;
 use crate::eventlog::LogIssue;
-use crate::parse::{parse_stamp, Cell, TsFormat};
+use crate::io::parse::{parse_stamp, Cell, TsFormat};
+use crate::io::LocalResolver;
 use chrono_tz::Tz;
 use opsdeck_core::clock::{run_clocks, CaseEvent, ClockPolicy, ClockResult};
 use opsdeck_core::mining::{Column, EventLog};

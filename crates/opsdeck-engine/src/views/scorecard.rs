@@ -2,9 +2,9 @@
 //! and by client, program or queue — always by re-summing the additive components, never by
 //! averaging percentages. "Share of intervals meeting target" is tallied per queue × interval.
 
-use crate::aggregate::Value;
 use crate::error::Result;
-use crate::facts::{read_intervals, IntervalFact, Workspace};
+use crate::views::table::Value;
+use crate::workspace::facts::{read_intervals, IntervalFact, Workspace};
 use chrono::{Datelike, NaiveDate};
 use opsdeck_core::calendar::local_time;
 use opsdeck_core::{IntervalSums, SlVariant, TargetTally};

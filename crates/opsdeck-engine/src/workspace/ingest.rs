@@ -3,16 +3,15 @@
 //! write the new contacts and the recomputed interval sums of every touched partition, then
 //! publish everything with one manifest rename.
 
-use crate::aggregate::{RowIssue, SlotSums};
-use crate::contact::{validate, Contact, FieldIssue, LocalResolver, RawContact};
-use crate::error::{io_err, EngineError, Result};
-use crate::facts::{
+use super::facts::{
     contact_schema, read_contact_ids, write_intervals, write_parquet, BatchRecord, FactFile,
     IntervalFact, Workspace,
 };
+use crate::contacts::sink::SlotSums;
+use crate::contacts::{read_contacts, validate, Contact, ContactSink, Profile, RawContact};
+use crate::error::{io_err, EngineError, Result};
 use crate::fxhash::{FxHashMap, FxHashSet};
-use crate::profile::Profile;
-use crate::read::{read_contacts, ContactSink, Progress};
+use crate::io::{FieldIssue, LocalResolver, Progress, RowIssue};
 use arrow_array::builder::{
     BooleanBuilder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
 };
@@ -268,7 +267,7 @@ pub fn ingest(ws: &Workspace, req: &IngestRequest, progress: Progress) -> Result
 /// into `manifest`. Returns the partitions rewritten and the files they replace.
 fn replace_intervals(
     ws: &Workspace,
-    manifest: &mut crate::facts::Manifest,
+    manifest: &mut super::facts::Manifest,
     touched: &BTreeSet<(String, String)>,
     org: &Org,
     tag: &str,
@@ -310,8 +309,8 @@ fn replace_intervals(
 /// longer names.
 fn publish(
     ws: &Workspace,
-    lock: &crate::facts::WriteLock,
-    manifest: &crate::facts::Manifest,
+    lock: &super::facts::WriteLock,
+    manifest: &super::facts::Manifest,
     tag: &str,
     superseded: Vec<FactFile>,
 ) -> Result<()> {
@@ -336,7 +335,7 @@ fn publish(
         }
     }
     for d in dirs.iter().rev() {
-        crate::facts::sync_dir(d)?;
+        super::facts::sync_dir(d)?;
     }
     ws.commit(lock, manifest)?;
     // the old interval files are no longer named by the manifest

@@ -1,27 +1,18 @@
 //! Input profiles: how the columns of an export become canonical contact fields. `canonical`
 //! (docs/formats.md), `anonymous-bank` (the real 1999 call-level format), and user mapping files.
 
-use crate::contact::{FieldIssue, Ids, RawContact, FIELDS, REQUIRED_FIELDS};
+use super::contact::{Ids, RawContact, FIELDS, REQUIRED_FIELDS};
 use crate::error::{EngineError, Result};
-use crate::parse::{
+use crate::io::parse::{
     parse_flag, parse_iso, parse_score, parse_seconds, parse_stamp, Cell, Stamp, TsFormat,
 };
+use crate::io::{FieldIssue, Row};
 use chrono_tz::Tz;
 use opsdeck_core::Channel;
 use serde::Deserialize;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-
-/// One input row, whatever the file format.
-pub trait Row {
-    /// The cell at column `i`; an error when the bytes are not valid UTF-8 text.
-    fn cell(&self, i: usize) -> std::result::Result<Cell<'_>, String>;
-    /// Number of cells in this row.
-    fn width(&self) -> usize;
-    /// The row as text, for the quarantine file.
-    fn raw(&self) -> String;
-}
 
 /// What a profile makes of one row.
 #[derive(Debug)]
@@ -314,7 +305,7 @@ impl Bound {
         row: &'r R,
         ids: bool,
     ) -> Option<RawContact<'r>> {
-        use crate::parse::fast;
+        use crate::io::parse::fast;
         let Bound::Mapping(m) = self else {
             return None;
         };
@@ -551,7 +542,7 @@ fn extract_anonymous_bank<'r, R: Row + ?Sized>(
         })?;
         // a negative span crossed midnight
         let n = if n < 0 { n + 86_400 } else { n };
-        if !(0..=crate::parse::MAX_DURATION_S).contains(&n) {
+        if !(0..=crate::io::parse::MAX_DURATION_S).contains(&n) {
             return Err(FieldIssue::new(
                 AB_COLS[k],
                 format!("{v} s is not a plausible duration"),

@@ -157,7 +157,7 @@ hours = { mon = "08:00-17:00", tue = "08:00-17:00", wed = "08:00-17:00", thu = "
 
     #[test]
     fn the_servicenow_example_policy_parses() {
-        let text = include_str!("../../../docs/examples/servicenow-priority-policy.toml");
+        let text = include_str!("../../../../docs/examples/servicenow-priority-policy.toml");
         let p = read_policies(text, Path::new("servicenow-priority-policy.toml"), None).unwrap();
         let names: Vec<_> = p.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(

@@ -9,10 +9,12 @@
 //! path (`read::deliver`), in row order, so issues and quarantine lines stay those of the row
 //! path (`tests::columnar_agrees_with_rows`).
 
-use crate::contact::{check_timing, LocalResolver, FIELDS};
-use crate::parse::{fast, Cell, Stamp};
-use crate::profile::Bound;
-use crate::read::{deliver, Col, ContactSink, PqRow};
+use super::contact::{check_timing, FIELDS};
+use super::profile::Bound;
+use super::sink::{deliver, ContactSink};
+use crate::io::parquet::{Col, PqRow};
+use crate::io::parse::{fast, Cell, Stamp};
+use crate::io::LocalResolver;
 use arrow_array::{Array, ArrowPrimitiveType, BooleanArray, PrimitiveArray};
 use arrow_buffer::{ArrowNativeType, NullBuffer};
 
@@ -442,12 +444,12 @@ fn stamp(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::aggregate::{KpiOptions, KpiSink};
-    use crate::contact::{FieldIssue, LocalResolver, RawContact};
-    use crate::ingest::PartitionSink;
-    use crate::parse::{days_from_civil, MAX_DURATION_S};
-    use crate::profile::Profile;
-    use crate::read::process_batch;
+    use crate::contacts::read::process_batch;
+    use crate::contacts::{Profile, RawContact};
+    use crate::io::parse::{days_from_civil, MAX_DURATION_S};
+    use crate::io::{FieldIssue, LocalResolver};
+    use crate::views::kpi::{KpiOptions, KpiSink};
+    use crate::workspace::ingest::PartitionSink;
     use arrow_array::builder::{
         BooleanBuilder, Float64Builder, Int64Builder, StringBuilder, StringDictionaryBuilder,
         TimestampMicrosecondBuilder, TimestampMillisecondBuilder,
@@ -596,7 +598,7 @@ mod tests {
     }
 
     fn demo_org() -> Org {
-        Org::from_raw(&crate::synth::demo_raw_org().unwrap()).unwrap()
+        Org::from_raw(&opsdeck_synth::demo_raw_org().unwrap()).unwrap()
     }
 
     /// A canonical record batch of all fields (identity fields null), in `shape`.

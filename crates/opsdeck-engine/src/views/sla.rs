@@ -16,12 +16,12 @@
 //!   measured.
 
 use crate::error::{EngineError, Result};
-use crate::facts::{IntervalFact, Workspace};
-use crate::scorecard::{load_facts, Level, Period, ScorecardQuery};
+use crate::views::scorecard::{load_facts, Level, Period, ScorecardQuery};
+use crate::workspace::{IntervalFact, Workspace};
 use chrono::{Datelike, Months, NaiveDate};
 use chrono_tz::Tz;
 use opsdeck_core::calendar::local_time;
-use opsdeck_core::contract::{Contract, RawContract, SlaVersion, Window};
+use opsdeck_core::contract::{Contract, SlaVersion, Window};
 use opsdeck_core::credits::{
     assess, invoice, outcome_adjustments, CreditInput, EarnBack, Invoice, MonthCredits,
 };
@@ -29,20 +29,6 @@ use opsdeck_core::sla::{judge, measure, month_status, NotMeasured, Status, Verdi
 use opsdeck_core::{Channel, IntervalSums, Org, SlVariant};
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::path::Path;
-
-/// Parse and validate a contract file; errors name the file and the key.
-pub fn read_contract(text: &str, path: &Path, org: &Org) -> Result<(RawContract, Contract)> {
-    let raw: RawContract = toml::from_str(text).map_err(|e| EngineError::Input {
-        path: path.to_path_buf(),
-        message: e.to_string().trim().replace('\n', " "),
-    })?;
-    let c = Contract::from_raw(&raw, org).map_err(|e| EngineError::Input {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    })?;
-    Ok((raw, c))
-}
 
 /// A calendar month, the evaluation period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

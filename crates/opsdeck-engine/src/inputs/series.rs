@@ -2,10 +2,10 @@
 //! from CSV or CSV.gz, for `opsdeck forecast`. Bad rows are returned as `RowIssue`s naming the
 //! line and field; file-level problems (empty, UTF-16, missing column, truncated gzip) are errors.
 
-use crate::aggregate::RowIssue;
 use crate::error::{input_err, Result};
-use crate::parse::{parse_iso, Stamp};
-use crate::read::LineCounter;
+use crate::io::csv_reader::LineCounter;
+use crate::io::parse::{parse_iso, Stamp};
+use crate::io::RowIssue;
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use chrono_tz::Tz;
 use std::path::Path;
@@ -69,7 +69,7 @@ fn column(path: &Path, header: &[String], name: &str, flag: &str) -> Result<usiz
 }
 
 fn read(path: &Path, cols: &SeriesColumns, with_volume: bool) -> Result<SeriesRead> {
-    let bytes = crate::read::read_whole_text(path)?;
+    let bytes = crate::io::read_whole_text(path)?;
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)

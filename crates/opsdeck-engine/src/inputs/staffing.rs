@@ -1,14 +1,12 @@
-//! Staffing from a CSV of intervals (`opsdeck staffing`): reads and validates the rows, naming
-//! file, line and field of every bad one, and computes the requirement of each good row with
-//! `opsdeck_core::staffing` on all cores.
+//! Staffing intervals (`opsdeck staffing --input`): one row per interval with calls, AHT,
+//! interval length, target and occupancy cap (and patience for Erlang A), read in parallel
+//! chunks and validated; bad rows name file, line and field.
 
-use crate::aggregate::{RowIssue, Value};
-use crate::contact::FieldIssue;
 use crate::error::{input_err, Result};
-use crate::parse::Cell;
-use crate::profile::Row;
-use crate::read::{read_csv_rows, RowSink};
-use opsdeck_core::staffing::{required_agents, Model, Staffing, StaffingError, StaffingInput};
+use crate::io::csv_reader::{read_csv_rows, RowSink};
+use crate::io::parse::Cell;
+use crate::io::{FieldIssue, Row, RowIssue};
+use opsdeck_core::staffing::{Model, StaffingError, StaffingInput};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -26,18 +24,6 @@ pub const INPUT_COLUMNS: [&str; 8] = [
 /// The extra input column of Erlang A.
 pub const PATIENCE_COLUMN: &str = "patience_seconds";
 
-/// Output columns; Erlang A adds `abandon_rate`.
-pub const OUTPUT_COLUMNS: [&str; 8] = [
-    "interval_id",
-    "raw_agents",
-    "agents",
-    "service_level",
-    "occupancy",
-    "wait_probability",
-    "asa_s",
-    "abandon_rate",
-];
-
 /// The model asked for on the command line; Erlang A reads the patience of each row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ModelKind {
@@ -53,20 +39,6 @@ pub struct IntervalRow {
     pub line: u64,
     pub input: StaffingInput,
     pub model: Model,
-}
-
-/// The requirement of one interval.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StaffingRow {
-    pub interval_id: String,
-    pub staffing: Staffing,
-}
-
-/// Result of a run: good rows in file order and the rejected ones.
-#[derive(Debug, Default)]
-pub struct StaffingRun {
-    pub rows: Vec<StaffingRow>,
-    pub issues: Vec<RowIssue>,
 }
 
 /// Column positions of the input, bound from the header once.
@@ -225,86 +197,4 @@ fn parse_row<R: Row>(
         },
     };
     Ok((id, input, model))
-}
-
-/// Required agents of every row of `path`, computed on up to `crate::read::workers()` threads.
-pub fn staffing_from_file(path: &Path, kind: ModelKind) -> Result<StaffingRun> {
-    let (rows, mut issues) = read_intervals(path, kind)?;
-    let results = compute(&rows);
-    let file = path.display().to_string();
-    let mut out = Vec::with_capacity(rows.len());
-    for (row, res) in rows.into_iter().zip(results) {
-        match res {
-            Ok(staffing) => out.push(StaffingRow {
-                interval_id: row.interval_id,
-                staffing,
-            }),
-            Err(e) => issues.push(RowIssue {
-                file: file.clone(),
-                line: row.line,
-                field: String::new(),
-                reason: e.to_string(),
-                raw: String::new(),
-            }),
-        }
-    }
-    issues.sort_by_key(|i| i.line);
-    Ok(StaffingRun { rows: out, issues })
-}
-
-/// The requirement of each row, in order, split over worker threads.
-pub fn compute(rows: &[IntervalRow]) -> Vec<std::result::Result<Staffing, StaffingError>> {
-    let one = |r: &IntervalRow| required_agents(&r.input, r.model);
-    let workers = crate::read::workers();
-    if workers < 2 || rows.len() < 4096 {
-        return rows.iter().map(one).collect();
-    }
-    // interleaved blocks balance the cost, which grows with the load of the row
-    let block = 1024;
-    let mut out: Vec<Option<std::result::Result<Staffing, StaffingError>>> = vec![None; rows.len()];
-    std::thread::scope(|s| {
-        let mut slots: Vec<Vec<(usize, &mut [Option<_>])>> =
-            (0..workers).map(|_| Vec::new()).collect();
-        for (b, chunk) in out.chunks_mut(block).enumerate() {
-            slots[b % workers].push((b * block, chunk));
-        }
-        for mine in slots {
-            s.spawn(move || {
-                for (start, chunk) in mine {
-                    for (i, slot) in chunk.iter_mut().enumerate() {
-                        *slot = Some(one(&rows[start + i]));
-                    }
-                }
-            });
-        }
-    });
-    out.into_iter()
-        .map(|r| r.expect("every row computed"))
-        .collect()
-}
-
-/// Output cells of one row in `OUTPUT_COLUMNS` order (without `abandon_rate` for Erlang C).
-pub fn staffing_cells(r: &StaffingRow, kind: ModelKind) -> Vec<Value> {
-    let s = &r.staffing;
-    let mut v = vec![
-        Value::Text(r.interval_id.clone()),
-        Value::Int(s.raw_agents as i64),
-        Value::Int(s.agents as i64),
-        Value::Num(s.service_level),
-        Value::Num(s.occupancy),
-        Value::Num(s.wait_probability),
-        Value::Num(s.asa_s),
-    ];
-    if kind == ModelKind::ErlangA {
-        v.push(Value::Num(s.abandon_rate));
-    }
-    v
-}
-
-/// The output columns of `kind`.
-pub fn output_columns(kind: ModelKind) -> &'static [&'static str] {
-    match kind {
-        ModelKind::ErlangC => &OUTPUT_COLUMNS[..7],
-        ModelKind::ErlangA => &OUTPUT_COLUMNS[..],
-    }
 }

@@ -1,0 +1,136 @@
+//! Local wall-clock times resolved to UTC instants in one zone, memoised per 15-minute block.
+
+use super::parse::Stamp;
+use chrono::{LocalResult, NaiveDateTime, Offset, TimeZone};
+use chrono_tz::Tz;
+
+/// Resolves wall-clock times in one zone, memoised per local 15-minute block (zones change
+/// offset only on such boundaries). Ambiguous times (the repeated hour when clocks go back)
+/// resolve to the earlier instant; times skipped when clocks go forward are errors.
+#[derive(Debug, Clone)]
+pub struct LocalResolver {
+    zone: Tz,
+    slots: Vec<(i64, Resolved)>,
+    /// The last block resolved to an offset: local times `lo..hi` are UTC `local − off`
+    /// (the three times of a contact, and the next contact, usually fall in it).
+    last: (i64, i64, i64),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Resolved {
+    Offset(i64),
+    Gap,
+}
+
+const BLOCK: i64 = 900;
+const SLOTS: usize = 256;
+
+impl LocalResolver {
+    pub fn new(zone: Tz) -> Self {
+        LocalResolver {
+            zone,
+            slots: vec![(i64::MIN, Resolved::Gap); SLOTS],
+            last: (0, 0, 0),
+        }
+    }
+
+    pub fn zone(&self) -> Tz {
+        self.zone
+    }
+
+    /// UTC epoch seconds of a wall-clock time given as seconds since the wall clock's epoch.
+    #[inline(always)]
+    pub fn to_utc(&mut self, local_s: i64) -> Result<i64, String> {
+        if let Some(utc) = self.remembered(local_s) {
+            return Ok(utc);
+        }
+        let block = local_s.div_euclid(BLOCK);
+        let slot = &mut self.slots[block.rem_euclid(SLOTS as i64) as usize];
+        if slot.0 != block {
+            let naive = chrono::DateTime::from_timestamp(block * BLOCK, 0)
+                .map(|d| d.naive_utc())
+                .unwrap_or(NaiveDateTime::MIN);
+            let r = match self.zone.offset_from_local_datetime(&naive) {
+                LocalResult::Single(o) => Resolved::Offset(i64::from(o.fix().local_minus_utc())),
+                LocalResult::Ambiguous(a, b) => Resolved::Offset(i64::from(
+                    a.fix().local_minus_utc().max(b.fix().local_minus_utc()),
+                )),
+                LocalResult::None => Resolved::Gap,
+            };
+            *slot = (block, r);
+        }
+        match slot.1 {
+            Resolved::Offset(off) => {
+                // grow the remembered span over neighbouring blocks of the same offset (every
+                // block in it resolved to `off` on its own), so that times jittering around a
+                // block edge, as ends do, keep hitting it
+                let (b_lo, b_hi) = (block * BLOCK, block * BLOCK + BLOCK);
+                let (lo, hi, last_off) = self.last;
+                self.last = if lo < hi && off == last_off && (b_lo == hi || b_hi == lo) {
+                    (lo.min(b_lo), hi.max(b_hi), off)
+                } else {
+                    (b_lo, b_hi, off)
+                };
+                Ok(local_s - off)
+            }
+            Resolved::Gap => Err(format!(
+                "local time {} does not exist in {} (clocks went forward)",
+                chrono::DateTime::from_timestamp(local_s, 0)
+                    .map(|d| d.naive_utc().to_string())
+                    .unwrap_or_default(),
+                self.zone
+            )),
+        }
+    }
+
+    /// UTC seconds of a wall time in the remembered span, if it is in it.
+    #[inline(always)]
+    fn remembered(&self, local_s: i64) -> Option<i64> {
+        let (lo, hi, off) = self.last;
+        (lo <= local_s && local_s < hi).then(|| local_s - off)
+    }
+
+    /// UTC epoch seconds of a stamp; instants outside the years 1900–2199 are refused (they
+    /// are data errors, and far-off values would overflow later arithmetic).
+    #[inline(always)]
+    pub fn resolve(&mut self, s: Stamp) -> Result<i64, String> {
+        let v = match s {
+            Stamp::Utc(u) | Stamp::Naive(u) => u,
+        };
+        if !in_years(v) {
+            return Err(format!(
+                "timestamp {v} s from 1970 is outside the years 1900–2199"
+            ));
+        }
+        match s {
+            Stamp::Utc(u) => Ok(u),
+            Stamp::Naive(l) => self.to_utc(l),
+        }
+    }
+
+    /// [`resolve`](Self::resolve) without the reason: `None` where it gives an error. A wall
+    /// time in the last resolved block takes a few comparisons.
+    #[inline(always)]
+    pub fn resolve_ok(&mut self, s: Stamp) -> Option<i64> {
+        match s {
+            Stamp::Utc(u) => in_years(u).then_some(u),
+            Stamp::Naive(l) => self
+                .remembered(l)
+                .filter(|_| in_years(l))
+                .or_else(|| self.resolve_slow(s)),
+        }
+    }
+
+    #[inline(never)]
+    fn resolve_slow(&mut self, s: Stamp) -> Option<i64> {
+        self.resolve(s).ok()
+    }
+}
+
+/// Whether epoch seconds fall within the years 1900–2199 (a day's margin either side).
+#[inline(always)]
+fn in_years(v: i64) -> bool {
+    const MIN_S: i64 = -2_208_988_800; // 1900-01-01
+    const MAX_S: i64 = 7_258_118_400; // 2200-01-01
+    (MIN_S + 86_400..MAX_S - 86_400).contains(&v)
+}

@@ -1,0 +1,7 @@
+//! The workspace's facts: contacts and interval sums as Parquet partitioned by client and
+//! month, made visible only by an atomically renamed manifest; ingest, restatement and rebuild.
+
+pub mod facts;
+pub mod ingest;
+
+pub use facts::{IntervalFact, Workspace};
