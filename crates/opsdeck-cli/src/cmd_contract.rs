@@ -48,11 +48,11 @@ pub fn apply_file(
     Ok(ctx.rt.block_on(ctx.store.apply_contract(&raw, &now))?)
 }
 
-pub fn print_report(r: &ContractApplyReport, c: &RawContract) {
+pub fn print_report(r: &ContractApplyReport, c: &RawContract) -> Result<()> {
     let versions = c.slas.len();
     let ids: std::collections::BTreeSet<&str> = c.slas.iter().map(|s| s.id.as_str()).collect();
     if r.changed {
-        println!(
+        outln!(
             "contract {} (client {}): stored as revision {} — {} SLAs, {} SLA versions",
             r.contract_id,
             c.contract.client,
@@ -61,11 +61,13 @@ pub fn print_report(r: &ContractApplyReport, c: &RawContract) {
             versions
         );
     } else {
-        println!(
+        outln!(
             "contract {}: unchanged (revision {} is identical); nothing stored",
-            r.contract_id, r.revision
+            r.contract_id,
+            r.revision
         );
     }
+    Ok(())
 }
 
 /// The stored contracts, latest revisions, optionally of one client.
@@ -88,7 +90,7 @@ pub fn validated(rev: &ContractRevision, org: &Org) -> Result<Contract> {
 }
 
 pub fn run(g: &GlobalArgs, c: ContractCommand) -> Result<ExitCode> {
-    let ctx = Context::open(g, None)?;
+    let ctx = Context::open(g)?;
     match c {
         ContractCommand::Apply { file, json } => {
             let text = std::fs::read_to_string(&file)
@@ -96,10 +98,10 @@ pub fn run(g: &GlobalArgs, c: ContractCommand) -> Result<ExitCode> {
             let org = ctx.org()?;
             let report = apply_file(&ctx, &org, &text, &file)?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
+                outln!("{}", serde_json::to_string_pretty(&report)?);
             } else {
                 let (raw, _) = read_contract(&text, &file, &org)?;
-                print_report(&report, &raw);
+                print_report(&report, &raw)?;
             }
         }
         ContractCommand::Show {
@@ -108,10 +110,26 @@ pub fn run(g: &GlobalArgs, c: ContractCommand) -> Result<ExitCode> {
             revisions,
             format,
         } => {
+            if let Some(c) = &client {
+                ctx.org()?
+                    .require("client", c)
+                    .map_err(opsdeck_engine::EngineError::from)?;
+            }
             let mut list = latest(&ctx, client.as_deref())?;
+            if let Some(id) = &contract {
+                if !list.iter().any(|c| c.contract_id == *id) {
+                    let known: Vec<&str> = list.iter().map(|c| c.contract_id.as_str()).collect();
+                    return Err(opsdeck_engine::EngineError::from(opsdeck_core::UnknownId {
+                        kind: "contract",
+                        id: id.clone(),
+                        nearest: opsdeck_core::org::nearest_ids(id, known),
+                    })
+                    .into());
+                }
+            }
             list.retain(|c| contract.as_ref().is_none_or(|x| *x == c.contract_id));
             if list.is_empty() {
-                eprintln!("opsdeck contract show: no contract matches; store one with `opsdeck contract apply FILE`");
+                note!("opsdeck contract show: no contract stored; store one with `opsdeck contract apply FILE`");
                 return Ok(ExitCode::SUCCESS);
             }
             if revisions {
@@ -124,11 +142,11 @@ pub fn run(g: &GlobalArgs, c: ContractCommand) -> Result<ExitCode> {
                 }
                 match format {
                     crate::cmd_setup::ShowFormat::Json => {
-                        println!("{}", serde_json::to_string_pretty(&all)?)
+                        outln!("{}", serde_json::to_string_pretty(&all)?)
                     }
                     crate::cmd_setup::ShowFormat::Toml => {
                         for r in &all {
-                            println!(
+                            outln!(
                                 "{}  revision {}  client {}  applied {}  {} SLA versions",
                                 r.contract_id,
                                 r.revision,
@@ -142,18 +160,20 @@ pub fn run(g: &GlobalArgs, c: ContractCommand) -> Result<ExitCode> {
             } else {
                 match format {
                     crate::cmd_setup::ShowFormat::Json => {
-                        println!("{}", serde_json::to_string_pretty(&list)?)
+                        outln!("{}", serde_json::to_string_pretty(&list)?)
                     }
                     crate::cmd_setup::ShowFormat::Toml => {
                         for (i, r) in list.iter().enumerate() {
                             if i > 0 {
-                                println!();
+                                outln!();
                             }
-                            println!(
+                            outln!(
                                 "# contract {} revision {}, applied {}",
-                                r.contract_id, r.revision, r.applied_at
+                                r.contract_id,
+                                r.revision,
+                                r.applied_at
                             );
-                            print!("{}", toml::to_string(&r.contract)?);
+                            outln!("{}", toml::to_string(&r.contract)?.trim_end());
                         }
                     }
                 }

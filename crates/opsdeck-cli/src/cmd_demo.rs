@@ -18,9 +18,10 @@ use std::time::Instant;
 
 #[derive(clap::Args, Debug)]
 pub struct DemoArgs {
-    /// Workspace directory to create or reuse.
-    #[arg(long, default_value = "opsdeck-demo")]
-    pub dir: PathBuf,
+    /// Workspace directory to create or reuse (the same as --home; default ./opsdeck-demo
+    /// unless --home or OPSDECK_HOME names one).
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
     /// Days of contacts to generate.
     #[arg(long, default_value_t = 91)]
     pub days: u32,
@@ -36,9 +37,10 @@ pub struct DemoArgs {
 }
 
 /// The columns of the demo's headline tables (every column: `opsdeck scorecard`).
-const HEADLINE: [&str; 13] = [
+const HEADLINE: [&str; 14] = [
     "client",
     "program",
+    "channel",
     "period",
     "offered",
     "abandoned",
@@ -46,18 +48,23 @@ const HEADLINE: [&str; 13] = [
     "asa_s",
     "aht_s",
     "abandon_rate",
-    "csat_top2_pct",
+    "csat_top2_rate",
     "nps",
     "fcr_rate",
-    "share_intervals_meeting_target",
+    "coverage",
 ];
 
 pub fn run(g: &GlobalArgs, a: DemoArgs) -> Result<ExitCode> {
     let t0 = Instant::now();
-    let ctx = Context::open(g, Some(a.dir.clone()))?;
-    println!("opsdeck demo: workspace {}", a.dir.display());
+    let dir = a
+        .dir
+        .clone()
+        .or_else(|| g.named_home())
+        .unwrap_or_else(|| PathBuf::from(crate::context::DEMO_HOME));
+    let ctx = Context::create(g, dir.clone())?;
+    outln!("opsdeck demo: workspace {}", dir.display());
     let raw = read_setup(DEMO_ORG_TOML, Path::new("demo-org.toml"))?;
-    print_report(&apply(&ctx, &raw)?);
+    print_report(&apply(&ctx, &raw)?)?;
     let org = Org::from_raw(&raw)?;
     for (client, text) in DEMO_CONTRACTS {
         let path = format!("demo-contract-{client}.toml");
@@ -66,7 +73,7 @@ pub fn run(g: &GlobalArgs, a: DemoArgs) -> Result<ExitCode> {
         crate::cmd_contract::print_report(
             &crate::cmd_contract::apply_file(&ctx, &org, text, Path::new(&path))?,
             &raw_contract,
-        );
+        )?;
     }
 
     let spec = DemoSpec {
@@ -75,7 +82,7 @@ pub fn run(g: &GlobalArgs, a: DemoArgs) -> Result<ExitCode> {
         seed: a.seed,
         scale: a.scale,
     };
-    let inbox = a.dir.join("inbox");
+    let inbox = dir.join("inbox");
     std::fs::create_dir_all(&inbox)
         .with_context(|| format!("cannot create {}", inbox.display()))?;
     let file = inbox.join(format!(
@@ -90,7 +97,7 @@ pub fn run(g: &GlobalArgs, a: DemoArgs) -> Result<ExitCode> {
     let stats = generate_contacts(&org, &spec, out)
         .with_context(|| format!("cannot write {}", tmp.display()))?;
     std::fs::rename(&tmp, &file).with_context(|| format!("cannot rename {}", tmp.display()))?;
-    println!(
+    outln!(
         "generated {} contacts ({} abandoned) over {} days: {}",
         stats.rows,
         stats.abandoned,
@@ -99,40 +106,55 @@ pub fn run(g: &GlobalArgs, a: DemoArgs) -> Result<ExitCode> {
     );
 
     let summary = ingest_contacts(&ctx, &[file], &Profile::canonical(), None)?;
-    print_summary(&summary);
+    print_summary(&summary)?;
 
-    println!();
-    println!(
-        "headline scorecard per client, {} .. {} (service level = answered within T / offered):",
-        spec.start,
-        spec.start + chrono::Days::new(u64::from(spec.days.saturating_sub(1)))
+    let last = spec.start + chrono::Days::new(u64::from(spec.days.saturating_sub(1)));
+    outln!();
+    outln!(
+        "headline scorecard per client and channel, {} .. {last} (service level = answered within T / offered):",
+        spec.start
     );
+    let org = ctx.org()?;
     let mut q = ScorecardQuery {
         client: None,
         program: None,
         queue: None,
+        site: None,
+        channel: None,
         from: spec.start,
-        to: spec.start + chrono::Days::new(u64::from(spec.days.saturating_sub(1))),
+        to: last,
         by: Period::Total,
         level: Level::Client,
         variant: SlVariant::Offered,
+        blend: false,
     };
-    crate::cmd_scorecard::print(&ctx, &mut q, Format::Table, Some(&HEADLINE))?;
-    println!();
-    println!("by program and month:");
+    crate::cmd_scorecard::print(&ctx, &org, &mut q, Format::Table, Some(&HEADLINE))?;
+    outln!();
+    outln!("by program and month:");
     q.level = Level::Program;
     q.by = Period::Month;
-    crate::cmd_scorecard::print(&ctx, &mut q, Format::Table, Some(&HEADLINE))?;
-    println!();
-    println!("SLA attainment and service credits per client and month (opsdeck sla evaluate):");
-    crate::cmd_sla::print_attainment(&ctx, q.from, q.to)?;
-    println!();
-    println!(
-        "done in {:.1} s. Try: opsdeck --home {} scorecard --by week --level queue; opsdeck --home {} sla evaluate --client northwind --period {}",
+    crate::cmd_scorecard::print(&ctx, &org, &mut q, Format::Table, Some(&HEADLINE))?;
+    outln!();
+    let period = format!("{}..{}", spec.start.format("%Y-%m"), last.format("%Y-%m"));
+    outln!("SLA attainment and service credits per client and month (opsdeck sla evaluate --period {period}):");
+    let months = opsdeck_core::DateRange {
+        from: spec.start,
+        to: last,
+        label: period.clone(),
+        whole_months: true,
+    }
+    .months();
+    let (evals, earlier) = crate::cmd_sla::evaluate_period(&ctx, &org, None, None, &months)?;
+    {
+        let mut out = std::io::stdout().lock();
+        crate::cmd_sla::print_text(&mut out, &evals, &earlier, &period)?;
+    }
+    outln!();
+    outln!(
+        "done in {:.1} s. Try: opsdeck --home {} scorecard --by week --level queue; opsdeck --home {} sla evaluate --period {period}",
         t0.elapsed().as_secs_f64(),
-        a.dir.display(),
-        a.dir.display(),
-        spec.start.format("%Y-%m")
+        dir.display(),
+        dir.display(),
     );
     std::io::stdout().flush()?;
     Ok(ExitCode::SUCCESS)

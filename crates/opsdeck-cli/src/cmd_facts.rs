@@ -8,22 +8,23 @@ use std::process::ExitCode;
 #[derive(clap::Subcommand, Debug)]
 pub enum FactsCommand {
     /// Recompute every interval partition from the stored contacts with the queues' current
-    /// thresholds, intervals and targets (one atomic commit).
+    /// settings (one atomic commit). `setup apply` does this itself for the queues it changes;
+    /// this is for recovering from an interrupted one.
     Rebuild,
 }
 
 pub fn run(g: &GlobalArgs, c: FactsCommand) -> Result<ExitCode> {
-    let ctx = Context::open(g, None)?;
+    let ctx = Context::open(g)?;
     match c {
         FactsCommand::Rebuild => {
             let org = ctx.org()?;
             let (_, id) = now_and_batch_id();
             let tag = format!("r{}", id.trim_start_matches('b'));
-            let parts = rebuild_intervals(&ctx.ws, &org, &tag)?;
+            let parts = rebuild_intervals(&ctx.ws, &org, None, &tag)?;
             if parts.is_empty() {
-                println!("no contacts are stored; nothing to rebuild");
+                outln!("no contacts are stored; nothing to rebuild");
             } else {
-                println!("rebuilt {} partitions: {}", parts.len(), parts.join(", "));
+                outln!("rebuilt {} partitions: {}", parts.len(), parts.join(", "));
             }
         }
     }

@@ -9,7 +9,7 @@ use opsdeck_core::forecast::{
 };
 use opsdeck_engine::inputs::series::{read_series, read_timestamps, SeriesColumns};
 use opsdeck_engine::io::RowIssue;
-use opsdeck_engine::views::table::Value;
+use opsdeck_engine::views::forecast::{backtest_table, forecast_table};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -58,15 +58,12 @@ pub struct ForecastArgs {
     pub output: Option<PathBuf>,
 }
 
-const FORECAST_COLUMNS: [&str; 4] = ["ts", "forecast", "lower", "upper"];
-const BACKTEST_COLUMNS: [&str; 5] = ["method", "wape", "mase", "interval_coverage", "points"];
-
 fn print_issues(what: &str, issues: &[RowIssue]) {
     for i in issues.iter().take(20) {
-        eprintln!("  {what} {i}");
+        note!("  {what} {i}");
     }
     if issues.len() > 20 {
-        eprintln!("  … and {} more", issues.len() - 20);
+        note!("  … and {} more", issues.len() - 20);
     }
 }
 
@@ -116,7 +113,7 @@ pub fn run(a: ForecastArgs) -> Result<ExitCode> {
         zone,
     };
     let hist = read_series(&a.input, &cols)?;
-    eprintln!(
+    note!(
         "opsdeck forecast: {}: {} rows read, {} rejected",
         a.input.display(),
         hist.rows_read,
@@ -146,29 +143,16 @@ pub fn run(a: ForecastArgs) -> Result<ExitCode> {
             &opts,
         )
         .with_context(ctx)?;
-        let rows: Vec<Vec<Value>> = bt
-            .scores
-            .iter()
-            .map(|s| {
-                vec![
-                    Value::Text(s.method.to_string()),
-                    Value::Num(s.wape),
-                    Value::Num(s.mase),
-                    Value::Num(s.interval_coverage),
-                    Value::Int(s.points as i64),
-                ]
-            })
-            .collect();
-        output::write(&mut out, a.format, &BACKTEST_COLUMNS, &rows)?;
+        output::write(&mut out, a.format, &backtest_table(&bt.scores))?;
         out.flush()?;
-        eprintln!(
+        note!(
             "opsdeck forecast: backtest of {} fold(s); MASE scale (in-sample MAE of the daily seasonal naive) {}",
             bt.folds.len(),
             bt.mase_scale.map_or("—".into(), output::num)
         );
         for f in &bt.folds {
             let m = &f.model;
-            eprintln!(
+            note!(
                 "  fold {}..{}: {} intervals; {} outlier days before it; alpha {} beta {} weekday half-life {} wk, shape half-life {} wk, smoothing ±{}",
                 f.first_date, f.last_date, f.points, f.outlier_days, m.level_alpha, m.trend_beta,
                 m.weekday_half_life_weeks, m.shape_half_life_weeks, m.shape_smoothing_slots
@@ -188,7 +172,7 @@ pub fn run(a: ForecastArgs) -> Result<ExitCode> {
             r.points.into_iter().map(|(t, _)| t).collect::<Vec<_>>()
         } else {
             let oh = infer_opening_hours(&hist.points).with_context(ctx)?;
-            eprintln!(
+            note!(
                 "opsdeck forecast: {}-minute intervals; opening hours: {}",
                 oh.interval_s as f64 / 60.0,
                 describe_hours(&oh)
@@ -196,23 +180,11 @@ pub fn run(a: ForecastArgs) -> Result<ExitCode> {
             oh.timestamps_after(oh.last_date, a.horizon_days.unwrap_or(0))
         };
         let fc = forecast(&hist.points, &at, &opts).with_context(ctx)?;
-        let rows: Vec<Vec<Value>> = at
-            .iter()
-            .zip(&fc.points)
-            .map(|(t, p)| {
-                vec![
-                    Value::Text(t.format("%Y-%m-%d %H:%M:%S").to_string()),
-                    Value::Num(Some(p.forecast)),
-                    Value::Num(Some(p.lower)),
-                    Value::Num(Some(p.upper)),
-                ]
-            })
-            .collect();
-        output::write(&mut out, a.format, &FORECAST_COLUMNS, &rows)?;
+        output::write(&mut out, a.format, &forecast_table(&at, &fc.points))?;
         out.flush()?;
         let d = &fc.diagnostics;
         let m = &d.model;
-        eprintln!(
+        note!(
             "opsdeck forecast: {} intervals forecast ({} outside the opening hours seen, forecast 0); settings {} (alpha {}, beta {}, weekday half-life {} wk, shape half-life {} wk, smoothing ±{}){}; interval from {} rolling-origin pairs",
             fc.points.len(),
             d.closed_points,
@@ -232,7 +204,7 @@ pub fn run(a: ForecastArgs) -> Result<ExitCode> {
                 .iter()
                 .map(|o| format!("{} ({:.0} vs {:.0} expected)", o.date, o.total, o.expected))
                 .collect();
-            eprintln!(
+            note!(
                 "opsdeck forecast: outlier days left out of the profiles: {}",
                 list.join(", ")
             );

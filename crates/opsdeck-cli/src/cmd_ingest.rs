@@ -4,7 +4,7 @@ use crate::context::{now_and_batch_id, Context, GlobalArgs};
 use crate::output::{self, Format};
 use anyhow::Result;
 use opsdeck_engine::contacts::profile::Profile;
-use opsdeck_engine::views::table::Value;
+use opsdeck_engine::views::ingest::{ingest_log_table, BatchLine};
 use opsdeck_engine::workspace::ingest::{ingest, IngestRequest, IngestSummary};
 use opsdeck_store::{IngestRecord, Store};
 use std::collections::BTreeSet;
@@ -93,29 +93,34 @@ pub fn sync_audit_log(ctx: &Context) -> Result<()> {
     Ok(())
 }
 
-pub fn print_summary(s: &IngestSummary) {
-    println!(
+pub fn print_summary(s: &IngestSummary) -> Result<()> {
+    outln!(
         "batch {}: {} rows read, {} new contacts stored, {} already stored, {} quarantined",
-        s.batch_id, s.rows_read, s.rows_accepted, s.rows_duplicate, s.rows_quarantined
+        s.batch_id,
+        s.rows_read,
+        s.rows_accepted,
+        s.rows_duplicate,
+        s.rows_quarantined
     );
     for (why, n) in &s.rows_skipped {
-        println!("  {n} rows skipped: {why}");
+        outln!("  {n} rows skipped: {why}");
     }
     if let Some(q) = &s.quarantine_file {
-        println!(
+        outln!(
             "  quarantined rows with file, line, field and reason: {}",
             q.display()
         );
     }
     if !s.committed {
-        println!("  nothing new to store; the workspace is unchanged");
+        outln!("  nothing new to store; the workspace is unchanged");
     } else {
-        println!("  partitions rewritten: {}", s.partitions.join(", "));
+        outln!("  partitions rewritten: {}", s.partitions.join(", "));
     }
+    Ok(())
 }
 
 pub fn run(g: &GlobalArgs, c: IngestCommand) -> Result<ExitCode> {
-    let ctx = Context::open(g, None)?;
+    let ctx = Context::open(g)?;
     match c {
         IngestCommand::Contacts {
             files,
@@ -126,9 +131,9 @@ pub fn run(g: &GlobalArgs, c: IngestCommand) -> Result<ExitCode> {
             let profile = profile.load()?;
             let s = ingest_contacts(&ctx, &files, &profile, tz.as_deref())?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&s)?);
+                outln!("{}", serde_json::to_string_pretty(&s)?);
             } else {
-                print_summary(&s);
+                print_summary(&s)?;
             }
             Ok(if s.rows_quarantined > 0 {
                 ExitCode::from(3)
@@ -139,32 +144,25 @@ pub fn run(g: &GlobalArgs, c: IngestCommand) -> Result<ExitCode> {
         IngestCommand::Log { format } => {
             sync_audit_log(&ctx)?;
             let log = ctx.rt.block_on(ctx.store.list_ingests())?;
-            let cols = [
-                "batch_id",
-                "committed_at",
-                "kind",
-                "rows_read",
-                "rows_accepted",
-                "rows_duplicate",
-                "rows_quarantined",
-                "files",
-            ];
-            let rows: Vec<Vec<Value>> = log
+            let rows: Vec<BatchLine> = log
                 .into_iter()
-                .map(|r| {
-                    vec![
-                        Value::Text(r.batch_id),
-                        Value::Text(r.committed_at),
-                        Value::Text(r.kind),
-                        Value::Int(r.rows_read),
-                        Value::Int(r.rows_accepted),
-                        Value::Int(r.rows_duplicate),
-                        Value::Int(r.rows_quarantined),
-                        Value::Text(r.files.join(" ")),
-                    ]
+                .map(|r| BatchLine {
+                    batch_id: r.batch_id,
+                    committed_at: r.committed_at,
+                    kind: r.kind,
+                    rows_read: r.rows_read,
+                    rows_accepted: r.rows_accepted,
+                    rows_duplicate: r.rows_duplicate,
+                    rows_quarantined: r.rows_quarantined,
+                    rows_withdrawn: 0,
+                    files: r.files,
                 })
                 .collect();
-            output::write(&mut std::io::stdout().lock(), format, &cols, &rows)?;
+            output::write(
+                &mut std::io::stdout().lock(),
+                format,
+                &ingest_log_table(&rows),
+            )?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -5,6 +5,7 @@ use anyhow::Result;
 use opsdeck_core::{IntervalLen, SlVariant, Thresholds};
 use opsdeck_engine::io::RowIssue;
 use opsdeck_engine::views::kpi::{kpi_cells, kpi_from_files, KpiOptions, KPI_COLUMNS};
+use opsdeck_engine::views::table::{self, Table};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -65,9 +66,9 @@ pub fn run(a: KpiArgs) -> Result<ExitCode> {
     let mut out = output::open(a.output.as_deref())?;
     if a.format == Format::Csv {
         // a year of intervals is a large table: cells made and formatted in blocks on all cores
-        output::write_csv_blocks(&mut out, &KPI_COLUMNS, &run.rows, |block, text| {
+        table::write_csv_blocks(&mut out, &KPI_COLUMNS, &run.rows, |block, text| {
             for r in block {
-                output::push_csv_row(text, &kpi_cells(r, zone, variant));
+                table::push_csv_row(text, &kpi_cells(r, zone, variant));
             }
         })?;
     } else {
@@ -76,10 +77,10 @@ pub fn run(a: KpiArgs) -> Result<ExitCode> {
             .iter()
             .map(|r| kpi_cells(r, zone, variant))
             .collect();
-        output::write(&mut out, a.format, &KPI_COLUMNS, &rows)?;
+        output::write(&mut out, a.format, &Table::new(KPI_COLUMNS.to_vec(), rows))?;
     }
     out.flush()?;
-    eprintln!(
+    note!(
         "opsdeck kpi: {} rows read, {} skipped by the profile, {} rejected; {} queue×interval rows",
         run.rows_read,
         run.rows_skipped,
@@ -98,17 +99,17 @@ pub fn run(a: KpiArgs) -> Result<ExitCode> {
 /// not kept in `issues`).
 pub fn report_rejected_n(issues: &[RowIssue], total: u64) {
     for i in issues.iter().take(20) {
-        eprintln!("  rejected {i}");
+        note!("  rejected {i}");
     }
     if total > 20 {
-        eprintln!("  … and {} more rejected rows", total - 20);
+        note!("  … and {} more rejected rows", total - 20);
     }
 }
 
 /// `opsdeck <command>: N rows rejected` and the list, when there are any.
 pub fn report_rejected(command: &str, issues: &[RowIssue]) {
     if !issues.is_empty() {
-        eprintln!("opsdeck {command}: {} rows rejected", issues.len());
+        note!("opsdeck {command}: {} rows rejected", issues.len());
         report_rejected_n(issues, issues.len() as u64);
     }
 }

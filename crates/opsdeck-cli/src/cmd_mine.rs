@@ -6,7 +6,10 @@ use anyhow::{bail, Context, Result};
 use opsdeck_core::mining::{self, AutomationOptions, DurationStats, EventLog, Order};
 use opsdeck_engine::eventlog::{read_event_log, Keep, LogOptions, ReadLog};
 use opsdeck_engine::io::parse::TsFormat;
-use opsdeck_engine::views::table::Value;
+use opsdeck_engine::views::mining::{
+    automation_table, bottleneck_table, dfg_table, pingpong_table, rework_table, variant_table,
+};
+use opsdeck_engine::views::table;
 use serde_json::{json, Map, Value as Json};
 use std::io::Write;
 use std::path::PathBuf;
@@ -159,9 +162,12 @@ pub struct CostArgs {
     #[arg(long = "min-occurrences", default_value_t = 1)]
     pub min_occurrences: u64,
     /// Longest gap before an event counted as work on it, in minutes; longer gaps are waiting
-    /// and left out of the hours saved.
+    /// and left out of the time saved.
     #[arg(long = "max-work-min", default_value_t = 60.0)]
     pub max_work_min: f64,
+    /// ISO 4217 currency of --cost-per-hour (labels the cost saved).
+    #[arg(long, default_value = "USD")]
+    pub currency: String,
 }
 
 impl CostArgs {
@@ -173,6 +179,11 @@ impl CostArgs {
         anyhow::ensure!(
             self.max_work_min.is_finite() && self.max_work_min > 0.0,
             "--max-work-min must be a number of minutes > 0"
+        );
+        anyhow::ensure!(
+            self.currency.len() == 3 && self.currency.chars().all(|c| c.is_ascii_uppercase()),
+            "--currency {:?} is not an ISO 4217 code such as USD",
+            self.currency
         );
         Ok(AutomationOptions {
             cost_per_hour: self.cost_per_hour,
@@ -260,12 +271,8 @@ pub fn run(c: MineCommand) -> Result<ExitCode> {
         MineCommand::Dfg(a) => write_dfg(&mut out, a, log)?,
         MineCommand::Variants(a) => write_variants(&mut out, a, log)?,
         MineCommand::Rework(a) => {
-            let rows: Vec<Vec<Value>> = a
-                .cut(mining::rework(log))
-                .iter()
-                .map(rework_cells)
-                .collect();
-            output::write(&mut out, a.table_format(name)?, &REWORK_COLUMNS, &rows)?;
+            let t = rework_table(&a.cut(mining::rework(log)));
+            output::write(&mut out, a.table_format(name)?, &t)?;
         }
         MineCommand::Pingpong(p) => {
             let col = match p.by {
@@ -281,27 +288,13 @@ pub fn run(c: MineCommand) -> Result<ExitCode> {
         }
         MineCommand::Bottlenecks(a) => {
             let g = mining::dfg(log);
-            let rows: Vec<Vec<Value>> = a
-                .cut(mining::bottlenecks(&g))
-                .iter()
-                .map(bottleneck_cells)
-                .collect();
-            output::write(&mut out, a.table_format(name)?, &BOTTLENECK_COLUMNS, &rows)?;
+            let t = bottleneck_table(&a.cut(mining::bottlenecks(&g)));
+            output::write(&mut out, a.table_format(name)?, &t)?;
         }
         MineCommand::Automation(a) => {
             let opts = a.cost.options()?;
-            let rows: Vec<Vec<Value>> = a
-                .log
-                .cut(mining::automation(log, &opts))
-                .into_iter()
-                .map(automation_cells)
-                .collect();
-            output::write(
-                &mut out,
-                a.log.table_format(name)?,
-                &AUTOMATION_COLUMNS,
-                &rows,
-            )?;
+            let t = automation_table(&a.log.cut(mining::automation(log, &opts)), &a.cost.currency);
+            output::write(&mut out, a.log.table_format(name)?, &t)?;
         }
         MineCommand::Summary(a) => {
             let opts = a.cost.options()?;
@@ -311,7 +304,7 @@ pub fn run(c: MineCommand) -> Result<ExitCode> {
                 Some(n) => n,
             };
             let s = mining::summary(log, &opts, top);
-            write_summary(&mut out, &a.log, &s)?;
+            write_summary(&mut out, &a.log, &s, &a.cost.currency)?;
         }
     }
     out.flush()?;
@@ -322,14 +315,10 @@ pub fn run(c: MineCommand) -> Result<ExitCode> {
     code
 }
 
-fn int(n: u64) -> Value {
-    Value::Int(i64::try_from(n).unwrap_or(i64::MAX))
-}
-
 /// What was read and left out, on stderr; exit code 3 when events were left out.
 fn report(read: &ReadLog, name: &str) -> Result<ExitCode> {
     let log = &read.log;
-    eprintln!(
+    note!(
         "opsdeck mine {name}: {} events in {} cases (cases by {:?}, {}); {} left out",
         log.n_events(),
         log.n_cases(),
@@ -345,22 +334,23 @@ fn report(read: &ReadLog, name: &str) -> Result<ExitCode> {
             Order::Timestamp => "reordered by timestamp",
             Order::File => "kept in file order: their time from the previous event is negative",
         };
-        eprintln!(
+        note!(
             "  events stamped earlier than the event recorded before them in their case: {} ({what})",
             log.out_of_order
         );
     }
     if read.naive_timestamps > 0 && read.offset_timestamps > 0 {
-        eprintln!(
+        note!(
             "  warning: {} timestamps carry no offset and {} do; those without were read in --tz",
-            read.naive_timestamps, read.offset_timestamps
+            read.naive_timestamps,
+            read.offset_timestamps
         );
     }
     for i in read.issues.iter().take(20) {
-        eprintln!("  left out {}: {i}", read_path_name(read));
+        note!("  left out {}: {i}", read_path_name(read));
     }
     if read.issue_count > 20 {
-        eprintln!("  … and {} more", read.issue_count - 20);
+        note!("  … and {} more", read.issue_count - 20);
     }
     Ok(if read.issue_count > 0 {
         ExitCode::from(3)
@@ -375,35 +365,6 @@ fn read_path_name(read: &ReadLog) -> &'static str {
         opsdeck_engine::eventlog::LogFormat::Xes => "event",
     }
 }
-
-const DFG_COLUMNS: [&str; 8] = [
-    "from", "to", "count", "mean_s", "median_s", "p90_s", "min_s", "max_s",
-];
-const VARIANT_COLUMNS: [&str; 5] = ["rank", "count", "share", "length", "variant"];
-const REWORK_COLUMNS: [&str; 5] = [
-    "activity",
-    "cases_with_activity",
-    "cases_with_rework",
-    "rework_rate",
-    "extra_occurrences",
-];
-const BOTTLENECK_COLUMNS: [&str; 9] = [
-    "rank", "from", "to", "count", "total_h", "share", "mean_s", "median_s", "p90_s",
-];
-const AUTOMATION_COLUMNS: [&str; 11] = [
-    "rank",
-    "activity",
-    "occurrences",
-    "cases",
-    "measured",
-    "waiting_share",
-    "work_median_s",
-    "top_predecessor",
-    "regularity",
-    "hours_saved",
-    "cost_saved",
-];
-const PINGPONG_COLUMNS: [&str; 4] = ["from", "via", "occurrences", "cases"];
 
 fn counts_obj(v: &[mining::ActivityCount]) -> Json {
     Json::Object(
@@ -435,13 +396,7 @@ fn dot_id(s: &str) -> String {
 }
 
 fn human_s(s: Option<f64>) -> String {
-    match s {
-        None => "—".into(),
-        Some(s) if s.abs() >= 86_400.0 => format!("{:.1} d", s / 86_400.0),
-        Some(s) if s.abs() >= 3600.0 => format!("{:.1} h", s / 3600.0),
-        Some(s) if s.abs() >= 60.0 => format!("{:.1} min", s / 60.0),
-        Some(s) => format!("{s:.0} s"),
-    }
+    s.map_or("—".into(), table::duration)
 }
 
 fn write_dfg(out: &mut dyn Write, a: &LogArgs, log: &EventLog) -> Result<()> {
@@ -490,24 +445,7 @@ fn write_dfg(out: &mut dyn Write, a: &LogArgs, log: &EventLog) -> Result<()> {
             writeln!(out, "}}")?;
         }
         MineFormat::Csv | MineFormat::Table => {
-            let rows: Vec<Vec<Value>> = a
-                .cut(g.edges)
-                .into_iter()
-                .map(|e| {
-                    let d = e.duration;
-                    vec![
-                        Value::Text(e.from),
-                        Value::Text(e.to),
-                        int(e.count),
-                        Value::Num(d.mean_s),
-                        Value::Num(d.median_s),
-                        Value::Num(d.p90_s),
-                        Value::Num(d.min_s),
-                        Value::Num(d.max_s),
-                    ]
-                })
-                .collect();
-            output::write(out, a.table_format("dfg")?, &DFG_COLUMNS, &rows)?;
+            output::write(out, a.table_format("dfg")?, &dfg_table(&a.cut(g.edges)))?;
         }
     }
     Ok(())
@@ -528,67 +466,7 @@ fn write_variants(out: &mut dyn Write, a: &LogArgs, log: &EventLog) -> Result<()
         writeln!(out)?;
         return Ok(());
     }
-    output::write(
-        out,
-        a.table_format("variants")?,
-        &VARIANT_COLUMNS,
-        &variant_rows(&vars),
-    )
-}
-
-fn variant_rows(vars: &[mining::Variant]) -> Vec<Vec<Value>> {
-    vars.iter()
-        .enumerate()
-        .map(|(k, v)| {
-            vec![
-                int(k as u64 + 1),
-                int(v.count),
-                Value::Num(Some(v.share)),
-                int(v.variant.len() as u64),
-                Value::Text(v.variant.join(" → ")),
-            ]
-        })
-        .collect()
-}
-
-fn bottleneck_cells(b: &mining::Bottleneck) -> Vec<Value> {
-    vec![
-        int(b.rank),
-        Value::Text(b.from.clone()),
-        Value::Text(b.to.clone()),
-        int(b.count),
-        Value::Num(Some(b.total_h)),
-        Value::Num(b.share),
-        Value::Num(b.mean_s),
-        Value::Num(b.median_s),
-        Value::Num(b.p90_s),
-    ]
-}
-
-fn rework_cells(r: &mining::Rework) -> Vec<Value> {
-    vec![
-        Value::Text(r.activity.clone()),
-        int(r.cases_with_activity),
-        int(r.cases_with_rework),
-        Value::Num(r.rework_rate),
-        int(r.extra_occurrences),
-    ]
-}
-
-fn automation_cells(c: mining::Candidate) -> Vec<Value> {
-    vec![
-        int(c.rank),
-        Value::Text(c.activity),
-        int(c.occurrences),
-        int(c.cases),
-        int(c.duration.count),
-        Value::Num(c.waiting_share),
-        Value::Num(c.work.median_s),
-        Value::Text(c.top_predecessor.unwrap_or_default()),
-        Value::Num(c.regularity),
-        Value::Num(Some(c.hours_saved)),
-        Value::Num(Some(c.cost_saved)),
-    ]
+    output::write(out, a.table_format("variants")?, &variant_table(&vars))
 }
 
 fn duration_line(label: &str, d: &DurationStats) -> String {
@@ -624,20 +502,6 @@ fn pingpong_lines(p: &mining::PingPong) -> Vec<String> {
     ]
 }
 
-fn pingpong_rows(p: &mining::PingPong) -> Vec<Vec<Value>> {
-    p.pairs
-        .iter()
-        .map(|x| {
-            vec![
-                Value::Text(x.from.clone()),
-                Value::Text(x.via.clone()),
-                int(x.occurrences),
-                int(x.cases),
-            ]
-        })
-        .collect()
-}
-
 fn write_pingpong(out: &mut dyn Write, a: &LogArgs, mut p: mining::PingPong) -> Result<()> {
     p.pairs = a.cut(p.pairs);
     match a.format {
@@ -646,21 +510,26 @@ fn write_pingpong(out: &mut dyn Write, a: &LogArgs, mut p: mining::PingPong) -> 
             writeln!(out)?;
         }
         MineFormat::Csv => {
-            output::write(out, Format::Csv, &PINGPONG_COLUMNS, &pingpong_rows(&p))?;
+            output::write(out, Format::Csv, &pingpong_table(&p))?;
         }
         MineFormat::Table => {
             for l in pingpong_lines(&p) {
                 writeln!(out, "{l}")?;
             }
             writeln!(out)?;
-            output::write(out, Format::Table, &PINGPONG_COLUMNS, &pingpong_rows(&p))?;
+            output::write(out, Format::Table, &pingpong_table(&p))?;
         }
         MineFormat::Dot => bail!("--format dot is for `mine dfg` only, not `mine pingpong`"),
     }
     Ok(())
 }
 
-fn write_summary(out: &mut dyn Write, a: &LogArgs, s: &mining::Summary) -> Result<()> {
+fn write_summary(
+    out: &mut dyn Write,
+    a: &LogArgs,
+    s: &mining::Summary,
+    currency: &str,
+) -> Result<()> {
     match a.format {
         MineFormat::Json => {
             serde_json::to_writer_pretty(&mut *out, s)?;
@@ -698,18 +567,11 @@ fn write_summary(out: &mut dyn Write, a: &LogArgs, s: &mining::Summary) -> Resul
         )?;
     }
     writeln!(out, "\ntop variants")?;
-    output::write(
-        out,
-        Format::Table,
-        &VARIANT_COLUMNS,
-        &variant_rows(&s.top_variants),
-    )?;
+    output::write(out, Format::Table, &variant_table(&s.top_variants))?;
     writeln!(out, "\nbottlenecks (edges by total time)")?;
-    let rows: Vec<Vec<Value>> = s.bottlenecks.iter().map(bottleneck_cells).collect();
-    output::write(out, Format::Table, &BOTTLENECK_COLUMNS, &rows)?;
+    output::write(out, Format::Table, &bottleneck_table(&s.bottlenecks))?;
     writeln!(out, "\nrework (activities repeated within a case)")?;
-    let rows: Vec<Vec<Value>> = s.rework.iter().map(rework_cells).collect();
-    output::write(out, Format::Table, &REWORK_COLUMNS, &rows)?;
+    output::write(out, Format::Table, &rework_table(&s.rework))?;
     for p in [&s.pingpong_team, &s.pingpong_resource]
         .into_iter()
         .flatten()
@@ -718,10 +580,13 @@ fn write_summary(out: &mut dyn Write, a: &LogArgs, s: &mining::Summary) -> Resul
         for l in pingpong_lines(p) {
             writeln!(out, "{l}")?;
         }
-        output::write(out, Format::Table, &PINGPONG_COLUMNS, &pingpong_rows(p))?;
+        output::write(out, Format::Table, &pingpong_table(p))?;
     }
     writeln!(out, "\nautomation candidates")?;
-    let rows: Vec<Vec<Value>> = s.automation.iter().cloned().map(automation_cells).collect();
-    output::write(out, Format::Table, &AUTOMATION_COLUMNS, &rows)?;
+    output::write(
+        out,
+        Format::Table,
+        &automation_table(&s.automation, currency),
+    )?;
     Ok(())
 }

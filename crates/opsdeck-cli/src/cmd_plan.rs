@@ -7,8 +7,9 @@ use anyhow::{Context as _, Result};
 use chrono::NaiveDate;
 use opsdeck_engine::inputs::scenario::{read_scenario, ScenarioSpec};
 use opsdeck_engine::views::plan::{
-    columns, plan, rows, Estimates, PlanRequest, PlanView, StaffingModel,
+    describe, plan, table as plan_table, PlanRequest, PlanView, StaffingModel,
 };
+use opsdeck_engine::views::table;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -65,81 +66,6 @@ pub struct PlanArgs {
     pub format: Format,
 }
 
-fn describe(e: &Estimates) -> Vec<String> {
-    let opt = |x: Option<f64>, unit: &str| x.map_or("—".to_string(), |v| format!("{v:.1}{unit}"));
-    let mut out = vec![
-        format!(
-            "plan {} ({} / {}), {}..{} ({} intervals of {} min, {}), target {}% within {} s",
-            e.queue,
-            e.client,
-            e.program,
-            e.plan_from,
-            e.plan_to,
-            e.plan_intervals,
-            e.interval_minutes,
-            e.time_zone,
-            e.sl_target * 100.0,
-            e.threshold_s
-        ),
-        format!(
-            "history {}..{}: {} day(s) with contacts, {} offered, abandon rate {}, AHT {:.1} s; forecast {}, {} outlier day(s)",
-            e.history_from,
-            e.history_to,
-            e.history_days,
-            e.history_offered,
-            e.history_abandon_rate.map_or("—".to_string(), |r| format!("{:.2}%", r * 100.0)),
-            e.aht_s,
-            if e.forecast_tuned { "tuned on the history" } else { "fixed settings" },
-            e.forecast_outlier_days
-        ),
-        format!(
-            "staffing {}, projection {} (patience {}), shrinkage {}, max occupancy {}, {} h per FTE week",
-            e.staffing_model,
-            e.projection_model,
-            opt(e.patience_s, " s"),
-            e.shrinkage,
-            e.max_occupancy,
-            e.fte_hours_per_week
-        ),
-    ];
-    let sites: Vec<String> = e
-        .sites
-        .iter()
-        .map(|s| {
-            format!(
-                "{} share {:.3} ({}, {} handled){}",
-                s.site,
-                s.share,
-                s.share_source,
-                s.handled,
-                s.seats.map_or(String::new(), |n| format!(", {n} seats"))
-            )
-        })
-        .collect();
-    out.push(format!(
-        "sites: {}; {} handled without a site of the program",
-        sites.join("; "),
-        e.handled_without_site
-    ));
-    let outages: Vec<String> = e
-        .outages
-        .iter()
-        .map(|o| format!("{} {}..{}", o.site, o.from, o.to))
-        .collect();
-    out.push(format!(
-        "scenario: volume {:+}%, AHT {:+} s, outages: {}",
-        e.volume_pct,
-        e.aht_delta_s,
-        if outages.is_empty() {
-            "none".to_string()
-        } else {
-            outages.join(", ")
-        }
-    ));
-    out.extend(e.notes.iter().map(|n| format!("note: {n}")));
-    out
-}
-
 pub fn run(g: &GlobalArgs, a: PlanArgs) -> Result<ExitCode> {
     let view: PlanView = a.by.parse().map_err(anyhow::Error::msg)?;
     let mut scenario = match &a.scenario {
@@ -150,8 +76,13 @@ pub fn run(g: &GlobalArgs, a: PlanArgs) -> Result<ExitCode> {
         }
         None => ScenarioSpec::default(),
     };
-    scenario.override_with(a.volume_pct, a.aht_delta_s, &a.outage)?;
-    let ctx = Context::open(g, None)?;
+    let outages: Vec<(String, String)> = a
+        .outage
+        .iter()
+        .map(|o| (format!("--outage {o}"), o.clone()))
+        .collect();
+    scenario.override_with(a.volume_pct, a.aht_delta_s, &outages)?;
+    let ctx = Context::open(g)?;
     let org = ctx.org()?;
     let req = PlanRequest {
         queue: a.queue.clone(),
@@ -171,7 +102,7 @@ pub fn run(g: &GlobalArgs, a: PlanArgs) -> Result<ExitCode> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     match a.format {
         Format::Json => {
-            let table = |v: PlanView| output::json_rows(&columns(&report, v), &rows(&report, v));
+            let table = |v: PlanView| table::json_rows(&plan_table(&report, v));
             let doc = serde_json::json!({
                 "estimates": report.estimates,
                 "intervals": table(PlanView::Interval),
@@ -186,15 +117,13 @@ pub fn run(g: &GlobalArgs, a: PlanArgs) -> Result<ExitCode> {
                 if a.format == Format::Table {
                     writeln!(out, "{line}")?;
                 } else {
-                    eprintln!("{line}");
+                    note!("{line}");
                 }
             }
             if a.format == Format::Table {
                 writeln!(out)?;
             }
-            let cols = columns(&report, view);
-            let cols: Vec<&str> = cols.iter().map(String::as_str).collect();
-            output::write(&mut out, a.format, &cols, &rows(&report, view))?;
+            output::write(&mut out, a.format, &plan_table(&report, view))?;
         }
     }
     out.flush()?;

@@ -3,10 +3,10 @@
 
 use crate::output::{self, Format};
 use anyhow::{Context, Result};
-use opsdeck_core::calendar::local_time;
-use opsdeck_core::schedule::{build_model, solve, Model, Schedule, SolveOptions};
+use opsdeck_core::schedule::{build_model, solve, SolveOptions};
 use opsdeck_engine::inputs::schedule::{read_requirements, read_shifts};
-use opsdeck_engine::views::table::Value;
+use opsdeck_engine::views::schedule::{interval_table, shift_table};
+use opsdeck_engine::views::table::{self, Value};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -42,52 +42,6 @@ pub struct ScheduleArgs {
     pub seed: u64,
 }
 
-const SHIFT_COLUMNS: [&str; 6] = ["date", "shift", "start", "end", "agents", "cost"];
-const INTERVAL_COLUMNS: [&str; 4] = ["interval_start", "required", "coverage", "shortage"];
-
-fn stamp(zone: chrono_tz::Tz, utc_s: i64) -> String {
-    local_time(zone, utc_s).format("%Y-%m-%d %H:%M").to_string()
-}
-
-fn shift_rows(m: &Model, s: &Schedule, zone: chrono_tz::Tz, names: &[String]) -> Vec<Vec<Value>> {
-    m.instances
-        .iter()
-        .zip(&s.counts)
-        .filter(|(_, &n)| n > 0)
-        .map(|(i, &n)| {
-            vec![
-                Value::Text(i.date.to_string()),
-                Value::Text(names[i.pattern].clone()),
-                Value::Text(stamp(zone, i.start_utc)),
-                Value::Text(stamp(zone, i.end_utc)),
-                Value::Int(i64::from(n)),
-                Value::Num(Some(i.cost * f64::from(n))),
-            ]
-        })
-        .collect()
-}
-
-fn interval_rows(m: &Model, s: &Schedule, zone: chrono_tz::Tz) -> Vec<Vec<Value>> {
-    m.requirements
-        .iter()
-        .zip(&s.coverage)
-        .map(|(r, &c)| {
-            vec![
-                Value::Text(stamp(zone, r.start_utc)),
-                Value::Int(i64::from(r.required)),
-                Value::Int(i64::from(c)),
-                Value::Int(i64::from(r.required.saturating_sub(c))),
-            ]
-        })
-        .collect()
-}
-
-fn to_json(columns: &[&str], rows: &[Vec<Value>]) -> Result<serde_json::Value> {
-    let mut buf = Vec::new();
-    output::write(&mut buf, Format::Json, columns, rows)?;
-    Ok(serde_json::from_slice(&buf)?)
-}
-
 pub fn run(a: ScheduleArgs) -> Result<ExitCode> {
     let spec = read_shifts(&a.shifts)?;
     let reqs = read_requirements(&a.requirements, spec.zone, spec.interval_min)?;
@@ -105,10 +59,11 @@ pub fn run(a: ScheduleArgs) -> Result<ExitCode> {
         },
     );
     let solve_s = t0.elapsed().as_secs_f64();
-    let shifts = shift_rows(&model, &s, spec.zone, &names);
-    let intervals = interval_rows(&model, &s, spec.zone);
+    let shifts = shift_table(&model, &s, spec.zone, &names);
+    let intervals = interval_table(&model, &s, spec.zone);
     let mut out = output::open(a.output.as_deref())?;
     let short_intervals = intervals
+        .rows
         .iter()
         .filter(|r| matches!(r[3], Value::Int(v) if v > 0))
         .count();
@@ -127,18 +82,18 @@ pub fn run(a: ScheduleArgs) -> Result<ExitCode> {
                 "lower_bound": s.lower_bound,
                 "gap": s.gap(),
             },
-            "shifts": to_json(&SHIFT_COLUMNS, &shifts)?,
-            "intervals": to_json(&INTERVAL_COLUMNS, &intervals)?,
+            "shifts": table::json_rows(&shifts),
+            "intervals": table::json_rows(&intervals),
         });
         serde_json::to_writer_pretty(&mut out, &doc)?;
         writeln!(out)?;
     } else {
-        output::write(&mut out, a.format, &SHIFT_COLUMNS, &shifts)?;
+        output::write(&mut out, a.format, &shifts)?;
     }
     out.flush()?;
     if let Some(p) = &a.intervals {
         let mut f = output::open(Some(p))?;
-        output::write(&mut f, Format::Csv, &INTERVAL_COLUMNS, &intervals)?;
+        output::write(&mut f, Format::Csv, &intervals)?;
         f.flush()?;
     }
     let bound = match (s.lower_bound, s.gap()) {
@@ -153,11 +108,11 @@ pub fn run(a: ScheduleArgs) -> Result<ExitCode> {
             output::num(s.objective)
         ),
     };
-    eprintln!(
+    note!(
         "opsdeck schedule: {agents} agents on {} shifts, cost {}; shortage {} agent-intervals in \
          {short_intervals} intervals; over-coverage {}; {bound}; {} intervals, {} shift instances, \
          solved in {:.3} s",
-        shifts.len(),
+        shifts.rows.len(),
         output::num(s.shift_cost),
         s.shortage,
         s.over,

@@ -4,9 +4,9 @@ use crate::context::{Context, GlobalArgs};
 use crate::output::{self, Format};
 use anyhow::Result;
 use chrono::NaiveDate;
-use opsdeck_core::SlVariant;
+use opsdeck_core::{parse_period, Channel, Org, SlVariant};
 use opsdeck_engine::views::scorecard::{
-    cells, columns, load_facts, local_day, scorecard, Level, Period, ScorecardQuery,
+    data_range, scorecard, table, Level, Period, ScorecardQuery,
 };
 use std::process::ExitCode;
 
@@ -18,6 +18,16 @@ pub struct ScorecardArgs {
     pub program: Option<String>,
     #[arg(long)]
     pub queue: Option<String>,
+    /// Only queues whose home site is this one.
+    #[arg(long)]
+    pub site: Option<String>,
+    /// Only queues of this channel (voice, chat, email, callback, messaging, ticket).
+    #[arg(long)]
+    pub channel: Option<Channel>,
+    /// The days to show: 2025-09-01, 2025-W36, 2025-09, 2025-Q4, 2025, or a range A..B of
+    /// those (instead of --from / --to).
+    #[arg(long, conflicts_with_all = ["from", "to"])]
+    pub period: Option<String>,
     /// First local day (YYYY-MM-DD); default: the first day with data.
     #[arg(long)]
     pub from: Option<NaiveDate>,
@@ -27,9 +37,14 @@ pub struct ScorecardArgs {
     /// Period of each row: interval, day, week, month or total.
     #[arg(long, default_value = "month")]
     pub by: String,
-    /// Entity of each row: client, program or queue (default: the finest filter given, else client).
-    #[arg(long, value_enum)]
-    pub level: Option<LevelArg>,
+    /// Entity of each row: client, program, site, channel or queue (default: the finest
+    /// filter given, else client).
+    #[arg(long)]
+    pub level: Option<String>,
+    /// Roll channels up together in client, program and site rows (by default each channel
+    /// gets its own row, so unlike thresholds are never averaged).
+    #[arg(long)]
+    pub blend: bool,
     /// Service-level variant: offered, answered, abandons_good, exclude_abandons_within_t, exclude_short_abandons.
     #[arg(long = "sl-variant", default_value = "offered")]
     pub sl_variant: String,
@@ -37,84 +52,112 @@ pub struct ScorecardArgs {
     pub format: Format,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum LevelArg {
-    Client,
-    Program,
-    Queue,
+/// Refuse ids the organisation does not have, naming the nearest ones.
+pub fn check_ids(org: &Org, q: &ScorecardQuery) -> Result<()> {
+    for (kind, id) in [
+        ("client", &q.client),
+        ("program", &q.program),
+        ("queue", &q.queue),
+        ("site", &q.site),
+    ] {
+        if let Some(id) = id {
+            org.require(kind, id)
+                .map_err(opsdeck_engine::EngineError::from)?;
+        }
+    }
+    Ok(())
 }
 
-/// Build the query, defaulting the date range to the data's.
+/// Build the query; an open date range is filled in from the data by [`print`].
 pub fn build_query(a: &ScorecardArgs) -> Result<ScorecardQuery> {
-    let level = match a.level {
-        Some(LevelArg::Client) => Level::Client,
-        Some(LevelArg::Program) => Level::Program,
-        Some(LevelArg::Queue) => Level::Queue,
+    let level = match &a.level {
+        Some(l) => l.parse::<Level>().map_err(crate::errors::Usage)?,
         None if a.queue.is_some() => Level::Queue,
         None if a.program.is_some() => Level::Program,
+        None if a.site.is_some() => Level::Site,
         None => Level::Client,
+    };
+    let (from, to) = match &a.period {
+        Some(p) => {
+            let r = parse_period(p).map_err(crate::errors::Usage)?;
+            (r.from, r.to)
+        }
+        None => (
+            a.from.unwrap_or(NaiveDate::MIN),
+            a.to.unwrap_or(NaiveDate::MAX),
+        ),
     };
     Ok(ScorecardQuery {
         client: a.client.clone(),
         program: a.program.clone(),
         queue: a.queue.clone(),
-        from: a.from.unwrap_or(NaiveDate::MIN),
-        to: a.to.unwrap_or(NaiveDate::MAX),
-        by: a.by.parse::<Period>().map_err(anyhow::Error::msg)?,
+        site: a.site.clone(),
+        channel: a.channel,
+        from,
+        to,
+        by: a.by.parse::<Period>().map_err(crate::errors::Usage)?,
         level,
         variant: a
             .sl_variant
             .parse::<SlVariant>()
-            .map_err(anyhow::Error::msg)?,
+            .map_err(crate::errors::Usage)?,
+        blend: a.blend,
     })
 }
 
-/// Print the scorecard; `only` keeps just the named columns (in table order).
+/// Print the scorecard; `only` keeps just the named columns (in that order). Returns the
+/// number of rows.
 pub fn print(
     ctx: &Context,
+    org: &Org,
     q: &mut ScorecardQuery,
     format: Format,
     only: Option<&[&str]>,
 ) -> Result<usize> {
     if q.from > q.to {
-        anyhow::bail!("--from {} is after --to {}", q.from, q.to);
+        return Err(
+            crate::errors::Usage(format!("--from {} is after --to {}", q.from, q.to)).into(),
+        );
     }
-    let facts = load_facts(&ctx.ws, q)?;
-    // an open range becomes the data's range, so the "total" label is meaningful
-    if q.from == NaiveDate::MIN {
-        if let Some(d) = facts.iter().map(local_day).min() {
-            q.from = d;
+    check_ids(org, q)?;
+    let facts = ctx.ws.interval_facts(q.client.as_deref(), q.from, q.to)?;
+    // an open range becomes the data's range, so totals and coverage are meaningful
+    if q.from == NaiveDate::MIN || q.to == NaiveDate::MAX {
+        let selected: Vec<_> = facts
+            .iter()
+            .filter(|f| opsdeck_engine::views::scorecard::selected(f, org, q))
+            .cloned()
+            .collect();
+        if let Some((lo, hi)) = data_range(&selected) {
+            if q.from == NaiveDate::MIN {
+                q.from = lo;
+            }
+            if q.to == NaiveDate::MAX {
+                q.to = hi;
+            }
         }
     }
-    if q.to == NaiveDate::MAX {
-        if let Some(d) = facts.iter().map(local_day).max() {
-            q.to = d;
-        }
+    let sc = scorecard(&facts, org, q);
+    let mut t = table(&sc, q);
+    if let Some(cols) = only {
+        t = t.select(cols);
     }
-    let sc = scorecard(&facts, q);
-    let all = columns(q.level);
-    let keep: Vec<usize> = (0..all.len())
-        .filter(|i| only.is_none_or(|o| o.contains(&all[*i])))
-        .collect();
-    let rows: Vec<_> = sc
-        .iter()
-        .map(|(k, c)| {
-            let r = cells(k, c, q.level, q.variant);
-            keep.iter().map(|i| r[*i].clone()).collect()
-        })
-        .collect();
-    let cols: Vec<&str> = keep.iter().map(|i| all[*i]).collect();
-    let mut out = std::io::stdout().lock();
-    output::write(&mut out, format, &cols, &rows)?;
-    Ok(rows.len())
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    output::write(&mut out, format, &t)?;
+    std::io::Write::flush(&mut out)?;
+    for n in &sc.notes {
+        note!("note: {n}");
+    }
+    Ok(t.rows.len())
 }
 
 pub fn run(g: &GlobalArgs, a: ScorecardArgs) -> Result<ExitCode> {
-    let ctx = Context::open(g, None)?;
+    let ctx = Context::open(g)?;
+    let org = ctx.org()?;
     let mut q = build_query(&a)?;
-    let n = print(&ctx, &mut q, a.format, None)?;
+    let n = print(&ctx, &org, &mut q, a.format, None)?;
     if n == 0 {
-        eprintln!("opsdeck scorecard: no data matches (ingest contacts first, or widen --from/--to and the filters)");
+        note!("opsdeck scorecard: no data matches (ingest contacts first, or widen the period and the filters)");
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -42,7 +42,7 @@ pub fn apply(ctx: &Context, raw: &RawOrg) -> Result<ApplyReport> {
     Ok(ctx.rt.block_on(ctx.store.apply_org(raw))?)
 }
 
-pub fn print_report(r: &ApplyReport) {
+pub fn print_report(r: &ApplyReport) -> Result<()> {
     for (kind, e) in r.kinds() {
         let mut parts = Vec::new();
         for (label, ids) in [
@@ -56,42 +56,87 @@ pub fn print_report(r: &ApplyReport) {
             }
         }
         if !parts.is_empty() {
-            println!("{kind:<9} {}", parts.join(", "));
+            outln!("{kind:<9} {}", parts.join(", "));
         }
         if !e.updated.is_empty() {
-            println!("          updated: {}", e.updated.join(", "));
+            outln!("          updated: {}", e.updated.join(", "));
         }
     }
     if !r.changed() {
-        println!("nothing changed");
+        outln!("nothing changed");
     }
+    Ok(())
+}
+
+/// After reference data changed: recompute the interval facts of every client with a queue
+/// whose facts settings changed (one atomic commit), and say what and why.
+pub fn refresh_facts(ctx: &Context, old: &Org, new: &Org) -> Result<Vec<String>> {
+    let changes = old.facts_changes(new);
+    if changes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut clients = std::collections::BTreeSet::new();
+    for (q, _) in &changes {
+        for org in [old, new] {
+            if let Some(x) = org.queues.get(q) {
+                clients.insert(x.client.clone());
+            }
+        }
+    }
+    let (_, id) = crate::context::now_and_batch_id();
+    let tag = format!("r{}", id.trim_start_matches('b'));
+    let parts =
+        opsdeck_engine::workspace::ingest::rebuild_intervals(&ctx.ws, new, Some(&clients), &tag)?;
+    let mut lines: Vec<String> = changes
+        .iter()
+        .map(|(q, what)| format!("queue {q}: {what}"))
+        .collect();
+    if parts.is_empty() {
+        lines.push("no contacts stored for them yet: nothing to recompute".into());
+    } else {
+        lines.push(format!(
+            "interval facts recomputed with the new settings: {}",
+            parts.join(", ")
+        ));
+    }
+    Ok(lines)
 }
 
 pub fn run(g: &GlobalArgs, c: SetupCommand) -> Result<ExitCode> {
-    let ctx = Context::open(g, None)?;
     match c {
         SetupCommand::Apply { file, json } => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
             let raw = read_setup(&text, &file)?;
             if raw == RawOrg::default() {
-                eprintln!(
+                note!(
                     "opsdeck setup apply: {} declares no [[site]], [[client]], [[program]], [[calendar]] or [[queue]] (see docs/formats.md)",
                     file.display()
                 );
             }
+            let ctx = Context::create(g, g.home())?;
+            let old = Org::from_raw(&ctx.raw_org()?).unwrap_or_default();
             let report = apply(&ctx, &raw)?;
+            let new =
+                Org::from_raw(&ctx.raw_org()?).context("the stored reference data is not valid")?;
+            let refreshed = refresh_facts(&ctx, &old, &new)?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
+                let mut v = serde_json::to_value(&report)?;
+                v["facts_recomputed"] = serde_json::json!(refreshed);
+                outln!("{}", serde_json::to_string_pretty(&v)?);
             } else {
-                print_report(&report);
+                print_report(&report)?;
+                for l in refreshed {
+                    outln!("{l}");
+                }
             }
         }
         SetupCommand::Show { format } => {
+            let ctx = Context::open(g)?;
             let raw = ctx.raw_org()?;
             match format {
-                ShowFormat::Toml => print!("{}", toml::to_string(&raw)?),
-                ShowFormat::Json => println!("{}", serde_json::to_string_pretty(&raw)?),
+                ShowFormat::Toml => outln!("{}", toml::to_string(&raw)?.trim_end()),
+                ShowFormat::Json => outln!("{}", serde_json::to_string_pretty(&raw)?),
             }
         }
     }

@@ -4,12 +4,12 @@
 
 use crate::output::{self, Format};
 use anyhow::{Context, Result};
-use opsdeck_core::clock::Stage;
 use opsdeck_engine::eventlog::{Keep, LogOptions};
 use opsdeck_engine::inputs::clock_policy::read_policies;
 use opsdeck_engine::io::parse::{parse_stamp, Cell, TsFormat};
-use opsdeck_engine::views::case_clocks::{agreement, run_case_clocks, Agreement, ClockRunOptions};
-use opsdeck_engine::views::table::Value;
+use opsdeck_engine::views::case_clocks::{
+    agreement, agreement_table, clock_table, instant_text, run_case_clocks, ClockRunOptions,
+};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -45,58 +45,6 @@ pub struct ClocksArgs {
     /// Write to this file instead of standard output.
     #[arg(long, short = 'o')]
     pub output: Option<PathBuf>,
-}
-
-const CLOCK_COLUMNS: [&str; 11] = [
-    "case",
-    "clock",
-    "attempt",
-    "stage",
-    "start",
-    "stop",
-    "business_elapsed_s",
-    "actual_elapsed_s",
-    "paused_s",
-    "breach_at",
-    "breached",
-];
-
-const AGREEMENT_COLUMNS: [&str; 11] = [
-    "group",
-    "cases",
-    "compared",
-    "agree",
-    "agreement_rate",
-    "expected_met_clock_met",
-    "expected_met_clock_breached",
-    "expected_missed_clock_met",
-    "expected_missed_clock_breached",
-    "no_clock",
-    "unknown_expected",
-];
-
-fn ts(t: Option<i64>) -> Value {
-    match t.and_then(|t| chrono::DateTime::from_timestamp(t, 0)) {
-        Some(d) => Value::Text(d.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
-        None => Value::Num(None),
-    }
-}
-
-fn agreement_cells(a: &Agreement) -> Vec<Value> {
-    let n = |v: u64| Value::Int(v as i64);
-    vec![
-        Value::Text(a.group.clone()),
-        n(a.cases),
-        n(a.compared),
-        n(a.agree),
-        Value::Num(a.rate().map(|r| (r * 10_000.0).round() / 10_000.0)),
-        n(a.expected_met_clock_met),
-        n(a.expected_met_clock_breached),
-        n(a.expected_missed_clock_met),
-        n(a.expected_missed_clock_breached),
-        n(a.no_clock),
-        n(a.unknown_expected),
-    ]
 }
 
 pub fn run(a: ClocksArgs) -> Result<ExitCode> {
@@ -157,63 +105,32 @@ pub fn run(a: ClocksArgs) -> Result<ExitCode> {
     if let Some(c) = &a.compare {
         let exp = column(c).context("compare column")?;
         let by = a.compare_by.as_deref().and_then(column);
-        let rows: Vec<Vec<Value>> = agreement(log, &run, exp, by)
-            .iter()
-            .map(agreement_cells)
-            .collect();
-        output::write(&mut out, a.format, &AGREEMENT_COLUMNS, &rows)?;
+        output::write(
+            &mut out,
+            a.format,
+            &agreement_table(&agreement(log, &run, exp, by)),
+        )?;
     } else {
-        let rows: Vec<Vec<Value>> = run
-            .clocks
-            .iter()
-            .map(|k| {
-                let r = &k.result;
-                vec![
-                    Value::Text(k.case.clone()),
-                    Value::Text(k.clock.clone()),
-                    Value::Int(i64::from(r.attempt)),
-                    Value::Text(
-                        match r.stage {
-                            Stage::InProgress => "in_progress",
-                            Stage::Paused => "paused",
-                            Stage::Completed => "completed",
-                            Stage::Cancelled => "cancelled",
-                        }
-                        .into(),
-                    ),
-                    ts(Some(r.start_utc)),
-                    ts(r.stop_utc),
-                    Value::Int(r.business_elapsed_s),
-                    Value::Int(r.actual_elapsed_s),
-                    Value::Int(r.paused_s),
-                    ts(r.breach_utc),
-                    Value::Text(r.breached.to_string()),
-                ]
-            })
-            .collect();
-        output::write(&mut out, a.format, &CLOCK_COLUMNS, &rows)?;
+        output::write(&mut out, a.format, &clock_table(&run))?;
     }
     out.flush()?;
     // what was read and left out, on stderr; exit 3 when anything was left out
     let file = a.src.log.display();
-    eprintln!(
+    note!(
         "opsdeck sla clocks: {} events in {} cases; {} clocks from {} policies; {} cases without a clock; as of {}",
         log.n_events(),
         run.cases,
         run.clocks.len(),
         policies.len(),
         run.cases_without_clock,
-        match ts(Some(run.as_of)) {
-            Value::Text(t) => t,
-            _ => run.as_of.to_string(),
-        }
+        instant_text(run.as_of)
     );
     let left_out = read.issue_count + run.issues.len() as u64;
     for i in read.issues.iter().chain(run.issues.iter()).take(20) {
-        eprintln!("{file}:{}: {}: {}", i.line, i.field, i.reason);
+        note!("{file}:{}: {}: {}", i.line, i.field, i.reason);
     }
     if left_out > 20 {
-        eprintln!("… and {} more", left_out - 20);
+        note!("… and {} more", left_out - 20);
     }
     Ok(if left_out > 0 {
         ExitCode::from(3)

@@ -6,6 +6,7 @@ use opsdeck_engine::inputs::staffing::ModelKind;
 use opsdeck_engine::views::staffing::{
     output_columns, staffing_cells, staffing_from_file, StaffingRow,
 };
+use opsdeck_engine::views::table::{self, Table};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -46,7 +47,11 @@ pub fn run(a: StaffingArgs) -> Result<ExitCode> {
         write_csv(&mut out, &run.rows, kind)?;
     } else {
         let rows: Vec<_> = run.rows.iter().map(|r| staffing_cells(r, kind)).collect();
-        output::write(&mut out, a.format, output_columns(kind), &rows)?;
+        output::write(
+            &mut out,
+            a.format,
+            &Table::new(output_columns(kind).to_vec(), rows),
+        )?;
     }
     out.flush()?;
     crate::cmd_kpi::report_rejected("staffing", &run.issues);
@@ -61,21 +66,24 @@ pub fn run(a: StaffingArgs) -> Result<ExitCode> {
 /// cell vector per row), formatted in blocks on all cores: on large files this is most of the
 /// command's time.
 fn write_csv(out: &mut dyn Write, rows: &[StaffingRow], kind: ModelKind) -> Result<()> {
-    output::write_csv_blocks(out, output_columns(kind), rows, |block, text| {
-        csv_text(block, kind, text)
-    })
+    Ok(table::write_csv_blocks(
+        out,
+        output_columns(kind),
+        rows,
+        |block, text| csv_text(block, kind, text),
+    )?)
 }
 
 fn csv_text(rows: &[StaffingRow], kind: ModelKind, out: &mut Vec<u8>) {
     let num = |out: &mut Vec<u8>, v: Option<f64>| {
         out.push(b',');
         if let Some(f) = v {
-            output::push_num(out, f);
+            table::push_num(out, f);
         }
     };
     for r in rows {
         let s = &r.staffing;
-        out.extend_from_slice(output::csv_field(&r.interval_id).as_bytes());
+        out.extend_from_slice(table::csv_field(&r.interval_id).as_bytes());
         // writing to a Vec cannot fail
         let _ = write!(out, ",{},{}", s.raw_agents, s.agents);
         num(out, s.service_level);

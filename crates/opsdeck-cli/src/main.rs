@@ -1,8 +1,25 @@
 //! The `opsdeck` binary: a thin command-line layer over the engine and the store.
 //!
-//! Exit codes: 0 success; 1 failure (message on stderr); 2 usage error (from clap);
-//! 3 the command ran but rejected rows of its input (listed on stderr and, for `ingest`, in the
-//! quarantine file).
+//! Exit codes: 0 success (also when a reader of standard output closes it early, as `head`
+//! does); 1 failure (message on stderr); 2 usage error (from clap, and ids that name nothing,
+//! with the nearest known ones); 3 the command ran but rejected rows of its input (listed on
+//! stderr and, for `ingest`, in the quarantine file).
+
+/// `println!` that returns an error instead of panicking when standard output is closed.
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($t)*)?
+    }};
+}
+
+/// `eprintln!` that never panics (a closed standard error loses the note, nothing else).
+macro_rules! note {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($t)*);
+    }};
+}
 
 mod cmd_contract;
 mod cmd_demo;
@@ -18,7 +35,9 @@ mod cmd_setup;
 mod cmd_sla;
 mod cmd_sla_clocks;
 mod cmd_staffing;
+mod cmd_tables;
 mod context;
+mod errors;
 mod output;
 mod profile_args;
 mod progress;
@@ -47,7 +66,7 @@ enum Command {
     /// Declare and show reference data (sites, clients, programs, calendars, queues).
     #[command(subcommand)]
     Setup(cmd_setup::SetupCommand),
-    /// Ingest operational data into the workspace.
+    /// Ingest operational data into the workspace; replace or withdraw a batch.
     #[command(subcommand)]
     Ingest(cmd_ingest::IngestCommand),
     /// Per queue × interval KPI table straight from a contact file (no workspace).
@@ -76,6 +95,8 @@ enum Command {
     /// bottlenecks, automation candidates.
     #[command(subcommand)]
     Mine(cmd_mine::MineCommand),
+    /// Every output table's columns, kinds and meaning (docs/formats.md §7).
+    Tables(cmd_tables::TablesArgs),
 }
 
 fn run() -> Result<ExitCode> {
@@ -94,29 +115,17 @@ fn run() -> Result<ExitCode> {
         Command::Forecast(a) => cmd_forecast::run(a),
         Command::Plan(a) => cmd_plan::run(&cli.global, a),
         Command::Mine(c) => cmd_mine::run(c),
+        Command::Tables(a) => cmd_tables::run(a),
     }
 }
 
 fn main() -> ExitCode {
     match run() {
         Ok(code) => code,
+        Err(e) if errors::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("opsdeck: error: {}", message(&e));
-            ExitCode::from(1)
+            note!("opsdeck: error: {}", errors::message(&e));
+            ExitCode::from(errors::exit_code(&e))
         }
     }
-}
-
-/// The error and its causes on one line, leaving out a cause whose text the message already
-/// holds (many library errors repeat their source in their own message).
-fn message(e: &anyhow::Error) -> String {
-    let mut msg = e.to_string();
-    for cause in e.chain().skip(1) {
-        let c = cause.to_string();
-        if !msg.contains(&c) {
-            msg.push_str(": ");
-            msg.push_str(&c);
-        }
-    }
-    msg
 }

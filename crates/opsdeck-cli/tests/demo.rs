@@ -65,18 +65,33 @@ fn demo_builds_a_workspace_and_is_idempotent() {
         .collect();
     assert_eq!(clients.len(), 3, "{clients:?}");
     let lines = headline(&first.stdout);
-    assert_eq!(lines.len(), 3, "{lines:#?}");
+    // a line per client and channel: no client row blends voice with email
     let mut offered = 0;
     for c in &clients {
-        let l = lines
+        let mine: Vec<&&str> = lines
             .iter()
-            .find(|l| l.split_whitespace().next() == Some(c))
-            .unwrap_or_else(|| panic!("no headline line for client {c}: {lines:#?}"));
-        let cols: Vec<&str> = l.split_whitespace().collect();
-        assert_eq!(cols[1], "2025-09-01..2025-09-07", "{l}");
-        let o: i64 = cols[2].parse().unwrap();
-        assert!(o > 0, "{l}");
-        offered += o;
+            .filter(|l| l.split_whitespace().next() == Some(c))
+            .collect();
+        assert!(
+            !mine.is_empty(),
+            "no headline line for client {c}: {lines:#?}"
+        );
+        let mut channels = Vec::new();
+        for l in mine {
+            let cols: Vec<&str> = l.split_whitespace().collect();
+            channels.push(cols[1]);
+            assert_eq!(cols[2], "2025-09-01..2025-09-07", "{l}");
+            let o: i64 = cols[3].replace(',', "").parse().unwrap();
+            assert!(o > 0, "{l}");
+            offered += o;
+            assert!(
+                l.ends_with("100.0 %"),
+                "a full week of data has full coverage: {l}"
+            );
+        }
+        let before = channels.len();
+        channels.dedup();
+        assert_eq!(channels.len(), before, "one line per channel: {channels:?}");
     }
     assert_eq!(offered, n, "the headline covers every generated contact");
 
@@ -106,4 +121,60 @@ fn demo_builds_a_workspace_and_is_idempotent() {
         std::fs::read(ws.join("facts/manifest.json")).unwrap(),
         manifest
     );
+}
+
+/// `opsdeck demo` builds where --home or OPSDECK_HOME says, like every command; reading
+/// commands never create a workspace, and the message for a missing one names the demo's.
+#[test]
+fn demo_honours_home_and_readers_never_create_a_workspace() {
+    let dir = Dir::new();
+    let ws = dir.path("from-env");
+    TestCommand::bare(dir.root())
+        .env("OPSDECK_HOME", &ws)
+        .args(["demo", "--days", "2", "--scale", "0.05"])
+        .run()
+        .success();
+    assert!(
+        ws.join("opsdeck.db").is_file(),
+        "the demo used OPSDECK_HOME"
+    );
+    assert!(!dir.path("opsdeck-demo").exists());
+    let flag = dir.path("from-flag");
+    TestCommand::bare(dir.root())
+        .arg("--home")
+        .arg(&flag)
+        .args(["demo", "--days", "2", "--scale", "0.05"])
+        .run()
+        .success();
+    assert!(flag.join("opsdeck.db").is_file(), "the demo used --home");
+    // a reading command in a directory without a workspace: exit 2, nothing created
+    let nowhere = dir.path("nowhere");
+    for args in [
+        vec!["scorecard"],
+        vec!["sla", "evaluate", "--period", "2025-09"],
+        vec!["setup", "show"],
+        vec!["contract", "show"],
+        vec!["ingest", "log"],
+    ] {
+        let out = TestCommand::bare(dir.root())
+            .arg("--home")
+            .arg(&nowhere)
+            .args(args.clone())
+            .run();
+        out.code(2)
+            .stderr_has("no workspace at")
+            .stderr_has("opsdeck setup apply");
+        assert!(!nowhere.exists(), "{args:?} created {}", nowhere.display());
+    }
+    // the default workspace is missing too: the message points at the demo's when it exists
+    std::fs::create_dir_all(dir.path("opsdeck-demo")).unwrap();
+    std::fs::copy(flag.join("opsdeck.db"), dir.path("opsdeck-demo/opsdeck.db")).unwrap();
+    TestCommand::bare(dir.root())
+        .env("OPSDECK_HOME", "")
+        .arg("scorecard")
+        .run()
+        .code(2)
+        .stderr_has("no workspace at opsdeck-data")
+        .stderr_has("--home opsdeck-demo");
+    assert!(!dir.path("opsdeck-data").exists());
 }

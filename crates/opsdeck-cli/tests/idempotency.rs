@@ -279,8 +279,11 @@ fn audit_log_lists_each_committed_batch_once() {
     assert_eq!(batches, 2);
 }
 
+/// Raising a queue's T in the setup file changes the scorecard with no other command: `setup
+/// apply` recomputes the partitions of the queue's client in the same command and says so;
+/// applying the same file again recomputes nothing.
 #[test]
-fn facts_rebuild_applies_a_changed_threshold() {
+fn a_changed_threshold_in_setup_changes_the_scorecard_at_once() {
     let dir = workspace();
     // answered contacts with waits 0..39 s (i % 40), 120 of them
     dir.write_csv("day.csv", &rows(0..120, 300));
@@ -303,20 +306,37 @@ fn facts_rebuild_applies_a_changed_threshold() {
             .queue_with_threshold("q1", 30)
             .toml(),
     );
-    dir.cmd().args(["setup", "apply"]).arg(&p).run().success();
-    // stored facts keep the threshold they were built with until they are rebuilt
-    assert_eq!(within(&dir), count(20));
     let generation = dir.manifest().unwrap()["generation"].as_u64().unwrap();
+    dir.cmd()
+        .args(["setup", "apply"])
+        .arg(&p)
+        .run()
+        .success()
+        .stdout_has("queue q1: T 20 s → 30 s")
+        .stdout_has("interval facts recomputed with the new settings: c1/");
+    assert_eq!(within(&dir), count(30));
+    assert_eq!(
+        dir.manifest().unwrap()["generation"].as_u64(),
+        Some(generation + 1)
+    );
+    // the same file again: nothing to recompute
+    dir.cmd()
+        .args(["setup", "apply"])
+        .arg(&p)
+        .run()
+        .success()
+        .stdout_has("nothing changed");
+    assert_eq!(
+        dir.manifest().unwrap()["generation"].as_u64(),
+        Some(generation + 1)
+    );
+    // `facts rebuild` (for an interrupted apply) gives the same figures
     dir.cmd()
         .args(["facts", "rebuild"])
         .run()
         .success()
         .stdout_has("rebuilt 1 partitions");
     assert_eq!(within(&dir), count(30));
-    assert_eq!(
-        dir.manifest().unwrap()["generation"].as_u64(),
-        Some(generation + 1)
-    );
     // the contacts are untouched, and the superseded interval file is gone
     assert_eq!(dir.stored_contacts(), 120);
     let on_disk = std::fs::read_dir(dir.home().join("facts/intervals/client=c1"))

@@ -176,7 +176,7 @@ fn every_subcommand_and_format_runs() {
     assert!(!a.is_empty());
     for c in &a {
         let cost = c["cost_saved"].as_f64().unwrap();
-        let hours = c["hours_saved"].as_f64().unwrap();
+        let hours = c["saved_s"].as_f64().unwrap() / 3600.0;
         assert!((cost - hours * 60.0).abs() <= 1e-9 * cost.abs(), "{c}");
     }
     let s = run(&["summary", "--team", "team", "--format", "json"]).json();

@@ -5,7 +5,9 @@ mod util;
 
 use util::{parse_csv, Dir, Setup, TestCommand};
 
-/// Oracle column → opsdeck column.
+/// Oracle column → opsdeck column. The oracle's CSAT is a percentage, opsdeck's a fraction
+/// (`PERCENT` is compared divided by 100).
+const PERCENT: &str = "csat_top2_pct";
 const COLUMNS: [(&str, &str); 11] = [
     ("queue", "queue"),
     ("interval_start", "interval_start"),
@@ -17,7 +19,7 @@ const COLUMNS: [(&str, &str); 11] = [
     ("asa_s", "asa_s"),
     ("aht_s", "aht_s"),
     ("abandon_rate", "abandon_rate"),
-    ("csat_top2_pct", "csat_top2_pct"),
+    ("csat_top2_pct", "csat_top2_rate"),
 ];
 const TEXT: [&str; 2] = ["queue", "interval_start"];
 const INTS: [&str; 4] = ["offered", "answered", "abandoned", "answered_within_20s"];
@@ -79,6 +81,7 @@ fn assert_matches_oracle(oracle: &str, got: &str) {
                 compared[1] += 1;
             } else {
                 let (a, b): (f64, f64) = (ov.parse().unwrap(), gv.parse().unwrap());
+                let a = if oname == PERCENT { a / 100.0 } else { a };
                 assert!(
                     close(a, b),
                     "line {line}: {gname}: oracle {a:e}, opsdeck {b:e}"
@@ -163,13 +166,13 @@ fn kpi_json_has_null_where_the_oracle_is_empty() {
         assert_eq!(j["queue"].as_str(), Some(o[q].as_str()));
         assert_eq!(j["interval_start"].as_str(), Some(o[t].as_str()));
         assert!(j["offered"].is_i64(), "offered is an integer: {j}");
-        let v = &j["csat_top2_pct"];
+        let v = &j["csat_top2_rate"];
         if o[c].is_empty() {
-            assert!(v.is_null(), "csat_top2_pct must be null, not {v}: {j}");
+            assert!(v.is_null(), "csat_top2_rate must be null, not {v}: {j}");
             nulls += 1;
         } else {
-            let want: f64 = o[c].parse().unwrap();
-            let got = v.as_f64().unwrap_or_else(|| panic!("csat_top2_pct: {j}"));
+            let want: f64 = o[c].parse::<f64>().unwrap() / 100.0;
+            let got = v.as_f64().unwrap_or_else(|| panic!("csat_top2_rate: {j}"));
             assert!(close(want, got), "{want} vs {got}: {j}");
         }
     }

@@ -156,7 +156,7 @@ fn an_outage_moves_load_and_lowers_projected_service_level() {
         .run()
         .success()
         .stdout_has("projection erlang-a (patience ")
-        .stdout_has("scenario: volume -10%")
+        .stdout_has("scenario: volume -10 %")
         .stdout_has("agent_hours_baseline");
 }
 
@@ -180,8 +180,8 @@ fn bad_plan_inputs_are_named() {
     };
     let q = ["--queue", QUEUE];
     run(&["--queue", "nope"])
-        .code(1)
-        .stderr_has("unknown queue \"nope\" (queues: ");
+        .code(2)
+        .stderr_has("unknown queue \"nope\" (did you mean one of ");
     run(&[&q[..], &["--outage", "krk:2025-09-30:2025-09-30"]].concat())
         .code(1)
         .stderr_has("--outage krk:2025-09-30:2025-09-30: site \"krk\" does not serve program nwb-cards of queue nwb-cards-voice (sites: mnl, bog)");
@@ -189,11 +189,14 @@ fn bad_plan_inputs_are_named() {
         .code(1)
         .stderr_has("outage 2025-09-30..2025-10-09 of site bog is outside the plan dates 2025-09-29..2025-10-03");
     run(&[&q[..], &["--outage", "bog:2025-09-30"]].concat())
-        .code(1)
-        .stderr_has("--outage bog:2025-09-30: not three parts");
+        .code(2)
+        .stderr_has("outage bog:2025-09-30: not three parts")
+        .stderr_has("(set with --outage)");
     run(&[&q[..], &["--volume-pct", "-120"]].concat())
-        .code(1)
-        .stderr_has("--volume-pct: -120 must be a number > -100");
+        .code(2)
+        .stderr_has(
+            "volume change: -120 must be a number > -100 (percent) (set with --volume-pct)",
+        );
     run(&[&q[..], &["--shrinkage", "1.2"]].concat())
         .code(1)
         .stderr_has("shrinkage is 1.2: must be in [0, 1)");
@@ -360,7 +363,7 @@ fn shares_come_from_handled_contacts_by_site_and_erlang_a_needs_abandonments() {
         assert!(i["abandon_rate"].is_null(), "{i}");
         assert_eq!(i["aht_s"], 210.0);
     }
-    run(&["--model", "erlang-a"]).code(1).stderr_has(
-        "--model erlang-a needs a patience estimate, but queue q1 has no abandoned contacts",
-    );
+    run(&["--model", "erlang-a"])
+        .code(1)
+        .stderr_has("Erlang A needs a patience estimate, but queue q1 has no abandoned contacts");
 }

@@ -111,18 +111,18 @@ fn bad_inputs_name_file_line_and_field() {
     };
     run("interval_start,required\n2026-03-02 09:00,1\n2026-03-02 10:00,-1\n")
         .code(1)
-        .stderr_has("req.csv:3: required: \"-1\" is not a whole number of agents ≥ 0");
+        .stderr_has("req.csv: line 3: required: \"-1\" is not a whole number of agents ≥ 0");
     run("interval_start,required\n2026-03-29 02:00,1\n")
         .code(1)
         .stderr_has(
-            "req.csv:2: interval_start: local time 2026-03-29 02:00 does not exist in Europe/Paris",
+            "req.csv: line 2: interval_start: local time 2026-03-29 02:00 does not exist in Europe/Paris",
         );
     run("interval_start,required\n2026-03-02 09:30,1\n")
         .code(1)
         .stderr_has("is not on a 60-minute boundary");
     run("interval_start,required\n2026-03-02 09:00,1\n2026-03-02 09:00,2\n")
         .code(1)
-        .stderr_has("req.csv:3: interval_start: 2026-03-02 09:00 appears twice");
+        .stderr_has("req.csv: line 3: interval_start: 2026-03-02 09:00 appears twice");
     let bad = dir.write(
         "bad.toml",
         "[[shift]]\nname = \"x\"\nstart = \"25:00\"\nlength = \"8h\"\n",

@@ -72,18 +72,18 @@ fn fixture_clocks_are_worked_by_hand() {
     );
     let c1 = row(&rows, "c1");
     assert_eq!(c1["business_elapsed_s"], 10800);
-    assert_eq!(c1["breached"], "false");
+    assert_eq!(c1["breached"], false);
     assert!(c1["breach_at"].is_null());
     let c2 = row(&rows, "c2");
     assert_eq!(c2["business_elapsed_s"], 21600);
     assert_eq!(c2["breach_at"], "2026-11-23T13:00:00Z");
-    assert_eq!(c2["breached"], "true");
+    assert_eq!(c2["breached"], true);
     assert_eq!(c2["stop"], "2026-11-23T15:00:00Z");
     let c3 = row(&rows, "c3");
     assert_eq!(c3["paused_s"], 21600);
     assert_eq!(c3["business_elapsed_s"], 14400);
     assert_eq!(c3["actual_elapsed_s"], 25 * 3600 - 21600);
-    assert_eq!(c3["breached"], "false");
+    assert_eq!(c3["breached"], false);
     assert_eq!(c3["stage"], "completed");
 
     // opening time from a column, with the opening update's status
@@ -106,7 +106,7 @@ fn fixture_clocks_are_worked_by_hand() {
     assert_eq!(c4["start"], "2026-11-23T09:00:00Z");
     assert_eq!(c4["business_elapsed_s"], 5 * 3600);
     assert_eq!(c4["breach_at"], "2026-11-23T13:00:00Z");
-    assert_eq!(c4["breached"], "true");
+    assert_eq!(c4["breached"], true);
 
     // a clock still running is measured up to --as-of, with its planned breach
     let open = dir.write(
@@ -125,7 +125,7 @@ fn fixture_clocks_are_worked_by_hand() {
     assert!(rows[0]["stop"].is_null());
     assert_eq!(rows[0]["business_elapsed_s"], 7200);
     assert_eq!(rows[0]["breach_at"], "2026-11-24T11:00:00Z");
-    assert_eq!(rows[0]["breached"], "false");
+    assert_eq!(rows[0]["breached"], false);
 }
 
 #[test]

@@ -248,6 +248,18 @@ impl Calendar {
         let local = local_time(self.zone, utc_s);
         !self.holidays.contains_key(&local.date()) && self.hours.is_open(local)
     }
+
+    /// Intervals of `len` starting on local day `date` at which the calendar is open (none on
+    /// a holiday), DST-correct.
+    pub fn open_intervals(&self, date: NaiveDate, len: IntervalLen) -> usize {
+        if self.holidays.contains_key(&date) {
+            return 0;
+        }
+        intervals_of_day(self.zone, date, len)
+            .into_iter()
+            .filter(|t| self.is_open_at(*t))
+            .count()
+    }
 }
 
 #[cfg(test)]

@@ -45,6 +45,10 @@ pub struct RawContractHead {
     pub end: Option<String>,
     /// ISO 4217 code of every amount in the contract.
     pub currency: String,
+    /// Share (0–1) of the calendar's open intervals an SLA's scope must have data for before
+    /// a verdict is given; below it the SLA is `insufficient_data`. Default 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_coverage: Option<f64>,
 }
 
 /// A fixed monthly charge: `fte × monthly_rate` for a program (optionally at one site).
@@ -238,12 +242,14 @@ impl Metric {
         }
     }
 
-    /// Unit of the achieved value and the target.
+    /// Unit of the achieved value and the target as evaluated: `fraction` (0–1) for rates,
+    /// `seconds` for times, `points` for NPS. A contract file writes rate targets in percent
+    /// (80 = 80 %); validation turns them into fractions.
     pub fn unit(&self) -> &'static str {
         match self {
-            Metric::Asa | Metric::Aht | Metric::BacklogAge => "s",
+            Metric::Asa | Metric::Aht | Metric::BacklogAge => "seconds",
             Metric::Nps => "points",
-            _ => "%",
+            _ => "fraction",
         }
     }
 
@@ -432,6 +438,8 @@ pub struct Contract {
     pub start: NaiveDate,
     pub end: Option<NaiveDate>,
     pub currency: String,
+    /// Share (0–1) of open intervals with data below which no verdict is given.
+    pub min_coverage: f64,
     pub fte_rates: Vec<FteRate>,
     pub contact_prices: Vec<ContactPrice>,
     pub outcomes: Vec<Outcome>,
@@ -529,6 +537,15 @@ impl Contract {
             return Err(cerr(
                 "contract.currency",
                 format!("{:?} is not an ISO 4217 code such as \"USD\"", h.currency),
+            ));
+        }
+        let min_coverage = h.min_coverage.unwrap_or(1.0);
+        if !(0.0..=1.0).contains(&min_coverage) {
+            return Err(cerr(
+                "contract.min_coverage",
+                format!(
+                    "{min_coverage} must be a share between 0 and 1 (1 = data for every open interval)"
+                ),
             ));
         }
         let program_of_client = |key: &str, p: &str| -> Result<(), ContractError> {
@@ -704,6 +721,7 @@ impl Contract {
             start,
             end,
             currency: h.currency.clone(),
+            min_coverage,
             fte_rates,
             contact_prices,
             outcomes: raw
@@ -803,13 +821,13 @@ fn sla_from_raw(
         }
     }
     let target_ok = match metric.unit() {
-        "%" => (0.0..=100.0).contains(&s.target),
+        "fraction" => (0.0..=100.0).contains(&s.target),
         "points" => (-100.0..=100.0).contains(&s.target),
         _ => s.target >= 0.0,
     };
     if !s.target.is_finite() || !target_ok {
         let range = match metric.unit() {
-            "%" => "a percent between 0 and 100 (80 = 80 %)",
+            "fraction" => "a percent between 0 and 100 (80 = 80 %)",
             "points" => "NPS points between -100 and 100",
             _ => "seconds ≥ 0",
         };
@@ -899,7 +917,11 @@ fn sla_from_raw(
         metric,
         threshold_s: s.threshold_s,
         short_abandon_s: s.short_abandon_s,
-        target: s.target,
+        target: if metric.unit() == "fraction" {
+            s.target / 100.0
+        } else {
+            s.target
+        },
         comparison,
         window,
         calendar: s.calendar.clone(),

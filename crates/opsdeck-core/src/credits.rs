@@ -51,18 +51,21 @@ impl EarnBack {
     }
 }
 
-/// Earn-back of a period with `status`, given the statuses of the following periods in order
+/// Earn-back of a missed period, given the statuses of the following periods in order
 /// (`None` = not evaluated yet, e.g. no data for that month). A not-measured period does not
-/// count as met: it ends the earn-back as lost.
-pub fn earn_back(status: Status, following: &[Option<Status>], k: u32) -> EarnBack {
-    if status != Status::Missed || k == 0 {
+/// count as met: it ends the earn-back as lost; a period with insufficient data keeps it
+/// pending.
+pub fn earn_back(missed: bool, following: &[Option<Status>], k: u32) -> EarnBack {
+    if !missed || k == 0 {
         return EarnBack::NotApplicable;
     }
     for i in 0..k {
         match following.get(i as usize).copied().flatten() {
             Some(Status::Met) => {}
             Some(Status::Missed | Status::NotMeasured) => return EarnBack::Lost,
-            None => return EarnBack::Pending { met: i, needed: k },
+            None | Some(Status::InsufficientData) => {
+                return EarnBack::Pending { met: i, needed: k }
+            }
         }
     }
     EarnBack::Earned
@@ -79,6 +82,8 @@ pub struct CreditLine {
     pub allocation_pct: f64,
     /// A × B × C when missed, else 0 (before the cap and earn-back).
     pub credit: f64,
+    /// The status rests on incomplete data: the credit is what the data present gives.
+    pub provisional: bool,
     #[serde(flatten)]
     pub earn_back: EarnBack,
 }
@@ -95,10 +100,15 @@ pub struct MonthCredits {
     pub earned_back: f64,
     /// Σ credits whose earn-back is still pending (included in `payable` until earned).
     pub pending: f64,
+    /// Σ credits of SLAs with insufficient data, as the data present gives them (included
+    /// in `gross` and `payable`).
+    pub provisional: f64,
     /// min(cap, gross − earned back).
     pub payable: f64,
     /// The cap lowered the total.
     pub cap_binding: bool,
+    /// SLAs whose verdict waits for missing data: the month's credits are provisional.
+    pub provisional_slas: Vec<String>,
 }
 
 /// One SLA's verdict for the month, as the credit math needs it.
@@ -106,6 +116,8 @@ pub struct MonthCredits {
 pub struct CreditInput {
     pub sla: String,
     pub status: Status,
+    /// With `InsufficientData`: the status the data present gives.
+    pub provisional_status: Option<Status>,
     pub category_pct: f64,
     pub allocation_pct: f64,
     /// Statuses of the following periods (for earn-back), `None` where not yet evaluated.
@@ -120,15 +132,19 @@ pub fn assess(
 ) -> (Vec<CreditLine>, MonthCredits) {
     let at_risk = at_risk_amount(invoice, scheme.at_risk_pct);
     let mut lines = Vec::with_capacity(inputs.len());
-    let (mut gross, mut earned, mut pending) = (0.0, 0.0, 0.0);
+    let (mut gross, mut earned, mut pending, mut provisional) = (0.0, 0.0, 0.0, 0.0);
+    let mut provisional_slas = Vec::new();
     for i in inputs {
-        let credit = if i.status == Status::Missed {
+        let is_provisional = i.status == Status::InsufficientData;
+        let missed = i.status == Status::Missed
+            || (is_provisional && i.provisional_status == Some(Status::Missed));
+        let credit = if missed {
             credit_amount(i.category_pct, i.allocation_pct, at_risk)
         } else {
             0.0
         };
         let eb = if credit > 0.0 {
-            earn_back(i.status, &i.following, scheme.earn_back_periods)
+            earn_back(missed, &i.following, scheme.earn_back_periods)
         } else {
             EarnBack::NotApplicable
         };
@@ -138,12 +154,17 @@ pub fn assess(
             EarnBack::Pending { .. } => pending += credit,
             _ => {}
         }
+        if is_provisional {
+            provisional += credit;
+            provisional_slas.push(i.sla.clone());
+        }
         lines.push(CreditLine {
             sla: i.sla.clone(),
             status: i.status,
             category_pct: i.category_pct,
             allocation_pct: i.allocation_pct,
             credit,
+            provisional: is_provisional,
             earn_back: eb,
         });
     }
@@ -157,8 +178,10 @@ pub fn assess(
             gross: cents(gross),
             earned_back: cents(earned),
             pending: cents(pending),
+            provisional: cents(provisional),
             payable,
             cap_binding: owed > at_risk,
+            provisional_slas,
         },
     )
 }
@@ -238,6 +261,7 @@ mod tests {
         CreditInput {
             sla: sla.into(),
             status,
+            provisional_status: None,
             category_pct: a,
             allocation_pct: b,
             following: vec![],
@@ -257,6 +281,24 @@ mod tests {
         assert_eq!(lines[0].credit, 2_000.0);
         assert_eq!(total.payable, 2_000.0);
         assert!(!total.cap_binding);
+    }
+
+    /// An SLA with insufficient data is credited as the data present gives it, marked
+    /// provisional, and named in the month's list; met on the data present it owes nothing yet.
+    #[test]
+    fn insufficient_data_gives_provisional_credits() {
+        let mut missed = input("a", Status::InsufficientData, 100.0, 50.0);
+        missed.provisional_status = Some(Status::Missed);
+        let mut met = input("b", Status::InsufficientData, 100.0, 50.0);
+        met.provisional_status = Some(Status::Met);
+        let none = input("c", Status::InsufficientData, 100.0, 50.0);
+        let (lines, t) = assess(100_000.0, &scheme(10.0, 0), &[missed, met, none]);
+        assert_eq!(lines[0].credit, 5_000.0);
+        assert!(lines.iter().all(|l| l.provisional));
+        assert_eq!(lines[1].credit, 0.0);
+        assert_eq!(lines[2].credit, 0.0);
+        assert_eq!((t.provisional, t.payable), (5_000.0, 5_000.0));
+        assert_eq!(t.provisional_slas, ["a", "b", "c"]);
     }
 
     #[test]
@@ -280,28 +322,33 @@ mod tests {
     #[test]
     fn earn_back_needs_k_following_periods_met() {
         use Status::*;
-        assert_eq!(earn_back(Met, &[], 2), EarnBack::NotApplicable);
-        assert_eq!(earn_back(Missed, &[Some(Met)], 0), EarnBack::NotApplicable);
+        assert_eq!(earn_back(false, &[], 2), EarnBack::NotApplicable);
+        assert_eq!(earn_back(true, &[Some(Met)], 0), EarnBack::NotApplicable);
         assert_eq!(
-            earn_back(Missed, &[Some(Met), Some(Met)], 2),
+            earn_back(true, &[Some(Met), Some(Met)], 2),
             EarnBack::Earned
         );
         assert_eq!(
-            earn_back(Missed, &[Some(Met), Some(Missed)], 2),
+            earn_back(true, &[Some(Met), Some(Missed)], 2),
             EarnBack::Lost
         );
-        assert_eq!(earn_back(Missed, &[Some(NotMeasured)], 2), EarnBack::Lost);
+        assert_eq!(earn_back(true, &[Some(NotMeasured)], 2), EarnBack::Lost);
+        // a following month whose data is incomplete leaves the earn-back open
         assert_eq!(
-            earn_back(Missed, &[Some(Met), None], 2),
+            earn_back(true, &[Some(Met), Some(InsufficientData)], 2),
             EarnBack::Pending { met: 1, needed: 2 }
         );
         assert_eq!(
-            earn_back(Missed, &[], 1),
+            earn_back(true, &[Some(Met), None], 2),
+            EarnBack::Pending { met: 1, needed: 2 }
+        );
+        assert_eq!(
+            earn_back(true, &[], 1),
             EarnBack::Pending { met: 0, needed: 1 }
         );
         // only the next K count
         assert_eq!(
-            earn_back(Missed, &[Some(Met), Some(Missed)], 1),
+            earn_back(true, &[Some(Met), Some(Missed)], 1),
             EarnBack::Earned
         );
     }
@@ -341,7 +388,7 @@ mod tests {
             lines in prop::collection::vec((status(), 0.0f64..=100.0, 0.0f64..=100.0, prop::collection::vec(prop::option::of(status()), 0..4)), 0..12),
         ) {
             let inputs: Vec<_> = lines.iter().enumerate().map(|(i, (s, a, b, f))| CreditInput {
-                sla: format!("s{i}"), status: *s, category_pct: *a, allocation_pct: *b, following: f.clone(),
+                sla: format!("s{i}"), status: *s, provisional_status: None, category_pct: *a, allocation_pct: *b, following: f.clone(),
             }).collect();
             let (ls, t) = assess(invoice, &scheme(at_risk_pct, k), &inputs);
             prop_assert!(t.payable <= t.at_risk);

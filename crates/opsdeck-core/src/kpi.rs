@@ -217,9 +217,9 @@ impl IntervalSums {
         )
     }
 
-    /// Share of CSAT responses in the top two boxes (4–5 of 1–5), in percent 0..100.
-    pub fn csat_top2_pct(&self) -> Option<f64> {
-        pct(self.csat_top2, self.csat_responses)
+    /// Share of CSAT responses in the top two boxes (4–5 of 1–5), a fraction.
+    pub fn csat_top2_rate(&self) -> Option<f64> {
+        ratio(self.csat_top2, self.csat_responses)
     }
 
     /// Net promoter score, points −100..100.
@@ -442,7 +442,7 @@ mod tests {
         assert_eq!(z.asa_s(), None);
         assert_eq!(z.aht_s(), None);
         assert_eq!(z.abandon_rate(), None);
-        assert_eq!(z.csat_top2_pct(), None);
+        assert_eq!(z.csat_top2_rate(), None);
         assert_eq!(z.nps(), None);
         assert_eq!(z.fcr_rate(), None);
         assert_eq!(z.mean_wait_offered_s(), None);
@@ -545,7 +545,7 @@ mod tests {
                 asa: Some(1.0),
                 aht: Some(1.0),
                 abandon: Some(0.0),
-                csat: Some(50.0),
+                csat: Some(0.5),
                 nps: Some(25.0),
             },
             Case {
@@ -568,7 +568,7 @@ mod tests {
             assert_eq!(s.asa_s(), c.asa, "{}: asa", c.name);
             assert_eq!(s.aht_s(), c.aht, "{}: aht", c.name);
             assert_eq!(s.abandon_rate(), c.abandon, "{}: abandon", c.name);
-            assert_eq!(s.csat_top2_pct(), c.csat, "{}: csat", c.name);
+            assert_eq!(s.csat_top2_rate(), c.csat, "{}: csat", c.name);
             assert_eq!(s.nps(), c.nps, "{}: nps", c.name);
         }
     }

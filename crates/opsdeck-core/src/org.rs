@@ -481,3 +481,174 @@ mod tests {
         assert_eq!(Org::from_raw(&r).unwrap_err().reason, "declared twice");
     }
 }
+
+/// An id that names nothing of its kind; `nearest` holds the known ids closest to it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {kind} {id:?}{}", suggest(nearest))]
+pub struct UnknownId {
+    pub kind: &'static str,
+    pub id: String,
+    pub nearest: Vec<String>,
+}
+
+fn suggest(nearest: &[String]) -> String {
+    match nearest {
+        [] => String::new(),
+        [one] => format!(" (did you mean {one:?}?)"),
+        many => format!(
+            " (did you mean one of {}?)",
+            many.iter()
+                .map(|s| format!("{s:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// Edit distance between two short texts (insertions, deletions, substitutions).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// The known ids closest to `id` (at most three): those within a few edits, or that contain
+/// it or are contained in it; when none is close, the first few known ids, so the message
+/// always shows what exists.
+pub fn nearest_ids<'a>(id: &str, known: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let known: Vec<&str> = known.into_iter().collect();
+    let lower = id.to_lowercase();
+    let limit = (id.chars().count() / 3).max(2);
+    let mut scored: Vec<(usize, &str)> = known
+        .iter()
+        .filter_map(|k| {
+            let kl = k.to_lowercase();
+            let d = edit_distance(&lower, &kl);
+            let contains = !lower.is_empty() && (kl.contains(&lower) || lower.contains(&kl));
+            (d <= limit || contains).then_some((if contains { d.min(1) } else { d }, *k))
+        })
+        .collect();
+    scored.sort();
+    let mut out: Vec<String> = scored
+        .into_iter()
+        .take(3)
+        .map(|(_, k)| k.to_string())
+        .collect();
+    if out.is_empty() {
+        out = known.iter().take(5).map(|k| k.to_string()).collect();
+    }
+    out
+}
+
+impl Org {
+    /// Queues whose stored interval facts `new` would compute differently — another client,
+    /// program, zone, interval length, threshold T or S, or service-level target — with what
+    /// changed, in words. Business hours and holidays are not in the facts (coverage reads
+    /// them when it is computed), so they are not listed.
+    pub fn facts_changes(&self, new: &Org) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for (id, n) in &new.queues {
+            let Some(o) = self.queues.get(id) else {
+                continue;
+            };
+            let mut what = Vec::new();
+            if o.client != n.client || o.program != n.program {
+                what.push(format!(
+                    "program {}/{} → {}/{}",
+                    o.client, o.program, n.client, n.program
+                ));
+            }
+            if o.zone != n.zone {
+                what.push(format!("zone {} → {}", o.zone, n.zone));
+            }
+            if o.interval != n.interval {
+                what.push(format!(
+                    "interval {} → {} min",
+                    o.interval.minutes(),
+                    n.interval.minutes()
+                ));
+            }
+            if o.thresholds.service_s != n.thresholds.service_s {
+                what.push(format!(
+                    "T {} s → {} s",
+                    o.thresholds.service_s, n.thresholds.service_s
+                ));
+            }
+            if o.thresholds.short_abandon_s != n.thresholds.short_abandon_s {
+                what.push(format!(
+                    "S {} s → {} s",
+                    o.thresholds.short_abandon_s, n.thresholds.short_abandon_s
+                ));
+            }
+            if o.sl_target != n.sl_target {
+                what.push(format!("target {} → {}", o.sl_target, n.sl_target));
+            }
+            if !what.is_empty() {
+                out.push((id.clone(), what.join(", ")));
+            }
+        }
+        out
+    }
+
+    /// The ids of one kind: `client`, `program`, `queue`, `site` or `calendar`.
+    pub fn ids(&self, kind: &str) -> Vec<&str> {
+        match kind {
+            "client" => self.clients.keys().map(String::as_str).collect(),
+            "program" => self.programs.keys().map(String::as_str).collect(),
+            "queue" => self.queues.keys().map(String::as_str).collect(),
+            "site" => self.sites.keys().map(String::as_str).collect(),
+            "calendar" => self.calendars.keys().map(String::as_str).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// `Ok` when `id` names a `kind` (`client`, `program`, `queue`, `site`, `calendar`) of
+    /// the organisation, else the nearest known ids.
+    pub fn require(&self, kind: &'static str, id: &str) -> Result<(), UnknownId> {
+        let ids = self.ids(kind);
+        if ids.contains(&id) {
+            return Ok(());
+        }
+        Err(UnknownId {
+            kind,
+            id: id.to_string(),
+            nearest: nearest_ids(id, ids),
+        })
+    }
+}
+
+#[cfg(test)]
+mod nearest_tests {
+    use super::*;
+
+    #[test]
+    fn near_ids_are_suggested() {
+        let known = ["northwind", "telvia", "cartly"];
+        assert_eq!(nearest_ids("nortwind", known), ["northwind"]);
+        assert_eq!(nearest_ids("north", known), ["northwind"]);
+        assert_eq!(nearest_ids("TELVIA", known), ["telvia"]);
+        // nothing close: show what exists
+        assert_eq!(
+            nearest_ids("zzzzzzzz", known),
+            ["northwind", "telvia", "cartly"]
+        );
+        let e = UnknownId {
+            kind: "client",
+            id: "nortwind".into(),
+            nearest: vec!["northwind".into()],
+        };
+        assert_eq!(
+            e.to_string(),
+            "unknown client \"nortwind\" (did you mean \"northwind\"?)"
+        );
+    }
+}

@@ -9,7 +9,8 @@ use serde::Serialize;
 /// The achieved value of a metric over some sums and the volume it rests on.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Measure {
-    /// In the metric's unit (percent for rates, seconds, NPS points); `None` when undefined.
+    /// In the metric's unit (a fraction for rates, seconds for times, NPS points); `None` when
+    /// undefined.
     pub achieved: Option<f64>,
     /// The metric's own base: offered for service level and abandonment, answered for ASA,
     /// handled for AHT, responses for CSAT/NPS, rated contacts for FCR, cases for case metrics.
@@ -19,15 +20,14 @@ pub struct Measure {
 /// The contact-centre metrics, computed by the KPI functions of `IntervalSums`; `None` for case
 /// metrics, which are measured from case clocks ([`measure_cases`]).
 pub fn measure(metric: &Metric, s: &IntervalSums) -> Option<Measure> {
-    let pct = |f: Option<f64>| f.map(|x| x * 100.0);
     let (achieved, volume) = match metric {
-        Metric::ServiceLevel { variant } => (pct(s.service_level(*variant)), s.offered),
+        Metric::ServiceLevel { variant } => (s.service_level(*variant), s.offered),
         Metric::Asa => (s.asa_s(), s.answered),
         Metric::Aht => (s.aht_s(), s.handled),
-        Metric::AbandonRate => (pct(s.abandon_rate()), s.offered),
-        Metric::Csat => (s.csat_top2_pct(), s.csat_responses),
+        Metric::AbandonRate => (s.abandon_rate(), s.offered),
+        Metric::Csat => (s.csat_top2_rate(), s.csat_responses),
         Metric::Nps => (s.nps(), s.nps_responses),
-        Metric::Fcr => (pct(s.fcr_rate()), s.fcr_rated),
+        Metric::Fcr => (s.fcr_rate(), s.fcr_rated),
         Metric::CaseFirstResponse { .. } | Metric::CaseResolution { .. } | Metric::BacklogAge => {
             return None
         }
@@ -36,7 +36,7 @@ pub fn measure(metric: &Metric, s: &IntervalSums) -> Option<Measure> {
 }
 
 /// Case metrics over case clock results: the share of `cases` whose clock stayed within target
-/// (percent), or for backlog age the oldest open case's age (seconds, `oldest_open_s`).
+/// (a fraction), or for backlog age the oldest open case's age (seconds, `oldest_open_s`).
 pub fn measure_cases(
     metric: &Metric,
     cases: i64,
@@ -45,7 +45,7 @@ pub fn measure_cases(
 ) -> Option<Measure> {
     match metric {
         Metric::CaseFirstResponse { .. } | Metric::CaseResolution { .. } => Some(Measure {
-            achieved: ratio(within, cases).map(|x| x * 100.0),
+            achieved: ratio(within, cases),
             volume: cases,
         }),
         Metric::BacklogAge => Some(Measure {
@@ -139,7 +139,12 @@ pub fn judge(v: &SlaVersion, m: Measure) -> Verdict {
 pub enum Status {
     Met,
     Missed,
+    /// No window could be judged (volume under the minimum, undefined metric, excluded, not
+    /// measurable from the facts).
     NotMeasured,
+    /// Data is missing for part of the period (coverage under the contract's minimum): no
+    /// verdict is given.
+    InsufficientData,
 }
 
 impl Status {
@@ -148,7 +153,17 @@ impl Status {
             Status::Met => "met",
             Status::Missed => "missed",
             Status::NotMeasured => "not_measured",
+            Status::InsufficientData => "insufficient_data",
         }
+    }
+}
+
+/// The verdict a period gets once its coverage is known: below `min_coverage` (or with no
+/// open interval covered at all) it is `InsufficientData` whatever the windows say.
+pub fn with_coverage(status: Status, coverage: Option<f64>, min_coverage: f64) -> Status {
+    match coverage {
+        Some(c) if c + 1e-12 < min_coverage => Status::InsufficientData,
+        _ => status,
     }
 }
 

@@ -56,6 +56,8 @@ fn crates_depend_only_on_what_the_map_allows() {
                 "memchr",
                 "parquet",
                 "quick-xml",
+                "ryu",
+                "itoa",
             ],
         ),
         ("opsdeck-synth", &["opsdeck-core", "chrono", "toml"]),

@@ -1,14 +1,16 @@
 //! Golden contract scenarios worked by hand: met, missed, below minimum volume, excluded day,
 //! cap binding, earn-back earned / lost / pending, a version change mid-month, the $2,000
-//! worked example; and contract files with errors naming the file and the key.
+//! worked example, data coverage; and contract files with errors naming the file and the key.
+//! The scenarios put data on a few days of a month, so their contract asks no coverage
+//! (`min_coverage = 0`); the coverage scenarios use the default (1: every open interval).
 
 use chrono::NaiveDate;
 use opsdeck_core::contract::Contract;
 use opsdeck_core::credits::EarnBack;
 use opsdeck_core::sla::Status;
-use opsdeck_core::{IntervalSums, Org, RawOrg, Thresholds};
+use opsdeck_core::{IntervalSums, Org, RawOrg, Thresholds, YearMonth};
 use opsdeck_engine::inputs::contract::read_contract;
-use opsdeck_engine::views::sla::{evaluate, explain, Evaluation, Inclusion, Role, YearMonth};
+use opsdeck_engine::views::sla::{evaluate, explain, missing_days, Evaluation, Inclusion, Role};
 use opsdeck_engine::workspace::IntervalFact;
 use std::path::Path;
 
@@ -67,6 +69,17 @@ fn org() -> Org {
 /// Head and credit scheme shared by the scenarios: 20 FTE × $5,000 = $100,000 a month, no
 /// per-contact price, 10 % at risk (C = $10,000), pool 250 %.
 fn contract(earn_back: u32, slas: &str, extra: &str) -> Contract {
+    contract_covering(Some(0.0), earn_back, slas, extra)
+}
+
+/// The same contract with `min_coverage` set (or left to its default).
+fn contract_covering(
+    min_coverage: Option<f64>,
+    earn_back: u32,
+    slas: &str,
+    extra: &str,
+) -> Contract {
+    let coverage = min_coverage.map_or(String::new(), |m| format!("min_coverage = {m:?}"));
     let text = format!(
         r#"
 [contract]
@@ -74,6 +87,7 @@ id = "acme-msa"
 client = "acme"
 start = "2026-01-01"
 currency = "USD"
+{coverage}
 
 [[fte_rate]]
 program = "care"
@@ -138,7 +152,7 @@ fn voice(d: &str, offered: i64, within: i64) -> IntervalFact {
 }
 
 fn eval(c: &Contract, facts: &[IntervalFact], month: &str) -> Evaluation {
-    evaluate(c, &org(), facts, YearMonth::parse(month).unwrap()).unwrap()
+    evaluate(c, 1, &org(), facts, YearMonth::parse(month).unwrap()).unwrap()
 }
 
 fn row<'a>(e: &'a Evaluation, sla: &str) -> &'a opsdeck_engine::views::sla::SlaResult {
@@ -159,9 +173,9 @@ fn met() {
     );
     let r = row(&e, "voice-sl");
     assert_eq!(r.status, Status::Met);
-    assert_eq!(r.achieved, Some(85.0));
+    assert_eq!(r.achieved, Some(0.85));
     assert_eq!(r.volume, 200);
-    assert!((r.margin.unwrap() - 5.0).abs() < 1e-9);
+    assert!((r.margin.unwrap() - 0.05).abs() < 1e-9);
     assert_eq!(r.credit, 0.0);
     assert_eq!(
         (e.invoice.base, e.credits.payable, e.net),
@@ -180,8 +194,8 @@ fn missed() {
     );
     let r = row(&e, "voice-sl");
     assert_eq!(r.status, Status::Missed);
-    assert_eq!(r.achieved, Some(75.0));
-    assert!((r.margin.unwrap() + 5.0).abs() < 1e-9);
+    assert_eq!(r.achieved, Some(0.75));
+    assert!((r.margin.unwrap() + 0.05).abs() < 1e-9);
     assert_eq!(r.credit, 4_000.0);
     assert_eq!(e.credits.at_risk, 10_000.0);
     assert_eq!(e.credits.payable, 4_000.0);
@@ -195,7 +209,8 @@ fn below_minimum_volume_is_not_measured_and_earns_no_credit() {
     let e = eval(&c, &[voice("2026-10-05", 40, 20)], "2026-10");
     let r = row(&e, "voice-sl");
     assert_eq!(r.status, Status::NotMeasured);
-    assert_eq!(r.achieved, Some(50.0));
+    // a not-measured SLA shows no achieved value, only its reason
+    assert_eq!((r.achieved, r.volume), (None, 40));
     assert_eq!(r.margin, None);
     assert_eq!(
         r.not_measured.as_deref(),
@@ -226,7 +241,7 @@ reason = "typhoon: site power loss"
         (r.windows_measured, r.windows_met, r.windows_missed),
         (2, 2, 0)
     );
-    assert_eq!(r.achieved, Some(90.0));
+    assert_eq!(r.achieved, Some(0.9));
     assert_eq!(r.volume, 200);
     assert_eq!(
         r.excluded_days,
@@ -235,11 +250,21 @@ reason = "typhoon: site power loss"
             "typhoon: site power loss".to_string()
         )]
     );
-    let excluded_window = r.windows.iter().find(|(l, _)| l == "2026-10-06").unwrap();
-    assert_eq!(excluded_window.1.met, None);
-    // the same data without the exclusion misses on 10-06
+    let excluded_window = r.windows.iter().find(|w| w.window == "2026-10-06").unwrap();
+    assert_eq!(excluded_window.verdict.met, None);
+    assert_eq!(r.verdict, "met: 2 of 2 days >= 80.0 %");
+    // the same data without the exclusion misses on 10-06, and says which day and by how much
     let e = eval(&contract(0, &sla, ""), &facts, "2026-10");
-    assert_eq!(row(&e, "voice-sl").status, Status::Missed);
+    let r = row(&e, "voice-sl");
+    assert_eq!(r.status, Status::Missed);
+    assert_eq!(
+        (r.worst_window.as_deref(), r.worst_window_achieved),
+        (Some("2026-10-06"), Some(0.3))
+    );
+    assert_eq!(
+        r.verdict,
+        "missed: 1 of 3 days below 80.0 % (worst 2026-10-06: 30.0 %)"
+    );
     // explain shows the day as excluded, and the included rows re-sum to the figure
     let v = &c.slas["voice-sl"][0];
     let rows = explain(
@@ -561,4 +586,73 @@ mod properties {
             prop_assert!(e1.credits.payable <= e1.credits.at_risk);
         }
     }
+}
+
+/// A month with a missing week has no verdict: `insufficient_data` whatever the data present
+/// says, its credit provisional; once the week is ingested it is met. No data at all is
+/// insufficient data too, never "no credit".
+#[test]
+fn a_missing_week_is_insufficient_data_until_it_arrives() {
+    let c = contract_covering(None, 0, SL_VOICE, "");
+    let october = |skip: std::ops::RangeInclusive<u32>, within: i64| -> Vec<IntervalFact> {
+        (1..=31)
+            .filter(|d| !skip.contains(d))
+            .map(|d| voice(&format!("2026-10-{d:02}"), 100, within))
+            .collect()
+    };
+    let partial = october(8..=14, 90);
+    let e = eval(&c, &partial, "2026-10");
+    let r = row(&e, "voice-sl");
+    assert_eq!(r.status, Status::InsufficientData);
+    assert_eq!(r.provisional_status, Some(Status::Met));
+    assert_eq!((r.open_intervals, r.covered_intervals), (31 * 48, 24 * 48));
+    assert!((r.coverage.unwrap() - 24.0 / 31.0).abs() < 1e-12);
+    assert!(r.provisional);
+    assert!(e.provisional);
+    assert_eq!(e.credits.provisional_slas, ["voice-sl"]);
+    let missing = missing_days(
+        &c,
+        &c.slas["voice-sl"][0],
+        &org(),
+        &partial,
+        YearMonth::parse("2026-10").unwrap(),
+    );
+    let days: Vec<String> = missing.iter().map(|m| m.day.to_string()).collect();
+    assert_eq!(days.len(), 7);
+    assert_eq!(
+        (days[0].as_str(), days[6].as_str()),
+        ("2026-10-08", "2026-10-14")
+    );
+    // the week arrives: met, nothing provisional
+    let e = eval(&c, &october(0..=0, 90), "2026-10");
+    let r = row(&e, "voice-sl");
+    assert_eq!(
+        (r.status, r.coverage, r.provisional),
+        (Status::Met, Some(1.0), false)
+    );
+    assert!(!e.provisional);
+    // a missed month with a missing week: provisionally credited, and said so
+    let e = eval(&c, &october(8..=14, 50), "2026-10");
+    let r = row(&e, "voice-sl");
+    assert_eq!(
+        (r.status, r.provisional_status, r.credit, r.provisional),
+        (
+            Status::InsufficientData,
+            Some(Status::Missed),
+            4_000.0,
+            true
+        )
+    );
+    assert_eq!(
+        (e.credits.provisional, e.credits.payable),
+        (4_000.0, 4_000.0)
+    );
+    // no data at all: insufficient data, never a quiet "no credit"
+    let e = eval(&c, &[], "2026-10");
+    let r = row(&e, "voice-sl");
+    assert_eq!(
+        (r.status, r.coverage),
+        (Status::InsufficientData, Some(0.0))
+    );
+    assert!(e.provisional);
 }

@@ -233,6 +233,12 @@ impl TestCommand {
         TestCommand { cmd }
     }
 
+    /// Set an environment variable of the command.
+    pub fn env(&mut self, k: impl AsRef<OsStr>, v: impl AsRef<OsStr>) -> &mut TestCommand {
+        self.cmd.env(k, v);
+        self
+    }
+
     pub fn arg(&mut self, a: impl AsRef<OsStr>) -> &mut TestCommand {
         self.cmd.arg(a);
         self

@@ -59,7 +59,10 @@ pub struct Candidate {
     /// Most common preceding activity, and the share of measured occurrences it precedes.
     pub top_predecessor: Option<String>,
     pub regularity: Option<f64>,
-    pub hours_saved: f64,
+    /// Work time automation would save: measured work occurrences × median work × regularity,
+    /// in seconds.
+    pub saved_s: f64,
+    /// `saved_s` priced at the cost per hour.
     pub cost_saved: f64,
 }
 
@@ -109,8 +112,8 @@ pub fn automation(log: &EventLog, opts: &AutomationOptions) -> Vec<Candidate> {
                 })
                 .copied();
             let regularity = top.map(|(_, n)| n as f64 / duration.count as f64);
-            let hours = match (work.median_s, regularity) {
-                (Some(m), Some(r)) => work.count as f64 * m.max(0.0) * r / 3600.0,
+            let saved_s = match (work.median_s, regularity) {
+                (Some(m), Some(r)) => work.count as f64 * m.max(0.0) * r,
                 _ => 0.0,
             };
             let waiting_share = (duration.count > 0)
@@ -125,14 +128,14 @@ pub fn automation(log: &EventLog, opts: &AutomationOptions) -> Vec<Candidate> {
                 waiting_share,
                 top_predecessor: top.map(|(p, _)| log.activity_name(p).to_string()),
                 regularity,
-                hours_saved: hours,
-                cost_saved: hours * opts.cost_per_hour,
+                saved_s,
+                cost_saved: saved_s / 3600.0 * opts.cost_per_hour,
             }
         })
         .collect();
     v.sort_by(|x, y| {
-        y.hours_saved
-            .total_cmp(&x.hours_saved)
+        y.saved_s
+            .total_cmp(&x.saved_s)
             .then_with(|| x.activity.cmp(&y.activity))
     });
     for (k, c) in v.iter_mut().enumerate() {

@@ -170,8 +170,8 @@ pub struct Bottleneck {
     pub from: String,
     pub to: String,
     pub count: u64,
-    /// count × mean = the sum of the edge's durations, in hours.
-    pub total_h: f64,
+    /// count × mean = the sum of the edge's durations, in seconds.
+    pub total_s: f64,
     /// Share of the time carried by all edges.
     pub share: Option<f64>,
     pub mean_s: Option<f64>,
@@ -196,7 +196,7 @@ pub fn bottlenecks(g: &Dfg) -> Vec<Bottleneck> {
             from: e.from.clone(),
             to: e.to.clone(),
             count: e.count,
-            total_h: e.duration.total_s / 3600.0,
+            total_s: e.duration.total_s,
             share: (all > 0.0).then(|| e.duration.total_s / all),
             mean_s: e.duration.mean_s,
             median_s: e.duration.median_s,

@@ -73,7 +73,7 @@ fn dfg_counts_times_starts_and_ends() {
     assert_eq!(g.negative_gaps, 0);
     let b = bottlenecks(&g);
     assert_eq!((b[0].from.as_str(), b[0].to.as_str()), ("a", "b"));
-    assert_eq!(b[0].total_h, 40.0 / 3600.0);
+    assert_eq!(b[0].total_s, 40.0);
     assert_eq!(b[0].share, Some(40.0 / 55.0));
 }
 
@@ -239,12 +239,12 @@ fn automation_ranks_by_regular_hours() {
     let a = automation(&log, &opts);
     let check = a.iter().find(|c| c.activity == "check").unwrap();
     assert_eq!(check.regularity, Some(1.0));
-    assert_eq!(check.hours_saved, 4.0);
+    assert_eq!(check.saved_s, 4.0 * 3600.0);
     assert_eq!(check.cost_saved, 200.0);
     assert_eq!(check.top_predecessor.as_deref(), Some("open"));
     let fix = a.iter().find(|c| c.activity == "fix").unwrap();
     assert_eq!(fix.regularity, Some(0.5));
-    assert_eq!(fix.hours_saved, 4.0 * 2.0 * 0.5);
+    assert_eq!(fix.saved_s, 4.0 * 2.0 * 0.5 * 3600.0);
     assert_eq!(a[0].activity, "check");
     assert_eq!(a[0].rank, 1);
     assert_eq!(
@@ -270,11 +270,14 @@ fn automation_ranks_by_regular_hours() {
         },
     );
     let fix = capped.iter().find(|c| c.activity == "fix").unwrap();
-    assert_eq!((fix.hours_saved, fix.waiting_share), (0.0, Some(1.0)));
+    assert_eq!((fix.saved_s, fix.waiting_share), (0.0, Some(1.0)));
     let check = capped.iter().find(|c| c.activity == "check").unwrap();
-    assert_eq!((check.hours_saved, check.waiting_share), (4.0, Some(0.0)));
+    assert_eq!(
+        (check.saved_s, check.waiting_share),
+        (4.0 * 3600.0, Some(0.0))
+    );
     let open = all.iter().find(|c| c.activity == "open").unwrap();
-    assert_eq!((open.duration.count, open.hours_saved), (0, 0.0));
+    assert_eq!((open.duration.count, open.saved_s), (0, 0.0));
     assert_eq!(open.regularity, None);
 }
 

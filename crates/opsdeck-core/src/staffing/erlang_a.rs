@@ -56,7 +56,19 @@ pub fn erlang_a(
         };
     }
     // Weights relative to p_N: Σ_{k<N} p_k / p_N = 1/B(N, A) − 1.
-    let inv_b = 1.0 / erlang_c::erlang_b(n, load);
+    let b = erlang_c::erlang_b(n, load);
+    if b == 0.0 {
+        // so many agents that the chance of all being busy is below the smallest f64: nobody
+        // waits (the weights below would be infinite and give NaN)
+        return ErlangA {
+            wait_probability: 0.0,
+            abandon_rate: 0.0,
+            asa_s: 0.0,
+            occupancy: Some(load / n as f64),
+            service_level: 1.0,
+        };
+    }
+    let inv_b = 1.0 / b;
     let log_below = (inv_b - 1.0).ln();
     let serve = n as f64 * mu;
     let mut lq = vec![0.0_f64];

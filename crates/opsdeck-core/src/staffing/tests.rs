@@ -253,3 +253,28 @@ proptest! {
         }
     }
 }
+/// Far more agents than load: Erlang B underflows to 0 in f64, and nobody waits (it used to
+/// answer NaN and an abandon rate of 1).
+#[test]
+fn erlang_a_with_agents_far_above_the_load_has_no_wait() {
+    let a = 13.893_408_787_433_3;
+    let lam = a / 240.0;
+    let mut prev = erlang_a(300, lam, 240.0, 30.0, 20.0);
+    for n in [322u64, 323, 400, 2000] {
+        let m = erlang_a(n, lam, 240.0, 30.0, 20.0);
+        assert!(
+            m.wait_probability.is_finite() && m.asa_s.is_finite(),
+            "{n}: {m:?}"
+        );
+        assert!(
+            m.abandon_rate <= prev.abandon_rate,
+            "{n}: {m:?} after {prev:?}"
+        );
+        assert_eq!(m.service_level, 1.0, "{n}");
+        assert!(
+            (m.occupancy.unwrap() - a / n as f64).abs() < 1e-9,
+            "{n}: {m:?}"
+        );
+        prev = m;
+    }
+}

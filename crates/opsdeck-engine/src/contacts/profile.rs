@@ -81,10 +81,11 @@ impl Profile {
         match name {
             "canonical" => Ok(Profile::canonical()),
             "anonymous-bank" => Ok(Profile::AnonymousBank),
-            other => Err(EngineError::Invalid(format!(
-                "unknown profile {other:?} (available: {}; or pass --map FILE)",
-                PROFILES.join(", ")
-            ))),
+            other => Err(EngineError::NotFound(opsdeck_core::UnknownId {
+                kind: "profile",
+                id: other.to_string(),
+                nearest: opsdeck_core::org::nearest_ids(other, PROFILES),
+            })),
         }
     }
 

@@ -516,9 +516,9 @@ pub(super) fn read_xes_log(
         match &opts.keep {
             Keep::Named(n) => n.clone(),
             // XES has no header: keeping every attribute would need a first pass; refuse clearly
-            Keep::All => return Err(EngineError::Invalid(
-                "keeping all attributes is supported for CSV only; name the XES attributes to keep"
-                    .into(),
+            Keep::All => return Err(EngineError::invalid(
+                "keep",
+                "keeping all attributes is supported for CSV only; name the XES attributes to keep",
             )),
             Keep::None => Vec::new(),
         };

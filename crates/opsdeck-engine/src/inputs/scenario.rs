@@ -146,26 +146,28 @@ fn check_aht_delta(v: f64) -> std::result::Result<(), String> {
 }
 
 impl ScenarioSpec {
-    /// Command-line values replace the file's: each given flag wins; `--outage` flags replace
-    /// the file's outage list.
+    /// Values given with the request replace the file's: each given value wins; given outages
+    /// (each `SITE:FROM:TO` with the label its messages name it by) replace the file's list.
     pub fn override_with(
         &mut self,
         volume_pct: Option<f64>,
         aht_delta_s: Option<f64>,
-        outages: &[String],
+        outages: &[(String, String)],
     ) -> Result<()> {
         if let Some(v) = volume_pct {
-            check_volume(v).map_err(|r| EngineError::Invalid(format!("--volume-pct: {r}")))?;
+            check_volume(v)
+                .map_err(|r| EngineError::invalid("volume_pct", format!("volume change: {r}")))?;
             self.volume_pct = Some(v);
         }
         if let Some(v) = aht_delta_s {
-            check_aht_delta(v).map_err(|r| EngineError::Invalid(format!("--aht-delta-s: {r}")))?;
+            check_aht_delta(v)
+                .map_err(|r| EngineError::invalid("aht_delta_s", format!("AHT change: {r}")))?;
             self.aht_delta_s = Some(v);
         }
         if !outages.is_empty() {
             self.outages = outages
                 .iter()
-                .map(|f| parse_outage(f).map(|o| (format!("--outage {f}"), o)))
+                .map(|(label, f)| parse_outage(f).map(|o| (label.clone(), o)))
                 .collect::<Result<_>>()?;
         }
         Ok(())
@@ -175,9 +177,10 @@ impl ScenarioSpec {
 /// `SITE:FROM:TO` (dates YYYY-MM-DD, inclusive).
 pub fn parse_outage(flag: &str) -> Result<Outage> {
     let bad = |why: &str| {
-        EngineError::Invalid(format!(
-            "--outage {flag}: {why} (expected SITE:FROM:TO, e.g. mnl:2025-12-01:2025-12-03)"
-        ))
+        EngineError::invalid(
+            "outage",
+            format!("outage {flag}: {why} (expected SITE:FROM:TO, e.g. mnl:2025-12-01:2025-12-03)"),
+        )
     };
     let parts: Vec<&str> = flag.split(':').collect();
     let [site, from, to] = parts.as_slice() else {
@@ -277,16 +280,23 @@ seats = 40
         let mut s =
             read("volume_pct = 5\n[[outage]]\nsite = \"a\"\nfrom = 2025-01-01\nto = 2025-01-02\n")
                 .unwrap();
-        s.override_with(None, Some(10.0), &["b:2025-01-03:2025-01-03".into()])
-            .unwrap();
+        s.override_with(
+            None,
+            Some(10.0),
+            &[(
+                "outage b:2025-01-03:2025-01-03".into(),
+                "b:2025-01-03:2025-01-03".into(),
+            )],
+        )
+        .unwrap();
         assert_eq!(s.volume_pct, Some(5.0));
         assert_eq!(s.aht_delta_s, Some(10.0));
         assert_eq!(s.outages.len(), 1);
         assert_eq!(s.outages[0].1.site, "b");
-        assert_eq!(s.outages[0].0, "--outage b:2025-01-03:2025-01-03");
+        assert_eq!(s.outages[0].0, "outage b:2025-01-03:2025-01-03");
         assert_eq!(
             parse_outage("b:2025-01-03:2025-01-01").unwrap_err().to_string(),
-            "--outage b:2025-01-03:2025-01-01: from 2025-01-03 is after to 2025-01-01 (expected SITE:FROM:TO, e.g. mnl:2025-12-01:2025-12-03)"
+            "outage b:2025-01-03:2025-01-01: from 2025-01-03 is after to 2025-01-01 (expected SITE:FROM:TO, e.g. mnl:2025-12-01:2025-12-03)"
         );
         assert!(parse_outage(":2025-01-01:2025-01-01")
             .unwrap_err()

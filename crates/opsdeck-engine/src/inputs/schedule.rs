@@ -180,16 +180,16 @@ pub fn read_requirements(
             .ok_or_else(|| input_err(path, format!("missing column {name}")))
     };
     let (c_ts, c_req) = (col("interval_start")?, col("required")?);
-    let len = IntervalLen::new(interval_min).map_err(EngineError::Invalid)?;
+    let len =
+        IntervalLen::new(interval_min).map_err(|m| EngineError::invalid("interval_minutes", m))?;
     let mut cache = ZoneCache::new(zone);
     let mut seen = HashSet::new();
     let mut out = Vec::new();
-    let file = path.display();
     for rec in rdr.records() {
         let rec = rec.map_err(|e| input_err(path, e.to_string()))?;
         let line = rec.position().map_or(0, |p| p.line());
         let bad = |field: &str, reason: String| {
-            EngineError::Invalid(format!("{file}:{line}: {field}: {reason}"))
+            input_err(path, format!("line {line}: {field}: {reason}"))
         };
         let ts = rec.get(c_ts).unwrap_or("").trim();
         let req = rec.get(c_req).unwrap_or("").trim();

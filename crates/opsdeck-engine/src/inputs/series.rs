@@ -2,7 +2,7 @@
 //! from CSV or CSV.gz, for `opsdeck forecast`. Bad rows are returned as `RowIssue`s naming the
 //! line and field; file-level problems (empty, UTF-16, missing column, truncated gzip) are errors.
 
-use crate::error::{input_err, Result};
+use crate::error::{input_err, EngineError, Result};
 use crate::io::csv_reader::LineCounter;
 use crate::io::parse::{parse_iso, Stamp};
 use crate::io::RowIssue;
@@ -56,13 +56,14 @@ pub fn read_timestamps(path: &Path, cols: &SeriesColumns) -> Result<SeriesRead> 
     read(path, cols, false)
 }
 
-fn column(path: &Path, header: &[String], name: &str, flag: &str) -> Result<usize> {
+fn column(path: &Path, header: &[String], name: &str, param: &'static str) -> Result<usize> {
     header.iter().position(|h| h == name).ok_or_else(|| {
-        input_err(
-            path,
+        EngineError::invalid(
+            param,
             format!(
-                "line 1: no column {name:?} (the header has {}); name the column with {flag}",
-                header.join(", ")
+                "{}: line 1: no column {name:?} (the header has {})",
+                path.display(),
+                crate::io::excerpt(&header.join(", "), 200)
             ),
         )
     })
@@ -88,13 +89,13 @@ fn read(path: &Path, cols: &SeriesColumns, with_volume: bool) -> Result<SeriesRe
             ))
         }
     };
-    let ts_ix = column(path, &header, &cols.ts, "--ts-column")?;
+    let ts_ix = column(path, &header, &cols.ts, "ts_column")?;
     let date_ix = match &cols.date {
-        Some(d) => Some(column(path, &header, d, "--date-column")?),
+        Some(d) => Some(column(path, &header, d, "date_column")?),
         None => None,
     };
     let vol_ix = if with_volume {
-        Some(column(path, &header, &cols.volume, "--volume-column")?)
+        Some(column(path, &header, &cols.volume, "volume_column")?)
     } else {
         None
     };

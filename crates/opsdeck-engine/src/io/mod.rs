@@ -102,3 +102,16 @@ impl<R: Read> Read for Counting<'_, R> {
         Ok(k)
     }
 }
+
+/// At most `max` bytes of `s` for a message (cut at a character boundary), followed by `…` and
+/// the full length when cut, so no input can make a message long.
+pub fn excerpt(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes in all)", &s[..end], s.len())
+}

@@ -7,6 +7,7 @@
 use crate::eventlog::LogIssue;
 use crate::io::parse::{parse_stamp, Cell, TsFormat};
 use crate::io::LocalResolver;
+use crate::views::table::{col, Column as TableColumn, Kind, Table, Value};
 use chrono_tz::Tz;
 use opsdeck_core::clock::{run_clocks, CaseEvent, ClockPolicy, ClockResult};
 use opsdeck_core::mining::{Column, EventLog};
@@ -236,6 +237,157 @@ pub fn agreement(
         }
     }
     std::iter::once(all).chain(groups.into_values()).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// tables
+
+pub static CLOCK_COLUMNS: [TableColumn; 11] = [
+    col("case", Kind::Text, "case id"),
+    col("clock", Kind::Text, "clock policy name"),
+    col("attempt", Kind::Count, "1, then one more after each reset"),
+    col(
+        "stage",
+        Kind::Text,
+        "in_progress, paused, completed or cancelled",
+    ),
+    col("start", Kind::Timestamp, "when the clock started"),
+    col(
+        "stop",
+        Kind::Timestamp,
+        "when it stopped (empty: still running)",
+    ),
+    col(
+        "business_elapsed_s",
+        Kind::Seconds,
+        "elapsed in the schedule's business time",
+    ),
+    col("actual_elapsed_s", Kind::Seconds, "elapsed wall-clock time"),
+    col("paused_s", Kind::Seconds, "time paused"),
+    col(
+        "breach_at",
+        Kind::Timestamp,
+        "when the target is (or was) passed",
+    ),
+    col("breached", Kind::Flag, "elapsed > target"),
+];
+
+fn ts(t: Option<i64>) -> Value {
+    match t.and_then(|t| chrono::DateTime::from_timestamp(t, 0)) {
+        Some(d) => Value::Text(d.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
+        None => Value::Num(None),
+    }
+}
+
+/// RFC 3339 text of an instant, as the clock tables write it.
+pub fn instant_text(t: i64) -> String {
+    match ts(Some(t)) {
+        Value::Text(s) => s,
+        _ => t.to_string(),
+    }
+}
+
+pub fn clock_table(run: &ClockRun) -> Table {
+    use opsdeck_core::clock::Stage;
+    Table::new(
+        CLOCK_COLUMNS.to_vec(),
+        run.clocks
+            .iter()
+            .map(|k| {
+                let r = &k.result;
+                vec![
+                    Value::Text(k.case.clone()),
+                    Value::Text(k.clock.clone()),
+                    Value::Int(i64::from(r.attempt)),
+                    Value::Text(
+                        match r.stage {
+                            Stage::InProgress => "in_progress",
+                            Stage::Paused => "paused",
+                            Stage::Completed => "completed",
+                            Stage::Cancelled => "cancelled",
+                        }
+                        .into(),
+                    ),
+                    ts(Some(r.start_utc)),
+                    ts(r.stop_utc),
+                    Value::Int(r.business_elapsed_s),
+                    Value::Int(r.actual_elapsed_s),
+                    Value::Int(r.paused_s),
+                    ts(r.breach_utc),
+                    Value::Flag(Some(r.breached)),
+                ]
+            })
+            .collect(),
+    )
+}
+
+pub static AGREEMENT_COLUMNS: [TableColumn; 11] = [
+    col(
+        "group",
+        Kind::Text,
+        "all, or a value of the compare-by column",
+    ),
+    col("cases", Kind::Count, "cases in the group"),
+    col(
+        "compared",
+        Kind::Count,
+        "cases with a clock and a known expected flag",
+    ),
+    col(
+        "agree",
+        Kind::Count,
+        "of those, the clock's verdict equals the flag",
+    ),
+    col("agreement_rate", Kind::Fraction, "agree / compared"),
+    col(
+        "expected_met_clock_met",
+        Kind::Count,
+        "flag met, clocks met",
+    ),
+    col(
+        "expected_met_clock_breached",
+        Kind::Count,
+        "flag met, a clock breached",
+    ),
+    col(
+        "expected_missed_clock_met",
+        Kind::Count,
+        "flag missed, clocks met",
+    ),
+    col(
+        "expected_missed_clock_breached",
+        Kind::Count,
+        "flag missed, a clock breached",
+    ),
+    col("no_clock", Kind::Count, "cases no clock started on"),
+    col(
+        "unknown_expected",
+        Kind::Count,
+        "cases whose flag is neither true nor false",
+    ),
+];
+
+pub fn agreement_table(rows: &[Agreement]) -> Table {
+    Table::new(
+        AGREEMENT_COLUMNS.to_vec(),
+        rows.iter()
+            .map(|a| {
+                vec![
+                    Value::Text(a.group.clone()),
+                    Value::count(a.cases),
+                    Value::count(a.compared),
+                    Value::count(a.agree),
+                    Value::Num(a.rate()),
+                    Value::count(a.expected_met_clock_met),
+                    Value::count(a.expected_met_clock_breached),
+                    Value::count(a.expected_missed_clock_met),
+                    Value::count(a.expected_missed_clock_breached),
+                    Value::count(a.no_clock),
+                    Value::count(a.unknown_expected),
+                ]
+            })
+            .collect(),
+    )
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use crate::error::Result;
 use crate::fxhash::FxHashMap;
 use crate::io::Progress;
 use crate::io::{FieldIssue, LocalResolver, RowIssue};
-use crate::views::table::Value;
+use crate::views::table::{col, Column, Kind, Value};
 use chrono_tz::Tz;
 use opsdeck_core::calendar::local_time;
 use opsdeck_core::{ContactOutcome, IntervalLen, IntervalSums, SlVariant, Thresholds, ZoneCache};
@@ -238,21 +238,49 @@ pub fn kpi_from_files(
     Ok(run)
 }
 
-/// Column names of the KPI table, in output order.
-pub const KPI_COLUMNS: [&str; 13] = [
-    "queue",
-    "interval_start",
-    "offered",
-    "answered",
-    "abandoned",
-    "answered_within_threshold",
-    "service_level",
-    "asa_s",
-    "aht_s",
-    "abandon_rate",
-    "csat_top2_pct",
-    "interval_start_utc",
-    "service_level_variant",
+/// The KPI table of `opsdeck kpi`: one row per queue × interval of the input files.
+pub static KPI_COLUMNS: [Column; 13] = [
+    col("queue", Kind::Text, "queue as written in the input"),
+    col(
+        "interval_start",
+        Kind::LocalTime,
+        "interval start, wall clock of the alignment zone",
+    ),
+    col(
+        "offered",
+        Kind::Count,
+        "contacts that arrived in the interval",
+    ),
+    col("answered", Kind::Count, "of those, answered"),
+    col("abandoned", Kind::Count, "of those, abandoned"),
+    col(
+        "answered_within_threshold",
+        Kind::Count,
+        "answered with a wait ≤ T",
+    ),
+    col(
+        "service_level",
+        Kind::Fraction,
+        "under the variant of `service_level_variant`",
+    ),
+    col("asa_s", Kind::Seconds, "mean wait of answered contacts"),
+    col(
+        "aht_s",
+        Kind::Seconds,
+        "mean talk + hold + after-contact work of handled contacts",
+    ),
+    col("abandon_rate", Kind::Fraction, "abandoned / offered"),
+    col(
+        "csat_top2_rate",
+        Kind::Fraction,
+        "CSAT responses of 4 or 5 / responses",
+    ),
+    col("interval_start_utc", Kind::Timestamp, "interval start, UTC"),
+    col(
+        "service_level_variant",
+        Kind::Text,
+        "offered, answered, abandons_good, exclude_abandons_within_t or exclude_short_abandons",
+    ),
 ];
 
 /// `t` as chrono's `%Y-%m-%d{sep}%H:%M:%S{suffix}` writes it, without parsing the format
@@ -300,7 +328,7 @@ pub fn kpi_cells(r: &KpiRow, zone: Tz, variant: SlVariant) -> Vec<Value> {
         Value::Num(s.asa_s()),
         Value::Num(s.aht_s()),
         Value::Num(s.abandon_rate()),
-        Value::Num(s.csat_top2_pct()),
+        Value::Num(s.csat_top2_rate()),
         Value::Text(
             chrono::DateTime::from_timestamp(r.interval_start_utc, 0)
                 .map(|d| iso_text(d.naive_utc(), 'T', "Z"))

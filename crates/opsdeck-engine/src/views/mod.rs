@@ -4,8 +4,13 @@
 //! `12.4 s` and `USD 23,232.00` for people.
 
 pub mod case_clocks;
+pub mod catalogue;
+pub mod forecast;
+pub mod ingest;
 pub mod kpi;
+pub mod mining;
 pub mod plan;
+pub mod schedule;
 pub mod scorecard;
 pub mod sla;
 pub mod staffing;

@@ -9,8 +9,8 @@ use crate::contacts::{validate, RawContact};
 use crate::error::{EngineError, Result};
 use crate::inputs::scenario::ScenarioSpec;
 use crate::io::{FieldIssue, LocalResolver};
-use crate::views::scorecard::{load_facts, selected, Level, Period, ScorecardQuery};
-use crate::views::table::Value;
+use crate::views::scorecard::local_day;
+use crate::views::table::{col, col_owned, Column, Kind, Table, Value};
 use crate::workspace::Workspace;
 use chrono::{Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime};
 use chrono_tz::Tz;
@@ -18,7 +18,7 @@ use opsdeck_core::calendar::local_time;
 use opsdeck_core::forecast::{forecast, infer_opening_hours, ForecastError, ForecastOptions};
 use opsdeck_core::plan::{self as core_plan, IntervalDemand, Outage, Plan, PlanSettings, SitePlan};
 use opsdeck_core::staffing::Model;
-use opsdeck_core::{IntervalSums, Org, SlVariant};
+use opsdeck_core::{IntervalSums, Org};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -219,26 +219,27 @@ fn site_counts(
 
 /// Plan a queue: history → forecast → requirements → split across sites → projection.
 pub fn plan(ws: &Workspace, org: &Org, req: &PlanRequest) -> Result<PlanReport> {
-    let invalid = |m: String| EngineError::Invalid(m);
-    let q = org.queues.get(&req.queue).ok_or_else(|| {
-        invalid(format!(
-            "unknown queue {:?} (queues: {})",
-            req.queue,
-            org.queues.keys().cloned().collect::<Vec<_>>().join(", ")
-        ))
-    })?;
+    org.require("queue", &req.queue)?;
+    let q = &org.queues[&req.queue];
     let program = &org.programs[&q.program];
     if req.days == 0 {
-        return Err(invalid("--days must be ≥ 1".into()));
+        return Err(EngineError::invalid("days", "a plan needs at least 1 day"));
     }
     if req.history_weeks == 0 {
-        return Err(invalid("--history-weeks must be ≥ 1".into()));
+        return Err(EngineError::invalid(
+            "history_weeks",
+            "a plan needs at least 1 week of history",
+        ));
     }
     let plan_to = req.from + Days::new(u64::from(req.days) - 1);
     let history_from = req.from - Days::new(7 * u64::from(req.history_weeks));
     let history_to = req.from.pred_opt().unwrap_or(req.from);
 
     // outages and site overrides meet the program before any data is read
+    let invalid = |m: String| EngineError::Invalid {
+        param: None,
+        message: m,
+    };
     let known = program.sites.join(", ");
     for (origin, o) in &req.scenario.outages {
         if !program.sites.contains(&o.site) {
@@ -264,29 +265,23 @@ pub fn plan(ws: &Workspace, org: &Org, req: &PlanRequest) -> Result<PlanReport> 
     }
 
     // history: the queue's interval facts of the window, in local time
-    let query = ScorecardQuery {
-        client: Some(q.client.clone()),
-        program: None,
-        queue: Some(q.id.clone()),
-        from: history_from,
-        to: history_to,
-        by: Period::Interval,
-        level: Level::Queue,
-        variant: SlVariant::Offered,
-    };
-    let facts: Vec<_> = load_facts(ws, &query)?
+    let facts: Vec<_> = ws
+        .interval_facts(Some(&q.client), history_from, history_to)?
         .into_iter()
-        .filter(|f| selected(f, &query))
+        .filter(|f| f.queue == q.id && (history_from..=history_to).contains(&local_day(f)))
         .collect();
     let window = format!(
-        "{history_from}..{history_to}, the {} week(s) before --from",
+        "{history_from}..{history_to}, the {} week(s) before the plan",
         req.history_weeks
     );
     if facts.is_empty() {
-        return Err(invalid(format!(
-            "queue {} has no interval facts in {window}; ingest contacts or move --from / --history-weeks",
-            q.id
-        )));
+        return Err(EngineError::no_data(
+            Some("history_weeks"),
+            format!(
+                "queue {} has no interval facts in {window}; ingest contacts, start the plan later or use a longer history",
+                q.id
+            ),
+        ));
     }
     let mut series: BTreeMap<NaiveDateTime, f64> = BTreeMap::new();
     let mut slots: BTreeMap<(u32, NaiveTime), IntervalSums> = BTreeMap::new();
@@ -308,11 +303,14 @@ pub fn plan(ws: &Workspace, org: &Org, req: &PlanRequest) -> Result<PlanReport> 
     };
     let short = |e: ForecastError| {
         match e {
-        ForecastError::TooShort { days, need } => invalid(format!(
-            "queue {} has {days} complete day(s) of history in {window} ({history_days} day(s) with contacts); at least {need} are needed: ingest more contacts or raise --history-weeks",
-            q.id
-        )),
-        other => invalid(format!("queue {}: history {window}: {other}", q.id)),
+        ForecastError::TooShort { days, need } => EngineError::no_data(
+            Some("history_weeks"),
+            format!(
+                "queue {} has {days} complete day(s) of history in {window} ({history_days} day(s) with contacts); at least {need} are needed: ingest more contacts or use a longer history",
+                q.id
+            ),
+        ),
+        other => EngineError::no_data(None, format!("queue {}: history {window}: {other}", q.id)),
     }
     };
     let hours = infer_opening_hours(&history).map_err(short)?;
@@ -320,17 +318,23 @@ pub fn plan(ws: &Workspace, org: &Org, req: &PlanRequest) -> Result<PlanReport> 
     // a history too short to forecast says so before the opening hours it cannot show
     let fc = forecast(&history, &at, &ForecastOptions::default()).map_err(short)?;
     if at.is_empty() {
-        return Err(invalid(format!(
-            "queue {} has no open interval in {}..{plan_to} by the opening hours seen in {window}",
-            q.id, req.from
-        )));
+        return Err(EngineError::no_data(
+            Some("from"),
+            format!(
+                "queue {} has no open interval in {}..{plan_to} by the opening hours seen in {window}",
+                q.id, req.from
+            ),
+        ));
     }
 
     let aht_s = total.aht_s().ok_or_else(|| {
-        invalid(format!(
-            "queue {} has no handled contacts in {window}, so no handle time to plan with",
-            q.id
-        ))
+        EngineError::no_data(
+            None,
+            format!(
+                "queue {} has no handled contacts in {window}, so no handle time to plan with",
+                q.id
+            ),
+        )
     })?;
     let mut fallback = 0;
     let demand: Vec<IntervalDemand> = at
@@ -356,10 +360,13 @@ pub fn plan(ws: &Workspace, org: &Org, req: &PlanRequest) -> Result<PlanReport> 
         (StaffingModel::ErlangC, _) => Model::ErlangC,
         (StaffingModel::ErlangA, Some(p)) => Model::ErlangA { patience_s: p },
         (StaffingModel::ErlangA, None) => {
-            return Err(invalid(format!(
-                "--model erlang-a needs a patience estimate, but queue {} has no abandoned contacts with a wait in {window}; use --model erlang-c",
-                q.id
-            )))
+            return Err(EngineError::no_data(
+                Some("model"),
+                format!(
+                    "Erlang A needs a patience estimate, but queue {} has no abandoned contacts with a wait in {window}; plan with Erlang C",
+                    q.id
+                ),
+            ))
         }
     };
     if patience_s.is_none() {
@@ -505,73 +512,272 @@ impl std::str::FromStr for PlanView {
     }
 }
 
-const DAY_COLUMNS: [&str; 15] = [
-    "date",
-    "intervals",
-    "offered_baseline",
-    "offered",
-    "agent_hours_required_baseline",
-    "agent_hours_required",
-    "agent_hours_staffed",
-    "agent_hours_gap",
-    "expected_answered_within_t",
-    "expected_abandoned",
-    "service_level",
-    "baseline_service_level",
-    "asa_s",
-    "abandon_rate",
-    "occupancy",
+const VOLUME: Kind = Kind::Number {
+    unit: "contacts",
+    decimals: 0,
+};
+const AGENT_HOURS: Kind = Kind::Number {
+    unit: "agent-hours",
+    decimals: 1,
+};
+const FTE: Kind = Kind::Number {
+    unit: "FTE",
+    decimals: 1,
+};
+
+static INTERVAL_HEAD: [Column; 6] = [
+    col(
+        "start",
+        Kind::LocalTime,
+        "interval start, the queue calendar's wall clock",
+    ),
+    col("offered_baseline", VOLUME, "forecast contacts"),
+    col("offered", VOLUME, "forecast contacts under the scenario"),
+    col(
+        "aht_s",
+        Kind::Seconds,
+        "handle time planned with (weekday × slot, else the queue's)",
+    ),
+    col(
+        "required_baseline",
+        Kind::Count,
+        "agents required for the forecast",
+    ),
+    col(
+        "required",
+        Kind::Count,
+        "agents required under the scenario",
+    ),
 ];
 
-const SITE_COLUMNS: [&str; 9] = [
-    "site",
-    "share",
-    "seats",
-    "agent_hours_baseline",
-    "agent_hours",
-    "agent_hours_change",
-    "overflow_agent_hours",
-    "gross_fte_baseline",
-    "gross_fte",
+static INTERVAL_TAIL: [Column; 7] = [
+    col("staffed", Kind::Count, "agents placed over the sites"),
+    col("gap", Kind::Count, "required − staffed"),
+    col(
+        "service_level",
+        Kind::Fraction,
+        "projected at the staffed agents",
+    ),
+    col(
+        "baseline_service_level",
+        Kind::Fraction,
+        "projected for the baseline",
+    ),
+    col(
+        "asa_s",
+        Kind::Seconds,
+        "projected mean wait of answered contacts",
+    ),
+    col(
+        "abandon_rate",
+        Kind::Fraction,
+        "projected (Erlang A; null with Erlang C)",
+    ),
+    col(
+        "occupancy",
+        Kind::Fraction,
+        "projected busy share of staffed agents",
+    ),
 ];
 
-/// Column names of a view.
-pub fn columns(r: &PlanReport, view: PlanView) -> Vec<String> {
+static DAY_COLUMNS: [Column; 15] = [
+    col("date", Kind::Date, "local date"),
+    col("intervals", Kind::Count, "open intervals planned"),
+    col("offered_baseline", VOLUME, "forecast contacts"),
+    col("offered", VOLUME, "forecast contacts under the scenario"),
+    col(
+        "agent_hours_required_baseline",
+        AGENT_HOURS,
+        "agent-hours required for the forecast",
+    ),
+    col(
+        "agent_hours_required",
+        AGENT_HOURS,
+        "agent-hours required under the scenario",
+    ),
+    col(
+        "agent_hours_staffed",
+        AGENT_HOURS,
+        "agent-hours placed over the sites",
+    ),
+    col("agent_hours_gap", AGENT_HOURS, "required − staffed"),
+    col(
+        "expected_answered_within_t",
+        VOLUME,
+        "projected contacts answered within T",
+    ),
+    col(
+        "expected_abandoned",
+        VOLUME,
+        "projected abandoned contacts (Erlang A)",
+    ),
+    col(
+        "service_level",
+        Kind::Fraction,
+        "projected, re-summed over the day",
+    ),
+    col(
+        "baseline_service_level",
+        Kind::Fraction,
+        "projected for the baseline",
+    ),
+    col(
+        "asa_s",
+        Kind::Seconds,
+        "projected mean wait of answered contacts",
+    ),
+    col("abandon_rate", Kind::Fraction, "projected"),
+    col(
+        "occupancy",
+        Kind::Fraction,
+        "projected busy share of staffed agent time",
+    ),
+];
+
+static SITE_COLUMNS: [Column; 9] = [
+    col("site", Kind::Text, "site id (unstaffed: the gap)"),
+    col(
+        "share",
+        Kind::Fraction,
+        "share of the program's work the site takes",
+    ),
+    col("seats", Kind::Count, "seats available (null: unlimited)"),
+    col(
+        "agent_hours_baseline",
+        AGENT_HOURS,
+        "agent-hours placed for the baseline",
+    ),
+    col(
+        "agent_hours",
+        AGENT_HOURS,
+        "agent-hours placed under the scenario",
+    ),
+    col("agent_hours_change", AGENT_HOURS, "scenario − baseline"),
+    col(
+        "overflow_agent_hours",
+        AGENT_HOURS,
+        "hours moved here from full or closed sites",
+    ),
+    col(
+        "gross_fte_baseline",
+        FTE,
+        "paid FTE for the baseline hours (shrinkage included)",
+    ),
+    col("gross_fte", FTE, "paid FTE under the scenario"),
+];
+
+/// Column declarations of a view (the interval view has one `staffed_<site>` column per site).
+pub fn columns(r: &PlanReport, view: PlanView) -> Vec<Column> {
     match view {
         PlanView::Interval => {
-            let mut c: Vec<String> = [
-                "start",
-                "offered_baseline",
-                "offered",
-                "aht_s",
-                "required_baseline",
-                "required",
-            ]
-            .map(String::from)
-            .to_vec();
-            c.extend(
-                r.estimates
-                    .sites
-                    .iter()
-                    .map(|s| format!("staffed_{}", s.site)),
-            );
-            c.extend(
-                [
-                    "staffed",
-                    "gap",
-                    "service_level",
-                    "baseline_service_level",
-                    "asa_s",
-                    "abandon_rate",
-                    "occupancy",
-                ]
-                .map(String::from),
-            );
+            let mut c = INTERVAL_HEAD.to_vec();
+            c.extend(r.estimates.sites.iter().map(|s| {
+                col_owned(
+                    format!("staffed_{}", s.site),
+                    Kind::Count,
+                    format!("agents placed at site {}", s.site),
+                )
+            }));
+            c.extend(INTERVAL_TAIL.iter().cloned());
             c
         }
-        PlanView::Day => DAY_COLUMNS.map(String::from).to_vec(),
-        PlanView::Site => SITE_COLUMNS.map(String::from).to_vec(),
+        PlanView::Day => DAY_COLUMNS.to_vec(),
+        PlanView::Site => SITE_COLUMNS.to_vec(),
     }
+}
+
+/// The plan's estimates and settings in plain lines, units for people.
+pub fn describe(e: &Estimates) -> Vec<String> {
+    use crate::views::table::{decimal, duration, percent};
+    let mut out = vec![
+        format!(
+            "plan {} ({} / {}), {}..{} ({} intervals of {} min, {}), target {} within {}",
+            e.queue,
+            e.client,
+            e.program,
+            e.plan_from,
+            e.plan_to,
+            e.plan_intervals,
+            e.interval_minutes,
+            e.time_zone,
+            percent(e.sl_target),
+            duration(e.threshold_s as f64)
+        ),
+        format!(
+            "history {}..{}: {} day(s) with contacts, {} offered, abandon rate {}, AHT {}; forecast {}, {} outlier day(s)",
+            e.history_from,
+            e.history_to,
+            e.history_days,
+            decimal(e.history_offered as f64, 0),
+            e.history_abandon_rate.map_or("—".to_string(), percent),
+            duration(e.aht_s),
+            if e.forecast_tuned { "tuned on the history" } else { "fixed settings" },
+            e.forecast_outlier_days
+        ),
+        format!(
+            "staffing {}, projection {} (patience {}), shrinkage {}, max occupancy {}, {} h per FTE week",
+            e.staffing_model,
+            e.projection_model,
+            e.patience_s.map_or("—".to_string(), duration),
+            percent(e.shrinkage),
+            percent(e.max_occupancy),
+            decimal(e.fte_hours_per_week, 1)
+        ),
+    ];
+    let sites: Vec<String> = e
+        .sites
+        .iter()
+        .map(|s| {
+            format!(
+                "{} share {} ({}, {} handled){}",
+                s.site,
+                percent(s.share),
+                s.share_source,
+                s.handled,
+                s.seats.map_or(String::new(), |n| format!(", {n} seats"))
+            )
+        })
+        .collect();
+    out.push(format!(
+        "sites: {}; {} handled without a site of the program",
+        sites.join("; "),
+        e.handled_without_site
+    ));
+    let outages: Vec<String> = e
+        .outages
+        .iter()
+        .map(|o| format!("{} {}..{}", o.site, o.from, o.to))
+        .collect();
+    out.push(format!(
+        "scenario: volume {:+} %, AHT {:+} s, outages: {}",
+        e.volume_pct,
+        e.aht_delta_s,
+        if outages.is_empty() {
+            "none".to_string()
+        } else {
+            outages.join(", ")
+        }
+    ));
+    out.extend(e.notes.iter().map(|n| format!("note: {n}")));
+    out
+}
+
+/// The columns of a view without the per-site ones (for the catalogue).
+pub fn columns_without_sites(view: PlanView) -> Vec<Column> {
+    match view {
+        PlanView::Interval => INTERVAL_HEAD
+            .iter()
+            .chain(&INTERVAL_TAIL)
+            .cloned()
+            .collect(),
+        PlanView::Day => DAY_COLUMNS.to_vec(),
+        PlanView::Site => SITE_COLUMNS.to_vec(),
+    }
+}
+
+/// A view as a table.
+pub fn table(r: &PlanReport, view: PlanView) -> Table {
+    Table::new(columns(r, view), rows(r, view))
 }
 
 fn uint(n: u64) -> Value {

@@ -5,20 +5,44 @@
 use crate::error::Result;
 use crate::inputs::staffing::{read_intervals, IntervalRow, ModelKind};
 use crate::io::RowIssue;
-use crate::views::table::Value;
+use crate::views::table::{col, Column, Kind, Value};
 use opsdeck_core::staffing::{required_agents, Staffing, StaffingError};
 use std::path::Path;
 
 /// Output columns; Erlang A adds `abandon_rate`.
-pub const OUTPUT_COLUMNS: [&str; 8] = [
-    "interval_id",
-    "raw_agents",
-    "agents",
-    "service_level",
-    "occupancy",
-    "wait_probability",
-    "asa_s",
-    "abandon_rate",
+pub static OUTPUT_COLUMNS: [Column; 8] = [
+    col("interval_id", Kind::Text, "the input row's interval_id"),
+    col(
+        "raw_agents",
+        Kind::Count,
+        "agents on the phones to meet the target and the occupancy cap",
+    ),
+    col(
+        "agents",
+        Kind::Count,
+        "agents to schedule: raw_agents grossed up for shrinkage",
+    ),
+    col(
+        "service_level",
+        Kind::Fraction,
+        "answered within the target time, at raw_agents",
+    ),
+    col(
+        "occupancy",
+        Kind::Fraction,
+        "busy share of raw_agents' time",
+    ),
+    col(
+        "wait_probability",
+        Kind::Fraction,
+        "share of contacts that wait at all",
+    ),
+    col("asa_s", Kind::Seconds, "mean wait of answered contacts"),
+    col(
+        "abandon_rate",
+        Kind::Fraction,
+        "Erlang A only: share of contacts that abandon",
+    ),
 ];
 
 /// The requirement of one interval.
@@ -110,7 +134,7 @@ pub fn staffing_cells(r: &StaffingRow, kind: ModelKind) -> Vec<Value> {
 }
 
 /// The output columns of `kind`.
-pub fn output_columns(kind: ModelKind) -> &'static [&'static str] {
+pub fn output_columns(kind: ModelKind) -> &'static [Column] {
     match kind {
         ModelKind::ErlangC => &OUTPUT_COLUMNS[..7],
         ModelKind::ErlangA => &OUTPUT_COLUMNS[..],

@@ -11,6 +11,7 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, Int64Type, TimestampMicrosecondType};
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
+use chrono::{Datelike, NaiveDate};
 use chrono_tz::Tz;
 use opsdeck_core::calendar::parse_zone;
 use opsdeck_core::kpi::SUM_FIELDS;
@@ -163,6 +164,58 @@ impl Workspace {
         drop(f);
         std::fs::rename(&tmp, &fin).map_err(io_err(&fin))?;
         sync_dir(&dir)
+    }
+
+    /// The interval facts of the partitions that can hold local days `from..=to` (a month
+    /// either side is not read), of one client or all. A writer deletes the interval files it
+    /// superseded right after its commit; a reader that took the manifest just before may find
+    /// one gone, and then starts over from the new manifest.
+    pub fn interval_facts(
+        &self,
+        client: Option<&str>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<IntervalFact>> {
+        let mut attempt = 0;
+        loop {
+            match self.interval_facts_once(client, from, to) {
+                Err(EngineError::Io { cause, .. })
+                    if cause.kind() == std::io::ErrorKind::NotFound && attempt < 3 =>
+                {
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn interval_facts_once(
+        &self,
+        client: Option<&str>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<IntervalFact>> {
+        let m = self.manifest()?;
+        // compare months as (year, month) numbers: an open range (NaiveDate::MIN/MAX) formats
+        // with a sign ("-262144-01", "+262143-12") that does not sort as text among "YYYY-MM"
+        let ym = |d: NaiveDate| (d.year(), d.month());
+        let (lo, hi) = (ym(from), ym(to));
+        let mut out = Vec::new();
+        for f in &m.intervals {
+            let in_range = match f
+                .month
+                .split_once('-')
+                .and_then(|(y, mo)| Some((y.parse::<i32>().ok()?, mo.parse::<u32>().ok()?)))
+            {
+                Some(month) => (lo..=hi).contains(&month),
+                None => true, // unknown label: read it and let the caller's day filter decide
+            };
+            if client.is_some_and(|c| c != f.client) || !in_range {
+                continue;
+            }
+            out.extend(read_intervals(&self.facts_dir().join(&f.path))?);
+        }
+        Ok(out)
     }
 
     /// Remove fact files that no committed manifest names (left by an interrupted writer).

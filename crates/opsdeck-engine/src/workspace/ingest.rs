@@ -69,7 +69,7 @@ impl ContactSink for IngestSink<'_> {
             FieldIssue::new(
                 "queue",
                 format!(
-                    "unknown queue {:?} (declare it in a setup file and run `opsdeck setup apply`)",
+                    "unknown queue {:?} (declare it in the setup file)",
                     raw.queue
                 ),
             )
@@ -345,16 +345,23 @@ fn publish(
     Ok(())
 }
 
-/// Recompute every interval partition from the stored contacts with the queues' current
-/// settings (after a change of threshold, short-abandon threshold, interval or target), as one
-/// atomic commit. Returns the partitions rewritten.
-pub fn rebuild_intervals(ws: &Workspace, org: &Org, tag: &str) -> Result<Vec<String>> {
+/// Recompute interval partitions from the stored contacts with the queues' current settings
+/// (after a change of threshold, short-abandon threshold, interval, target, zone or program),
+/// as one atomic commit: every partition, or those of `clients`. Returns the partitions
+/// rewritten.
+pub fn rebuild_intervals(
+    ws: &Workspace,
+    org: &Org,
+    clients: Option<&BTreeSet<String>>,
+    tag: &str,
+) -> Result<Vec<String>> {
     let lock = ws.lock()?;
     let mut manifest = ws.manifest()?;
     ws.remove_orphans(&lock, &manifest)?;
     let all: BTreeSet<(String, String)> = manifest
         .contacts
         .iter()
+        .filter(|f| clients.is_none_or(|c| c.contains(&f.client)))
         .map(|f| (f.client.clone(), f.month.clone()))
         .collect();
     if all.is_empty() {

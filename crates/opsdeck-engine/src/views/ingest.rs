@@ -1,0 +1,82 @@
+//! The ingest log table (`opsdeck ingest log`): one row per committed batch.
+
+use crate::views::table::{col, Column, Kind, Table, Value};
+
+pub static INGEST_LOG_COLUMNS: [Column; 9] = [
+    col(
+        "batch_id",
+        Kind::Text,
+        "batch id (names its facts and quarantine files)",
+    ),
+    col(
+        "committed_at",
+        Kind::Timestamp,
+        "when the batch was committed",
+    ),
+    col(
+        "kind",
+        Kind::Text,
+        "contacts, replace (a corrected export) or void (a withdrawal)",
+    ),
+    col("rows_read", Kind::Count, "rows read from the files"),
+    col(
+        "rows_accepted",
+        Kind::Count,
+        "contacts stored (new or replacing a stored version)",
+    ),
+    col(
+        "rows_duplicate",
+        Kind::Count,
+        "contacts already stored unchanged",
+    ),
+    col(
+        "rows_quarantined",
+        Kind::Count,
+        "rows rejected into the quarantine file",
+    ),
+    col(
+        "rows_withdrawn",
+        Kind::Count,
+        "stored contacts removed (void, or replaced)",
+    ),
+    col(
+        "files",
+        Kind::Text,
+        "the files of the batch, or the batch a void withdrew",
+    ),
+];
+
+/// One batch as the log shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchLine {
+    pub batch_id: String,
+    pub committed_at: String,
+    pub kind: String,
+    pub rows_read: i64,
+    pub rows_accepted: i64,
+    pub rows_duplicate: i64,
+    pub rows_quarantined: i64,
+    pub rows_withdrawn: i64,
+    pub files: Vec<String>,
+}
+
+pub fn ingest_log_table(rows: &[BatchLine]) -> Table {
+    Table::new(
+        INGEST_LOG_COLUMNS.to_vec(),
+        rows.iter()
+            .map(|r| {
+                vec![
+                    Value::Text(r.batch_id.clone()),
+                    Value::Text(r.committed_at.clone()),
+                    Value::Text(r.kind.clone()),
+                    Value::Int(r.rows_read),
+                    Value::Int(r.rows_accepted),
+                    Value::Int(r.rows_duplicate),
+                    Value::Int(r.rows_quarantined),
+                    Value::Int(r.rows_withdrawn),
+                    Value::Text(r.files.join(" ")),
+                ]
+            })
+            .collect(),
+    )
+}
