@@ -105,7 +105,13 @@ pub fn run(g: &GlobalArgs, a: DemoArgs) -> Result<ExitCode> {
         file.display()
     );
 
-    let summary = ingest_contacts(&ctx, &[file], &Profile::canonical(), None)?;
+    let summary = ingest_contacts(
+        &ctx,
+        &[file],
+        &Profile::canonical(),
+        None,
+        opsdeck_engine::workspace::ingest::IngestMode::Add,
+    )?;
     print_summary(&summary)?;
 
     let last = spec.start + chrono::Days::new(u64::from(spec.days.saturating_sub(1)));

@@ -30,3 +30,15 @@ pub fn run(g: &GlobalArgs, c: FactsCommand) -> Result<ExitCode> {
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// A note for each queue whose facts do not match its settings (an interrupted `setup apply`
+/// leaves them so), with what to run.
+pub fn warn_stale(facts: &[opsdeck_engine::workspace::IntervalFact], org: &opsdeck_core::Org) {
+    let stale = opsdeck_engine::workspace::facts::stale_queues(facts, org);
+    for s in &stale {
+        note!("warning: {s}");
+    }
+    if !stale.is_empty() {
+        note!("warning: these figures use the old settings; run `opsdeck facts rebuild` to recompute them");
+    }
+}

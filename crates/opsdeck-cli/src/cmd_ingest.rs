@@ -5,7 +5,8 @@ use crate::output::{self, Format};
 use anyhow::Result;
 use opsdeck_engine::contacts::profile::Profile;
 use opsdeck_engine::views::ingest::{ingest_log_table, BatchLine};
-use opsdeck_engine::workspace::ingest::{ingest, IngestRequest, IngestSummary};
+use opsdeck_engine::workspace::ingest::{ingest, IngestMode, IngestRequest, IngestSummary};
+use opsdeck_engine::workspace::restate::void;
 use opsdeck_store::{IngestRecord, Store};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -22,11 +23,24 @@ pub enum IngestCommand {
         /// IANA zone of wall-clock timestamps (default: the profile's, else each queue's calendar zone).
         #[arg(long)]
         tz: Option<String>,
+        /// A corrected export: contacts already stored are replaced where the file's version
+        /// differs (the old versions are kept aside; `ingest void` of this batch restores them).
+        #[arg(long)]
+        replace: bool,
         /// Print the summary as JSON.
         #[arg(long)]
         json: bool,
     },
-    /// List the committed ingest batches (the store's audit log).
+    /// Withdraw a committed batch: its contacts leave the facts, versions it replaced come
+    /// back, the figures are recomputed — one atomic commit.
+    Void {
+        /// The batch id (see `opsdeck ingest log`).
+        batch: String,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the committed batches: ingests, replacements and withdrawals.
     Log {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
@@ -39,6 +53,7 @@ pub fn ingest_contacts(
     files: &[PathBuf],
     profile: &Profile,
     tz: Option<&str>,
+    mode: IngestMode,
 ) -> Result<IngestSummary> {
     let org = ctx.org()?;
     let zone = tz
@@ -53,6 +68,7 @@ pub fn ingest_contacts(
         batch_id,
         committed_at: committed_at.clone(),
         zone,
+        mode,
     };
     let bar = crate::progress::bytes_bar(files);
     let summary = ingest(&ctx.ws, &req, &|n| bar.set_position(n));
@@ -80,7 +96,7 @@ pub fn sync_audit_log(ctx: &Context) -> Result<()> {
     {
         let rec = IngestRecord {
             batch_id: b.batch_id,
-            kind: "contacts".into(),
+            kind: b.kind,
             files: b.files,
             rows_read: b.rows_read as i64,
             rows_accepted: b.rows_accepted as i64,
@@ -98,10 +114,17 @@ pub fn print_summary(s: &IngestSummary) -> Result<()> {
         "batch {}: {} rows read, {} new contacts stored, {} already stored, {} quarantined",
         s.batch_id,
         s.rows_read,
-        s.rows_accepted,
+        s.rows_accepted - s.rows_replaced,
         s.rows_duplicate,
         s.rows_quarantined
     );
+    if s.rows_replaced > 0 {
+        outln!(
+            "  {} stored contacts replaced by their corrected version (the old versions are kept: `opsdeck ingest void {}` restores them)",
+            s.rows_replaced,
+            s.batch_id
+        );
+    }
     for (why, n) in &s.rows_skipped {
         outln!("  {n} rows skipped: {why}");
     }
@@ -126,10 +149,16 @@ pub fn run(g: &GlobalArgs, c: IngestCommand) -> Result<ExitCode> {
             files,
             profile,
             tz,
+            replace,
             json,
         } => {
             let profile = profile.load()?;
-            let s = ingest_contacts(&ctx, &files, &profile, tz.as_deref())?;
+            let mode = if replace {
+                IngestMode::Replace
+            } else {
+                IngestMode::Add
+            };
+            let s = ingest_contacts(&ctx, &files, &profile, tz.as_deref(), mode)?;
             if json {
                 outln!("{}", serde_json::to_string_pretty(&s)?);
             } else {
@@ -141,21 +170,45 @@ pub fn run(g: &GlobalArgs, c: IngestCommand) -> Result<ExitCode> {
                 ExitCode::SUCCESS
             })
         }
+        IngestCommand::Void { batch, json } => {
+            let org = ctx.org()?;
+            let (committed_at, id) = now_and_batch_id();
+            let tag = format!("v{}", id.trim_start_matches('b'));
+            let s = void(&ctx.ws, &org, &batch, &tag, &committed_at)?;
+            sync_audit_log(&ctx)?;
+            if json {
+                outln!("{}", serde_json::to_string_pretty(&s)?);
+            } else if !s.committed {
+                outln!("batch {batch} was already withdrawn; the workspace is unchanged");
+            } else {
+                outln!(
+                    "batch {}: withdrew batch {batch}: {} contacts removed, {} earlier versions restored",
+                    s.batch_id, s.rows_withdrawn, s.rows_restored
+                );
+                outln!("  partitions rewritten: {}", s.partitions.join(", "));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         IngestCommand::Log { format } => {
             sync_audit_log(&ctx)?;
-            let log = ctx.rt.block_on(ctx.store.list_ingests())?;
-            let rows: Vec<BatchLine> = log
+            // the manifest is the truth (the audit log in the store mirrors it)
+            let rows: Vec<BatchLine> = ctx
+                .ws
+                .manifest()?
+                .batches
                 .into_iter()
-                .map(|r| BatchLine {
-                    batch_id: r.batch_id,
-                    committed_at: r.committed_at,
-                    kind: r.kind,
-                    rows_read: r.rows_read,
-                    rows_accepted: r.rows_accepted,
-                    rows_duplicate: r.rows_duplicate,
-                    rows_quarantined: r.rows_quarantined,
-                    rows_withdrawn: 0,
-                    files: r.files,
+                .map(|b| BatchLine {
+                    batch_id: b.batch_id,
+                    committed_at: b.committed_at,
+                    kind: b.kind,
+                    rows_read: b.rows_read as i64,
+                    rows_accepted: b.rows_accepted as i64,
+                    rows_duplicate: b.rows_duplicate as i64,
+                    rows_quarantined: b.rows_quarantined as i64,
+                    rows_replaced: b.rows_replaced as i64,
+                    rows_withdrawn: b.rows_withdrawn as i64,
+                    voided_by: b.voided_by.unwrap_or_default(),
+                    files: b.files,
                 })
                 .collect();
             output::write(

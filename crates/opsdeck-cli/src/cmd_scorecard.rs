@@ -137,6 +137,7 @@ pub fn print(
             }
         }
     }
+    crate::cmd_facts::warn_stale(&facts, org);
     let sc = scorecard(&facts, org, q);
     let mut t = table(&sc, q);
     if let Some(cols) = only {

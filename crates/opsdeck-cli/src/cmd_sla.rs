@@ -151,6 +151,7 @@ pub fn evaluate_with_history(
     month: YearMonth,
 ) -> Result<(Evaluation, Vec<Evaluation>)> {
     let facts = load_for(&ctx.ws, c, month)?;
+    crate::cmd_facts::warn_stale(&facts, org);
     let e = evaluate(c, rev.revision, org, &facts, month)?;
     let mut earlier = Vec::new();
     let history = ctx

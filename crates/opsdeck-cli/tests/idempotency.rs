@@ -319,6 +319,37 @@ fn a_changed_threshold_in_setup_changes_the_scorecard_at_once() {
         dir.manifest().unwrap()["generation"].as_u64(),
         Some(generation + 1)
     );
+    // a crash between the store's commit and the facts' would leave old facts: readers say so
+    let facts = dir.home().join("facts");
+    let backup = dir.path("facts-before");
+    let copy = |from: &std::path::Path, to: &std::path::Path| {
+        let status = std::process::Command::new("cp")
+            .arg("-a")
+            .arg(from)
+            .arg(to)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    };
+    // (rebuild the old state: T back to 20 in a copy of the facts)
+    let p20 = dir.write(
+        "setup20.toml",
+        Setup::new("Europe/London").queue_with_threshold("q1", 20).toml(),
+    );
+    dir.cmd().args(["setup", "apply"]).arg(&p20).run().success();
+    copy(&facts, &backup);
+    dir.cmd().args(["setup", "apply"]).arg(&p).run().success();
+    std::fs::remove_dir_all(&facts).unwrap();
+    copy(&backup, &facts);
+    dir.cmd()
+        .args(["scorecard", "--by", "total"])
+        .run()
+        .success()
+        .stderr_has("warning: queue q1: facts computed with T 20 s")
+        .stderr_has("run `opsdeck facts rebuild`");
+    dir.cmd().args(["facts", "rebuild"]).run().success();
+    assert_eq!(within(&dir), count(30));
+    let generation = dir.manifest().unwrap()["generation"].as_u64().unwrap() - 1;
     // the same file again: nothing to recompute
     dir.cmd()
         .args(["setup", "apply"])

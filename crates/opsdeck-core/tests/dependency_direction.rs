@@ -53,6 +53,7 @@ fn crates_depend_only_on_what_the_map_allows() {
                 "arrow-buffer",
                 "arrow-schema",
                 "arrow-cast",
+                "arrow-select",
                 "memchr",
                 "parquet",
                 "quick-xml",

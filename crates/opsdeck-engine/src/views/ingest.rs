@@ -2,7 +2,7 @@
 
 use crate::views::table::{col, Column, Kind, Table, Value};
 
-pub static INGEST_LOG_COLUMNS: [Column; 9] = [
+pub static INGEST_LOG_COLUMNS: [Column; 11] = [
     col(
         "batch_id",
         Kind::Text,
@@ -35,9 +35,19 @@ pub static INGEST_LOG_COLUMNS: [Column; 9] = [
         "rows rejected into the quarantine file",
     ),
     col(
+        "rows_replaced",
+        Kind::Count,
+        "stored versions a replacement pushed out (a withdrawal: the versions it restored)",
+    ),
+    col(
         "rows_withdrawn",
         Kind::Count,
-        "stored contacts removed (void, or replaced)",
+        "contacts a withdrawal removed",
+    ),
+    col(
+        "voided_by",
+        Kind::Text,
+        "the withdrawal that voided the batch, if one did",
     ),
     col(
         "files",
@@ -56,7 +66,9 @@ pub struct BatchLine {
     pub rows_accepted: i64,
     pub rows_duplicate: i64,
     pub rows_quarantined: i64,
+    pub rows_replaced: i64,
     pub rows_withdrawn: i64,
+    pub voided_by: String,
     pub files: Vec<String>,
 }
 
@@ -73,7 +85,9 @@ pub fn ingest_log_table(rows: &[BatchLine]) -> Table {
                     Value::Int(r.rows_accepted),
                     Value::Int(r.rows_duplicate),
                     Value::Int(r.rows_quarantined),
+                    Value::Int(r.rows_replaced),
                     Value::Int(r.rows_withdrawn),
+                    Value::Text(r.voided_by.clone()),
                     Value::Text(r.files.join(" ")),
                 ]
             })

@@ -42,18 +42,37 @@ pub struct FactFile {
     pub batch_id: String,
 }
 
-/// One committed ingest batch.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One committed batch: an ingest, a replacement (`--replace`) or a withdrawal (`void`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BatchRecord {
     pub batch_id: String,
     pub committed_at: String,
+    /// The files read; for a withdrawal, the batch withdrawn.
     pub files: Vec<String>,
     pub profile: String,
+    /// `contacts`, `replace` or `void`.
+    #[serde(default = "contacts_kind")]
+    pub kind: String,
     pub rows_read: u64,
+    /// Contacts stored: new ones, and new versions of stored ones.
     pub rows_accepted: u64,
+    /// Contacts already stored as they are.
     pub rows_duplicate: u64,
     pub rows_quarantined: u64,
     pub rows_skipped: u64,
+    /// Stored versions a replacement pushed out (a withdrawal: the versions it restored).
+    #[serde(default)]
+    pub rows_replaced: u64,
+    /// Contacts a withdrawal removed.
+    #[serde(default)]
+    pub rows_withdrawn: u64,
+    /// The withdrawal that voided this batch, if one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voided_by: Option<String>,
+}
+
+fn contacts_kind() -> String {
+    "contacts".into()
 }
 
 /// Everything that is visible in the fact store.
@@ -64,6 +83,10 @@ pub struct Manifest {
     pub generation: u64,
     pub contacts: Vec<FactFile>,
     pub intervals: Vec<FactFile>,
+    /// Contact versions a replacement pushed out, kept so that withdrawing it restores them;
+    /// `batch_id` is the replacing batch. Readers of facts ignore them.
+    #[serde(default)]
+    pub superseded: Vec<FactFile>,
     pub batches: Vec<BatchRecord>,
 }
 
@@ -224,10 +247,11 @@ impl Workspace {
             .contacts
             .iter()
             .chain(&m.intervals)
+            .chain(&m.superseded)
             .map(|f| f.path.as_str())
             .collect();
         let mut removed = 0;
-        for sub in ["contacts", "intervals"] {
+        for sub in ["contacts", "intervals", "superseded"] {
             let base = self.facts_dir();
             let mut stack = vec![base.join(sub)];
             while let Some(d) = stack.pop() {
@@ -290,6 +314,42 @@ pub(crate) fn write_parquet(path: &Path, batch: &RecordBatch) -> Result<()> {
     w.write(batch).map_err(perr)?;
     let f = w.into_inner().map_err(perr)?;
     f.sync_all().map_err(io_err(path))
+}
+
+/// Queues whose facts were computed with other settings than `org` gives them now (an
+/// interrupted `setup apply` can leave that), in words; empty when the facts are current.
+pub fn stale_queues(facts: &[IntervalFact], org: &opsdeck_core::Org) -> Vec<String> {
+    let mut out = std::collections::BTreeMap::new();
+    for f in facts {
+        let Some(q) = org.queues.get(&f.queue) else {
+            continue;
+        };
+        let current = q.thresholds == f.thresholds
+            && q.sl_target == f.sl_target
+            && q.zone == f.zone
+            && q.interval.minutes() == f.interval_minutes
+            && q.program == f.program
+            && q.client == f.client;
+        if !current {
+            out.entry(f.queue.clone()).or_insert_with(|| {
+                format!(
+                    "queue {}: facts computed with T {} s, S {} s, target {}, {} min in {}; the setup says T {} s, S {} s, target {}, {} min in {}",
+                    f.queue,
+                    f.thresholds.service_s,
+                    f.thresholds.short_abandon_s,
+                    f.sl_target,
+                    f.interval_minutes,
+                    f.zone,
+                    q.thresholds.service_s,
+                    q.thresholds.short_abandon_s,
+                    q.sl_target,
+                    q.interval.minutes(),
+                    q.zone
+                )
+            });
+        }
+    }
+    out.into_values().collect()
 }
 
 /// One queue × interval fact, as stored.

@@ -7,6 +7,7 @@ use super::facts::{
     contact_schema, read_contact_ids, write_intervals, write_parquet, BatchRecord, FactFile,
     IntervalFact, Workspace,
 };
+use super::restate;
 use crate::contacts::sink::SlotSums;
 use crate::contacts::{read_contacts, validate, Contact, ContactSink, Profile, RawContact};
 use crate::error::{io_err, EngineError, Result};
@@ -23,6 +24,18 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// What a batch does with contacts whose id is already stored (in the same client-month).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IngestMode {
+    /// Keep the stored version; count the row as already stored.
+    #[default]
+    Add,
+    /// A corrected export: a row that differs from the stored version replaces it (the old
+    /// version is kept aside so that withdrawing this batch restores it); identical rows are
+    /// already stored.
+    Replace,
+}
+
 /// What to ingest and how.
 pub struct IngestRequest<'a> {
     pub files: &'a [PathBuf],
@@ -34,6 +47,7 @@ pub struct IngestRequest<'a> {
     pub committed_at: String,
     /// Zone of wall-clock timestamps; default: the profile's zone, else each queue's calendar zone.
     pub zone: Option<Tz>,
+    pub mode: IngestMode,
 }
 
 /// What an ingest did.
@@ -43,8 +57,12 @@ pub struct IngestSummary {
     pub rows_read: u64,
     /// New contacts stored.
     pub rows_accepted: u64,
-    /// Contacts whose id was already stored (ignored: ingesting again adds nothing).
+    /// Contacts whose id was already stored (ignored: ingesting again adds nothing); with
+    /// `--replace`, those stored exactly as they are.
     pub rows_duplicate: u64,
+    /// With `--replace`: stored contacts whose new version replaced them (counted in
+    /// `rows_accepted` too).
+    pub rows_replaced: u64,
     pub rows_quarantined: u64,
     /// Rows the profile says are not contacts, by reason.
     pub rows_skipped: BTreeMap<String, u64>,
@@ -199,21 +217,83 @@ pub fn ingest(ws: &Workspace, req: &IngestRequest, progress: Progress) -> Result
     let mut manifest = ws.manifest()?;
     ws.remove_orphans(&lock, &manifest)?;
 
-    // contacts already stored are not stored again: a contact id is unique within its
-    // client's month, so only the partitions this batch touches are read
+    // a contact id is unique within its client's month, so only the partitions this batch
+    // touches are read: without --replace, stored ids are not stored again; with it, a row
+    // that differs from the stored version replaces it
     let mut duplicates = 0u64;
+    let mut gone: Vec<FactFile> = Vec::new();
+    let mut rewritten: Vec<FactFile> = Vec::new();
+    let mut pushed_out: Vec<FactFile> = Vec::new();
     for ((client, month), list) in parts.iter_mut() {
-        let mut known: FxHashSet<String> = FxHashSet::default();
-        for f in manifest
-            .contacts
-            .iter()
-            .filter(|f| &f.client == client && &f.month == month)
-        {
-            read_contact_ids(&ws.facts_dir().join(&f.path), &mut known)?;
+        match req.mode {
+            IngestMode::Add => {
+                let mut known: FxHashSet<String> = FxHashSet::default();
+                for f in manifest
+                    .contacts
+                    .iter()
+                    .filter(|f| &f.client == client && &f.month == month)
+                {
+                    read_contact_ids(&ws.facts_dir().join(&f.path), &mut known)?;
+                }
+                let before = list.len();
+                list.retain(|c| !known.contains(c.contact_id()));
+                duplicates += (before - list.len()) as u64;
+            }
+            IngestMode::Replace => {
+                let stored = restate::stored_fingerprints(ws, &manifest, client, month)?;
+                let batch = contacts_batch(list, req.org, &req.batch_id)?;
+                let mut replace = BTreeSet::new();
+                let mut keep = Vec::with_capacity(list.len());
+                for (id, fp) in restate::ids(&batch)?
+                    .into_iter()
+                    .zip(restate::fingerprints(&batch)?)
+                {
+                    match stored.get(&id) {
+                        Some(old) if *old == fp => keep.push(false),
+                        Some(_) => {
+                            keep.push(true);
+                            replace.insert(id);
+                        }
+                        None => keep.push(true),
+                    }
+                }
+                let before = list.len();
+                let mut k = keep.iter();
+                list.retain(|_| k.next().copied().unwrap_or(true));
+                duplicates += (before - list.len()) as u64;
+                if replace.is_empty() {
+                    continue;
+                }
+                let change = restate::push_out(ws, &manifest, client, month, &replace)?;
+                summary.rows_replaced += change.replaced;
+                for (old, rows) in &change.rewrites {
+                    if rows.num_rows() > 0 {
+                        let name = format!("{}.{}", restate::file_stem(&old.path), req.batch_id);
+                        rewritten.push(restate::write_part(
+                            ws,
+                            "contacts",
+                            client,
+                            month,
+                            &name,
+                            &old.batch_id,
+                            rows,
+                        )?);
+                    }
+                    gone.push(old.clone());
+                }
+                if let Some(rows) = restate::concat(&change.pushed_out)? {
+                    pushed_out.push(restate::write_part(
+                        ws,
+                        "superseded",
+                        client,
+                        month,
+                        &req.batch_id,
+                        &req.batch_id,
+                        &rows,
+                    )?);
+                }
+            }
         }
-        let before = list.len();
-        list.retain(|c| !known.contains(c.contact_id()));
-        duplicates += (before - list.len()) as u64;
     }
     parts.retain(|_, list| !list.is_empty());
     summary.rows_duplicate = duplicates;
@@ -237,13 +317,18 @@ pub fn ingest(ws: &Workspace, req: &IngestRequest, progress: Progress) -> Result
             batch_id: req.batch_id.clone(),
         });
     }
+    let gone_paths: BTreeSet<String> = gone.iter().map(|f| f.path.clone()).collect();
+    manifest.contacts.retain(|f| !gone_paths.contains(&f.path));
+    manifest.contacts.extend(rewritten);
     manifest.contacts.extend(new_contacts);
+    manifest.superseded.extend(pushed_out);
 
     // recompute the interval sums of every touched partition from all its contacts
     let touched: BTreeSet<(String, String)> = parts.keys().cloned().collect();
     drop(parts);
-    let (partitions, superseded) =
+    let (partitions, mut superseded) =
         replace_intervals(ws, &mut manifest, &touched, req.org, &req.batch_id)?;
+    superseded.extend(gone);
     summary.partitions = partitions;
     manifest.generation += 1;
     manifest.batches.push(BatchRecord {
@@ -251,11 +336,19 @@ pub fn ingest(ws: &Workspace, req: &IngestRequest, progress: Progress) -> Result
         committed_at: req.committed_at.clone(),
         files: names,
         profile: req.profile.name().to_string(),
+        kind: match req.mode {
+            IngestMode::Add => "contacts",
+            IngestMode::Replace => "replace",
+        }
+        .into(),
         rows_read: summary.rows_read,
         rows_accepted: summary.rows_accepted,
         rows_duplicate: summary.rows_duplicate,
         rows_quarantined: summary.rows_quarantined,
         rows_skipped: summary.rows_skipped.values().sum(),
+        rows_replaced: summary.rows_replaced,
+        rows_withdrawn: 0,
+        voided_by: None,
     });
     publish(ws, &lock, &manifest, &req.batch_id, superseded)?;
     summary.committed = true;
@@ -265,7 +358,7 @@ pub fn ingest(ws: &Workspace, req: &IngestRequest, progress: Progress) -> Result
 /// Recompute the interval files of the given `(client, month)` partitions from all their stored
 /// contacts with the queues' current settings, naming the new files after `tag`, and swap them
 /// into `manifest`. Returns the partitions rewritten and the files they replace.
-fn replace_intervals(
+pub(super) fn replace_intervals(
     ws: &Workspace,
     manifest: &mut super::facts::Manifest,
     touched: &BTreeSet<(String, String)>,
@@ -307,7 +400,7 @@ fn replace_intervals(
 
 /// Make the files written under `tag` durable, commit `manifest`, then delete the files it no
 /// longer names.
-fn publish(
+pub(super) fn publish(
     ws: &Workspace,
     lock: &super::facts::WriteLock,
     manifest: &super::facts::Manifest,
@@ -318,11 +411,14 @@ fn publish(
     // partition directory and its parents (which may be new as well) up to facts/ itself
     let facts = ws.facts_dir();
     let mut dirs = BTreeSet::new();
+    // every file written under `tag` carries it in its name (a rewritten file keeps the batch
+    // id of its rows)
     for f in manifest
         .contacts
         .iter()
         .chain(&manifest.intervals)
-        .filter(|f| f.batch_id == tag)
+        .chain(&manifest.superseded)
+        .filter(|f| f.batch_id == tag || f.path.contains(tag))
     {
         let p = facts.join(&f.path);
         let mut d = p.parent();
@@ -402,6 +498,11 @@ fn write_quarantine(path: &Path, issues: &[RowIssue]) -> Result<()> {
 }
 
 fn write_contacts(path: &Path, rows: &[Contact<'static>], org: &Org, batch_id: &str) -> Result<()> {
+    write_parquet(path, &contacts_batch(rows, org, batch_id)?)
+}
+
+/// Contacts as a record batch of the stored contacts schema.
+fn contacts_batch(rows: &[Contact<'static>], org: &Org, batch_id: &str) -> Result<RecordBatch> {
     let mut id = StringBuilder::new();
     let mut queue = StringBuilder::new();
     let mut channel = StringBuilder::new();
@@ -478,9 +579,7 @@ fn write_contacts(path: &Path, rows: &[Contact<'static>], org: &Org, batch_id: &
         Arc::new(s.finish()),
         Arc::new(batch.finish()),
     ];
-    let batch = RecordBatch::try_new(contact_schema(), cols)
-        .map_err(|e| EngineError::Internal(e.to_string()))?;
-    write_parquet(path, &batch)
+    RecordBatch::try_new(contact_schema(), cols).map_err(|e| EngineError::Internal(e.to_string()))
 }
 
 /// Sums a workspace's own contact files per queue × interval with the queues' current settings.

@@ -3,5 +3,6 @@
 
 pub mod facts;
 pub mod ingest;
+pub mod restate;
 
 pub use facts::{IntervalFact, Workspace};

@@ -1,0 +1,321 @@
+//! Restatement: a corrected export replaces the stored versions of its contacts (`ingest
+//! contacts --replace`), and a batch can be withdrawn (`ingest void`). Contact files are never
+//! edited: a file that loses rows is written anew without them, the rows a replacement pushes
+//! out are kept in `facts/superseded/` (so withdrawing the replacing batch brings them back),
+//! and one manifest rename commits it all — a `kill -9` leaves the state before.
+
+use super::facts::{write_parquet, BatchRecord, FactFile, Manifest, Workspace};
+use crate::contacts::contact::FIELDS;
+use crate::error::{io_err, EngineError, Result};
+use arrow_array::cast::AsArray;
+use arrow_array::{Array, BooleanArray, RecordBatch};
+use opsdeck_core::Org;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::File;
+use std::path::Path;
+
+/// Every row of a contacts (or superseded) file, as one record batch.
+pub(crate) fn read_all(path: &Path) -> Result<RecordBatch> {
+    let perr = |m: String| EngineError::Parquet {
+        path: path.to_path_buf(),
+        message: m,
+    };
+    let f = File::open(path).map_err(io_err(path))?;
+    let b = ParquetRecordBatchReaderBuilder::try_new(f).map_err(|e| perr(e.to_string()))?;
+    let schema = b.schema().clone();
+    let reader = b.build().map_err(|e| perr(e.to_string()))?;
+    let batches = reader
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| perr(e.to_string()))?;
+    arrow_select::concat::concat_batches(&schema, &batches).map_err(|e| perr(e.to_string()))
+}
+
+/// The rows of `b` where `keep` holds.
+pub(crate) fn keep_rows(b: &RecordBatch, keep: &[bool]) -> Result<RecordBatch> {
+    arrow_select::filter::filter_record_batch(b, &BooleanArray::from(keep.to_vec()))
+        .map_err(|e| EngineError::Internal(e.to_string()))
+}
+
+/// Rows of several batches of one schema as one.
+pub(crate) fn concat(batches: &[RecordBatch]) -> Result<Option<RecordBatch>> {
+    let Some(first) = batches.first() else {
+        return Ok(None);
+    };
+    arrow_select::concat::concat_batches(&first.schema(), batches)
+        .map(Some)
+        .map_err(|e| EngineError::Internal(e.to_string()))
+}
+
+/// Per row, the text of the canonical contact fields: two rows with the same text are the same
+/// contact record (the derived queue settings and batch id are left out).
+pub(crate) fn fingerprints(b: &RecordBatch) -> Result<Vec<String>> {
+    use arrow_array::types::{Int64Type, TimestampMicrosecondType};
+    use arrow_schema::DataType;
+    let mut out = vec![String::new(); b.num_rows()];
+    for name in FIELDS {
+        let a = b
+            .column_by_name(name)
+            .ok_or_else(|| EngineError::Internal(format!("contacts batch lacks {name}")))?;
+        for (i, text) in out.iter_mut().enumerate() {
+            text.push('\u{1f}');
+            if a.is_null(i) {
+                text.push('∅');
+                continue;
+            }
+            match a.data_type() {
+                DataType::Utf8 => text.push_str(a.as_string::<i32>().value(i)),
+                DataType::Int64 => {
+                    text.push_str(&a.as_primitive::<Int64Type>().value(i).to_string())
+                }
+                DataType::Timestamp(..) => text.push_str(
+                    &a.as_primitive::<TimestampMicrosecondType>()
+                        .value(i)
+                        .to_string(),
+                ),
+                DataType::Boolean => text.push(if a.as_boolean().value(i) { 't' } else { 'f' }),
+                other => {
+                    return Err(EngineError::Internal(format!(
+                        "contacts column {name} has type {other}"
+                    )))
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Contact ids of a batch's rows.
+pub(crate) fn ids(b: &RecordBatch) -> Result<Vec<String>> {
+    let a = b
+        .column_by_name("contact_id")
+        .ok_or_else(|| EngineError::Internal("contacts batch lacks contact_id".into()))?;
+    let s = a.as_string::<i32>();
+    Ok((0..s.len()).map(|i| s.value(i).to_string()).collect())
+}
+
+/// What a restatement does to one partition.
+#[derive(Debug, Default)]
+pub(crate) struct PartitionChange {
+    /// Stored files rewritten without some rows: (old file, the rows kept).
+    pub rewrites: Vec<(FactFile, RecordBatch)>,
+    /// The stored rows pushed out.
+    pub pushed_out: Vec<RecordBatch>,
+    pub replaced: u64,
+}
+
+/// The stored rows of `(client, month)` whose id is in `replace`: which files lose rows and
+/// what they keep, and the rows pushed out.
+pub(crate) fn push_out(
+    ws: &Workspace,
+    manifest: &Manifest,
+    client: &str,
+    month: &str,
+    replace: &BTreeSet<String>,
+) -> Result<PartitionChange> {
+    let mut out = PartitionChange::default();
+    for f in manifest
+        .contacts
+        .iter()
+        .filter(|f| f.client == client && f.month == month)
+    {
+        let b = read_all(&ws.facts_dir().join(&f.path))?;
+        let keep: Vec<bool> = ids(&b)?.iter().map(|id| !replace.contains(id)).collect();
+        if keep.iter().all(|k| *k) {
+            continue;
+        }
+        let gone: Vec<bool> = keep.iter().map(|k| !k).collect();
+        out.replaced += gone.iter().filter(|g| **g).count() as u64;
+        out.pushed_out.push(keep_rows(&b, &gone)?);
+        out.rewrites.push((f.clone(), keep_rows(&b, &keep)?));
+    }
+    Ok(out)
+}
+
+/// The stored version of each contact id of a partition, by fingerprint.
+pub(crate) fn stored_fingerprints(
+    ws: &Workspace,
+    manifest: &Manifest,
+    client: &str,
+    month: &str,
+) -> Result<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    for f in manifest
+        .contacts
+        .iter()
+        .filter(|f| f.client == client && f.month == month)
+    {
+        let b = read_all(&ws.facts_dir().join(&f.path))?;
+        for (id, fp) in ids(&b)?.into_iter().zip(fingerprints(&b)?) {
+            out.insert(id, fp);
+        }
+    }
+    Ok(out)
+}
+
+/// Write `rows` as a new file of the partition under `kind` (`contacts` or `superseded`),
+/// named after `tag` and the file it comes from, and return its manifest entry.
+pub(crate) fn write_part(
+    ws: &Workspace,
+    kind: &str,
+    client: &str,
+    month: &str,
+    name: &str,
+    batch_id: &str,
+    rows: &RecordBatch,
+) -> Result<FactFile> {
+    let rel = format!("{kind}/client={client}/month={month}/{name}.parquet");
+    write_parquet(&ws.facts_dir().join(&rel), rows)?;
+    Ok(FactFile {
+        path: rel,
+        client: client.to_string(),
+        month: month.to_string(),
+        rows: rows.num_rows() as u64,
+        batch_id: batch_id.to_string(),
+    })
+}
+
+/// What `void` did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct VoidSummary {
+    pub batch_id: String,
+    /// The batch withdrawn.
+    pub voided: String,
+    /// Its contacts removed from the facts.
+    pub rows_withdrawn: u64,
+    /// Earlier versions it had replaced, stored again.
+    pub rows_restored: u64,
+    pub partitions: Vec<String>,
+    /// False when the batch was already withdrawn: nothing changed.
+    pub committed: bool,
+}
+
+/// Withdraw batch `voided`: its contacts leave the facts, the versions it replaced come back,
+/// the touched partitions' interval facts are recomputed, and the withdrawal is recorded as
+/// batch `tag` — all in one commit. Withdrawing a withdrawn batch changes nothing.
+pub fn void(
+    ws: &Workspace,
+    org: &Org,
+    voided: &str,
+    tag: &str,
+    committed_at: &str,
+) -> Result<VoidSummary> {
+    let lock = ws.lock()?;
+    let mut manifest = ws.manifest()?;
+    ws.remove_orphans(&lock, &manifest)?;
+    let mut summary = VoidSummary {
+        batch_id: tag.to_string(),
+        voided: voided.to_string(),
+        ..Default::default()
+    };
+    let Some(rec) = manifest.batches.iter().find(|b| b.batch_id == voided) else {
+        let known: Vec<&str> = manifest
+            .batches
+            .iter()
+            .rev()
+            .map(|b| b.batch_id.as_str())
+            .collect();
+        return Err(EngineError::NotFound(opsdeck_core::UnknownId {
+            kind: "batch",
+            id: voided.to_string(),
+            nearest: opsdeck_core::org::nearest_ids(voided, known),
+        }));
+    };
+    if rec.voided_by.is_some() {
+        return Ok(summary);
+    }
+    if rec.kind == "void" {
+        return Err(EngineError::invalid(
+            "batch",
+            format!(
+                "batch {voided} is itself a withdrawal; ingest the withdrawn files again instead"
+            ),
+        ));
+    }
+    let mut touched: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut gone: Vec<FactFile> = Vec::new();
+    let mut added: Vec<FactFile> = Vec::new();
+    // the batch's rows leave every contacts file that holds them
+    for f in manifest.contacts.clone() {
+        let b = read_all(&ws.facts_dir().join(&f.path))?;
+        let batch_col = b
+            .column_by_name("batch_id")
+            .ok_or_else(|| EngineError::Internal("contacts file lacks batch_id".into()))?
+            .as_string::<i32>()
+            .clone();
+        let keep: Vec<bool> = (0..b.num_rows())
+            .map(|i| batch_col.value(i) != voided)
+            .collect();
+        let n_gone = keep.iter().filter(|k| !**k).count() as u64;
+        if n_gone == 0 {
+            continue;
+        }
+        summary.rows_withdrawn += n_gone;
+        touched.insert((f.client.clone(), f.month.clone()));
+        if n_gone < b.num_rows() as u64 {
+            let name = format!("{}.{tag}", file_stem(&f.path));
+            added.push(write_part(
+                ws,
+                "contacts",
+                &f.client,
+                &f.month,
+                &name,
+                tag,
+                &keep_rows(&b, &keep)?,
+            )?);
+        }
+        gone.push(f);
+    }
+    // the versions it replaced come back
+    for f in manifest
+        .superseded
+        .iter()
+        .filter(|f| f.batch_id == voided)
+        .cloned()
+        .collect::<Vec<_>>()
+    {
+        let b = read_all(&ws.facts_dir().join(&f.path))?;
+        summary.rows_restored += b.num_rows() as u64;
+        touched.insert((f.client.clone(), f.month.clone()));
+        let name = format!("restored-{}.{tag}", file_stem(&f.path));
+        added.push(write_part(
+            ws, "contacts", &f.client, &f.month, &name, tag, &b,
+        )?);
+        gone.push(f);
+    }
+    let gone_paths: BTreeSet<String> = gone.iter().map(|f| f.path.clone()).collect();
+    manifest.contacts.retain(|f| !gone_paths.contains(&f.path));
+    manifest
+        .superseded
+        .retain(|f| !gone_paths.contains(&f.path));
+    manifest.contacts.extend(added);
+    let (partitions, superseded_intervals) =
+        super::ingest::replace_intervals(ws, &mut manifest, &touched, org, tag)?;
+    summary.partitions = partitions;
+    for b in manifest.batches.iter_mut() {
+        if b.batch_id == voided {
+            b.voided_by = Some(tag.to_string());
+        }
+    }
+    manifest.generation += 1;
+    manifest.batches.push(BatchRecord {
+        batch_id: tag.to_string(),
+        committed_at: committed_at.to_string(),
+        files: vec![voided.to_string()],
+        profile: String::new(),
+        kind: "void".into(),
+        rows_withdrawn: summary.rows_withdrawn,
+        rows_replaced: summary.rows_restored,
+        ..BatchRecord::default()
+    });
+    gone.extend(superseded_intervals);
+    super::ingest::publish(ws, &lock, &manifest, tag, gone)?;
+    summary.committed = true;
+    Ok(summary)
+}
+
+/// The file name of a fact path without `.parquet`.
+pub(crate) fn file_stem(path: &str) -> &str {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.strip_suffix(".parquet").unwrap_or(name)
+}
