@@ -183,18 +183,12 @@ fn file_level_problems_stop_with_a_clear_message() {
 /// WAPE must beat the weekly and the daily seasonal naive.
 #[test]
 fn us_bank_backtest_beats_seasonal_naive() {
-    let Some(shared) = util::shared_dir("us_bank_backtest_beats_seasonal_naive") else {
+    let Some(file) = opsdeck_testdata::shared_file(
+        "us_bank_backtest_beats_seasonal_naive",
+        "data/us_bank_call_volume_2003/calls_5min_2003-03-03_to_2003-08-14.csv.gz",
+    ) else {
         return;
     };
-    let file =
-        shared.join("data/us_bank_call_volume_2003/calls_5min_2003-03-03_to_2003-08-14.csv.gz");
-    if !file.is_file() {
-        eprintln!(
-            "SKIPPED us_bank_backtest_beats_seasonal_naive: {} is missing",
-            file.display()
-        );
-        return;
-    }
     let out = TestCommand::bare(std::env::temp_dir().as_path())
         .args(["forecast", "--input"])
         .arg(&file)

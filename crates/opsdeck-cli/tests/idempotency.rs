@@ -334,7 +334,9 @@ fn a_changed_threshold_in_setup_changes_the_scorecard_at_once() {
     // (rebuild the old state: T back to 20 in a copy of the facts)
     let p20 = dir.write(
         "setup20.toml",
-        Setup::new("Europe/London").queue_with_threshold("q1", 20).toml(),
+        Setup::new("Europe/London")
+            .queue_with_threshold("q1", 20)
+            .toml(),
     );
     dir.cmd().args(["setup", "apply"]).arg(&p20).run().success();
     copy(&facts, &backup);

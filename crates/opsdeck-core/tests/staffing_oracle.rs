@@ -6,16 +6,11 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 fn oracles() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/peers/oracles");
-    if dir.join("erlang_1000.csv").exists() {
-        Some(dir)
-    } else {
-        println!(
-            "notice: {} not found; skipping the pyworkforce oracle test",
-            dir.display()
-        );
-        None
-    }
+    opsdeck_testdata::shared_file(
+        "the pyworkforce oracle test",
+        "peers/oracles/erlang_1000.csv",
+    )
+    .map(|f| f.with_file_name(""))
 }
 
 fn read(path: &PathBuf) -> Vec<HashMap<String, String>> {

@@ -9,16 +9,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 fn shared(test: &str) -> Option<PathBuf> {
-    let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared"));
-    if p.is_dir() {
-        Some(p)
-    } else {
-        eprintln!(
-            "SKIPPED {test}: the shared folder {} is missing",
-            p.display()
-        );
-        None
-    }
+    opsdeck_testdata::shared_dir(test)
 }
 
 fn read(path: &Path, opts: &LogOptions) -> ReadLog {

@@ -13,13 +13,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 fn shared() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
-    if p.join("peers/oracles/contacts_10k.csv").exists() {
-        Some(p)
-    } else {
-        eprintln!("notice: ../shared not found; skipping a test that needs the peer oracles");
-        None
-    }
+    opsdeck_testdata::shared_file("the peer oracles", "peers/oracles/contacts_10k.csv")?;
+    opsdeck_testdata::shared_dir("the peer oracles")
 }
 
 fn opts() -> KpiOptions {

@@ -18,18 +18,9 @@ pub fn bin() -> PathBuf {
 }
 
 /// The `../shared` folder next to the repository, or `None` (with a notice on stderr saying the
-/// test is skipped) when it is not there.
+/// test is skipped) when it is not there; under `CI=true` a missing folder fails the test.
 pub fn shared_dir(test: &str) -> Option<PathBuf> {
-    let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared"));
-    if p.is_dir() {
-        Some(p)
-    } else {
-        eprintln!(
-            "SKIPPED {test}: the shared data folder {} is missing",
-            p.display()
-        );
-        None
-    }
+    opsdeck_testdata::shared_dir(test)
 }
 
 /// A fresh temporary directory for one test; `home()` is the workspace passed as `--home`.

@@ -9,7 +9,7 @@
 //! path (`read::deliver`), in row order, so issues and quarantine lines stay those of the row
 //! path (`tests::columnar_agrees_with_rows`).
 
-use super::contact::{check_timing, FIELDS};
+use super::contact::{check_timing, Field};
 use super::profile::Bound;
 use super::sink::{deliver, ContactSink};
 use crate::io::parquet::{Col, PqRow};
@@ -172,11 +172,12 @@ pub(crate) fn aggregate<S: ContactSink>(
         return false;
     };
     const UNUSED: &Col = &Col::Unused;
-    let col = |f: usize| -> &Col {
-        debug_assert!(f < FIELDS.len());
-        fields[f].and_then(|c| cols.get(c)).unwrap_or(UNUSED)
+    let col = |f: Field| -> &Col {
+        fields[f as usize]
+            .and_then(|c| cols.get(c))
+            .unwrap_or(UNUSED)
     };
-    let ts = |f: usize| match col(f) {
+    let ts = |f: Field| match col(f) {
         Col::Unused => Some(TsCol::Absent),
         Col::Ts { arr, div, utc } => Some(TsCol::Ts {
             vals: Vals::of(arr),
@@ -185,30 +186,38 @@ pub(crate) fn aggregate<S: ContactSink>(
         }),
         _ => None,
     };
-    let int = |f: usize| match col(f) {
+    let int = |f: Field| match col(f) {
         Col::Unused => Some(IntCol(None)),
         Col::Int(a) => Some(IntCol(Some(Vals::of(a)))),
         _ => None,
     };
-    let flag = |f: usize| match col(f) {
+    let flag = |f: Field| match col(f) {
         Col::Unused => Some(FlagCol::Absent),
         Col::Bool(a) => Some(FlagCol::Bool(a, a.nulls().filter(|n| n.null_count() > 0))),
         Col::Int(a) => Some(FlagCol::Int(Vals::of(a))),
         _ => None,
     };
-    let (Some(arrived), Some(answered), Some(ended)) = (ts(3), ts(4), ts(5)) else {
+    let (Some(arrived), Some(answered), Some(ended)) = (
+        ts(Field::ArrivedAt),
+        ts(Field::AnsweredAt),
+        ts(Field::EndedAt),
+    ) else {
         return false;
     };
-    let (Some(talk), Some(hold), Some(acw)) = (int(6), int(7), int(8)) else {
+    let (Some(talk), Some(hold), Some(acw)) =
+        (int(Field::TalkS), int(Field::HoldS), int(Field::AcwS))
+    else {
         return false;
     };
-    let (Some(csat), Some(nps)) = (int(10), int(12)) else {
+    let (Some(csat), Some(nps)) = (int(Field::Csat), int(Field::Nps)) else {
         return false;
     };
-    let (Some(fcr), Some(transferred)) = (flag(13), flag(14)) else {
+    let (Some(fcr), Some(transferred)) =
+        (flag(Field::ResolvedFirstContact), flag(Field::Transferred))
+    else {
         return false;
     };
-    let Some(queue) = QueueCol::new(col(1), sink) else {
+    let Some(queue) = QueueCol::new(col(Field::Queue), sink) else {
         return false;
     };
     let typed = Typed {
@@ -444,6 +453,7 @@ fn stamp(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::contacts::contact::FIELDS;
     use crate::contacts::read::process_batch;
     use crate::contacts::{Profile, RawContact};
     use crate::io::parse::{days_from_civil, MAX_DURATION_S};

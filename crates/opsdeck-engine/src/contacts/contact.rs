@@ -6,7 +6,48 @@ use crate::io::{FieldIssue, LocalResolver};
 use opsdeck_core::{Channel, ContactOutcome};
 use std::borrow::Cow;
 
-/// Canonical contact fields, in file order (docs/formats.md).
+/// A canonical contact field; `field as usize` is its position in [`FIELDS`] (file order,
+/// docs/formats.md §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Field {
+    ContactId,
+    Queue,
+    Channel,
+    ArrivedAt,
+    AnsweredAt,
+    EndedAt,
+    TalkS,
+    HoldS,
+    AcwS,
+    AgentId,
+    Csat,
+    Site,
+    Nps,
+    ResolvedFirstContact,
+    Transferred,
+}
+
+impl Field {
+    /// Its name in files and messages.
+    pub fn name(self) -> &'static str {
+        FIELDS[self as usize]
+    }
+
+    /// Whether a canonical file must have the column.
+    pub fn required(self) -> bool {
+        (self as usize) < REQUIRED_FIELDS
+    }
+
+    /// The identity fields: needed to store a contact, not to count it.
+    pub const IDENTITY: [Field; 4] = [
+        Field::ContactId,
+        Field::Channel,
+        Field::AgentId,
+        Field::Site,
+    ];
+}
+
+/// Canonical contact fields, in file order (docs/formats.md), indexed by [`Field`].
 pub const FIELDS: [&str; 15] = [
     "contact_id",
     "queue",
@@ -264,6 +305,17 @@ fn handle_time(v: Option<i64>, answered: bool, name: &str) -> Result<i64, FieldI
 
 #[cfg(test)]
 mod tests {
+    use super::Field;
+
+    #[test]
+    fn fields_are_named_in_file_order() {
+        assert_eq!(Field::ContactId.name(), "contact_id");
+        assert_eq!(Field::Transferred.name(), "transferred");
+        let ids: Vec<&str> = Field::IDENTITY.iter().map(|f| f.name()).collect();
+        assert_eq!(ids, ["contact_id", "channel", "agent_id", "site"]);
+        assert!(Field::Csat.required() && !Field::Site.required());
+    }
+
     use super::*;
     use crate::io::parse::parse_iso;
 

@@ -1,7 +1,7 @@
 //! Input profiles: how the columns of an export become canonical contact fields. `canonical`
 //! (docs/formats.md), `anonymous-bank` (the real 1999 call-level format), and user mapping files.
 
-use super::contact::{Ids, RawContact, FIELDS, REQUIRED_FIELDS};
+use super::contact::{Field, Ids, RawContact, FIELDS, REQUIRED_FIELDS};
 use crate::error::{EngineError, Result};
 use crate::io::parse::{
     parse_flag, parse_iso, parse_score, parse_seconds, parse_stamp, Cell, Stamp, TsFormat,
@@ -256,10 +256,23 @@ const AB_COLS: [&str; 11] = [
     "server",
 ];
 
-/// Positions in `FIELDS` of the identity fields (contact_id, channel, agent_id, site).
-const IDENTITY_FIELDS: [usize; 4] = [0, 2, 9, 11];
-/// Positions in `AB_COLS` read only for identity fields (vru_line, call_id, server).
-const AB_IDENTITY_COLS: [usize; 3] = [0, 1, 10];
+/// Positions of the Anonymous Bank columns in `AB_COLS`.
+mod ab {
+    pub const VRU_LINE: usize = 0;
+    pub const CALL_ID: usize = 1;
+    pub const TYPE: usize = 2;
+    pub const DATE: usize = 3;
+    pub const VRU_ENTRY: usize = 4;
+    pub const Q_START: usize = 5;
+    pub const Q_TIME: usize = 6;
+    pub const OUTCOME: usize = 7;
+    pub const SER_START: usize = 8;
+    pub const SER_TIME: usize = 9;
+    pub const SERVER: usize = 10;
+}
+
+/// The Anonymous Bank columns read only for identity fields.
+const AB_IDENTITY_COLS: [usize; 3] = [ab::VRU_LINE, ab::CALL_ID, ab::SERVER];
 
 /// A mapping bound to one file's columns.
 #[derive(Debug, Clone)]
@@ -313,44 +326,44 @@ impl Bound {
         if !m.plain || m.format != TsFormat::Auto {
             return None;
         }
-        let cell = |i: usize| -> Option<Cell<'r>> {
-            match m.cols[i] {
+        let cell = |f: Field| -> Option<Cell<'r>> {
+            match m.cols[f as usize] {
                 Some(c) if c < row.width() => row.cell(c).ok(),
                 Some(_) => None,
                 None => Some(Cell::Null),
             }
         };
         let ids = if ids {
-            let contact_id = match cell(0)? {
+            let contact_id = match cell(Field::ContactId)? {
                 Cell::Int(i) => Cow::Owned(i.to_string()),
                 c => Cow::Borrowed(fast::text(c)??),
             };
-            let channel = match fast::text(cell(2)?)? {
+            let channel = match fast::text(cell(Field::Channel)?)? {
                 Some(t) => Some(t.parse::<Channel>().ok()?),
                 None => None,
             };
             Some(Ids {
                 contact_id,
                 channel,
-                agent_id: fast::text(cell(9)?)?.map(Cow::Borrowed),
-                site: fast::text(cell(11)?)?.map(Cow::Borrowed),
+                agent_id: fast::text(cell(Field::AgentId)?)?.map(Cow::Borrowed),
+                site: fast::text(cell(Field::Site)?)?.map(Cow::Borrowed),
             })
         } else {
             None
         };
         Some(RawContact {
             ids,
-            queue: Cow::Borrowed(fast::text(cell(1)?)??),
-            arrived_at: fast::stamp(cell(3)?)??,
-            answered_at: fast::stamp(cell(4)?)?,
-            ended_at: fast::stamp(cell(5)?)?,
-            talk_s: fast::seconds(cell(6)?)?,
-            hold_s: fast::seconds(cell(7)?)?,
-            acw_s: fast::seconds(cell(8)?)?,
-            csat: fast::score(cell(10)?, 1, 5)?,
-            nps: fast::score(cell(12)?, 0, 10)?,
-            resolved_first_contact: fast::flag(cell(13)?)?,
-            transferred: fast::flag(cell(14)?)?,
+            queue: Cow::Borrowed(fast::text(cell(Field::Queue)?)??),
+            arrived_at: fast::stamp(cell(Field::ArrivedAt)?)??,
+            answered_at: fast::stamp(cell(Field::AnsweredAt)?)?,
+            ended_at: fast::stamp(cell(Field::EndedAt)?)?,
+            talk_s: fast::seconds(cell(Field::TalkS)?)?,
+            hold_s: fast::seconds(cell(Field::HoldS)?)?,
+            acw_s: fast::seconds(cell(Field::AcwS)?)?,
+            csat: fast::score(cell(Field::Csat)?, 1, 5)?,
+            nps: fast::score(cell(Field::Nps)?, 0, 10)?,
+            resolved_first_contact: fast::flag(cell(Field::ResolvedFirstContact)?)?,
+            transferred: fast::flag(cell(Field::Transferred)?)?,
         })
     }
 
@@ -372,7 +385,7 @@ impl Bound {
                 .cols
                 .iter()
                 .enumerate()
-                .filter(|(f, _)| ids || !IDENTITY_FIELDS.contains(f))
+                .filter(|(f, _)| ids || !Field::IDENTITY.iter().any(|x| *x as usize == *f))
                 .filter_map(|(_, c)| *c)
                 .collect(),
             Bound::AnonymousBank { cols } => cols
@@ -392,7 +405,7 @@ impl Bound {
     pub fn low_cardinality_columns(&self) -> Vec<usize> {
         match self {
             Bound::Mapping(m) => [1, 2, 11].iter().filter_map(|f| m.cols[*f]).collect(),
-            Bound::AnonymousBank { cols } => vec![cols[2]],
+            Bound::AnonymousBank { cols } => vec![cols[ab::TYPE]],
         }
     }
 
@@ -415,8 +428,9 @@ impl Bound {
                 } = m.as_ref();
                 let plain = *plain;
                 // value for field i: column cell, mapped through the value map, or the constant
-                let get = |i: usize| -> std::result::Result<Cell<'r>, FieldIssue> {
-                    let c = cell_of(row, cols[i], FIELDS[i])?;
+                let get = |f: Field| -> std::result::Result<Cell<'r>, FieldIssue> {
+                    let i = f as usize;
+                    let c = cell_of(row, cols[i], f.name())?;
                     if plain {
                         return Ok(c);
                     }
@@ -432,46 +446,50 @@ impl Bound {
                     }
                     Ok(c)
                 };
-                let text = |i: usize| -> std::result::Result<Option<Cow<'r, str>>, FieldIssue> {
-                    Ok(match get(i)? {
+                let text = |f: Field| -> std::result::Result<Option<Cow<'r, str>>, FieldIssue> {
+                    Ok(match get(f)? {
                         c if c.is_null() => None,
                         Cell::Str(s) => Some(Cow::Borrowed(s.trim())),
                         other => Some(Cow::Owned(other.display())),
                     })
                 };
-                let wrap = |i: usize, r: String| FieldIssue::new(FIELDS[i], r);
-                let ts = |i: usize| parse_stamp(get(i)?, format).map_err(|r| wrap(i, r));
+                let wrap = |f: Field, r: String| FieldIssue::new(f.name(), r);
+                let ts = |f: Field| parse_stamp(get(f)?, format).map_err(|r| wrap(f, r));
                 let ids = if ids {
-                    let contact_id =
-                        text(0)?.ok_or_else(|| FieldIssue::new("contact_id", "is empty"))?;
-                    let channel = match text(2)? {
-                        Some(c) => Some(c.parse::<Channel>().map_err(|r| wrap(2, r))?),
+                    let contact_id = text(Field::ContactId)?
+                        .ok_or_else(|| FieldIssue::new("contact_id", "is empty"))?;
+                    let channel = match text(Field::Channel)? {
+                        Some(c) => Some(c.parse::<Channel>().map_err(|r| wrap(Field::Channel, r))?),
                         None => None,
                     };
                     Some(Ids {
                         contact_id,
                         channel,
-                        agent_id: text(9)?,
-                        site: text(11)?,
+                        agent_id: text(Field::AgentId)?,
+                        site: text(Field::Site)?,
                     })
                 } else {
                     None
                 };
-                let queue = text(1)?.ok_or_else(|| FieldIssue::new("queue", "is empty"))?;
-                let arrived_at = ts(3)?.ok_or_else(|| FieldIssue::new("arrived_at", "is empty"))?;
+                let queue =
+                    text(Field::Queue)?.ok_or_else(|| FieldIssue::new("queue", "is empty"))?;
+                let arrived_at = ts(Field::ArrivedAt)?
+                    .ok_or_else(|| FieldIssue::new("arrived_at", "is empty"))?;
                 Ok(Extract::Contact(RawContact {
                     ids,
                     queue,
                     arrived_at,
-                    answered_at: ts(4)?,
-                    ended_at: ts(5)?,
-                    talk_s: parse_seconds(get(6)?).map_err(|r| wrap(6, r))?,
-                    hold_s: parse_seconds(get(7)?).map_err(|r| wrap(7, r))?,
-                    acw_s: parse_seconds(get(8)?).map_err(|r| wrap(8, r))?,
-                    csat: parse_score(get(10)?, 1, 5).map_err(|r| wrap(10, r))?,
-                    nps: parse_score(get(12)?, 0, 10).map_err(|r| wrap(12, r))?,
-                    resolved_first_contact: parse_flag(get(13)?).map_err(|r| wrap(13, r))?,
-                    transferred: parse_flag(get(14)?).map_err(|r| wrap(14, r))?,
+                    answered_at: ts(Field::AnsweredAt)?,
+                    ended_at: ts(Field::EndedAt)?,
+                    talk_s: parse_seconds(get(Field::TalkS)?).map_err(|r| wrap(Field::TalkS, r))?,
+                    hold_s: parse_seconds(get(Field::HoldS)?).map_err(|r| wrap(Field::HoldS, r))?,
+                    acw_s: parse_seconds(get(Field::AcwS)?).map_err(|r| wrap(Field::AcwS, r))?,
+                    csat: parse_score(get(Field::Csat)?, 1, 5).map_err(|r| wrap(Field::Csat, r))?,
+                    nps: parse_score(get(Field::Nps)?, 0, 10).map_err(|r| wrap(Field::Nps, r))?,
+                    resolved_first_contact: parse_flag(get(Field::ResolvedFirstContact)?)
+                        .map_err(|r| wrap(Field::ResolvedFirstContact, r))?,
+                    transferred: parse_flag(get(Field::Transferred)?)
+                        .map_err(|r| wrap(Field::Transferred, r))?,
                 }))
             }
             Bound::AnonymousBank { cols } => extract_anonymous_bank(row, cols, ids),
@@ -510,8 +528,8 @@ fn extract_anonymous_bank<'r, R: Row + ?Sized>(
             _ => Err(FieldIssue::new(AB_COLS[k], "expected text")),
         }
     };
-    let outcome = s(7)?;
-    let queued = s(5)? != "0:00:00";
+    let outcome = s(ab::OUTCOME)?;
+    let queued = s(ab::Q_START)? != "0:00:00";
     match outcome {
         "PHANTOM" => return Ok(Extract::Skip("phantom call")),
         "HANG" if !queued => return Ok(Extract::Skip("hung up in the VRU before queueing")),
@@ -523,7 +541,7 @@ fn extract_anonymous_bank<'r, R: Row + ?Sized>(
             ))
         }
     }
-    let date = s(3)?;
+    let date = s(ab::DATE)?;
     let day_s = match parse_iso(&format!("{date} 00:00:00")) {
         Ok(Stamp::Naive(n)) => n,
         _ => {
@@ -533,7 +551,7 @@ fn extract_anonymous_bank<'r, R: Row + ?Sized>(
             ))
         }
     };
-    let entry = clock_s(s(4)?, "vru_entry")?;
+    let entry = clock_s(s(ab::VRU_ENTRY)?, "vru_entry")?;
     // clock times that are earlier than the VRU entry belong to the next day
     let after_entry = |t: i64| if t < entry { t + 86_400 } else { t };
     let secs = |k: usize| -> std::result::Result<i64, FieldIssue> {
@@ -551,24 +569,24 @@ fn extract_anonymous_bank<'r, R: Row + ?Sized>(
         }
         Ok(n)
     };
-    let wait = secs(6)?;
+    let wait = secs(ab::Q_TIME)?;
     let answered = outcome == "AGENT";
     let arrived_tod = if queued {
-        clock_s(s(5)?, "q_start")?
+        clock_s(s(ab::Q_START)?, "q_start")?
     } else {
-        clock_s(s(8)?, "ser_start")?
+        clock_s(s(ab::SER_START)?, "ser_start")?
     };
     let arrived = day_s + after_entry(arrived_tod);
-    let talk = if answered { secs(9)? } else { 0 };
+    let talk = if answered { secs(ab::SER_TIME)? } else { 0 };
     let (answered_at, ended_at) = if answered {
         (Some(arrived + wait), arrived + wait + talk)
     } else {
         (None, arrived + wait)
     };
     let ids = if ids {
-        let server = s(10)?;
+        let server = s(ab::SERVER)?;
         Some(Ids {
-            contact_id: Cow::Owned(format!("{}-{}", s(0)?, s(1)?)),
+            contact_id: Cow::Owned(format!("{}-{}", s(ab::VRU_LINE)?, s(ab::CALL_ID)?)),
             channel: Some(Channel::Voice),
             agent_id: (answered && server != "NO_SERVER").then_some(Cow::Borrowed(server)),
             site: None,
@@ -578,7 +596,7 @@ fn extract_anonymous_bank<'r, R: Row + ?Sized>(
     };
     Ok(Extract::Contact(RawContact {
         ids,
-        queue: Cow::Borrowed(s(2)?),
+        queue: Cow::Borrowed(s(ab::TYPE)?),
         arrived_at: Stamp::Naive(arrived),
         answered_at: answered_at.map(Stamp::Naive),
         ended_at: Some(Stamp::Naive(ended_at)),
