@@ -7,7 +7,6 @@ pub mod contact;
 pub mod contract;
 pub mod credits;
 pub mod forecast;
-pub mod fxhash;
 pub mod kpi;
 pub mod mining;
 pub mod org;

@@ -35,7 +35,7 @@ fn crates_depend_only_on_what_the_map_allows() {
     let allowed: &[(&str, &[&str])] = &[
         (
             "opsdeck-core",
-            &["chrono", "chrono-tz", "serde", "thiserror"],
+            &["chrono", "chrono-tz", "serde", "thiserror", "rustc-hash"],
         ),
         (
             "opsdeck-engine",
@@ -59,6 +59,8 @@ fn crates_depend_only_on_what_the_map_allows() {
                 "quick-xml",
                 "ryu",
                 "itoa",
+                "rustc-hash",
+                "hashbrown",
             ],
         ),
         ("opsdeck-synth", &["opsdeck-core", "chrono", "toml"]),

@@ -12,7 +12,6 @@
 pub mod contacts;
 pub mod error;
 pub mod eventlog;
-pub use opsdeck_core::fxhash;
 pub mod inputs;
 pub mod io;
 pub mod views;

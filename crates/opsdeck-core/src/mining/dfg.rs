@@ -3,7 +3,7 @@
 
 use super::log::EventLog;
 use super::stats::DurationStats;
-use crate::fxhash::FxHashMap;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 /// One activity and how often it occurs.

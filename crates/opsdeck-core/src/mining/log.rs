@@ -1,7 +1,7 @@
 //! The in-memory columnar event log: interned columns, microsecond timestamps, and events
 //! grouped by case in a stable (case, timestamp, original order) sort.
 
-use crate::fxhash::FxHashMap;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 /// Marks a missing value in an interned column.

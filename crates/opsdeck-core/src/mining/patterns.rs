@@ -3,7 +3,7 @@
 
 use super::log::{Column, EventLog, NONE};
 use super::stats::DurationStats;
-use crate::fxhash::FxHashMap;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 /// A distinct activity sequence and the cases that follow it.

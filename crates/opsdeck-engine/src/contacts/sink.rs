@@ -4,9 +4,9 @@
 
 use super::contact::RawContact;
 use super::profile::{Bound, Extract};
-use crate::fxhash::FxHashMap;
 use crate::io::{FieldIssue, LocalResolver, Row};
 use opsdeck_core::{ContactOutcome, IntervalLen, IntervalSums, ZoneCache};
+use rustc_hash::FxHashMap;
 
 /// Receives the rows of one file on one worker thread.
 pub trait ContactSink: Send {

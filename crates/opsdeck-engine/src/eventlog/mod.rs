@@ -3,7 +3,6 @@
 //! [`EventLog`]. Columns are chosen by name; unusable events are reported with their line.
 
 use crate::error::{input_err, io_err, EngineError, Result};
-use crate::fxhash::{FxHashMap, PreHashedMap};
 use crate::io::csv_reader::{read_csv_rows, RowSink};
 use crate::io::parse::{
     parse_iso_fraction_with, parse_stamp, trim, Cell, LastDay, Stamp, TsFormat,
@@ -217,12 +216,11 @@ const CASE: usize = 0;
 const ACT: usize = 1;
 
 /// A dictionary of names: the texts live in one buffer (no allocation per name) and are found
-/// by their 64-bit Fx hash with a single map lookup; the rare hash collision between two
-/// different texts goes to a second map keyed by the text itself.
+/// by their Fx hash in a `hashbrown::HashTable` of ids, whose equality compares the texts.
 #[derive(Default)]
 struct LocalDict {
-    by_hash: PreHashedMap<u32>,
-    collided: FxHashMap<String, u32>,
+    /// Ids by the hash of their name; equal hashes are told apart by comparing the names.
+    by_hash: hashbrown::HashTable<u32>,
     text: String,
     /// End of each name in `text` (a name starts where the previous one ends).
     ends: Vec<usize>,
@@ -231,16 +229,14 @@ struct LocalDict {
 impl LocalDict {
     #[inline]
     fn hash(s: &str) -> u64 {
-        use std::hash::Hasher;
-        let mut h = crate::fxhash::FxHasher::default();
-        h.write(s.as_bytes());
-        h.finish()
+        use std::hash::BuildHasher;
+        rustc_hash::FxBuildHasher.hash_one(s)
     }
 
     /// An empty dictionary with room for `names` names of `bytes` bytes in all.
     fn with_capacity(names: usize, bytes: usize) -> LocalDict {
         let mut d = LocalDict::default();
-        d.by_hash.reserve(names);
+        d.by_hash.reserve(names, |_| 0);
         d.ends.reserve(names);
         d.text.reserve(bytes);
         d
@@ -252,9 +248,14 @@ impl LocalDict {
 
     #[inline]
     fn name(&self, id: u32) -> &str {
+        Self::name_in(&self.text, &self.ends, id)
+    }
+
+    #[inline]
+    fn name_in<'t>(text: &'t str, ends: &[usize], id: u32) -> &'t str {
         let i = id as usize;
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        &self.text[start..self.ends[i]]
+        let start = if i == 0 { 0 } else { ends[i - 1] };
+        &text[start..ends[i]]
     }
 
     fn add(&mut self, s: &str) -> u32 {
@@ -266,28 +267,19 @@ impl LocalDict {
 
     #[inline]
     fn id(&mut self, s: &str) -> u32 {
-        use std::collections::hash_map::Entry;
-        match self.by_hash.entry(Self::hash(s)) {
-            Entry::Vacant(e) => {
-                let id = self.ends.len() as u32;
-                e.insert(id);
-                self.text.push_str(s);
-                self.ends.push(self.text.len());
-                id
-            }
-            Entry::Occupied(e) => {
-                let id = *e.get();
-                if same(self.name(id), s) {
-                    return id;
-                }
-                if let Some(&id) = self.collided.get(s) {
-                    return id;
-                }
-                let id = self.add(s);
-                self.collided.insert(s.to_string(), id);
-                id
-            }
+        let h = Self::hash(s);
+        let (text, ends) = (&self.text, &self.ends);
+        if let Some(&id) = self
+            .by_hash
+            .find(h, |&id| same(Self::name_in(text, ends, id), s))
+        {
+            return id;
         }
+        let id = self.add(s);
+        let (text, ends) = (&self.text, &self.ends);
+        self.by_hash
+            .insert_unique(h, id, |&id| Self::hash(Self::name_in(text, ends, id)));
+        id
     }
 }
 
@@ -840,10 +832,12 @@ mod tests {
 
     #[test]
     fn dictionary_tells_apart_texts_whose_hashes_collide() {
-        let mut d = LocalDict::default();
+        // room for every entry up front: no rehash moves the planted one
+        let mut d = LocalDict::with_capacity(8, 8);
         assert_eq!(d.id("a"), 0);
-        // pretend "b" hashes like "a": its slot holds a different text
-        d.by_hash.insert(LocalDict::hash("b"), 0);
+        // pretend "b" hashes like "a": the table holds id 0 ("a") under "b"'s hash
+        let hb = LocalDict::hash("b");
+        d.by_hash.insert_unique(hb, 0, |_| hb);
         assert_eq!(d.id("b"), 1);
         assert_eq!(d.id("b"), 1);
         assert_eq!(d.id("a"), 0);

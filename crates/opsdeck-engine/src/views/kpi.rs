@@ -6,13 +6,13 @@ use crate::contacts::Profile;
 use crate::contacts::{read_contacts, ContactSink};
 use crate::contacts::{validate, RawContact};
 use crate::error::Result;
-use crate::fxhash::FxHashMap;
 use crate::io::Progress;
 use crate::io::{FieldIssue, LocalResolver, RowIssue};
 use crate::views::table::{col, Column, Kind, Value};
 use chrono_tz::Tz;
 use opsdeck_core::calendar::local_time;
 use opsdeck_core::{ContactOutcome, IntervalLen, IntervalSums, SlVariant, Thresholds, ZoneCache};
+use rustc_hash::FxHashMap;
 use std::path::Path;
 
 /// Settings of a stateless KPI run.

@@ -510,7 +510,7 @@ pub fn read_intervals(path: &Path) -> Result<Vec<IntervalFact>> {
 }
 
 /// The contact ids stored in a contacts file.
-pub fn read_contact_ids(path: &Path, into: &mut crate::fxhash::FxHashSet<String>) -> Result<()> {
+pub fn read_contact_ids(path: &Path, into: &mut rustc_hash::FxHashSet<String>) -> Result<()> {
     let perr = |m: String| EngineError::Parquet {
         path: path.to_path_buf(),
         message: m,

@@ -11,7 +11,6 @@ use super::restate;
 use crate::contacts::sink::SlotSums;
 use crate::contacts::{read_contacts, validate, Contact, ContactSink, Profile, RawContact};
 use crate::error::{io_err, EngineError, Result};
-use crate::fxhash::{FxHashMap, FxHashSet};
 use crate::io::{FieldIssue, LocalResolver, Progress, RowIssue};
 use arrow_array::builder::{
     BooleanBuilder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
@@ -19,6 +18,7 @@ use arrow_array::builder::{
 use arrow_array::{ArrayRef, RecordBatch};
 use chrono_tz::Tz;
 use opsdeck_core::{ContactOutcome, IntervalSums, Org, Queue, ZoneCache};
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
