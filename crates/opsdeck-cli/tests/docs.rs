@@ -6,7 +6,10 @@ use opsdeck_engine::views::catalogue::markdown;
 use std::path::PathBuf;
 
 fn formats_md() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/formats.md"))
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/formats.md"
+    ))
 }
 
 /// The text between `<!-- NAME:begin -->` and `<!-- NAME:end -->`, checked against `want`
@@ -17,7 +20,10 @@ fn check_section(name: &str, want: &str) {
     let _guard = LOCK.lock().unwrap_or_else(|p| p.into_inner());
     let path = formats_md();
     let text = std::fs::read_to_string(&path).expect("docs/formats.md");
-    let (begin, end) = (format!("<!-- {name}:begin -->\n"), format!("<!-- {name}:end -->"));
+    let (begin, end) = (
+        format!("<!-- {name}:begin -->\n"),
+        format!("<!-- {name}:end -->"),
+    );
     let a = text
         .find(&begin)
         .unwrap_or_else(|| panic!("docs/formats.md has no {begin:?} marker"))

@@ -812,4 +812,153 @@ mod tests {
             ["<string Some(\"a\")=Some(\"b\")>"]
         );
     }
+
+    /// What quick-xml's reader (end names unchecked, as the tokenizer) makes of `text`: the
+    /// tags as [`tokens`] spells them without key and value, or the error's position and
+    /// message.
+    fn quick(text: &str) -> Result<Vec<String>, (usize, String)> {
+        use quick_xml::events::Event;
+        let mut r = quick_xml::Reader::from_reader(text.as_bytes());
+        r.config_mut().check_end_names = false;
+        let name = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        let mut out = Vec::new();
+        loop {
+            match r.read_event() {
+                Ok(Event::Start(e)) => out.push(format!("<{}>", name(e.name().as_ref()))),
+                Ok(Event::Empty(e)) => out.push(format!("<{}/>", name(e.name().as_ref()))),
+                Ok(Event::End(e)) => out.push(format!("</{}>", name(e.name().as_ref()))),
+                Ok(Event::Text(_) | Event::GeneralRef(_)) => {}
+                Ok(Event::Eof) => return Ok(out),
+                Ok(_) => out.push("other".into()),
+                Err(e) => return Err((r.error_position() as usize, e.to_string())),
+            }
+        }
+    }
+
+    /// The tokenizer's answer in the same spelling, with the one rule the XES reader's element
+    /// stack adds on top of it (`eventlog::xes_log`): a close tag with nothing open is an error.
+    fn ours(text: &str) -> Result<Vec<String>, (usize, String)> {
+        let mut t = Tokenizer::new(text.as_bytes());
+        let mut got = Vec::new();
+        let mut depth = 0usize;
+        loop {
+            match t.next(false) {
+                Ok(None) => return Ok(got),
+                Ok(Some(tok)) => {
+                    let s = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+                    got.push(match tok.markup {
+                        Markup::Start { name, empty, .. } => {
+                            depth += usize::from(!empty);
+                            format!("<{}{}>", s(name), if empty { "/" } else { "" })
+                        }
+                        Markup::End { name } => {
+                            if depth == 0 {
+                                return Err((
+                                    tok.at,
+                                    format!(
+                                        "ill-formed document: close tag `</{}>` does not match any open tag",
+                                        s(name)
+                                    ),
+                                ));
+                            }
+                            depth -= 1;
+                            format!("</{}>", s(name))
+                        }
+                        Markup::Other => "other".to_string(),
+                    })
+                }
+                Err(e) => return Err((e.pos, e.msg)),
+            }
+        }
+    }
+
+    /// Pieces XES and its malformed variants are made of.
+    const PIECES: &[&str] = &[
+        "<log>",
+        "</log>",
+        "<trace>",
+        "</trace >",
+        "<event/>",
+        "<event >",
+        "<string key=\"k\" value=\"v\"/>",
+        "<date key='t' value='2025'/>",
+        "<a b=\"1\" c='2'>",
+        "</a>",
+        "<x:y/>",
+        "<a/b x=\"1\"/>",
+        "<!-- c -->",
+        "<!---->",
+        "<![CDATA[ <x> ]]>",
+        "<?pi data?>",
+        "<?xml version=\"1.0\"?>",
+        "<!DOCTYPE log>",
+        "<!DOCTYPE log [<!ENTITY a \"<b>\">]>",
+        "text",
+        " ",
+        "\n",
+        "&amp;",
+        "&#65;",
+        "&",
+        ";",
+        "<",
+        ">",
+        "/",
+        "\"",
+        "'",
+        "!",
+        "?",
+        "-",
+        "[",
+        "]",
+        "=",
+        "<!",
+        "<?",
+        "</",
+        "<![",
+        "<!-",
+        "-->",
+        "]]>",
+        "?>",
+        "a",
+        "é",
+    ];
+
+    /// A deterministic sweep over the same pieces: both answers agree, and the inputs are
+    /// accepted and rejected often enough for the comparison to mean something.
+    #[test]
+    fn tokenizer_and_quick_xml_agree_on_a_sweep_with_both_outcomes() {
+        let (mut ok, mut bad) = (0, 0);
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            for k in 0..(x % 9) {
+                text.push_str(PIECES[((x >> (6 * k + 8)) % PIECES.len() as u64) as usize]);
+            }
+            let (a, b) = (ours(&text), quick(&text));
+            assert_eq!(a, b, "{text:?}");
+            if a.is_ok() {
+                ok += 1;
+            } else {
+                bad += 1;
+            }
+        }
+        assert!(ok > 2_000 && bad > 2_000, "{ok} accepted, {bad} rejected");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
+        /// On any concatenation of XES pieces and stray markup characters the tokenizer
+        /// accepts exactly what quick-xml accepts, with the same tags, and rejects what it
+        /// rejects at the same position with the same message.
+        #[test]
+        fn tokenizer_accepts_and_rejects_what_quick_xml_does(
+            parts in proptest::collection::vec(0..PIECES.len(), 0..14)
+        ) {
+            let text: String = parts.iter().map(|i| PIECES[*i]).collect();
+            proptest::prop_assert_eq!(ours(&text), quick(&text), "{:?}", text);
+        }
+    }
 }

@@ -324,7 +324,7 @@ pub fn json_rows(t: &Table) -> serde_json::Value {
 
 /// Write a table as a JSON array of objects (machine units), pretty-printed.
 pub fn write_json(out: &mut dyn Write, t: &Table) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &json_rows(t)).map_err(std::io::Error::other)?;
+    serde_json::to_writer_pretty(&mut *out, &json_rows(t)).map_err(std::io::Error::from)?;
     writeln!(out)
 }
 
