@@ -84,6 +84,25 @@ fn view(dir: &Dir) -> String {
     format!("{by_interval}\n{total}")
 }
 
+/// What a fresh workspace shows after one ingest of the corrected export of `n` contacts, plus
+/// A's versions of the ids the correction renamed (nothing replaces those).
+fn fresh_view(n: usize) -> String {
+    let fresh = workspace();
+    write_export(&fresh.path("a2.csv"), n, true);
+    write_export(&fresh.path("a.csv"), n, false);
+    let mut both = std::fs::read_to_string(fresh.path("a2.csv")).unwrap();
+    let a = std::fs::read_to_string(fresh.path("a.csv")).unwrap();
+    for (i, line) in a.lines().skip(1).enumerate() {
+        if i % 7 == 0 {
+            both.push_str(line);
+            both.push('\n');
+        }
+    }
+    fresh.write("both.csv", &both);
+    ingest(&fresh, "both.csv", &[]);
+    view(&fresh)
+}
+
 fn ingest(dir: &Dir, file: &str, extra: &[&str]) -> serde_json::Value {
     dir.cmd()
         .args(["ingest", "contacts", file, "--json"])
@@ -123,24 +142,7 @@ fn replace_gives_the_facts_of_the_corrected_file_and_void_restores() {
     );
     let replaced_view = view(&dir);
 
-    // the same facts as a fresh ingest of the corrected file, plus A's ids A' dropped
-    let fresh = workspace();
-    write_export(&fresh.path("a2.csv"), N, true);
-    let mut both = std::fs::read_to_string(fresh.path("a2.csv")).unwrap();
-    // the ids A' renamed to new-…: A's versions of them stay stored (nothing replaces them)
-    let a = {
-        write_export(&fresh.path("a.csv"), N, false);
-        std::fs::read_to_string(fresh.path("a.csv")).unwrap()
-    };
-    for (i, line) in a.lines().skip(1).enumerate() {
-        if i % 7 == 0 {
-            both.push_str(line);
-            both.push('\n');
-        }
-    }
-    fresh.write("both.csv", &both);
-    ingest(&fresh, "both.csv", &[]);
-    assert_eq!(replaced_view, view(&fresh), "replace ≠ fresh ingest");
+    assert_eq!(replaced_view, fresh_view(N), "replace ≠ fresh ingest");
 
     // running it twice changes nothing
     let manifest = dir.manifest_bytes().unwrap();
@@ -244,19 +246,5 @@ fn sigkill_during_replace_leaves_the_previous_or_the_complete_state() {
         "{interrupted} kills before the commit; committed by a killed run: {committed}; the last run took {:.1} s",
         t0.elapsed().as_secs_f64()
     );
-    // the facts equal a fresh ingest of the corrected file (plus A's rows A' renamed)
-    let fresh = workspace();
-    write_export(&fresh.path("a2.csv"), N, true);
-    write_export(&fresh.path("a.csv"), N, false);
-    let mut both = std::fs::read_to_string(fresh.path("a2.csv")).unwrap();
-    let a = std::fs::read_to_string(fresh.path("a.csv")).unwrap();
-    for (i, line) in a.lines().skip(1).enumerate() {
-        if i % 7 == 0 {
-            both.push_str(line);
-            both.push('\n');
-        }
-    }
-    fresh.write("both.csv", &both);
-    ingest(&fresh, "both.csv", &[]);
-    assert_eq!(view(&dir), view(&fresh));
+    assert_eq!(view(&dir), fresh_view(N));
 }

@@ -238,6 +238,37 @@ pub fn kpi_from_files(
     Ok(run)
 }
 
+/// The KPI columns every table of contact figures shares, declared once.
+pub mod columns {
+    use crate::views::table::{col, Column, Kind};
+
+    pub const OFFERED: Column = col("offered", Kind::Count, "contacts that arrived");
+    pub const ANSWERED: Column = col("answered", Kind::Count, "of those, answered");
+    pub const ABANDONED: Column = col("abandoned", Kind::Count, "of those, abandoned");
+    pub const ANSWERED_WITHIN_THRESHOLD: Column = col(
+        "answered_within_threshold",
+        Kind::Count,
+        "answered with a wait ≤ T",
+    );
+    pub const SERVICE_LEVEL: Column = col(
+        "service_level",
+        Kind::Fraction,
+        "answered within T / the variant's denominator (the service-level variant column)",
+    );
+    pub const ASA: Column = col("asa_s", Kind::Seconds, "mean wait of answered contacts");
+    pub const AHT: Column = col(
+        "aht_s",
+        Kind::Seconds,
+        "mean talk + hold + after-contact work of handled contacts",
+    );
+    pub const ABANDON_RATE: Column = col("abandon_rate", Kind::Fraction, "abandoned / offered");
+    pub const CSAT_TOP2_RATE: Column = col(
+        "csat_top2_rate",
+        Kind::Fraction,
+        "CSAT responses of 4 or 5 (of 1–5) / responses",
+    );
+}
+
 /// The KPI table of `opsdeck kpi`: one row per queue × interval of the input files.
 pub static KPI_COLUMNS: [Column; 13] = [
     col("queue", Kind::Text, "queue as written in the input"),
@@ -246,35 +277,15 @@ pub static KPI_COLUMNS: [Column; 13] = [
         Kind::LocalTime,
         "interval start, wall clock of the alignment zone",
     ),
-    col(
-        "offered",
-        Kind::Count,
-        "contacts that arrived in the interval",
-    ),
-    col("answered", Kind::Count, "of those, answered"),
-    col("abandoned", Kind::Count, "of those, abandoned"),
-    col(
-        "answered_within_threshold",
-        Kind::Count,
-        "answered with a wait ≤ T",
-    ),
-    col(
-        "service_level",
-        Kind::Fraction,
-        "under the variant of `service_level_variant`",
-    ),
-    col("asa_s", Kind::Seconds, "mean wait of answered contacts"),
-    col(
-        "aht_s",
-        Kind::Seconds,
-        "mean talk + hold + after-contact work of handled contacts",
-    ),
-    col("abandon_rate", Kind::Fraction, "abandoned / offered"),
-    col(
-        "csat_top2_rate",
-        Kind::Fraction,
-        "CSAT responses of 4 or 5 / responses",
-    ),
+    columns::OFFERED,
+    columns::ANSWERED,
+    columns::ABANDONED,
+    columns::ANSWERED_WITHIN_THRESHOLD,
+    columns::SERVICE_LEVEL,
+    columns::ASA,
+    columns::AHT,
+    columns::ABANDON_RATE,
+    columns::CSAT_TOP2_RATE,
     col("interval_start_utc", Kind::Timestamp, "interval start, UTC"),
     col(
         "service_level_variant",

@@ -4,6 +4,7 @@
 //! unless blending is asked for, so one channel's thresholds never dilute another's. Every row
 //! carries its data coverage: the share of its queues' open intervals on days that have data.
 
+use crate::views::kpi::columns as kpi;
 use crate::views::table::{col, col_owned, Column, Kind, Table, Value};
 use crate::workspace::IntervalFact;
 use chrono::{Datelike, NaiveDate};
@@ -396,37 +397,21 @@ fn key_columns(level: Level) -> Vec<Column> {
 
 /// The measure columns of every scorecard (after the key, `channel` and `period`).
 pub static MEASURE_COLUMNS: [Column; 22] = [
-    col("offered", Kind::Count, "contacts that arrived"),
-    col("answered", Kind::Count, "of those, answered"),
-    col("abandoned", Kind::Count, "of those, abandoned"),
-    col(
-        "answered_within_threshold",
-        Kind::Count,
-        "answered with a wait ≤ T",
-    ),
+    kpi::OFFERED,
+    kpi::ANSWERED,
+    kpi::ABANDONED,
+    kpi::ANSWERED_WITHIN_THRESHOLD,
     col(
         "threshold_s",
         Kind::Seconds,
         "the service threshold T of the row's queues (null when they differ)",
     ),
-    col(
-        "service_level",
-        Kind::Fraction,
-        "answered within T / the variant's denominator (sl_variant)",
-    ),
-    col("asa_s", Kind::Seconds, "mean wait of answered contacts"),
-    col(
-        "aht_s",
-        Kind::Seconds,
-        "mean talk + hold + after-contact work of handled contacts",
-    ),
-    col("abandon_rate", Kind::Fraction, "abandoned / offered"),
+    kpi::SERVICE_LEVEL,
+    kpi::ASA,
+    kpi::AHT,
+    kpi::ABANDON_RATE,
     col("csat_responses", Kind::Count, "CSAT survey responses"),
-    col(
-        "csat_top2_rate",
-        Kind::Fraction,
-        "responses of 4 or 5 (of 1–5) / responses",
-    ),
+    kpi::CSAT_TOP2_RATE,
     col(
         "csat_thin",
         Kind::Flag,
