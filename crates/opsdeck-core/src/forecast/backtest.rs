@@ -98,7 +98,7 @@ pub struct Backtest {
 /// Rolling-origin backtest: the dates in (last date − `days`, last date] are cut into folds of
 /// `fold_days` calendar days; each fold is forecast (its actual timestamps) from all data before
 /// it, by opsdeck and by the baselines. Holidays with actuals are scored like any other period
-/// (the baselines do not know them); they are left out of the MASE scale.
+/// (the baselines do not know them).
 pub fn backtest(
     history: &[(Ts, f64)],
     bt: &BacktestOptions,
@@ -210,11 +210,10 @@ pub fn backtest(
 
 /// Mean |y(d, s) − y(d', s)| over the days d of the slice and the previous day d' with data,
 /// for the intervals both have: the in-sample error of the daily seasonal naive (of the naive,
-/// for a weekly series). Holidays are left out.
+/// for a weekly series). Holidays count as any day: the scale depends on the data alone.
 fn daily_naive_scale(days: &[Day]) -> Option<f64> {
-    let regular: Vec<&Day> = days.iter().filter(|d| !d.holiday).collect();
     let (mut sum, mut n) = (0.0, 0usize);
-    for w in regular.windows(2) {
+    for w in days.windows(2) {
         for s in 0..w[0].vals.len() {
             if w[0].has(s) && w[1].has(s) {
                 sum += (w[1].vals[s] - w[0].vals[s]).abs();
@@ -226,12 +225,11 @@ fn daily_naive_scale(days: &[Day]) -> Option<f64> {
 }
 
 /// Mean |y(d) − y(d')| over the days d of a daily series and the latest earlier day d' of the
-/// same weekday with data: the in-sample error of the weekly seasonal naive. Holidays are left
-/// out.
+/// same weekday with data: the in-sample error of the weekly seasonal naive.
 fn weekly_naive_scale(days: &[Day]) -> Option<f64> {
     let mut last: [Option<f64>; 7] = [None; 7];
     let (mut sum, mut n) = (0.0, 0usize);
-    for d in days.iter().filter(|d| !d.holiday && d.has(0)) {
+    for d in days.iter().filter(|d| d.has(0)) {
         if let Some(prev) = last[d.dow] {
             sum += (d.vals[0] - prev).abs();
             n += 1;
