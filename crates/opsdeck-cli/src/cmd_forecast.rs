@@ -318,10 +318,14 @@ pub fn run(a: ForecastArgs) -> Result<ExitCode> {
         out.flush()?;
         let m = &d.model;
         if d.holiday_points > 0 || d.holiday_days > 0 {
+            let unit = if d.granularity == Granularity::Week {
+                "week"
+            } else {
+                "day"
+            };
             note!(
-                "opsdeck forecast: {} of the history's {}s on holidays left out of fitting; {} requested point(s) on holidays",
+                "opsdeck forecast: holidays: {} {unit}(s) of the history left out of fitting, {} requested point(s) forecast at the holiday factor",
                 d.holiday_days,
-                if d.granularity == Granularity::Week { "week" } else { "day" },
                 d.holiday_points
             );
         }
