@@ -175,13 +175,16 @@ fn common_step(history: &[(Ts, f64)]) -> Option<i64> {
     Some(best.0)
 }
 
+/// A history in the step it is forecast in (borrowed when it already is), and that step.
+pub(crate) type Prepared<'a> = (Cow<'a, [(Ts, f64)]>, Granularity);
+
 /// The history in the step the options ask for (detected when they ask for none): a finer
 /// history is summed into the coarser step (intervals into `interval_minutes`, into days, into
 /// weeks starting on Monday); a coarser one is refused.
 pub(crate) fn prepare<'a>(
     history: &'a [(Ts, f64)],
     opts: &ForecastOptions,
-) -> Result<(Cow<'a, [(Ts, f64)]>, Granularity), ForecastError> {
+) -> Result<Prepared<'a>, ForecastError> {
     validate(history)?;
     let native = detect_granularity(history);
     let want = opts.granularity.unwrap_or(native);
