@@ -1,22 +1,32 @@
-//! `opsdeck schedule`: agents per shift pattern and day from per-interval requirements and a
-//! shifts file (no workspace), with coverage and shortages per interval.
+//! `opsdeck schedule`: agents per shift pattern and day from per-interval requirements (a
+//! requirements file, `opsdeck staffing`'s output or `opsdeck plan --by interval`'s) and a
+//! shifts file, with coverage and shortages per interval and a summary of agent-shifts, paid
+//! hours and, for a site of the workspace, money (no workspace otherwise).
 
+use crate::context::{Context, GlobalArgs};
 use crate::output::{self, Format};
-use anyhow::{Context, Result};
+use anyhow::{Context as _, Result};
+use opsdeck_core::org::{nearest_ids, UnknownId};
 use opsdeck_core::schedule::{build_model, solve, SolveOptions};
-use opsdeck_engine::inputs::schedule::{read_requirements, read_shifts};
-use opsdeck_engine::views::schedule::{interval_table, shift_table};
-use opsdeck_engine::views::table::{self, Value};
+use opsdeck_engine::inputs::schedule::{read_requirements, read_shifts_file};
+use opsdeck_engine::views::schedule::{
+    interval_table, shift_table, summary, summary_table, summary_text, SiteRate,
+};
+use opsdeck_engine::views::table;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(clap::Args, Debug)]
 pub struct ScheduleArgs {
-    /// Requirements CSV: interval_start (local time), required.
+    /// Requirements CSV: interval_start (local time), required; also the output of `opsdeck
+    /// staffing` (interval_id, agents) or of `opsdeck plan --by interval` (start, required).
     #[arg(long)]
     pub requirements: PathBuf,
-    /// Shifts TOML: zone, interval_minutes, [[shift]] patterns (docs/formats.md).
+    /// The requirements column to cover (default: required, else agents), e.g. staffed.
+    #[arg(long, value_name = "NAME")]
+    pub required_column: Option<String>,
+    /// Shifts TOML: zone, interval_minutes, site, [[shift]] patterns (docs/formats.md).
     #[arg(long)]
     pub shifts: PathBuf,
     /// Output format (json holds the summary, the shifts and the intervals).
@@ -42,9 +52,40 @@ pub struct ScheduleArgs {
     pub seed: u64,
 }
 
-pub fn run(a: ScheduleArgs) -> Result<ExitCode> {
-    let spec = read_shifts(&a.shifts)?;
-    let reqs = read_requirements(&a.requirements, spec.zone, spec.interval_min)?;
+/// The rate of the site the shifts file names, from the workspace's reference data.
+fn site_rate(g: &GlobalArgs, site: &str) -> Result<SiteRate> {
+    let ctx = Context::open(g)?;
+    let raw = ctx.raw_org()?;
+    let Some(s) = raw.sites.iter().find(|s| s.id == site) else {
+        return Err(opsdeck_engine::EngineError::NotFound(UnknownId {
+            kind: "site",
+            id: site.to_string(),
+            nearest: nearest_ids(site, raw.sites.iter().map(|s| s.id.as_str())),
+        })
+        .into());
+    };
+    Ok(SiteRate {
+        site: site.to_string(),
+        cost_per_productive_hour: s.cost_per_productive_hour,
+        currency: s.currency.clone(),
+    })
+}
+
+pub fn run(g: &GlobalArgs, a: ScheduleArgs) -> Result<ExitCode> {
+    let file = read_shifts_file(&a.shifts)?;
+    let spec = file.spec;
+    let rate = match &file.site {
+        Some(site) => Some(
+            site_rate(g, site).with_context(|| format!("{}: site {site:?}", a.shifts.display()))?,
+        ),
+        None => None,
+    };
+    let reqs = read_requirements(
+        &a.requirements,
+        spec.zone,
+        spec.interval_min,
+        a.required_column.as_deref(),
+    )?;
     let model = build_model(&spec, reqs.into_iter().map(|(_, r)| r).collect())
         .with_context(|| format!("{}", a.shifts.display()))?;
     let names: Vec<String> = spec.patterns.iter().map(|p| p.name.clone()).collect();
@@ -61,27 +102,11 @@ pub fn run(a: ScheduleArgs) -> Result<ExitCode> {
     let solve_s = t0.elapsed().as_secs_f64();
     let shifts = shift_table(&model, &s, spec.zone, &names);
     let intervals = interval_table(&model, &s, spec.zone);
+    let sum = summary(&spec, &model, &s, rate);
     let mut out = output::open(a.output.as_deref())?;
-    let short_intervals = intervals
-        .rows
-        .iter()
-        .filter(|r| matches!(r[3], Value::Int(v) if v > 0))
-        .count();
-    let agents: u32 = s.counts.iter().sum();
     if a.format == Format::Json {
         let doc = serde_json::json!({
-            "summary": {
-                "agents": agents,
-                "shift_cost": s.shift_cost,
-                "shortage": s.shortage,
-                "short_intervals": short_intervals,
-                "over_coverage": s.over,
-                "abs_deviation": s.abs_deviation(),
-                "shortage_penalty": model.penalty,
-                "objective": s.objective,
-                "lower_bound": s.lower_bound,
-                "gap": s.gap(),
-            },
+            "summary": table::json_rows(&summary_table(&sum))[0],
             "shifts": table::json_rows(&shifts),
             "intervals": table::json_rows(&intervals),
         });
@@ -96,29 +121,9 @@ pub fn run(a: ScheduleArgs) -> Result<ExitCode> {
         output::write(&mut f, Format::Csv, &intervals)?;
         f.flush()?;
     }
-    let bound = match (s.lower_bound, s.gap()) {
-        (Some(b), Some(g)) => format!(
-            "objective {}, lower bound {}, gap {:.2} %",
-            output::num(s.objective),
-            output::num(b),
-            100.0 * g
-        ),
-        _ => format!(
-            "objective {} (no lower bound: a block was too large for the lp)",
-            output::num(s.objective)
-        ),
-    };
     note!(
-        "opsdeck schedule: {agents} agents on {} shifts, cost {}; shortage {} agent-intervals in \
-         {short_intervals} intervals; over-coverage {}; {bound}; {} intervals, {} shift instances, \
-         solved in {:.3} s",
-        shifts.rows.len(),
-        output::num(s.shift_cost),
-        s.shortage,
-        s.over,
-        model.requirements.len(),
-        model.instances.len(),
-        solve_s
+        "opsdeck schedule: {}; solved in {solve_s:.3} s",
+        summary_text(&sum)
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -1,8 +1,9 @@
-//! `opsdeck staffing`: required agents per interval from a CSV of intervals (no workspace).
+//! `opsdeck staffing`: required agents per interval from a CSV of intervals, or from a
+//! forecast with one value for every interval of what the forecast lacks (no workspace).
 
 use crate::output::{self, Format};
 use anyhow::Result;
-use opsdeck_engine::inputs::staffing::ModelKind;
+use opsdeck_engine::inputs::staffing::{ModelKind, StaffingDefaults};
 use opsdeck_engine::views::staffing::{
     output_columns, staffing_cells, staffing_from_file, StaffingRow,
 };
@@ -22,12 +23,34 @@ pub enum ModelArg {
 #[derive(clap::Args, Debug)]
 pub struct StaffingArgs {
     /// Intervals CSV (or CSV.gz): interval_id, calls, aht_seconds, interval_seconds, target_sl,
-    /// target_answer_seconds, max_occupancy, shrinkage [, patience_seconds].
+    /// target_answer_seconds, max_occupancy, shrinkage [, patience_seconds]; or an `opsdeck
+    /// forecast` CSV (ts, forecast) with the flags below for the rest.
     #[arg(long, short = 'i')]
     pub input: PathBuf,
     /// Queueing model.
     #[arg(long, value_enum, default_value_t = ModelArg::ErlangC)]
     pub model: ModelArg,
+    /// Average handle time of every interval, seconds (replaces the aht_seconds column).
+    #[arg(long, value_name = "SECONDS")]
+    pub aht_s: Option<f64>,
+    /// Interval length, seconds (replaces interval_seconds).
+    #[arg(long, value_name = "SECONDS")]
+    pub interval_s: Option<f64>,
+    /// Service-level target, 0–1 (replaces target_sl).
+    #[arg(long, value_name = "FRACTION")]
+    pub target_sl: Option<f64>,
+    /// Service-level threshold T, seconds (replaces target_answer_seconds).
+    #[arg(long, value_name = "SECONDS")]
+    pub answer_s: Option<f64>,
+    /// Occupancy cap, (0, 1]; 1 disables it (replaces max_occupancy).
+    #[arg(long, value_name = "FRACTION")]
+    pub max_occupancy: Option<f64>,
+    /// Shrinkage, [0, 1) (replaces shrinkage).
+    #[arg(long, value_name = "FRACTION")]
+    pub shrinkage: Option<f64>,
+    /// Mean patience for erlang-a, seconds (replaces patience_seconds).
+    #[arg(long, value_name = "SECONDS")]
+    pub patience_s: Option<f64>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Csv)]
     pub format: Format,
@@ -41,7 +64,16 @@ pub fn run(a: StaffingArgs) -> Result<ExitCode> {
         ModelArg::ErlangC => ModelKind::ErlangC,
         ModelArg::ErlangA => ModelKind::ErlangA,
     };
-    let run = staffing_from_file(&a.input, kind)?;
+    let defaults = StaffingDefaults {
+        aht_s: a.aht_s,
+        interval_s: a.interval_s,
+        target_sl: a.target_sl,
+        answer_s: a.answer_s,
+        max_occupancy: a.max_occupancy,
+        shrinkage: a.shrinkage,
+        patience_s: a.patience_s,
+    };
+    let run = staffing_from_file(&a.input, kind, &defaults)?;
     let mut out = output::open(a.output.as_deref())?;
     if a.format == Format::Csv {
         write_csv(&mut out, &run.rows, kind)?;

@@ -111,7 +111,7 @@ fn run() -> Result<ExitCode> {
         Command::Contract(c) => cmd_contract::run(&cli.global, c),
         Command::Sla(c) => cmd_sla::run(&cli.global, c),
         Command::Staffing(a) => cmd_staffing::run(a),
-        Command::Schedule(a) => cmd_schedule::run(a),
+        Command::Schedule(a) => cmd_schedule::run(&cli.global, a),
         Command::Forecast(a) => cmd_forecast::run(a),
         Command::Plan(a) => cmd_plan::run(&cli.global, a),
         Command::Mine(c) => cmd_mine::run(c),

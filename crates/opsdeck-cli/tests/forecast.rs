@@ -223,3 +223,234 @@ fn us_bank_backtest_beats_seasonal_naive() {
         "8 weeks of weekdays minus 4 July, 169 intervals a day"
     );
 }
+
+/// Ten weeks of cases, one row each, opened Mondays to Fridays (Monday 2025-03-03 first):
+/// 10 × (5 − weekday) cases a day, none on the holiday 2025-04-18 (Good Friday).
+fn cases() -> String {
+    let mut s = String::from("case_id,opened,queue\n");
+    let mut id = 0;
+    for day in 0..70 {
+        let d = chrono::NaiveDate::from_ymd_opt(2025, 3, 3).unwrap() + chrono::Duration::days(day);
+        let w = chrono::Datelike::weekday(&d).num_days_from_monday();
+        if w >= 5 || d.to_string() == "2025-04-18" {
+            continue;
+        }
+        for _ in 0..10 * (5 - w) {
+            id += 1;
+            s.push_str(&format!("c{id},{d},q\n"));
+        }
+    }
+    s
+}
+
+#[test]
+fn daily_cases_are_counted_and_holidays_forecast_closed() {
+    let dir = Dir::new();
+    let p = dir.write("cases.csv", cases());
+    let hol = dir.write(
+        "holidays.csv",
+        "date,name\n2025-04-18,Good Friday\n2025-05-26,Memorial Day\n",
+    );
+    let hol = hol.to_str().unwrap();
+    let args = ["--ts-column", "opened", "--count", "--holidays", hol];
+    let out = run_forecast(&dir, &p, &[&args[..], &["--horizon-days", "21"]].concat());
+    out.success()
+        .stderr_has("2 holiday(s) from")
+        .stderr_has("daily series; open on Mon, Tue, Wed, Thu, Fri")
+        .stderr_has("holidays: 0 day(s) of the history left out of fitting, 1 requested point(s) forecast at the holiday factor");
+    assert!(
+        out.stdout.starts_with("date,forecast,lower,upper\n"),
+        "{}",
+        out.stdout
+    );
+    let rows = csv_rows(&out.stdout);
+    assert_eq!(rows.len(), 15, "three weeks of weekdays");
+    for r in &rows {
+        let d: chrono::NaiveDate = r[0].parse().unwrap();
+        let w = chrono::Datelike::weekday(&d).num_days_from_monday();
+        let want = if r[0] == "2025-05-26" {
+            0.0
+        } else {
+            f64::from(10 * (5 - w))
+        };
+        let f: f64 = r[1].parse().unwrap();
+        assert!((f - want).abs() < 1e-6 * want.max(1.0), "{r:?} vs {want}");
+    }
+    // a holiday factor forecasts the holiday at that share of a normal Monday
+    let out = run_forecast(
+        &dir,
+        &p,
+        &[
+            &args[..],
+            &[
+                "--horizon-days",
+                "21",
+                "--holiday-factor",
+                "0.5",
+                "--format",
+                "json",
+            ],
+        ]
+        .concat(),
+    );
+    let v = out.success().json();
+    let monday = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["date"] == "2025-05-26")
+        .unwrap();
+    assert!(
+        (monday["forecast"].as_f64().unwrap() - 25.0).abs() < 1e-6,
+        "{monday}"
+    );
+    // backtest: the weekly seasonal naive and the previous day are the baselines
+    let out = run_forecast(&dir, &p, &[&args[..], &["--backtest", "14"]].concat());
+    out.success()
+        .stderr_has("day series; MASE scale (in-sample MAE of the weekly seasonal naive)");
+    let rows = csv_rows(&out.stdout);
+    let methods: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(methods, ["opsdeck", "seasonal_naive_weekly", "naive"]);
+    assert!(rows[0][1].parse::<f64>().unwrap() < 1e-9, "{rows:?}");
+    // by week (from the same cases): Monday-to-Sunday totals, the Good Friday week lower
+    let out = run_forecast(
+        &dir,
+        &p,
+        &[
+            "--ts-column",
+            "opened",
+            "--count",
+            "--granularity",
+            "week",
+            "--horizon-days",
+            "14",
+        ],
+    );
+    out.success()
+        .stderr_has("weekly series; weeks start on Mon");
+    let rows = csv_rows(&out.stdout);
+    assert_eq!(rows.len(), 2);
+    assert_eq!(
+        (rows[0][0].as_str(), rows[1][0].as_str()),
+        ("2025-05-12", "2025-05-19")
+    );
+}
+
+#[test]
+fn holidays_come_from_a_setup_calendar() {
+    let dir = Dir::new();
+    let p = dir.write("cases.csv", cases());
+    let setup = dir.write(
+        "setup.toml",
+        "[[calendar]]\nid = \"back-office\"\ntime_zone = \"America/New_York\"\n\
+         hours = { mon = \"09:00-17:00\", tue = \"09:00-17:00\", wed = \"09:00-17:00\", thu = \"09:00-17:00\", fri = \"09:00-17:00\" }\n\
+         holidays = [{ date = \"2025-04-18\", name = \"Good Friday\" }, { date = \"2025-05-26\", name = \"Memorial Day\" }]\n\n\
+         [[calendar]]\nid = \"always\"\ntime_zone = \"UTC\"\n",
+    );
+    let setup = setup.to_str().unwrap();
+    let base = ["--ts-column", "opened", "--count", "--granularity", "week"];
+    run_forecast(
+        &dir,
+        &p,
+        &[&base[..], &["--holidays", setup, "--horizon-days", "7"]].concat(),
+    )
+    .code(2)
+    .stderr_has("2 calendars are declared (back-office, always)")
+    .stderr_has("(set with --calendar)");
+    run_forecast(
+        &dir,
+        &p,
+        &[
+            &base[..],
+            &[
+                "--holidays",
+                setup,
+                "--calendar",
+                "back-ofice",
+                "--horizon-days",
+                "7",
+            ],
+        ]
+        .concat(),
+    )
+    .code(2)
+    .stderr_has("unknown calendar \"back-ofice\" (did you mean \"back-office\"?)");
+    // weeks: Memorial Day takes one of the calendar's five open days (its week is 4/5 of 150)
+    let at = dir.write("at.csv", "opened\n2025-05-19\n2025-05-26\n");
+    let out = run_forecast(
+        &dir,
+        &p,
+        &[
+            &base[..],
+            &[
+                "--holidays",
+                setup,
+                "--calendar",
+                "back-office",
+                "--at",
+                at.to_str().unwrap(),
+            ],
+        ]
+        .concat(),
+    );
+    out.success().stderr_has("(calendar back-office)");
+    let rows = csv_rows(&out.stdout);
+    let f: Vec<f64> = rows.iter().map(|r| r[1].parse().unwrap()).collect();
+    assert!(
+        (f[0] - 150.0).abs() < 1e-6 && (f[1] - 120.0).abs() < 1e-6,
+        "{rows:?}"
+    );
+}
+
+/// The real NYC Council constituent cases (one row per case, 2015–2021): counted per day,
+/// with the US federal holidays, over 8 weekly folds opsdeck must beat the weekly seasonal naive
+/// and the previous day.
+#[test]
+fn nyc_council_daily_backtest_beats_the_naive_baselines() {
+    let Some(shared) = util::shared_dir("nyc_council_daily_backtest_beats_the_naive_baselines")
+    else {
+        return;
+    };
+    let file = shared
+        .join("data/nyc_council_constituent_cases/cases_opened_2015-01-01_to_2021-06-30.csv.gz");
+    if !file.is_file() {
+        eprintln!(
+            "SKIPPED nyc_council_daily_backtest_beats_the_naive_baselines: {} is missing",
+            file.display()
+        );
+        return;
+    }
+    let holidays = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/examples/us-federal-holidays.csv"
+    );
+    let out = TestCommand::bare(std::env::temp_dir().as_path())
+        .args(["forecast", "--input"])
+        .arg(&file)
+        .args(["--ts-column", "opendate", "--count", "--granularity", "day"])
+        .args([
+            "--holidays",
+            holidays,
+            "--backtest",
+            "56",
+            "--format",
+            "json",
+        ])
+        .run();
+    out.success();
+    out.stderr_has("267093 rows read, 0 rejected");
+    let v = out.json();
+    let score = |m: &str, k: &str| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["method"] == m)
+            .and_then(|r| r[k].as_f64())
+            .unwrap_or_else(|| panic!("no {k} for {m}: {v}"))
+    };
+    let ours = score("opsdeck", "wape");
+    assert!(ours < score("seasonal_naive_weekly", "wape"), "{v}");
+    assert!(ours < score("naive", "wape"), "{v}");
+    assert!(score("opsdeck", "mase") < 1.0, "{v}");
+    assert_eq!(v[0]["points"], 56, "every day of the 8 weeks has cases");
+}

@@ -50,7 +50,10 @@ fn overnight_shift_covers_the_next_day_and_gaps_are_reported() {
     );
     let doc = schedule_json(&dir, &req, &shifts);
     let sum = &doc["summary"];
-    assert_eq!(sum["agents"], 4, "{doc}");
+    assert_eq!(sum["agent_shifts"], 4, "{doc}");
+    assert_eq!(sum["shifts"], 2, "one night shift on each day");
+    assert_eq!(sum["paid_s"], 4.0 * 8.0 * 3600.0);
+    assert!(sum["labour_cost"].is_null() && sum["currency"].is_null());
     assert_eq!(sum["shortage"], 1);
     assert_eq!(sum["short_intervals"], 1);
     assert_eq!(sum["shift_cost"], 40.0);
@@ -90,7 +93,8 @@ fn dst_night_covers_eight_real_hours() {
     // 22:00 + 8 h of real time ends at 07:00 CEST: 07:00 stays short
     assert_eq!(doc["shifts"][0]["end"], "2026-03-29 07:00", "{doc}");
     assert_eq!(doc["summary"]["shortage"], 1);
-    assert_eq!(doc["summary"]["agents"], 1);
+    assert_eq!(doc["summary"]["agent_shifts"], 1);
+    assert_eq!(doc["summary"]["paid_s"], 8.0 * 3600.0, "eight real hours");
 }
 
 #[test]
@@ -136,4 +140,142 @@ fn bad_inputs_name_file_line_and_field() {
         .run()
         .code(1)
         .stderr_has("shift \"x\": start: \"25:00\" is not a time (write HH:MM)");
+}
+
+/// A day shift 09:00–17:30 with a 30-minute break after four hours, Mondays to Fridays.
+const DAY_SHIFT: &str = "[[shift]]\nname = \"day\"\nstart = \"09:00\"\nlength = \"8h30m\"\nbreaks = [{ after = \"4h\", length = \"30m\" }]\ndays = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"]\n";
+
+#[test]
+fn staffing_and_plan_outputs_are_requirements() {
+    let dir = Dir::new();
+    let shifts = dir.write(
+        "shifts.toml",
+        format!("zone = \"America/New_York\"\ninterval_minutes = 30\n\n{DAY_SHIFT}"),
+    );
+    // `opsdeck staffing`'s columns: the interval id is the start, `agents` the requirement
+    let staffing = dir.write(
+        "staffing.csv",
+        "interval_id,raw_agents,agents,service_level,occupancy,wait_probability,asa_s\n\
+         2026-03-02 09:00:00,2,3,0.9,0.8,0.2,4.5\n2026-03-02 09:30:00,3,4,0.9,0.8,0.2,4.5\n",
+    );
+    let doc = schedule_json(&dir, &staffing, &shifts);
+    assert_eq!(doc["summary"]["agent_shifts"], 4, "{doc}");
+    let iv = doc["intervals"].as_array().unwrap();
+    assert_eq!(iv.len(), 2);
+    assert_eq!(
+        (&iv[0]["required"], &iv[1]["required"]),
+        (&3.into(), &4.into())
+    );
+    // `opsdeck plan --by interval`'s columns: `start`, `required`, and any column by name
+    let plan = dir.write(
+        "plan.csv",
+        "start,offered_baseline,offered,aht_s,required_baseline,required,staffed_mnl,staffed_bog,staffed,gap\n\
+         2026-03-02 09:00,10,10,300,3,3,2,1,3,0\n2026-03-02 09:30,20,20,300,5,5,3,1,4,1\n",
+    );
+    let doc = schedule_json(&dir, &plan, &shifts);
+    assert_eq!(doc["summary"]["agent_shifts"], 5, "{doc}");
+    let doc = dir
+        .cmd()
+        .args([
+            "schedule",
+            "--format",
+            "json",
+            "--required-column",
+            "staffed_mnl",
+        ])
+        .arg("--requirements")
+        .arg(&plan)
+        .arg("--shifts")
+        .arg(&shifts)
+        .run()
+        .success()
+        .json();
+    assert_eq!(doc["summary"]["agent_shifts"], 3, "{doc}");
+    dir.cmd()
+        .args([
+            "schedule",
+            "--required-column",
+            "staffed_xyz",
+            "--requirements",
+        ])
+        .arg(&plan)
+        .arg("--shifts")
+        .arg(&shifts)
+        .run()
+        .code(2)
+        .stderr_has("plan.csv: no column \"staffed_xyz\" (the header has start, offered_baseline")
+        .stderr_has("(set with --required-column)");
+    let none = dir.write("none.csv", "when,how_many\n2026-03-02 09:00,1\n");
+    dir.cmd()
+        .args(["schedule", "--requirements"])
+        .arg(&none)
+        .arg("--shifts")
+        .arg(&shifts)
+        .run()
+        .code(1)
+        .stderr_has("none.csv: missing column interval_start (or start, interval_id, ts)");
+}
+
+#[test]
+fn a_site_in_the_shifts_file_prices_the_working_hours() {
+    let dir = Dir::new();
+    let setup = dir.write(
+        "setup.toml",
+        "[[site]]\nid = \"mnl\"\nname = \"Manila\"\ncountry = \"PH\"\ntime_zone = \"Asia/Manila\"\ncost_per_productive_hour = 14.5\ncurrency = \"USD\"\n",
+    );
+    let req = dir.write(
+        "req.csv",
+        "interval_start,required\n2026-03-02 09:00,2\n2026-03-02 16:30,2\n",
+    );
+    let shifts = |site: &str| {
+        dir.write(
+            "shifts.toml",
+            format!(
+                "zone = \"Asia/Manila\"\ninterval_minutes = 30\nsite = \"{site}\"\n\n{DAY_SHIFT}"
+            ),
+        )
+    };
+    let p = shifts("mnl");
+    // no workspace yet: the site cannot be priced
+    dir.cmd()
+        .args(["schedule", "--requirements"])
+        .arg(&req)
+        .arg("--shifts")
+        .arg(&p)
+        .run()
+        .code(2)
+        .stderr_has("no workspace at");
+    dir.cmd()
+        .args(["setup", "apply"])
+        .arg(&setup)
+        .run()
+        .success();
+    let out = dir
+        .cmd()
+        .args(["schedule", "--format", "json", "--requirements"])
+        .arg(&req)
+        .arg("--shifts")
+        .arg(&p)
+        .run()
+        .success();
+    let sum = &out.json()["summary"];
+    assert_eq!(sum["agent_shifts"], 2);
+    assert_eq!(sum["paid_s"], 2.0 * 8.5 * 3600.0);
+    assert_eq!(sum["working_s"], 2.0 * 8.0 * 3600.0);
+    assert_eq!(
+        (&sum["site"], &sum["currency"]),
+        (&"mnl".into(), &"USD".into())
+    );
+    assert_eq!(sum["cost_per_productive_hour"], 14.5);
+    assert_eq!(sum["labour_cost"], 16.0 * 14.5);
+    out.stderr_has("2 agent-shifts on 1 shifts; 17.0 h paid (16.0 h working, breaks excluded); labour cost USD 232.00 (USD 14.50 per productive hour at site mnl)");
+    let p = shifts("mnla");
+    dir.cmd()
+        .args(["schedule", "--requirements"])
+        .arg(&req)
+        .arg("--shifts")
+        .arg(&p)
+        .run()
+        .code(2)
+        .stderr_has("shifts.toml: site \"mnla\": unknown site \"mnla\" (did you mean \"mnl\"?)");
 }

@@ -89,19 +89,22 @@ fn bad_rows_are_named_by_line_and_field() {
 fn file_level_problems_stop_with_a_message() {
     let dir = Dir::new();
     let f = dir.write("cols.csv", "interval_id,calls,aht_seconds\n1,2,3\n");
+    // a column a flag can stand in for is the user's to fix on the command line (2)
     dir.cmd()
         .args(["staffing", "--input"])
         .arg(&f)
         .run()
-        .code(1)
-        .stderr_has("missing column interval_seconds");
+        .code(2)
+        .stderr_has("missing column interval_seconds")
+        .stderr_has("(set with --interval-s)");
     let f = dir.write("c.csv", format!("{HEADER}\nx,1,180,1800,0.8,20,1,0.3\n"));
     dir.cmd()
         .args(["staffing", "--model", "erlang-a", "--input"])
         .arg(&f)
         .run()
-        .code(1)
-        .stderr_has("missing column patience_seconds");
+        .code(2)
+        .stderr_has("missing column patience_seconds")
+        .stderr_has("(set with --patience-s)");
     let f = dir.write("h.csv", format!("{HEADER}\n"));
     dir.cmd()
         .args(["staffing", "--input"])
@@ -109,4 +112,73 @@ fn file_level_problems_stop_with_a_message() {
         .run()
         .code(1)
         .stderr_has("has a header but no data rows");
+}
+
+#[test]
+fn a_forecast_is_an_input_with_values_for_every_interval() {
+    let dir = Dir::new();
+    let fc = dir.write(
+        "fc.csv",
+        "ts,forecast,lower,upper\n2025-03-31 09:00:00,100,90,110\n2025-03-31 09:30:00,0,0,0\n",
+    );
+    let flags = [
+        "--aht-s",
+        "180",
+        "--interval-s",
+        "1800",
+        "--target-sl",
+        "0.8",
+        "--answer-s",
+        "20",
+        "--max-occupancy",
+        "1",
+        "--shrinkage",
+        "0.3",
+    ];
+    let out = dir
+        .cmd()
+        .args(["staffing", "--input"])
+        .arg(&fc)
+        .args(flags)
+        .run()
+        .success();
+    let rows = parse_csv(&out.stdout);
+    assert_eq!(rows.len(), 3);
+    // the reference vector of DOMAIN-REFERENCE §8: A = 10, 14 raw agents, 20 with shrinkage
+    assert_eq!(rows[1][..3], ["2025-03-31 09:00:00", "14", "20"]);
+    assert_eq!(rows[2][..3], ["2025-03-31 09:30:00", "0", "0"]);
+    // a value given replaces the file's column
+    let full = dir.write("full.csv", format!("{HEADER}\nx,100,180,1800,0.8,20,1,0\n"));
+    let out = dir
+        .cmd()
+        .args(["staffing", "--shrinkage", "0.3", "--input"])
+        .arg(&full)
+        .run()
+        .success();
+    assert!(out.stdout.contains("x,14,20,"), "{}", out.stdout);
+    // what neither the file nor the command line gives is named with its flag
+    dir.cmd()
+        .args(["staffing", "--aht-s", "180", "--input"])
+        .arg(&fc)
+        .run()
+        .code(2)
+        .stderr_has("fc.csv: missing column interval_seconds; give the column or one value for every interval (set with --interval-s)");
+    let mut bad = flags.to_vec();
+    bad[11] = "1.2";
+    dir.cmd()
+        .args(["staffing", "--input"])
+        .arg(&fc)
+        .args(&bad)
+        .run()
+        .code(2)
+        .stderr_has("shrinkage is 1.2: must be in [0, 1) (the value given for every interval) (set with --shrinkage)");
+    // a bad forecast row is named by its own column
+    let neg = dir.write("neg.csv", "ts,forecast\n2025-03-31 09:00:00,-4\n");
+    dir.cmd()
+        .args(["staffing", "--input"])
+        .arg(&neg)
+        .args(flags)
+        .run()
+        .code(3)
+        .stderr_has("neg.csv:2: forecast: -4 is out of range: must be ≥ 0");
 }

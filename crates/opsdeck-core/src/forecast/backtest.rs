@@ -1,8 +1,9 @@
 //! Accuracy: WAPE and MASE, the seasonal-naive baselines (same interval of the previous open day,
-//! and of the same weekday of the previous week), and the rolling-origin backtest that compares
-//! them with the forecaster on the last days of a history.
+//! and of the same weekday of the previous week; for a daily series the weekly seasonal naive
+//! and the previous day, for a weekly one the previous week), and the rolling-origin backtest
+//! that compares them with the forecaster on the last days of a history.
 
-use super::series::{build, Day, History};
+use super::series::{build_with, Day, Granularity, History};
 use super::{forecast_days, ForecastError, ForecastOptions, ModelConfig, Ts};
 use chrono::{Duration, NaiveDate};
 use serde::Serialize;
@@ -52,12 +53,15 @@ pub struct Fold {
     pub model: ModelConfig,
     /// Outlier days it flagged in the data before the fold.
     pub outlier_days: usize,
+    /// Intervals of the fold on a holiday (forecast at the holiday factor, scored as the rest).
+    pub holiday_points: usize,
 }
 
 /// Accuracy of one method over all folds.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Score {
-    /// `opsdeck`, `seasonal_naive_weekly` or `seasonal_naive_daily`.
+    /// `opsdeck`, or a baseline: `seasonal_naive_weekly` and `seasonal_naive_daily` (interval
+    /// series), `seasonal_naive_weekly` and `naive` (daily), `naive` (weekly).
     pub method: &'static str,
     pub wape: Option<f64>,
     pub mase: Option<f64>,
@@ -74,24 +78,27 @@ pub struct BacktestPoint {
     pub forecast: f64,
     pub lower: f64,
     pub upper: f64,
-    pub seasonal_naive_weekly: f64,
-    pub seasonal_naive_daily: f64,
+    /// The baselines' forecasts, in the order of [`Backtest::scores`] after opsdeck.
+    pub baselines: Vec<f64>,
 }
 
 /// Result of [`backtest`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Backtest {
+    pub granularity: Granularity,
     pub folds: Vec<Fold>,
-    /// opsdeck first, then the weekly and the daily seasonal naive.
+    /// opsdeck first, then the baselines (see [`Score::method`]).
     pub scores: Vec<Score>,
-    /// In-sample MAE of the daily seasonal naive before the first fold (the MASE denominator).
+    /// In-sample MAE before the first fold (the MASE denominator) of the daily seasonal naive
+    /// (interval series), the weekly seasonal naive (daily series) or the naive (weekly).
     pub mase_scale: Option<f64>,
     pub points: Vec<BacktestPoint>,
 }
 
 /// Rolling-origin backtest: the dates in (last date − `days`, last date] are cut into folds of
 /// `fold_days` calendar days; each fold is forecast (its actual timestamps) from all data before
-/// it, by opsdeck and by the two seasonal-naive baselines.
+/// it, by opsdeck and by the baselines. Holidays with actuals are scored like any other period
+/// (the baselines do not know them).
 pub fn backtest(
     history: &[(Ts, f64)],
     bt: &BacktestOptions,
@@ -103,7 +110,8 @@ pub fn backtest(
             "backtest days and fold days must be ≥ 1".into(),
         ));
     }
-    let h = build(history)?;
+    let h = build_with(history, opts)?;
+    let g = h.grid.granularity;
     let last = h.days.last().map(|d| d.date).ok_or(ForecastError::Empty)?;
     let start = last - Duration::days(i64::from(bt.days) - 1);
     let first_tr = h.days.partition_point(|d| d.date < start);
@@ -113,7 +121,15 @@ pub fn backtest(
             bt.days, h.days[0].date
         )));
     }
-    let mase_scale = daily_naive_scale(&h.days[..first_tr]);
+    let mase_scale = match g {
+        Granularity::Day => weekly_naive_scale(&h.days[..first_tr]),
+        Granularity::Interval | Granularity::Week => daily_naive_scale(&h.days[..first_tr]),
+    };
+    let methods: &[&'static str] = match g {
+        Granularity::Interval => &["seasonal_naive_weekly", "seasonal_naive_daily"],
+        Granularity::Day => &["seasonal_naive_weekly", "naive"],
+        Granularity::Week => &["naive"],
+    };
     let mut folds = Vec::new();
     let mut points = Vec::new();
     let mut fs = start;
@@ -136,14 +152,17 @@ pub fn backtest(
         let fc = forecast_days(&h, tr, &at, opts)?;
         let naive = Naive::new(&h, tr);
         for ((t, y), p) in at.iter().zip(&actual).zip(&fc.points) {
+            let baselines = match g {
+                Granularity::Week => vec![naive.daily(&h, t)],
+                _ => vec![naive.weekly(&h, t), naive.daily(&h, t)],
+            };
             points.push(BacktestPoint {
                 ts: *t,
                 actual: *y,
                 forecast: p.forecast,
                 lower: p.lower,
                 upper: p.upper,
-                seasonal_naive_weekly: naive.weekly(&h, t),
-                seasonal_naive_daily: naive.daily(&h, t),
+                baselines,
             });
         }
         folds.push(Fold {
@@ -152,6 +171,7 @@ pub fn backtest(
             points: at.len(),
             model: fc.diagnostics.model,
             outlier_days: fc.diagnostics.outlier_days.len(),
+            holiday_points: fc.diagnostics.holiday_points,
         });
     }
     let y: Vec<f64> = points.iter().map(|p| p.actual).collect();
@@ -167,24 +187,20 @@ pub fn backtest(
         .filter(|p| p.actual >= p.lower && p.actual <= p.upper)
         .count();
     let coverage = (!points.is_empty()).then(|| inside as f64 / points.len() as f64);
-    let scores = vec![
-        score(
-            "opsdeck",
-            points.iter().map(|p| p.forecast).collect(),
-            coverage,
-        ),
-        score(
-            "seasonal_naive_weekly",
-            points.iter().map(|p| p.seasonal_naive_weekly).collect(),
+    let mut scores = vec![score(
+        "opsdeck",
+        points.iter().map(|p| p.forecast).collect(),
+        coverage,
+    )];
+    for (i, m) in methods.iter().enumerate() {
+        scores.push(score(
+            m,
+            points.iter().map(|p| p.baselines[i]).collect(),
             None,
-        ),
-        score(
-            "seasonal_naive_daily",
-            points.iter().map(|p| p.seasonal_naive_daily).collect(),
-            None,
-        ),
-    ];
+        ));
+    }
     Ok(Backtest {
+        granularity: g,
         folds,
         scores,
         mase_scale,
@@ -193,7 +209,8 @@ pub fn backtest(
 }
 
 /// Mean |y(d, s) − y(d', s)| over the days d of the slice and the previous day d' with data,
-/// for the intervals both have: the in-sample error of the daily seasonal naive.
+/// for the intervals both have: the in-sample error of the daily seasonal naive (of the naive,
+/// for a weekly series). Holidays count as any day: the scale depends on the data alone.
 fn daily_naive_scale(days: &[Day]) -> Option<f64> {
     let (mut sum, mut n) = (0.0, 0usize);
     for w in days.windows(2) {
@@ -203,6 +220,21 @@ fn daily_naive_scale(days: &[Day]) -> Option<f64> {
                 n += 1;
             }
         }
+    }
+    (n > 0).then(|| sum / n as f64)
+}
+
+/// Mean |y(d) − y(d')| over the days d of a daily series and the latest earlier day d' of the
+/// same weekday with data: the in-sample error of the weekly seasonal naive.
+fn weekly_naive_scale(days: &[Day]) -> Option<f64> {
+    let mut last: [Option<f64>; 7] = [None; 7];
+    let (mut sum, mut n) = (0.0, 0usize);
+    for d in days.iter().filter(|d| d.has(0)) {
+        if let Some(prev) = last[d.dow] {
+            sum += (d.vals[0] - prev).abs();
+            n += 1;
+        }
+        last[d.dow] = Some(d.vals[0]);
     }
     (n > 0).then(|| sum / n as f64)
 }

@@ -1,5 +1,7 @@
 //! Contact-volume forecasting for interval series with daily and weekly seasonality, including
-//! series that only cover opening hours (nights, weekends and holidays absent, irregular gaps).
+//! series that only cover opening hours (nights, weekends and holidays absent, irregular gaps),
+//! and for daily series (day-of-week seasonality) and weekly series; holidays from a calendar
+//! are left out of fitting and forecast closed (or at a holiday factor).
 //!
 //! The model is deliberately explainable: expected day volume = level × weekday factor (the
 //! level follows the data by robust exponential smoothing, optionally with a damped trend), and
@@ -10,18 +12,21 @@
 //! (never on what is being forecast), and the 80 % interval comes from the empirical ratios
 //! actual / forecast of those same rolling-origin forecasts, binned by forecast size.
 //!
-//! Timestamps are local wall-clock times (`NaiveDateTime`); each marks the start of an interval.
+//! Timestamps are local wall-clock times (`NaiveDateTime`); each marks the start of an interval
+//! (of a day or week, at 00:00, for daily and weekly series).
 
 mod backtest;
 mod model;
 mod series;
 
-pub use backtest::{backtest, mase, wape, Backtest, BacktestOptions, Fold, Score};
+pub use backtest::{backtest, mase, wape, Backtest, BacktestOptions, BacktestPoint, Fold, Score};
+pub use series::{detect_granularity, Granularity};
 
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime, Weekday};
 use model::{fit, Fitted};
 use serde::Serialize;
-use series::{build, open_slots, Day, History};
+use series::{build_with, open_slots, Day, History};
+use std::collections::BTreeSet;
 
 /// A local wall-clock timestamp: the start of an interval.
 pub type Ts = NaiveDateTime;
@@ -68,6 +73,58 @@ const GRID_WEEKDAY_HL: [f64; 4] = [3.0, 6.0, 12.0, 26.0];
 const GRID_SHAPE_HL: [f64; 5] = [2.0, 4.0, 8.0, 16.0, 52.0];
 const GRID_SMOOTH: [usize; 4] = [0, 1, 2, 3];
 
+/// Holidays of the operation: left out of fitting and tuning (as outlier days are) and forecast
+/// at `factor` × a normal day — 0, closed, by default.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Holidays {
+    pub dates: BTreeSet<NaiveDate>,
+    /// Volume on a holiday as a share of a normal day (0 = closed).
+    pub factor: f64,
+    /// Weekdays the operation opens (Monday first): in a weekly series only holidays on these
+    /// count, each taking 1 / (open weekdays) of the week.
+    pub open_weekdays: [bool; 7],
+}
+
+impl Default for Holidays {
+    fn default() -> Self {
+        Holidays {
+            dates: BTreeSet::new(),
+            factor: 0.0,
+            open_weekdays: [true; 7],
+        }
+    }
+}
+
+impl Holidays {
+    /// Holidays in the period starting on `date`: that day (0 or 1), or the open weekdays of
+    /// the week starting on it.
+    pub fn holidays_in(&self, g: Granularity, date: NaiveDate) -> usize {
+        match g {
+            Granularity::Interval | Granularity::Day => usize::from(self.dates.contains(&date)),
+            Granularity::Week => self
+                .dates
+                .range(date..date + Duration::days(7))
+                .filter(|d| self.open_weekdays[series::dow(**d)])
+                .count(),
+        }
+    }
+
+    /// Share of a normal period's volume expected in the period starting on `date`.
+    pub fn scale(&self, g: Granularity, date: NaiveDate) -> f64 {
+        let k = self.holidays_in(g, date);
+        if k == 0 {
+            return 1.0;
+        }
+        match g {
+            Granularity::Interval | Granularity::Day => self.factor,
+            Granularity::Week => {
+                let open = self.open_weekdays.iter().filter(|o| **o).count().max(1);
+                (1.0 - k as f64 * (1.0 - self.factor) / open as f64).clamp(0.0, 1.0)
+            }
+        }
+    }
+}
+
 /// Options of [`forecast`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct ForecastOptions {
@@ -78,8 +135,16 @@ pub struct ForecastOptions {
     /// Robust z-score of a day total beyond which the day is an outlier.
     pub outlier_z: f64,
     /// Number of one-week rolling origins inside the history used for tuning and for the
-    /// prediction interval.
+    /// prediction interval (twice as many for a daily series, eight times for a weekly one, so
+    /// the interval has enough forecast/actual pairs).
     pub tuning_weeks: usize,
+    /// The step to forecast in; `None` = the history's own (detected). A finer history is
+    /// summed (into days, or into weeks starting on Monday).
+    pub granularity: Option<Granularity>,
+    /// Interval series only: sum the history into intervals of this many minutes first (a
+    /// whole number of its own intervals).
+    pub interval_minutes: Option<u32>,
+    pub holidays: Holidays,
 }
 
 impl Default for ForecastOptions {
@@ -89,6 +154,20 @@ impl Default for ForecastOptions {
             model: None,
             outlier_z: 3.5,
             tuning_weeks: 6,
+            granularity: None,
+            interval_minutes: None,
+            holidays: Holidays::default(),
+        }
+    }
+}
+
+impl ForecastOptions {
+    /// Rolling origins used for tuning and for the prediction interval.
+    fn origins(&self, g: Granularity) -> usize {
+        match g {
+            Granularity::Interval => self.tuning_weeks,
+            Granularity::Day => 2 * self.tuning_weeks,
+            Granularity::Week => 8 * self.tuning_weeks,
         }
     }
 }
@@ -108,7 +187,10 @@ pub struct OutlierDay {
 /// What the forecaster found and decided, besides the numbers.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Diagnostics {
-    /// Interval length inferred from the history, seconds.
+    /// The step forecast in.
+    pub granularity: Granularity,
+    /// Interval length inferred from the history, seconds (a day or a week for daily and
+    /// weekly series).
     pub interval_s: i64,
     /// Settings used (tuned or given).
     pub model: ModelConfig,
@@ -120,6 +202,11 @@ pub struct Diagnostics {
     pub outlier_days: Vec<OutlierDay>,
     /// Requested timestamps outside the opening hours seen in the history (forecast 0).
     pub closed_points: usize,
+    /// Requested timestamps on a holiday (in a week with one, for weekly series), forecast at
+    /// the holiday factor.
+    pub holiday_points: usize,
+    /// Periods of the history on a holiday, left out of fitting.
+    pub holiday_days: usize,
     /// Forecast/actual pairs behind the prediction interval (0 = Poisson fallback).
     pub interval_pairs: usize,
 }
@@ -139,12 +226,25 @@ pub enum ForecastError {
     BadValue { index: usize, ts: Ts, value: f64 },
     #[error("history point {index} ({ts}) is not after the point before it; sort the history by time and remove duplicates")]
     NotIncreasing { index: usize, ts: Ts },
-    #[error("cannot infer the interval length: no day of the history has two or more points")]
+    #[error("cannot infer the interval length: no day of the history has two or more points (a series of one row per day or week is read as daily or weekly when its timestamps are at 00:00, or when that granularity is asked for)")]
     NoInterval,
     #[error("history point {index} ({ts}) is not on the {step_s}-second grid of the other points")]
     OffGrid { index: usize, ts: Ts, step_s: i64 },
+    #[error("history point {index} ({ts}) is not at 00:00 of the {granularity}'s first day like the other points")]
+    OffPeriod {
+        index: usize,
+        ts: Ts,
+        granularity: Granularity,
+    },
     #[error("requested timestamp {index} ({ts}) is not on the {step_s}-second interval grid of the history")]
     AtOffGrid { index: usize, ts: Ts, step_s: i64 },
+    #[error("requested timestamp {index} ({ts}) is not the start of a {granularity} of the history ({start})")]
+    AtOffPeriod {
+        index: usize,
+        ts: Ts,
+        granularity: Granularity,
+        start: &'static str,
+    },
     #[error("the history has {days} complete day(s); at least {need} are needed to forecast")]
     TooShort { days: usize, need: usize },
     #[error("{0}")]
@@ -159,7 +259,7 @@ pub fn forecast(
     opts: &ForecastOptions,
 ) -> Result<Forecast, ForecastError> {
     check_options(opts)?;
-    let h = build(history)?;
+    let h = build_with(history, opts)?;
     forecast_days(&h, h.days.len(), at, opts)
 }
 
@@ -176,8 +276,34 @@ fn check_options(opts: &ForecastOptions) -> Result<(), ForecastError> {
             opts.outlier_z
         )));
     }
+    let f = opts.holidays.factor;
+    if !(f.is_finite() && f >= 0.0) {
+        return Err(ForecastError::Options(format!(
+            "holiday factor {f} must be a number ≥ 0 (0 = closed, 1 = a normal day)"
+        )));
+    }
+    if opts.interval_minutes == Some(0) {
+        return Err(ForecastError::Options(
+            "intervals of 0 minutes: the length must be ≥ 1 minute".into(),
+        ));
+    }
+    if !opts.holidays.open_weekdays.iter().any(|o| *o) {
+        return Err(ForecastError::Options(
+            "the holidays' calendar opens on no weekday".into(),
+        ));
+    }
     Ok(())
 }
+
+const WEEKDAY_NAMES: [&str; 7] = [
+    "a Monday",
+    "a Tuesday",
+    "a Wednesday",
+    "a Thursday",
+    "a Friday",
+    "a Saturday",
+    "a Sunday",
+];
 
 /// Forecast from the first `end` days of `h`.
 fn forecast_days(
@@ -201,13 +327,28 @@ fn forecast_days(
     };
     let fitted = fit(days, slots, &cfg, opts.outlier_z).ok_or_else(too_short)?;
     let cal = Calibration::new(pairs.clone(), opts.coverage);
-    let mut closed = 0;
+    let g = h.grid.granularity;
+    let (mut closed, mut holiday) = (0, 0);
     let mut points = Vec::with_capacity(at.len());
     for (index, t) in at.iter().enumerate() {
-        let f = point_forecast(h, &fitted, t).ok_or(ForecastError::AtOffGrid {
-            index,
-            ts: *t,
-            step_s: h.grid.step_s,
+        let f = point_forecast(h, &fitted, t).ok_or(match g {
+            Granularity::Interval => ForecastError::AtOffGrid {
+                index,
+                ts: *t,
+                step_s: h.grid.step_s,
+            },
+            Granularity::Day => ForecastError::AtOffPeriod {
+                index,
+                ts: *t,
+                granularity: g,
+                start: "00:00",
+            },
+            Granularity::Week => ForecastError::AtOffPeriod {
+                index,
+                ts: *t,
+                granularity: g,
+                start: WEEKDAY_NAMES[h.grid.week_dow],
+            },
         })?;
         let Some(f) = f else {
             closed += 1;
@@ -219,21 +360,28 @@ fn forecast_days(
             continue;
         };
         let (lower, upper) = cal.interval(f);
+        let k = opts.holidays.scale(g, t.date());
+        if opts.holidays.holidays_in(g, t.date()) > 0 {
+            holiday += 1;
+        }
         points.push(Point {
-            forecast: f,
-            lower,
-            upper,
+            forecast: f * k,
+            lower: lower * k,
+            upper: upper * k,
         });
     }
     Ok(Forecast {
         points,
         diagnostics: Diagnostics {
+            granularity: g,
             interval_s: h.grid.step_s,
             model: cfg,
             tuned,
             tuning_wape,
             outlier_days: fitted.outliers,
             closed_points: closed,
+            holiday_points: holiday,
+            holiday_days: days.iter().filter(|d| d.holiday).count(),
             interval_pairs: pairs.len(),
         },
     })
@@ -242,6 +390,7 @@ fn forecast_days(
 fn complete_days(days: &[Day], slots: usize) -> usize {
     let open = open_slots(days, slots);
     days.iter()
+        .filter(|d| !d.holiday)
         .filter(|d| {
             let n = open[d.dow].iter().filter(|&&b| b).count();
             n > 0 && (0..slots).filter(|&s| open[d.dow][s] && d.has(s)).count() * 10 >= n * 9
@@ -289,11 +438,11 @@ fn rolling_pairs(
 ) -> (Option<f64>, Vec<(f64, f64)>) {
     let mut pairs = Vec::new();
     let (mut err, mut tot) = (0.0, 0.0);
-    for (tr, te) in origins(h, end, opts.tuning_weeks) {
+    for (tr, te) in origins(h, end, opts.origins(h.grid.granularity)) {
         let Some(m) = fit(&h.days[..tr], h.grid.slots, cfg, opts.outlier_z) else {
             continue;
         };
-        for d in &h.days[tr..te] {
+        for d in h.days[tr..te].iter().filter(|d| !d.holiday) {
             for s in (0..h.grid.slots).filter(|&s| d.has(s)) {
                 let t = d.date.and_time(h.grid.time_of(s));
                 let f = point_forecast(h, &m, &t).flatten().unwrap_or(0.0);
@@ -318,9 +467,15 @@ fn tune(
     let Some(mut best_w) = best_wape else {
         return (best, false, None, best_pairs);
     };
+    // one slot a day has no intraday shape; a weekly series has no weekday factors
+    let axes: &[usize] = match h.grid.granularity {
+        Granularity::Interval => &[0, 1, 2, 3, 4],
+        Granularity::Day => &[0, 1, 2],
+        Granularity::Week => &[0, 1],
+    };
     for _ in 0..2 {
         let before = best;
-        for axis in 0..5 {
+        for &axis in axes {
             let n = [
                 GRID_ALPHA.len(),
                 GRID_BETA.len(),
@@ -471,7 +626,9 @@ fn normal_quantile(p: f64) -> f64 {
 /// Opening hours per weekday and the interval grid, as seen in a history.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OpeningHours {
-    /// Interval length, seconds.
+    /// The step of the series.
+    pub granularity: Granularity,
+    /// Interval length, seconds (a day or a week for daily and weekly series).
     pub interval_s: i64,
     /// Interval starts that are open, per weekday (index 0 = Monday).
     pub open: [Vec<NaiveTime>; 7],
@@ -507,12 +664,25 @@ impl OpeningHours {
 }
 
 /// Infer the interval length and, per weekday, the intervals that are open: those the history
-/// has a row for on at least half of that weekday's dates in its last 8 weeks.
+/// has a row for on at least half of that weekday's dates in its last 8 weeks. A daily series
+/// has one "interval" at 00:00 on its open weekdays, a weekly one at 00:00 of its weeks' first
+/// day.
 pub fn infer_opening_hours(history: &[(Ts, f64)]) -> Result<OpeningHours, ForecastError> {
-    let h = build(history)?;
+    opening_hours(history, &ForecastOptions::default())
+}
+
+/// [`infer_opening_hours`] of the history as the options lay it out (granularity, intervals,
+/// holidays left out).
+pub fn opening_hours(
+    history: &[(Ts, f64)],
+    opts: &ForecastOptions,
+) -> Result<OpeningHours, ForecastError> {
+    check_options(opts)?;
+    let h = build_with(history, opts)?;
     let open = open_slots(&h.days, h.grid.slots);
     let last_date = h.days.last().map(|d| d.date).ok_or(ForecastError::Empty)?;
     Ok(OpeningHours {
+        granularity: h.grid.granularity,
         interval_s: h.grid.step_s,
         open: std::array::from_fn(|w| {
             (0..h.grid.slots)

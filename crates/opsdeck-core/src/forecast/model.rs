@@ -2,7 +2,8 @@
 //! log scale, optional damped trend), times an intraday shape per weekday (share of the day per
 //! slot, exponentially weighted over recent weeks and smoothed across neighbouring slots).
 //! Days whose total is far from what the model expected (robust z-score) are flagged as
-//! outliers and left out of the level update, the weekday factors and the shapes.
+//! outliers and left out of the level update, the weekday factors and the shapes; holidays are
+//! left out the same way without being judged.
 
 use super::series::{open_slots, Day};
 use super::{ModelConfig, OutlierDay};
@@ -132,7 +133,7 @@ pub(crate) fn fit(days: &[Day], slots: usize, cfg: &ModelConfig, outlier_z: f64)
         .enumerate()
         .filter_map(|(i, d)| {
             let w = d.dow;
-            if n_open[w] == 0 {
+            if n_open[w] == 0 || d.holiday {
                 return None;
             }
             let mut seen = 0usize;

@@ -1,6 +1,7 @@
-//! Inputs of `opsdeck schedule`: the requirements CSV (`interval_start, required`, local time)
-//! and the shifts TOML (zone, interval, patterns), read into `opsdeck_core::schedule` types
-//! with errors naming the file, line or shift, and field.
+//! Inputs of `opsdeck schedule`: the requirements CSV (`interval_start, required`, local time;
+//! also `opsdeck staffing`'s and `opsdeck plan --by interval`'s CSV) and the shifts TOML
+//! (zone, interval, patterns, site), read into `opsdeck_core::schedule` types with errors
+//! naming the file, line or shift, and field.
 
 use crate::error::{input_err, io_err, EngineError, Result};
 use crate::io::parse::{parse_iso, Stamp};
@@ -17,6 +18,7 @@ use std::path::Path;
 #[serde(deny_unknown_fields)]
 struct RawShifts {
     zone: Option<String>,
+    site: Option<String>,
     interval_minutes: Option<u32>,
     shortage_penalty: Option<f64>,
     #[serde(default)]
@@ -87,8 +89,21 @@ fn weekday(s: &str) -> Option<usize> {
     names.iter().position(|n| l.len() >= 3 && n.starts_with(&l))
 }
 
+/// A shifts file: the schedule spec and the site whose agents work the shifts, if named.
+#[derive(Debug, Clone)]
+pub struct ShiftsFile {
+    pub spec: ScheduleSpec,
+    /// Site id (resolved against the reference data by the caller: its rate and currency).
+    pub site: Option<String>,
+}
+
 /// Read a shifts file into a schedule spec.
 pub fn read_shifts(path: &Path) -> Result<ScheduleSpec> {
+    read_shifts_file(path).map(|f| f.spec)
+}
+
+/// Read a shifts file: the spec and the site it names.
+pub fn read_shifts_file(path: &Path) -> Result<ShiftsFile> {
     let text = std::fs::read_to_string(path).map_err(io_err(path))?;
     let raw: RawShifts =
         toml::from_str(&text).map_err(|e| input_err(path, e.to_string().trim().to_string()))?;
@@ -148,22 +163,45 @@ pub fn read_shifts(path: &Path) -> Result<ScheduleSpec> {
             max_per_day: s.max_per_day,
         });
     }
-    Ok(ScheduleSpec {
-        zone,
-        interval_min,
-        patterns,
-        shortage_penalty: raw.shortage_penalty,
+    let site = match raw.site.as_deref().map(str::trim) {
+        Some("") => {
+            return Err(input_err(
+                path,
+                "site: empty (name a site id or leave it out)",
+            ))
+        }
+        s => s.map(str::to_string),
+    };
+    Ok(ShiftsFile {
+        spec: ScheduleSpec {
+            zone,
+            interval_min,
+            patterns,
+            shortage_penalty: raw.shortage_penalty,
+        },
+        site,
     })
 }
+
+/// Columns read as the interval start, the first present: the requirements file's own, `opsdeck
+/// plan --by interval`'s, `opsdeck staffing`'s (its interval id, a forecast's timestamp), a
+/// forecast's.
+pub const START_COLUMNS: [&str; 4] = ["interval_start", "start", "interval_id", "ts"];
+/// Columns read as the agents required, the first present: the requirements file's and `opsdeck
+/// plan`'s, then `opsdeck staffing`'s scheduled agents.
+pub const REQUIRED_COLUMNS: [&str; 2] = ["required", "agents"];
 
 /// Read `interval_start, required` rows. Local times (`YYYY-MM-DD HH:MM[:SS]`) are resolved in
 /// `zone`; a local time repeated in a fall-back overlap is the earlier instant the first time
 /// and the later one the second time; an explicit offset (`…+02:00`, `Z`) is taken as given.
-/// Returns each requirement with its line.
+/// The start is the first of [`START_COLUMNS`] in the header; the requirement is the column
+/// `required_column` names, else the first of [`REQUIRED_COLUMNS`]. Returns each requirement
+/// with its line.
 pub fn read_requirements(
     path: &Path,
     zone: Tz,
     interval_min: u32,
+    required_column: Option<&str>,
 ) -> Result<Vec<(u64, Requirement)>> {
     let text = std::fs::read_to_string(path).map_err(io_err(path))?;
     let mut rdr = csv::ReaderBuilder::new()
@@ -173,13 +211,39 @@ pub fn read_requirements(
         .headers()
         .map_err(|e| input_err(path, format!("cannot read the header line: {e}")))?
         .clone();
-    let col = |name: &str| {
+    let find = |name: &str| {
         header
             .iter()
             .position(|h| h.trim_start_matches('\u{feff}').trim() == name)
-            .ok_or_else(|| input_err(path, format!("missing column {name}")))
     };
-    let (c_ts, c_req) = (col("interval_start")?, col("required")?);
+    let first = |names: &[&'static str]| names.iter().find_map(|n| find(n).map(|c| (c, *n)));
+    let (c_ts, ts_name) = first(&START_COLUMNS).ok_or_else(|| {
+        input_err(
+            path,
+            format!(
+                "missing column interval_start (or {})",
+                START_COLUMNS[1..].join(", ")
+            ),
+        )
+    })?;
+    let (c_req, req_name): (usize, String) = match required_column {
+        Some(name) => (
+            find(name).ok_or_else(|| {
+                EngineError::invalid(
+                    "required_column",
+                    format!(
+                        "{}: no column {name:?} (the header has {})",
+                        path.display(),
+                        crate::io::excerpt(&header.iter().collect::<Vec<_>>().join(", "), 200)
+                    ),
+                )
+            })?,
+            name.to_string(),
+        ),
+        None => first(&REQUIRED_COLUMNS)
+            .map(|(c, n)| (c, n.to_string()))
+            .ok_or_else(|| input_err(path, "missing column required (or agents)"))?,
+    };
     let len =
         IntervalLen::new(interval_min).map_err(|m| EngineError::invalid("interval_minutes", m))?;
     let mut cache = ZoneCache::new(zone);
@@ -194,14 +258,14 @@ pub fn read_requirements(
         let ts = rec.get(c_ts).unwrap_or("").trim();
         let req = rec.get(c_req).unwrap_or("").trim();
         if ts.is_empty() {
-            return Err(bad("interval_start", "missing value".into()));
+            return Err(bad(ts_name, "missing value".into()));
         }
         let padded = if ts.len() == 16 {
             format!("{ts}:00")
         } else {
             ts.to_string()
         };
-        let start = match parse_iso(&padded).map_err(|e| bad("interval_start", e))? {
+        let start = match parse_iso(&padded).map_err(|e| bad(ts_name, e))? {
             Stamp::Utc(u) => u,
             Stamp::Naive(l) => {
                 let naive = chrono::DateTime::from_timestamp(l, 0)
@@ -210,7 +274,7 @@ pub fn read_requirements(
                 let r = zone.from_local_datetime(&naive);
                 let (Some(first), Some(second)) = (r.earliest(), r.latest()) else {
                     return Err(bad(
-                        "interval_start",
+                        ts_name,
                         format!("local time {ts} does not exist in {zone} (clocks went forward)"),
                     ));
                 };
@@ -223,16 +287,16 @@ pub fn read_requirements(
         };
         if cache.interval_start(start, len) != start {
             return Err(bad(
-                "interval_start",
+                ts_name,
                 format!("{ts} is not on a {interval_min}-minute boundary"),
             ));
         }
         if !seen.insert(start) {
-            return Err(bad("interval_start", format!("{ts} appears twice")));
+            return Err(bad(ts_name, format!("{ts} appears twice")));
         }
         let required: u32 = req.parse().map_err(|_| {
             bad(
-                "required",
+                &req_name,
                 if req.is_empty() {
                     "missing value".to_string()
                 } else {

@@ -1,6 +1,7 @@
-//! Reading a volume series (one row per interval: timestamp, volume) or a list of timestamps
-//! from CSV or CSV.gz, for `opsdeck forecast`. Bad rows are returned as `RowIssue`s naming the
-//! line and field; file-level problems (empty, UTF-16, missing column, truncated gzip) are errors.
+//! Reading a volume series (one row per interval, day or week: timestamp, volume; or one row
+//! per contact or case, counted) or a list of timestamps from CSV or CSV.gz, for `opsdeck
+//! forecast`. Bad rows are returned as `RowIssue`s naming the line and field; file-level
+//! problems (empty, UTF-16, missing column, truncated gzip) are errors.
 
 use crate::error::{input_err, EngineError, Result};
 use crate::io::csv_reader::LineCounter;
@@ -13,8 +14,9 @@ use std::path::Path;
 /// Which columns hold the series.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SeriesColumns {
-    /// The interval start: a timestamp (`YYYY-MM-DD HH:MM[:SS]`, `T` allowed, optional offset),
-    /// or, when `date` is set, a time of day (`HH:MM[:SS]`).
+    /// The interval start: a timestamp (`YYYY-MM-DD HH:MM[:SS]`, `T` allowed, optional offset)
+    /// or a date (`YYYY-MM-DD`, read as 00:00), or, when `date` is set, a time of day
+    /// (`HH:MM[:SS]`).
     pub ts: String,
     /// A separate date column (`YYYY-MM-DD`), combined with the time of day in `ts`.
     pub date: Option<String>,
@@ -23,6 +25,9 @@ pub struct SeriesColumns {
     /// Zone that timestamps with an offset or `Z` are converted to (local wall-clock time);
     /// UTC when `None`. Timestamps without an offset are taken as local time as they are.
     pub zone: Option<Tz>,
+    /// Each row is one contact or case: the volume of a timestamp is the number of rows that
+    /// have it (`volume` is not read, repeated timestamps are not issues).
+    pub count_rows: bool,
 }
 
 impl Default for SeriesColumns {
@@ -32,6 +37,7 @@ impl Default for SeriesColumns {
             date: None,
             volume: "volume".into(),
             zone: None,
+            count_rows: false,
         }
     }
 }
@@ -94,7 +100,7 @@ fn read(path: &Path, cols: &SeriesColumns, with_volume: bool) -> Result<SeriesRe
         Some(d) => Some(column(path, &header, d, "date_column")?),
         None => None,
     };
-    let vol_ix = if with_volume {
+    let vol_ix = if with_volume && !cols.count_rows {
         Some(column(path, &header, &cols.volume, "volume_column")?)
     } else {
         None
@@ -145,6 +151,7 @@ fn read(path: &Path, cols: &SeriesColumns, with_volume: bool) -> Result<SeriesRe
             }
         };
         let value = match vol_ix {
+            None if with_volume => 1.0,
             None => 0.0,
             Some(i) => match text(i).and_then(volume) {
                 Ok(v) => v,
@@ -159,9 +166,20 @@ fn read(path: &Path, cols: &SeriesColumns, with_volume: bool) -> Result<SeriesRe
     if out.rows_read == 0 {
         return Err(input_err(path, "has a header but no data rows"));
     }
-    // repeated timestamps: keep the first, report the others
     let mut order: Vec<usize> = (0..rows.len()).collect();
     order.sort_by_key(|&i| (rows[i].0, rows[i].1));
+    if cols.count_rows && with_volume {
+        // one row per contact: the volume of a timestamp is its number of rows
+        for &i in &order {
+            match out.points.last_mut() {
+                Some(p) if p.0 == rows[i].0 => p.1 += rows[i].2,
+                _ => out.points.push((rows[i].0, rows[i].2)),
+            }
+        }
+        out.issues.sort_by_key(|i| i.line);
+        return Ok(out);
+    }
+    // repeated timestamps: keep the first, report the others
     let mut keep = vec![true; rows.len()];
     for w in order.windows(2) {
         let (a, b) = (&rows[w[0]], &rows[w[1]]);
@@ -231,6 +249,12 @@ fn stamp<'a>(
                 )
             })?;
         return Ok(date.and_time(time));
+    }
+    // a date alone is the start of that day (daily and weekly series)
+    if ts.len() == 10 {
+        if let Ok(d) = NaiveDate::parse_from_str(ts, "%Y-%m-%d") {
+            return Ok(d.and_time(NaiveTime::MIN));
+        }
     }
     // `YYYY-MM-DD HH:MM` without seconds is common in exports
     let owned;
@@ -318,6 +342,7 @@ mod tests {
             date: Some("date".into()),
             volume: "calls".into(),
             zone: None,
+            count_rows: false,
         };
         let r = read_series(&p, &cols).unwrap();
         assert_eq!(r.points.len(), 1);
@@ -329,5 +354,45 @@ mod tests {
         assert_eq!((r.issues[1].line, r.issues[1].field.as_str()), (4, "date"));
         let e = read_series(&p, &SeriesColumns::default()).unwrap_err();
         assert!(e.to_string().contains("no column \"ts\""), "{e}");
+    }
+
+    #[test]
+    fn dates_alone_and_counted_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(
+            &dir,
+            "cases.csv",
+            "id,opened
+1,2021-06-30
+2,2021-06-29
+3,2021-06-30
+4,30/06/2021
+5,2021-06-30
+",
+        );
+        let cols = SeriesColumns {
+            ts: "opened".into(),
+            count_rows: true,
+            ..SeriesColumns::default()
+        };
+        let r = read_series(&p, &cols).unwrap();
+        let d = |day| {
+            NaiveDate::from_ymd_opt(2021, 6, day)
+                .unwrap()
+                .and_time(NaiveTime::MIN)
+        };
+        assert_eq!(r.points, vec![(d(29), 1.0), (d(30), 3.0)]);
+        assert_eq!(r.rows_read, 5);
+        assert_eq!((r.issues.len(), r.issues[0].line), (1, 5));
+        // without counting, a repeated date is an issue as any repeated timestamp
+        let e = read_series(
+            &p,
+            &SeriesColumns {
+                count_rows: false,
+                ..cols
+            },
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("no column \"volume\""), "{e}");
     }
 }

@@ -7,7 +7,7 @@ use crate::views::{
 };
 
 /// Version of the output tables' shapes; raised when a column changes name, kind or meaning.
-pub const TABLES_VERSION: u32 = 2;
+pub const TABLES_VERSION: u32 = 3;
 
 fn spec(name: &'static str, about: &'static str, columns: Vec<Column>) -> TableSpec {
     TableSpec {
@@ -99,6 +99,11 @@ pub fn catalogue() -> Vec<TableSpec> {
             forecast::FORECAST_COLUMNS.to_vec(),
         ),
         spec(
+            "forecast_periods",
+            "`opsdeck forecast` of a daily or weekly series",
+            forecast::PERIOD_COLUMNS.to_vec(),
+        ),
+        spec(
             "forecast_backtest",
             "`opsdeck forecast --backtest DAYS`",
             forecast::BACKTEST_COLUMNS.to_vec(),
@@ -112,6 +117,11 @@ pub fn catalogue() -> Vec<TableSpec> {
             "schedule_intervals",
             "`opsdeck schedule --intervals FILE`: coverage per interval",
             schedule::INTERVAL_COLUMNS.to_vec(),
+        ),
+        spec(
+            "schedule_summary",
+            "`opsdeck schedule`: one row, the `summary` of `--format json`",
+            schedule::SUMMARY_COLUMNS.to_vec(),
         ),
         spec(
             "mine_dfg",

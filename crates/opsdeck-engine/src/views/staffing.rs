@@ -3,7 +3,7 @@
 //! `opsdeck_core::staffing` on all cores.
 
 use crate::error::Result;
-use crate::inputs::staffing::{read_intervals, IntervalRow, ModelKind};
+use crate::inputs::staffing::{read_intervals, IntervalRow, ModelKind, StaffingDefaults};
 use crate::io::RowIssue;
 use crate::views::table::{col, Column, Kind, Value};
 use opsdeck_core::staffing::{required_agents, Staffing, StaffingError};
@@ -11,7 +11,11 @@ use std::path::Path;
 
 /// Output columns; Erlang A adds `abandon_rate`.
 pub static OUTPUT_COLUMNS: [Column; 8] = [
-    col("interval_id", Kind::Text, "the input row's interval_id"),
+    col(
+        "interval_id",
+        Kind::Text,
+        "the input row's interval_id (or interval_start, or a forecast's ts)",
+    ),
     col(
         "raw_agents",
         Kind::Count,
@@ -59,9 +63,14 @@ pub struct StaffingRun {
     pub issues: Vec<RowIssue>,
 }
 
-/// Required agents of every row of `path`, computed on up to `crate::io::workers()` threads.
-pub fn staffing_from_file(path: &Path, kind: ModelKind) -> Result<StaffingRun> {
-    let (rows, mut issues) = read_intervals(path, kind)?;
+/// Required agents of every row of `path`, computed on up to `crate::io::workers()` threads;
+/// `defaults` give one value for every row in place of a column.
+pub fn staffing_from_file(
+    path: &Path,
+    kind: ModelKind,
+    defaults: &StaffingDefaults,
+) -> Result<StaffingRun> {
+    let (rows, mut issues) = read_intervals(path, kind, defaults)?;
     let results = compute(&rows);
     let file = path.display().to_string();
     let mut out = Vec::with_capacity(rows.len());
