@@ -830,9 +830,21 @@ mod tests {
                 Ok(Event::Text(_) | Event::GeneralRef(_)) => {}
                 Ok(Event::Eof) => return Ok(out),
                 Ok(_) => out.push("other".into()),
-                Err(e) => return Err((r.error_position() as usize, e.to_string())),
+                Err(e) => return Err((r.error_position() as usize, trim_close_tag(e.to_string()))),
             }
         }
+    }
+
+    /// A message quoting a close tag, with the spaces around the quoted name dropped: the two
+    /// readers cut an end tag's name differently where it holds white space (`</ a>`), which is
+    /// a spelling of the message, not a difference in what is accepted.
+    fn trim_close_tag(mut msg: String) -> String {
+        let open = "close tag `</";
+        if let (Some(a), Some(b)) = (msg.find(open), msg.find(">` does not")) {
+            let name = msg[a + open.len()..b].trim().to_string();
+            msg.replace_range(a + open.len()..b, &name);
+        }
+        msg
     }
 
     /// The tokenizer's answer in the same spelling, with the one rule the XES reader's element
@@ -855,10 +867,10 @@ mod tests {
                             if depth == 0 {
                                 return Err((
                                     tok.at,
-                                    format!(
+                                    trim_close_tag(format!(
                                         "ill-formed document: close tag `</{}>` does not match any open tag",
                                         s(name)
-                                    ),
+                                    )),
                                 ));
                             }
                             depth -= 1;
