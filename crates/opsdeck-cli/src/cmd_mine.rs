@@ -1,13 +1,17 @@
 //! `opsdeck mine`: process mining of a case event log (CSV or XES) — directly-follows graph,
-//! variants, rework, ping-pong, bottlenecks, automation candidates and a summary.
+//! variants, rework, ping-pong, bottlenecks, automation candidates, service and waiting time,
+//! and a summary; with filters and lifecycle transitions (start → complete instances).
 
 use crate::output::{self, Format};
 use anyhow::{bail, Context, Result};
-use opsdeck_core::mining::{self, AutomationOptions, DurationStats, EventLog, Order};
-use opsdeck_engine::eventlog::{read_event_log, Keep, LogOptions, ReadLog};
+use opsdeck_core::mining::{
+    self, AutomationOptions, DurationStats, EventLog, Filter, Order, TimeMode,
+};
+use opsdeck_engine::eventlog::{read_event_log, time_bound, Keep, Lifecycle, LogOptions, ReadLog};
 use opsdeck_engine::io::parse::TsFormat;
 use opsdeck_engine::views::mining::{
-    automation_table, bottleneck_table, dfg_table, pingpong_table, rework_table, variant_table,
+    activity_times_table, automation_table, bottleneck_table, dfg_table, pingpong_table,
+    rework_table, variant_table,
 };
 use opsdeck_engine::views::table;
 use serde_json::{json, Map, Value as Json};
@@ -30,6 +34,9 @@ pub enum MineCommand {
     Bottlenecks(LogArgs),
     /// Activities ranked as automation candidates (frequency × duration × regularity).
     Automation(AutomationArgs),
+    /// Per activity: instances, service time (start → complete) and waiting time (from the
+    /// completion of the instance before it).
+    Activities(LogArgs),
     /// All of the above in one report.
     Summary(SummaryArgs),
 }
@@ -41,6 +48,16 @@ pub enum MineFormat {
     Csv,
     Dot,
     Table,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TimeModeArg {
+    /// Cases whose events all lie in the range (pm4py's `traces_contained`).
+    Contained,
+    /// Cases whose first event lies in the range (pm4py's `traces_starting_in`).
+    Started,
+    /// The events in the range; cases may lose events (pm4py's `events`).
+    Events,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -127,6 +144,9 @@ pub struct LogArgs {
     /// Order of the events within a case.
     #[arg(long, value_enum, default_value_t = OrderArg::Timestamp)]
     pub order: OrderArg,
+    // lifecycle column and filters, boxed: inline they would make every command large
+    #[command(flatten)]
+    pub pick: Box<PickArgs>,
     /// Output format (dot: only for `mine dfg`).
     #[arg(long, value_enum, default_value_t = MineFormat::Table)]
     pub format: MineFormat,
@@ -136,6 +156,34 @@ pub struct LogArgs {
     /// Write to this file instead of standard output.
     #[arg(long, short = 'o')]
     pub output: Option<PathBuf>,
+}
+
+/// Which events make the log analysed: lifecycle pairing and filters.
+#[derive(clap::Args, Debug)]
+pub struct PickArgs {
+    /// Lifecycle transition column (start / complete / schedule …): events are paired into
+    /// activity instances, start → complete. XES default: lifecycle:transition when events
+    /// carry it; CSV: none.
+    #[arg(long, value_name = "COLUMN", conflicts_with = "no_lifecycle")]
+    pub lifecycle: Option<String>,
+    /// Treat every event as an occurrence of its activity, whatever its lifecycle transition.
+    #[arg(long = "no-lifecycle")]
+    pub no_lifecycle: bool,
+    /// Keep the cases in which an event has ATTR = VALUE (any column, or XES attribute;
+    /// `case:` prefix for a trace attribute). Repeatable: values of one attribute OR, different
+    /// attributes AND.
+    #[arg(long = "where", value_name = "ATTR=VALUE")]
+    pub where_: Vec<String>,
+    /// Start of the time range (a date YYYY-MM-DD, or a timestamp; in --tz unless it has an
+    /// offset), included.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// End of the time range, included (a date: up to its last microsecond).
+    #[arg(long)]
+    pub to: Option<String>,
+    /// What --from/--to keep.
+    #[arg(long = "time-mode", value_enum, default_value_t = TimeModeArg::Contained)]
+    pub time_mode: TimeModeArg,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -209,8 +257,44 @@ pub struct SummaryArgs {
     pub cost: CostArgs,
 }
 
+impl PickArgs {
+    /// The filters of --where, --from, --to and --time-mode.
+    fn filter(&self, zone: chrono_tz::Tz) -> Result<Filter> {
+        let mut f = Filter::default();
+        for w in &self.where_ {
+            let Some((attr, value)) = w.split_once('=').filter(|(a, _)| !a.trim().is_empty())
+            else {
+                bail!("--where {w:?}: expected ATTR=VALUE");
+            };
+            f.add(attr.trim(), value.trim());
+        }
+        let bound = |opt: &str, text: &Option<String>, end: bool| -> Result<Option<i64>> {
+            text.as_deref()
+                .map(|t| time_bound(t, zone, end).map_err(|e| anyhow::anyhow!("--{opt} {e}")))
+                .transpose()
+        };
+        f.from_us = bound("from", &self.from, false)?;
+        f.to_us = bound("to", &self.to, true)?;
+        if let (Some(a), Some(b)) = (f.from_us, f.to_us) {
+            anyhow::ensure!(
+                a <= b,
+                "--from {:?} is after --to {:?}",
+                self.from.as_deref().unwrap_or(""),
+                self.to.as_deref().unwrap_or("")
+            );
+        }
+        f.time_mode = match self.time_mode {
+            TimeModeArg::Contained => TimeMode::Contained,
+            TimeModeArg::Started => TimeMode::Started,
+            TimeModeArg::Events => TimeMode::Events,
+        };
+        Ok(f)
+    }
+}
+
 impl LogArgs {
     fn options(&self) -> Result<LogOptions> {
+        let base = self.src.options()?;
         Ok(LogOptions {
             resource: self.resource.clone(),
             team: self.team.clone(),
@@ -220,7 +304,13 @@ impl LogArgs {
             },
             // no mining report quotes an event's line
             source_lines: false,
-            ..self.src.options()?
+            lifecycle: match (&self.pick.lifecycle, self.pick.no_lifecycle) {
+                (_, true) => Lifecycle::Off,
+                (Some(c), false) => Lifecycle::Column(c.clone()),
+                (None, false) => Lifecycle::Auto,
+            },
+            filter: self.pick.filter(base.zone)?,
+            ..base
         })
     }
 
@@ -258,6 +348,7 @@ pub fn run(c: MineCommand) -> Result<ExitCode> {
         MineCommand::Pingpong(a) => (&a.log, "pingpong"),
         MineCommand::Bottlenecks(a) => (a, "bottlenecks"),
         MineCommand::Automation(a) => (&a.log, "automation"),
+        MineCommand::Activities(a) => (a, "activities"),
         MineCommand::Summary(a) => (&a.log, "summary"),
     };
     // refuse a bad format or option before reading a large file
@@ -296,6 +387,10 @@ pub fn run(c: MineCommand) -> Result<ExitCode> {
             let t = automation_table(&a.log.cut(mining::automation(log, &opts)), &a.cost.currency);
             output::write(&mut out, a.log.table_format(name)?, &t)?;
         }
+        MineCommand::Activities(a) => {
+            let t = activity_times_table(&a.cut(mining::activity_times(log)));
+            output::write(&mut out, a.table_format(name)?, &t)?;
+        }
         MineCommand::Summary(a) => {
             let opts = a.cost.options()?;
             let top = match a.log.top {
@@ -315,13 +410,14 @@ pub fn run(c: MineCommand) -> Result<ExitCode> {
     code
 }
 
-/// What was read and left out, on stderr; exit code 3 when events were left out.
+/// What was read, filtered, paired and left out, on stderr; exit code 3 when events were left
+/// out.
 fn report(read: &ReadLog, name: &str) -> Result<ExitCode> {
     let log = &read.log;
     note!(
         "opsdeck mine {name}: {} events in {} cases (cases by {:?}, {}); {} left out",
-        log.n_events(),
-        log.n_cases(),
+        read.events,
+        read.cases,
         read.columns.case,
         match read.format {
             opsdeck_engine::eventlog::LogFormat::Csv => "CSV",
@@ -329,6 +425,18 @@ fn report(read: &ReadLog, name: &str) -> Result<ExitCode> {
         },
         read.issue_count
     );
+    if let Some(f) = &read.filtered {
+        note!(
+            "  filters kept {} of {} cases, {} of {} events",
+            f.cases_kept,
+            f.cases_in,
+            f.events_kept,
+            f.events_in
+        );
+    }
+    if let Some(iv) = &log.intervals {
+        note!("  {}", lifecycle_line(&iv.report));
+    }
     if log.out_of_order > 0 {
         let what = match log.order {
             Order::Timestamp => "reordered by timestamp",
@@ -357,6 +465,37 @@ fn report(read: &ReadLog, name: &str) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// What lifecycle pairing did, in one line.
+fn lifecycle_line(r: &mining::LifecycleReport) -> String {
+    let mut left: Vec<String> = r
+        .other
+        .iter()
+        .map(|o| format!("{} {}", o.events, o.transition))
+        .collect();
+    if r.unmatched_starts > 0 {
+        left.push(format!("{} starts never completed", r.unmatched_starts));
+    }
+    if r.cases_without_instances > 0 {
+        left.push(format!(
+            "{} cases without a completed instance",
+            r.cases_without_instances
+        ));
+    }
+    format!(
+        "lifecycle {:?}: {} events paired into {} activity instances ({} with a start, {} complete only){}",
+        r.column,
+        r.events,
+        r.instances,
+        r.started,
+        r.instances - r.started,
+        if left.is_empty() {
+            String::new()
+        } else {
+            format!("; left out: {}", left.join(", "))
+        }
+    )
 }
 
 fn read_path_name(read: &ReadLog) -> &'static str {
@@ -541,11 +680,19 @@ fn write_summary(
         }
         MineFormat::Table => {}
     }
+    let events = if s.lifecycle.is_some() {
+        "activity instances"
+    } else {
+        "events"
+    };
     writeln!(
         out,
-        "{} events, {} cases, {} activities, {} variants",
+        "{} {events}, {} cases, {} activities, {} variants",
         s.events, s.cases, s.activities, s.variants
     )?;
+    if let Some(l) = &s.lifecycle {
+        writeln!(out, "{}", lifecycle_line(l))?;
+    }
     writeln!(out, "{}", duration_line("case duration", &s.case_duration))?;
     let starts: Vec<String> = s
         .start_activities
@@ -559,7 +706,15 @@ fn write_summary(
         .collect();
     writeln!(out, "start activities: {}", starts.join(", "))?;
     writeln!(out, "end activities: {}", ends.join(", "))?;
-    if s.out_of_order_events > 0 || s.negative_gaps > 0 {
+    if s.lifecycle.is_some() {
+        if s.negative_gaps > 0 {
+            writeln!(
+                out,
+                "overlapping instances (started before the one before them completed): {}",
+                s.negative_gaps
+            )?;
+        }
+    } else if s.out_of_order_events > 0 || s.negative_gaps > 0 {
         writeln!(
             out,
             "out-of-order events: {}; negative directly-follows times: {}",
@@ -568,6 +723,10 @@ fn write_summary(
     }
     writeln!(out, "\ntop variants")?;
     output::write(out, Format::Table, &variant_table(&s.top_variants))?;
+    if let Some(t) = &s.activity_times {
+        writeln!(out, "\nservice and waiting time per activity")?;
+        output::write(out, Format::Table, &activity_times_table(t))?;
+    }
     writeln!(out, "\nbottlenecks (edges by total time)")?;
     output::write(out, Format::Table, &bottleneck_table(&s.bottlenecks))?;
     writeln!(out, "\nrework (activities repeated within a case)")?;

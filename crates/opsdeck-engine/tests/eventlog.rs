@@ -1,9 +1,12 @@
 //! Event-log reading: the pm4py oracle, CSV and XES of the same log giving the same answers,
 //! timestamps (offsets, fractions, ties, zones), chunked parallel reads equal to a direct
-//! build, and bad input reported with file, line, field and reason.
+//! build, lifecycle pairing and filters at read time, and bad input reported with file, line,
+//! field and reason.
 
 use opsdeck_core::mining::{self, Column, EventLog, Interner, Order, RawLog};
-use opsdeck_engine::eventlog::{read_event_log, Keep, LogFormat, LogOptions, ReadLog};
+use opsdeck_engine::eventlog::{
+    read_event_log, time_bound, Keep, Lifecycle, LogFormat, LogOptions, ReadLog,
+};
 use opsdeck_engine::io::parse::TsFormat;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -605,4 +608,156 @@ fn bad_xes_is_reported_with_file_line_and_reason() {
         .contains("\"yesterday\" is not a timestamp"));
     assert!(r.issues[1].reason.contains("no timestamp"));
     assert!(r.issues[2].reason.contains("trace has no"));
+}
+
+/// A tiny log with work items (schedule, start, complete) and a case attribute, as XES.
+const LIFECYCLE_XES: &str = "<?xml version=\"1.0\"?>\n<log>\n\
+<trace><string key=\"concept:name\" value=\"c1\"/><string key=\"channel\" value=\"phone\"/>\n\
+<event><string key=\"concept:name\" value=\"open\"/><string key=\"lifecycle:transition\" value=\"complete\"/><date key=\"time:timestamp\" value=\"2025-01-01T00:00:00Z\"/></event>\n\
+<event><string key=\"concept:name\" value=\"work\"/><string key=\"lifecycle:transition\" value=\"schedule\"/><date key=\"time:timestamp\" value=\"2025-01-01T00:01:00Z\"/></event>\n\
+<event><string key=\"concept:name\" value=\"work\"/><string key=\"lifecycle:transition\" value=\"start\"/><string key=\"org:resource\" value=\"ann\"/><date key=\"time:timestamp\" value=\"2025-01-01T00:05:00Z\"/></event>\n\
+<event><string key=\"concept:name\" value=\"work\"/><string key=\"lifecycle:transition\" value=\"complete\"/><date key=\"time:timestamp\" value=\"2025-01-01T00:15:00Z\"/></event>\n\
+</trace>\n\
+<trace><string key=\"concept:name\" value=\"c2\"/><string key=\"channel\" value=\"mail\"/>\n\
+<event><string key=\"concept:name\" value=\"open\"/><date key=\"time:timestamp\" value=\"2025-01-02T00:00:00Z\"/></event>\n\
+<event><string key=\"concept:name\" value=\"close\"/><date key=\"time:timestamp\" value=\"2025-01-02T00:00:07Z\"/></event>\n\
+</trace>\n</log>\n";
+
+#[test]
+fn lifecycle_transitions_pair_into_instances_when_asked() {
+    let d = tmp();
+    let xes = write(d.path(), "lc.xes", LIFECYCLE_XES);
+    // the library reads events as recorded unless told otherwise
+    let plain = read(&xes, &LogOptions::default());
+    assert_eq!(plain.log.n_events(), 6);
+    assert!(plain.log.intervals.is_none() && plain.columns.lifecycle.is_none());
+    assert!(plain.log.attributes.is_empty());
+    let auto = LogOptions {
+        lifecycle: Lifecycle::Auto,
+        ..LogOptions::default()
+    };
+    let r = read(&xes, &auto);
+    assert_eq!((r.events, r.cases), (6, 2));
+    assert_eq!(r.columns.lifecycle.as_deref(), Some("lifecycle:transition"));
+    let iv = r.log.intervals.as_ref().expect("instances");
+    assert_eq!((iv.report.instances, iv.report.started), (4, 1));
+    assert_eq!(r.log.n_events(), 4);
+    // work: started 00:05, completed 00:15, its resource from the start event
+    assert_eq!(r.log.activity.get(1), Some("work"));
+    assert_eq!(iv.complete_us[1] - r.log.ts_us[1], 600_000_000);
+    assert_eq!(r.log.resource.as_ref().and_then(|c| c.get(1)), Some("ann"));
+    let t = mining::activity_times(&r.log);
+    assert_eq!(t[2].activity, "work");
+    assert_eq!(t[2].service.mean_s, Some(600.0));
+    assert_eq!(t[2].waiting.mean_s, Some(300.0));
+
+    // a log whose events carry no transition is read as before, with Auto
+    let none = write(
+        d.path(),
+        "none.xes",
+        &LIFECYCLE_XES.replace("lifecycle:transition", "other:key"),
+    );
+    let r = read(&none, &auto);
+    assert!(r.log.intervals.is_none() && r.columns.lifecycle.is_none());
+    assert!(r.log.attributes.is_empty() && r.columns.attributes.is_empty());
+    // only `complete`: nothing to pair either
+    let complete = write(
+        d.path(),
+        "complete.xes",
+        &LIFECYCLE_XES
+            .replace("value=\"schedule\"", "value=\"COMPLETE\"")
+            .replace("value=\"start\"", "value=\"Complete\""),
+    );
+    let r = read(&complete, &auto);
+    assert!(r.log.intervals.is_none());
+    assert_eq!(r.columns.lifecycle.as_deref(), Some("lifecycle:transition"));
+
+    // CSV: only a named column; one missing from the header stops the read
+    let csv = write(
+        d.path(),
+        "lc.csv",
+        "case_id,activity,timestamp,state\nc1,a,2025-01-01 00:00:00,start\nc1,a,2025-01-01 00:00:09,complete\n",
+    );
+    assert!(read(&csv, &auto).log.intervals.is_none());
+    let named = |c: &str| LogOptions {
+        lifecycle: Lifecycle::Column(c.into()),
+        ..LogOptions::default()
+    };
+    let r = read(&csv, &named("state"));
+    assert_eq!(r.log.n_events(), 1);
+    let e = read_err(&csv, &named("life"));
+    assert!(
+        e.contains("lc.csv: line 1: no lifecycle column \"life\" (the header has: case_id, activity, timestamp, state); name it with --lifecycle"),
+        "{e}"
+    );
+}
+
+#[test]
+fn filters_read_the_attributes_they_name() {
+    let d = tmp();
+    let xes = write(d.path(), "lc.xes", LIFECYCLE_XES);
+    let with = |f: &dyn Fn(&mut mining::Filter)| {
+        let mut filter = mining::Filter::default();
+        f(&mut filter);
+        LogOptions {
+            filter,
+            lifecycle: Lifecycle::Auto,
+            ..LogOptions::default()
+        }
+    };
+    // a trace attribute, and the activity (read once, by its own column)
+    let r = read(&xes, &with(&|f| f.add("case:channel", "mail")));
+    assert_eq!(r.log.cases, ["c2"]);
+    let f = r.filtered.expect("filtered");
+    assert_eq!(
+        (f.cases_in, f.events_in, f.cases_kept, f.events_kept),
+        (2, 6, 1, 2)
+    );
+    let r = read(&xes, &with(&|f| f.add("concept:name", "close")));
+    assert_eq!(r.log.cases, ["c2"]);
+    assert!(!r.columns.attributes.contains(&"concept:name".to_string()));
+    // the case id as a trace attribute, and the lifecycle column itself
+    let r = read(&xes, &with(&|f| f.add("case:concept:name", "c1")));
+    assert_eq!((r.log.cases.len(), r.log.n_events()), (1, 2));
+    let r = read(&xes, &with(&|f| f.add("lifecycle:transition", "schedule")));
+    assert_eq!(r.log.cases, ["c1"]);
+    // a time range, before pairing: day 1 holds case 1 only
+    let day = |s: &str, end| time_bound(s, chrono_tz::UTC, end).expect("bound");
+    let r = read(
+        &xes,
+        &with(&|f| {
+            f.from_us = Some(day("2025-01-01", false));
+            f.to_us = Some(day("2025-01-01", true));
+        }),
+    );
+    assert_eq!(r.log.cases, ["c1"]);
+    let e = read_err(&xes, &with(&|f| f.add("case:colour", "red")));
+    assert!(
+        e.contains("lc.xes: --where case:colour: no event has this attribute"),
+        "{e}"
+    );
+}
+
+#[test]
+fn time_bounds_take_dates_and_instants() {
+    let utc = chrono_tz::UTC;
+    let paris: chrono_tz::Tz = "Europe/Paris".parse().expect("zone");
+    let day = 86_400_000_000i64;
+    let jan1 = 1_735_689_600_000_000i64; // 2025-01-01T00:00:00Z
+    assert_eq!(time_bound("2025-01-01", utc, false), Ok(jan1));
+    assert_eq!(time_bound("2025-01-01", utc, true), Ok(jan1 + day - 1));
+    assert_eq!(
+        time_bound("2025-01-01", paris, false),
+        Ok(jan1 - 3_600_000_000)
+    );
+    assert_eq!(
+        time_bound("2025-01-01T01:00:00.5+01:00", utc, true),
+        Ok(jan1 + 500_000)
+    );
+    assert_eq!(time_bound("2025-01-01 01:00:00", paris, false), Ok(jan1));
+    let e = time_bound("01/01/2025", utc, false).unwrap_err();
+    assert!(
+        e.contains("is not a date (YYYY-MM-DD) or a timestamp"),
+        "{e}"
+    );
 }

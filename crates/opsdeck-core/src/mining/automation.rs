@@ -9,6 +9,12 @@
 //! is left out of the estimate; the share of such gaps is reported as `waiting_share`. The
 //! median of the remaining gaps is the activity's duration.
 //!
+//! **Activity instances** (a log with lifecycle transitions, see [`super::instances`]): an
+//! instance with a start event is measured by its service time (start → complete), the work
+//! itself, even when it is the first of its case; one without (start = completion) is measured
+//! as above, from the last event of the instance before it: that one's completion, or its start
+//! when it was still running (an automatic step recorded while a work item was open).
+//!
 //! **Regularity** is the share of an activity's occurrences that follow its most common
 //! predecessor: 1 means it is always triggered the same way (a rule a bot can follow).
 //!
@@ -50,13 +56,15 @@ pub struct Candidate {
     pub occurrences: u64,
     /// Cases in which it occurs.
     pub cases: u64,
-    /// Gap statistics over occurrences with a predecessor in their case.
+    /// Gap statistics over occurrences with a predecessor in their case (for activity
+    /// instances, see the module notes).
     pub duration: DurationStats,
     /// Statistics of the gaps within `max_work_s` (the work estimate).
     pub work: DurationStats,
     /// Share of measured occurrences whose gap exceeds `max_work_s`.
     pub waiting_share: Option<f64>,
-    /// Most common preceding activity, and the share of measured occurrences it precedes.
+    /// Most common preceding activity, and the share of the occurrences with a predecessor
+    /// it precedes.
     pub top_predecessor: Option<String>,
     pub regularity: Option<f64>,
     /// Work time automation would save: measured work occurrences × median work × regularity,
@@ -74,8 +82,11 @@ pub fn automation(log: &EventLog, opts: &AutomationOptions) -> Vec<Candidate> {
     let mut occ = vec![0u64; n_act];
     let mut cases = vec![0u64; n_act];
     let mut seen_in = vec![usize::MAX; n_act];
+    // occurrences with a predecessor in their case
+    let mut follows = vec![0u64; n_act];
     // (predecessor, activity) pairs, counted
     let mut pairs = EdgeIndex::new(n_act);
+    let ts = &log.ts_us;
     for c in 0..log.n_cases() {
         let r = log.case_range(c);
         for i in r.clone() {
@@ -86,8 +97,24 @@ pub fn automation(log: &EventLog, opts: &AutomationOptions) -> Vec<Candidate> {
                 cases[a] += 1;
             }
             if i > r.start {
-                durs[a].push(log.ts_us[i] - log.ts_us[i - 1]);
                 pairs.add(acts[i - 1], acts[i]);
+                follows[a] += 1;
+            }
+            match &log.intervals {
+                None => {
+                    if i > r.start {
+                        durs[a].push(ts[i] - ts[i - 1]);
+                    }
+                }
+                Some(iv) => {
+                    if iv.started[i] {
+                        durs[a].push(iv.complete_us[i] - ts[i]);
+                    } else if i > r.start {
+                        let done = iv.complete_us[i - 1];
+                        let last = if done <= ts[i] { done } else { ts[i - 1] };
+                        durs[a].push(ts[i] - last);
+                    }
+                }
             }
         }
     }
@@ -111,7 +138,7 @@ pub fn automation(log: &EventLog, opts: &AutomationOptions) -> Vec<Candidate> {
                         .then_with(|| log.activity_name(y.0).cmp(log.activity_name(x.0)))
                 })
                 .copied();
-            let regularity = top.map(|(_, n)| n as f64 / duration.count as f64);
+            let regularity = top.map(|(_, n)| n as f64 / follows[a] as f64);
             let saved_s = match (work.median_s, regularity) {
                 (Some(m), Some(r)) => work.count as f64 * m.max(0.0) * r,
                 _ => 0.0,

@@ -19,9 +19,11 @@ pub struct Edge {
     pub from: String,
     pub to: String,
     pub count: u64,
-    /// Time from `from` to `to` (timestamp of `to` minus timestamp of `from`).
+    /// Time from `from` to `to` (timestamp of `to` minus timestamp of `from`; for activity
+    /// instances, start of `to` minus completion of `from`).
     pub duration: DurationStats,
-    /// Pairs whose time is negative (only with file order; kept in the statistics).
+    /// Pairs whose time is negative, kept in the statistics: recorded out of order (file
+    /// order), or, for activity instances, `to` started before `from` completed (overlap).
     pub negative: u64,
 }
 
@@ -38,7 +40,7 @@ pub struct Dfg {
     pub start_activities: Vec<ActivityCount>,
     /// Last activity of each case, counted; by name.
     pub end_activities: Vec<ActivityCount>,
-    /// Directly-follows pairs with a negative time.
+    /// Directly-follows pairs with a negative time (see [`Edge::negative`]).
     pub negative_gaps: u64,
 }
 
@@ -128,9 +130,14 @@ pub fn dfg(log: &EventLog) -> Dfg {
     }
     let mut fill = offset.clone();
     let mut durs = vec![0i64; pair_edge.len()];
+    // from this event to the next; from an instance's completion to the next one's start
+    let from_us = log
+        .intervals
+        .as_ref()
+        .map_or(&log.ts_us, |iv| &iv.complete_us);
     for &(e, i) in &pair_edge {
         let slot = &mut fill[e as usize];
-        durs[*slot] = log.ts_us[i + 1] - log.ts_us[i];
+        durs[*slot] = log.ts_us[i + 1] - from_us[i];
         *slot += 1;
     }
     let mut negative_gaps = 0;

@@ -99,6 +99,10 @@ pub struct RawLog {
 
 /// The log grouped by case: the events of case `c` are `case_start[c]..case_start[c + 1]`,
 /// ordered by [`Order`]. Cases are numbered in order of first appearance in the source.
+///
+/// A log of activity instances (made by [`super::instances`] from lifecycle transitions) has
+/// [`EventLog::intervals`]: each "event" is then one instance, `ts_us` its start (its
+/// completion when it had no start event) and `intervals.complete_us` its completion.
 #[derive(Debug, Clone)]
 pub struct EventLog {
     /// Case names; `case_start` has one more entry.
@@ -115,6 +119,20 @@ pub struct EventLog {
     /// Events whose timestamp is earlier than that of the event recorded before them in the
     /// same case (clock skew or an export sorted otherwise).
     pub out_of_order: u64,
+    /// Completion times when the events are activity instances; None for a log of events.
+    pub intervals: Option<Intervals>,
+}
+
+/// The second timestamp of activity instances (see [`super::instances`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Intervals {
+    /// Completion time of each instance, µs since 1970 UTC (`EventLog::ts_us` holds its start).
+    pub complete_us: Vec<i64>,
+    /// Whether the instance had a start event (else its start is its completion and its
+    /// service time is unknown).
+    pub started: Vec<bool>,
+    /// What the pairing of transitions did.
+    pub report: super::LifecycleReport,
 }
 
 impl EventLog {
@@ -167,6 +185,7 @@ impl EventLog {
             },
             order,
             out_of_order,
+            intervals: None,
         }
     }
 
@@ -221,6 +240,7 @@ impl EventLog {
             source_line,
             order,
             out_of_order,
+            intervals: None,
         }
     }
 
@@ -242,11 +262,17 @@ impl EventLog {
         &self.activity.dict[id as usize]
     }
 
-    /// Last minus first timestamp of case `c`, in microseconds (pm4py's case duration).
+    /// Last minus first timestamp of case `c`, in microseconds (pm4py's case duration); for
+    /// activity instances, the last completion minus the first start.
     pub fn case_duration_us(&self, c: usize) -> i64 {
         let r = self.case_range(c);
         if r.is_empty() {
             return 0;
+        }
+        if let Some(iv) = &self.intervals {
+            let first = self.ts_us[r.clone()].iter().min().copied().unwrap_or(0);
+            let last = iv.complete_us[r].iter().max().copied().unwrap_or(first);
+            return last - first;
         }
         let span = &self.ts_us[r];
         match self.order {
@@ -264,6 +290,56 @@ impl EventLog {
             .chain(self.team.iter())
             .chain(self.attributes.iter())
             .find(|c| c.name == name)
+    }
+
+    /// The log reduced to the cases with `keep_case[c]` and, within them, the events with
+    /// `keep_event[i]` (all when None); cases left without events are dropped. Order and
+    /// dictionaries are kept, and `out_of_order` (a property of the log as read).
+    pub fn select(&self, keep_case: &[bool], keep_event: Option<&[bool]>) -> EventLog {
+        let mut idx: Vec<u32> = Vec::new();
+        let mut cases = Vec::new();
+        let mut case_start = vec![0usize];
+        for c in 0..self.n_cases() {
+            if !keep_case.get(c).copied().unwrap_or(false) {
+                continue;
+            }
+            let before = idx.len();
+            let r = self.case_range(c);
+            match keep_event {
+                None => idx.extend(r.start as u32..r.end as u32),
+                Some(k) => idx.extend(
+                    r.filter(|&i| k.get(i).copied().unwrap_or(false))
+                        .map(|i| i as u32),
+                ),
+            }
+            if idx.len() > before {
+                cases.push(self.cases[c].clone());
+                case_start.push(idx.len());
+            }
+        }
+        let gather_opt = |c: &Option<Column>| c.as_ref().map(|c| c.gather(&idx));
+        let ts_us: Vec<i64> = idx.iter().map(|&i| self.ts_us[i as usize]).collect();
+        EventLog {
+            cases,
+            case_start,
+            activity: self.activity.gather(&idx),
+            ts_us,
+            resource: gather_opt(&self.resource),
+            team: gather_opt(&self.team),
+            attributes: self.attributes.iter().map(|c| c.gather(&idx)).collect(),
+            source_line: if self.source_line.is_empty() {
+                Vec::new()
+            } else {
+                idx.iter().map(|&i| self.source_line[i as usize]).collect()
+            },
+            order: self.order,
+            out_of_order: self.out_of_order,
+            intervals: self.intervals.as_ref().map(|iv| Intervals {
+                complete_us: idx.iter().map(|&i| iv.complete_us[i as usize]).collect(),
+                started: idx.iter().map(|&i| iv.started[i as usize]).collect(),
+                report: iv.report.clone(),
+            }),
+        }
     }
 }
 

@@ -294,3 +294,281 @@ fn summary_collects_everything() {
     assert_eq!(s.bottlenecks.len(), 2);
     assert!(s.pingpong_team.is_some() && s.pingpong_resource.is_none());
 }
+
+/// (case, activity, seconds, transition, resource) of an event.
+type Row<'a> = (&'a str, &'a str, i64, Option<&'a str>, Option<&'a str>);
+
+/// Rows in source order, with the transition column named "lifecycle:transition".
+fn lifecycle_log(rows: &[Row<'_>], order: Order) -> EventLog {
+    let mut r = RawLog {
+        case: Column::new("case"),
+        activity: Column::new("activity"),
+        resource: Some(Column::new("resource")),
+        attributes: vec![Column::new("lifecycle:transition")],
+        ..RawLog::default()
+    };
+    let mut i: Vec<Interner> = (0..4).map(|_| Interner::default()).collect();
+    for (k, (c, a, t, tr, res)) in rows.iter().enumerate() {
+        i[0].push(&mut r.case, Some(c));
+        i[1].push(&mut r.activity, Some(a));
+        if let Some(col) = r.resource.as_mut() {
+            i[2].push(col, *res);
+        }
+        i[3].push(&mut r.attributes[0], *tr);
+        r.ts_us.push(t * 1_000_000);
+        r.source_line.push(k as u64 + 2);
+    }
+    EventLog::from_raw(r, order)
+}
+
+fn paired(log: &EventLog) -> EventLog {
+    instances(log, &log.attributes[0])
+}
+
+/// Per instance of the log: (case, activity, start s, complete s, started).
+fn instance_rows(log: &EventLog) -> Vec<(String, String, i64, i64, bool)> {
+    let iv = log.intervals.as_ref().expect("instances");
+    (0..log.n_cases())
+        .flat_map(|c| {
+            log.case_range(c).map(move |i| {
+                (
+                    log.cases[c].clone(),
+                    log.activity.get(i).unwrap_or("").to_string(),
+                    log.ts_us[i] / 1_000_000,
+                    iv.complete_us[i] / 1_000_000,
+                    iv.started[i],
+                )
+            })
+        })
+        .collect()
+}
+
+const S: Option<&str> = Some("START");
+const C: Option<&str> = Some("COMPLETE");
+
+/// Case 1 has a scheduled, started and completed `a` overlapping `b`, then two `a` started
+/// before either completes (the first complete closes the first start) and a `c` never
+/// completed; case 2 is only scheduled; case 3 has no transition values at all.
+fn lifecycle_rows() -> Vec<Row<'static>> {
+    vec![
+        ("1", "a", 0, Some("schedule"), None),
+        ("1", "a", 10, S, Some("ann")),
+        ("1", "b", 15, C, Some("sys")),
+        ("1", "a", 40, C, None),
+        ("1", "a", 50, S, Some("bob")),
+        ("1", "a", 55, Some("start"), Some("cat")),
+        ("1", "a", 60, Some("complete"), Some("dan")),
+        ("1", "a", 90, C, None),
+        ("1", "c", 95, S, None),
+        ("2", "x", 0, Some("SCHEDULE"), None),
+        ("3", "p", 0, None, None),
+        ("3", "q", 7, None, None),
+    ]
+}
+
+#[test]
+fn complete_closes_the_earliest_open_start_of_its_activity() {
+    let log = lifecycle_log(&lifecycle_rows(), Order::Timestamp);
+    assert!(has_transitions(&log.attributes[0]));
+    let inst = paired(&log);
+    let s = |c: &str, a: &str, st, co, started| (c.to_string(), a.to_string(), st, co, started);
+    assert_eq!(
+        instance_rows(&inst),
+        [
+            s("1", "a", 10, 40, true),
+            s("1", "b", 15, 15, false),
+            s("1", "a", 50, 60, true),
+            s("1", "a", 55, 90, true),
+            s("3", "p", 0, 0, false),
+            s("3", "q", 7, 7, false),
+        ]
+    );
+    // the resource of the complete event, else the start's
+    let res: Vec<Option<&str>> = (0..inst.n_events())
+        .map(|i| inst.resource.as_ref().and_then(|r| r.get(i)))
+        .collect();
+    assert_eq!(
+        res,
+        [
+            Some("ann"),
+            Some("sys"),
+            Some("dan"),
+            Some("cat"),
+            None,
+            None
+        ]
+    );
+    assert_eq!(inst.source_line, [5, 4, 8, 9, 12, 13]);
+    let r = &inst.intervals.as_ref().unwrap().report;
+    assert_eq!(
+        (
+            r.events,
+            r.instances,
+            r.started,
+            r.unmatched_starts,
+            r.cases_without_instances
+        ),
+        (12, 6, 3, 1, 1)
+    );
+    let other: Vec<(&str, u64)> = r
+        .other
+        .iter()
+        .map(|o| (o.transition.as_str(), o.events))
+        .collect();
+    assert_eq!(other, [("SCHEDULE", 1), ("schedule", 1)]);
+    assert_eq!(inst.cases, ["1", "3"]);
+    assert_eq!(inst.case_duration_us(0), 80_000_000);
+
+    // directly-follows: completion of one instance to the start of the next, negative when
+    // they overlap
+    let g = dfg(&inst);
+    assert_eq!((g.events, g.cases), (6, 2));
+    assert_eq!(edge(&g, "a", "b").duration.mean_s, Some(-25.0));
+    assert_eq!(edge(&g, "b", "a").duration.mean_s, Some(35.0));
+    assert_eq!(edge(&g, "a", "a").duration.mean_s, Some(-5.0));
+    assert_eq!(edge(&g, "a", "a").count, 1);
+    assert_eq!(g.negative_gaps, 2);
+    let rw = rework(&inst);
+    let a = rw.iter().find(|x| x.activity == "a").unwrap();
+    assert_eq!((a.cases_with_rework, a.extra_occurrences), (1, 2));
+    assert_eq!(variants(&inst)[0].variant.len(), 4);
+
+    let t = activity_times(&inst);
+    let names: Vec<&str> = t.iter().map(|x| x.activity.as_str()).collect();
+    assert_eq!(names, ["a", "b", "p", "q"]);
+    let a = &t[0];
+    assert_eq!((a.instances, a.cases, a.service.count), (3, 1, 3));
+    assert_eq!(a.service.mean_s, Some(25.0));
+    assert_eq!(a.service.median_s, Some(30.0));
+    assert_eq!(
+        (a.waiting.count, a.waiting.total_s, a.overlapping),
+        (2, 30.0, 1)
+    );
+    let b = &t[1];
+    assert_eq!((b.service.count, b.service.mean_s), (0, None));
+    assert_eq!((b.waiting.mean_s, b.overlapping), (Some(-25.0), 1));
+    assert_eq!(t[3].waiting.mean_s, Some(7.0));
+
+    // automation: started instances by their service time, the others from the last event of
+    // the instance before them (b: the start of the a still running)
+    let opts = AutomationOptions {
+        min_occurrences: 0,
+        ..AutomationOptions::default()
+    };
+    let au = automation(&inst, &opts);
+    let a = au.iter().find(|x| x.activity == "a").unwrap();
+    assert_eq!((a.duration.count, a.duration.mean_s), (3, Some(25.0)));
+    // predecessors of a: b then a (one each, of two with a predecessor)
+    assert_eq!(a.regularity, Some(0.5));
+    let b = au.iter().find(|x| x.activity == "b").unwrap();
+    assert_eq!((b.duration.count, b.duration.mean_s), (1, Some(5.0)));
+    assert_eq!(b.regularity, Some(1.0));
+    let q = au.iter().find(|x| x.activity == "q").unwrap();
+    assert_eq!(q.duration.mean_s, Some(7.0));
+}
+
+#[test]
+fn instance_ties_follow_completion_or_file_order() {
+    // x and y start at the same second; y completes first
+    let rows = [
+        ("1", "x", 5, S, None),
+        ("1", "y", 5, S, None),
+        ("1", "y", 6, C, None),
+        ("1", "x", 8, C, None),
+        ("1", "z", 2, C, None),
+    ];
+    let by_time = paired(&lifecycle_log(&rows, Order::Timestamp));
+    let acts = |l: &EventLog| -> Vec<String> {
+        (0..l.n_events())
+            .map(|i| l.activity.get(i).unwrap_or("").to_string())
+            .collect()
+    };
+    assert_eq!(acts(&by_time), ["z", "y", "x"]);
+    // file order: by the event that opened each instance
+    let by_file = paired(&lifecycle_log(&rows, Order::File));
+    assert_eq!(acts(&by_file), ["x", "y", "z"]);
+}
+
+#[test]
+fn filters_keep_cases_by_attribute_values_and_time() {
+    let rows = [
+        ("1", "a", 0, C, Some("ann")),
+        ("1", "b", 10, C, Some("bob")),
+        ("2", "a", 20, C, Some("cat")),
+        ("2", "b", 30, C, Some("ann")),
+        ("3", "a", 5, C, Some("bob")),
+        ("3", "c", 50, C, None),
+    ];
+    let log = lifecycle_log(&rows, Order::Timestamp);
+    let run = |f: &Filter| {
+        let (l, r) = filter(&log, f).expect("filter");
+        (l.cases.clone(), r.events_kept)
+    };
+    let mut f = Filter::default();
+    f.add("resource", "ann");
+    assert_eq!(run(&f), (vec!["1".into(), "2".into()], 4));
+    f.add("resource", "bob");
+    assert_eq!(run(&f).0.len(), 3);
+    f.add("activity", "c");
+    assert_eq!(run(&f), (vec!["3".into()], 2));
+    let range = |from: i64, to: i64, mode| Filter {
+        from_us: Some(from * 1_000_000),
+        to_us: Some(to * 1_000_000),
+        time_mode: mode,
+        ..Filter::default()
+    };
+    assert_eq!(
+        run(&range(0, 30, TimeMode::Contained)),
+        (vec!["1".into(), "2".into()], 4)
+    );
+    assert_eq!(
+        run(&range(5, 20, TimeMode::Started)),
+        (vec!["2".into(), "3".into()], 4)
+    );
+    assert_eq!(
+        run(&range(5, 20, TimeMode::Events)),
+        (vec!["1".into(), "2".into(), "3".into()], 3)
+    );
+    let (_, r) = filter(&log, &range(5, 20, TimeMode::Events)).unwrap();
+    assert_eq!(
+        (r.cases_in, r.events_in, r.cases_kept, r.events_kept),
+        (3, 6, 3, 3)
+    );
+    let mut bad = Filter::default();
+    bad.add("colour", "red");
+    assert_eq!(
+        filter(&log, &bad).err().as_deref(),
+        Some("--where colour: the log has no such attribute")
+    );
+}
+
+proptest::proptest! {
+    /// A log whose transitions are all `complete` (or missing) has instances that are its
+    /// events: every analysis gives the same answer on both.
+    #[test]
+    fn complete_only_logs_pair_into_themselves(
+        events in proptest::collection::vec((0u8..4, 0u8..3, 0i64..6, proptest::bool::ANY), 1..40),
+        file in proptest::bool::ANY,
+    ) {
+        let order = if file { Order::File } else { Order::Timestamp };
+        let named: Vec<(String, String, i64, bool)> = events
+            .iter()
+            .map(|(c, a, t, has)| (format!("c{c}"), format!("a{a}"), *t, *has))
+            .collect();
+        let rows: Vec<_> = named
+            .iter()
+            .map(|(c, a, t, has)| (c.as_str(), a.as_str(), *t, has.then_some("Complete"), Some("r")))
+            .collect();
+        let log = lifecycle_log(&rows, order);
+        proptest::prop_assert!(!has_transitions(&log.attributes[0]));
+        let inst = paired(&log);
+        proptest::prop_assert_eq!(dfg(&inst), dfg(&log));
+        proptest::prop_assert_eq!(variants(&inst), variants(&log));
+        proptest::prop_assert_eq!(rework(&inst), rework(&log));
+        let opts = AutomationOptions { min_occurrences: 0, ..AutomationOptions::default() };
+        proptest::prop_assert_eq!(automation(&inst, &opts), automation(&log, &opts));
+        proptest::prop_assert_eq!(activity_times(&inst), activity_times(&log));
+        let r = log.resource.as_ref().unwrap();
+        proptest::prop_assert_eq!(pingpong(&inst, inst.resource.as_ref().unwrap()), pingpong(&log, r));
+    }
+}

@@ -105,7 +105,7 @@ pub(super) fn read_csv_log(
         idx.push(resource.as_ref().map(|r| r.1));
         idx.push(team.as_ref().map(|t| t.1));
         let used: Vec<usize> = idx.iter().flatten().copied().chain([ts]).collect();
-        let attributes: Vec<String> = match &opts.keep {
+        let keep: Vec<String> = match &opts.keep {
             Keep::None => Vec::new(),
             Keep::All => header
                 .iter()
@@ -115,8 +115,28 @@ pub(super) fn read_csv_log(
                 .collect(),
             Keep::Named(names) => names.clone(),
         };
-        for a in &attributes {
-            idx.push(Some(find_col(header, a, "keep", path)?));
+        let lifecycle = match &opts.lifecycle {
+            Lifecycle::Column(c) => Some(c.as_str()),
+            Lifecycle::Off | Lifecycle::Auto => None,
+        };
+        let mut read = vec![activity.as_str()];
+        read.extend(resource.as_ref().map(|r| r.0.as_str()));
+        read.extend(team.as_ref().map(|t| t.0.as_str()));
+        let extra = extra_columns(keep, opts, lifecycle, &read, &timestamp)?;
+        for (a, what) in &extra {
+            let i = match *what {
+                "where" => header.iter().position(|h| h == a).ok_or_else(|| {
+                    input_err(
+                        path,
+                        format!(
+                            "line 1: --where {a}: no such column (the header has: {})",
+                            header.join(", ")
+                        ),
+                    )
+                })?,
+                _ => find_col(header, a, what, path)?,
+            };
+            idx.push(Some(i));
         }
         columns = Some(Columns {
             case: case.clone(),
@@ -124,7 +144,8 @@ pub(super) fn read_csv_log(
             timestamp: timestamp.clone(),
             resource: resource.map(|r| r.0),
             team: team.map(|t| t.0),
-            attributes,
+            attributes: extra.into_iter().map(|(a, _)| a).collect(),
+            lifecycle: lifecycle.map(str::to_string),
         });
         Ok(CsvBinding {
             idx,

@@ -1,6 +1,9 @@
 //! Reading case event logs — CSV (plain or gzip, parallel chunks) and XES (plain or gzip,
 //! streamed in chunks of whole traces, never a whole-file DOM) — into the core's columnar
 //! [`EventLog`]. Columns are chosen by name; unusable events are reported with their line.
+//! The filters of [`LogOptions::filter`] are applied to the events read, then, when a
+//! lifecycle column holds transitions other than `complete`, the events are paired into
+//! activity instances (`opsdeck_core::mining::instances`).
 
 use crate::error::{input_err, io_err, EngineError, Result};
 use crate::io::csv_reader::{read_csv_rows, RowSink};
@@ -10,7 +13,7 @@ use crate::io::parse::{
 use crate::io::xml::{local_name, Markup, Tokenizer};
 use crate::io::{workers, Counting, FieldIssue, LocalResolver, Progress, Row};
 use chrono_tz::Tz;
-use opsdeck_core::mining::{Column, EventLog, Order, RawLog, NONE};
+use opsdeck_core::mining::{self, Column, EventLog, Filter, FilterReport, Order, RawLog, NONE};
 use std::fmt;
 use std::fs::File;
 use std::io::Read;
@@ -34,6 +37,21 @@ pub enum Keep {
     All,
     Named(Vec<String>),
 }
+
+/// Where the lifecycle transitions of the events are (`start`, `complete`, `schedule`, …).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Lifecycle {
+    /// None: every event is an occurrence of its activity.
+    #[default]
+    Off,
+    /// XES: the event attribute `lifecycle:transition`, when events carry it; CSV: none.
+    Auto,
+    /// This column (CSV) or attribute (XES; `case:` names a trace attribute).
+    Column(String),
+}
+
+/// The XES attribute of [`Lifecycle::Auto`].
+pub const XES_LIFECYCLE: &str = "lifecycle:transition";
 
 /// How to read an event log. Column names default by format: CSV `case_id`, `activity`,
 /// `timestamp`, `resource`; XES the trace's `concept:name`, the event's `concept:name`,
@@ -59,6 +77,11 @@ pub struct LogOptions {
     /// Keep each event's source line (`EventLog::source_line`); without it that column is
     /// empty, which saves 8 bytes per event for readers that never quote a line.
     pub source_lines: bool,
+    /// Lifecycle column: with transitions other than `complete`, the log read is one of
+    /// activity instances.
+    pub lifecycle: Lifecycle,
+    /// Filters applied to the events read (their attributes are read as needed).
+    pub filter: Filter,
 }
 
 impl Default for LogOptions {
@@ -76,6 +99,8 @@ impl Default for LogOptions {
             order: Order::Timestamp,
             missing: Vec::new(),
             source_lines: true,
+            lifecycle: Lifecycle::Off,
+            filter: Filter::default(),
         }
     }
 }
@@ -102,7 +127,10 @@ pub struct Columns {
     pub timestamp: String,
     pub resource: Option<String>,
     pub team: Option<String>,
+    /// Further columns read: kept, filtered on, or the lifecycle column.
     pub attributes: Vec<String>,
+    /// The lifecycle column, when one was asked for and (XES `Auto`) events carry it.
+    pub lifecycle: Option<String>,
 }
 
 /// A log as read, with what was left out.
@@ -119,6 +147,11 @@ pub struct ReadLog {
     /// Timestamps written without an offset (read in `LogOptions::zone`), and with one.
     pub naive_timestamps: u64,
     pub offset_timestamps: u64,
+    /// Usable events and their cases, before filters and lifecycle pairing.
+    pub events: u64,
+    pub cases: u64,
+    /// What the filters kept (None: no filter).
+    pub filtered: Option<FilterReport>,
 }
 
 /// Problems kept in full (all are counted).
@@ -151,7 +184,8 @@ fn read_log(
     }
     issues.sort_by_key(|i| i.line);
     issues.truncate(MAX_ISSUES);
-    let raw = merge(shards, &columns);
+    let mut columns = columns;
+    let mut raw = merge(shards, &columns);
     if raw.ts_us.is_empty() {
         let why = match issues.first() {
             Some(i) => format!("has no usable events (first problem: {i})"),
@@ -159,8 +193,25 @@ fn read_log(
         };
         return Err(input_err(path, why));
     }
+    if opts.lifecycle == Lifecycle::Auto {
+        drop_absent_lifecycle(&mut raw, &mut columns, opts);
+    }
+    let mut log = EventLog::from_raw(raw, opts.order);
+    let (events, cases) = (log.n_events() as u64, log.n_cases() as u64);
+    let mut filtered = None;
+    if !opts.filter.is_empty() {
+        let (kept, report) = mining::filter(&log, &opts.filter).map_err(|e| input_err(path, e))?;
+        log = kept;
+        filtered = Some(report);
+    }
+    if let Some(name) = &columns.lifecycle {
+        let col = log.attributes.iter().find(|c| &c.name == name);
+        if let Some(col) = col.filter(|c| mining::has_transitions(c)) {
+            log = mining::instances(&log, col);
+        }
+    }
     Ok(ReadLog {
-        log: EventLog::from_raw(raw, opts.order),
+        log,
         format,
         columns,
         events_read,
@@ -168,7 +219,87 @@ fn read_log(
         issue_count,
         naive_timestamps: naive,
         offset_timestamps: offset,
+        events,
+        cases,
+        filtered,
     })
+}
+
+/// With [`Lifecycle::Auto`], a lifecycle attribute no event carries is no lifecycle column:
+/// it is dropped (unless kept or filtered on), and the log is read as before.
+fn drop_absent_lifecycle(raw: &mut RawLog, columns: &mut Columns, opts: &LogOptions) {
+    let Some(name) = columns.lifecycle.clone() else {
+        return;
+    };
+    let Some(k) = raw.attributes.iter().position(|c| c.name == name) else {
+        return;
+    };
+    if !raw.attributes[k].dict.is_empty() {
+        return;
+    }
+    columns.lifecycle = None;
+    let kept = match &opts.keep {
+        Keep::Named(n) => n.contains(&name),
+        Keep::All => true,
+        Keep::None => false,
+    };
+    let filtered = opts.filter.conditions.iter().any(|c| c.attribute == name);
+    if !kept && !filtered {
+        raw.attributes.remove(k);
+        columns.attributes.retain(|a| a != &name);
+    }
+}
+
+/// The further columns a read needs besides case, activity, timestamp, resource and team: the
+/// kept ones, those filtered on, and the lifecycle column (each once, none already read).
+/// Each comes with the option that asked for it. A filter on the timestamp is refused.
+fn extra_columns(
+    keep: Vec<String>,
+    opts: &LogOptions,
+    lifecycle: Option<&str>,
+    read: &[&str],
+    timestamp: &str,
+) -> Result<Vec<(String, &'static str)>> {
+    let mut out: Vec<(String, &'static str)> = keep.into_iter().map(|k| (k, "keep")).collect();
+    let asked = opts
+        .filter
+        .conditions
+        .iter()
+        .map(|c| (c.attribute.as_str(), "where"))
+        .chain(lifecycle.map(|l| (l, "lifecycle")));
+    for (name, what) in asked {
+        if name == timestamp {
+            return Err(EngineError::invalid(
+                what,
+                format!("{name:?} is the timestamp column: filter times with --from/--to"),
+            ));
+        }
+        if !read.contains(&name) && !out.iter().any(|(n, _)| n == name) {
+            out.push((name.to_string(), what));
+        }
+    }
+    Ok(out)
+}
+
+/// A bound of a time range: a date `YYYY-MM-DD` (its first microsecond, or with `end` its
+/// last) or an instant (ISO 8601 / RFC 3339; without an offset, a wall-clock time in `zone`),
+/// in µs since 1970 UTC.
+pub fn time_bound(text: &str, zone: Tz, end: bool) -> std::result::Result<i64, String> {
+    let t = text.trim();
+    let mut resolver = LocalResolver::new(zone);
+    let mut last = LastDay::default();
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        let day = if end { d.succ_opt().unwrap_or(d) } else { d };
+        let (stamp, _) =
+            parse_iso_fraction_with(&format!("{} 00:00:00", day.format("%Y-%m-%d")), &mut last)?;
+        let secs = resolver.resolve(stamp).map_err(|e| format!("{t:?}: {e}"))?;
+        return Ok(secs * 1_000_000 - i64::from(end));
+    }
+    let (stamp, micros) = parse_iso_fraction_with(t, &mut last).map_err(|_| {
+        format!("{t:?} is not a date (YYYY-MM-DD) or a timestamp (YYYY-MM-DD HH:MM:SS, RFC 3339)")
+    })?;
+    let secs = resolver.resolve(stamp).map_err(|e| format!("{t:?}: {e}"))?;
+    Ok(secs * 1_000_000 + i64::from(micros))
 }
 
 /// The file's bytes, gunzipped if it is gzip; `progress` sees the bytes of the file consumed.

@@ -512,7 +512,7 @@ pub(super) fn read_xes_log(
         slot(&resource),
     ];
     slots.push(opts.team.as_deref().map_or((String::new(), false), slot));
-    let attributes: Vec<String> =
+    let keep: Vec<String> =
         match &opts.keep {
             Keep::Named(n) => n.clone(),
             // XES has no header: keeping every attribute would need a first pass; refuse clearly
@@ -522,6 +522,18 @@ pub(super) fn read_xes_log(
             )),
             Keep::None => Vec::new(),
         };
+    let lifecycle = match &opts.lifecycle {
+        Lifecycle::Off => None,
+        Lifecycle::Auto => Some(XES_LIFECYCLE),
+        Lifecycle::Column(c) => Some(c.as_str()),
+    };
+    // an event key is read by one slot only: a column already read is not read again
+    let mut read = vec![activity.as_str(), resource.as_str()];
+    read.extend(opts.team.as_deref());
+    let attributes: Vec<String> = extra_columns(keep, opts, lifecycle, &read, &timestamp)?
+        .into_iter()
+        .map(|(a, _)| a)
+        .collect();
     slots.extend(attributes.iter().map(|a| slot(a)));
     let keys = XesKeys {
         slots,
@@ -534,6 +546,7 @@ pub(super) fn read_xes_log(
         resource: Some(resource),
         team: opts.team.clone(),
         attributes,
+        lifecycle: lifecycle.map(str::to_string),
     };
     let mut r = open_decoded(path, progress)?;
     let n_workers = workers();

@@ -154,6 +154,11 @@ pub fn catalogue() -> Vec<TableSpec> {
             mining::AUTOMATION_COLUMNS.to_vec(),
         ),
         spec(
+            "mine_activities",
+            "`opsdeck mine activities`: service and waiting time per activity",
+            mining::ACTIVITY_COLUMNS.to_vec(),
+        ),
+        spec(
             "sla_clocks",
             "`opsdeck sla clocks`: one row per case × clock",
             case_clocks::CLOCK_COLUMNS.to_vec(),

@@ -1,9 +1,10 @@
 //! The process-mining tables (`opsdeck mine`): directly-follows edges, variants, rework,
-//! bottlenecks, ping-pong pairs and automation candidates, from `opsdeck_core::mining`'s
-//! results. Durations are seconds for machines and `3 h 12 m` for people.
+//! bottlenecks, ping-pong pairs, automation candidates and service / waiting time per
+//! activity, from `opsdeck_core::mining`'s results. Durations are seconds for machines and
+//! `3 h 12 m` for people.
 
 use crate::views::table::{col, Column, Kind, Table, Value};
-use opsdeck_core::mining::{Bottleneck, Candidate, Edge, PingPong, Rework, Variant};
+use opsdeck_core::mining::{ActivityTimes, Bottleneck, Candidate, Edge, PingPong, Rework, Variant};
 
 pub static DFG_COLUMNS: [Column; 8] = [
     col("from", Kind::Text, "activity"),
@@ -233,6 +234,78 @@ pub fn pingpong_table(p: &PingPong) -> Table {
                     Value::Text(x.via.clone()),
                     Value::count(x.occurrences),
                     Value::count(x.cases),
+                ]
+            })
+            .collect(),
+    )
+}
+
+pub static ACTIVITY_COLUMNS: [Column; 14] = [
+    col("activity", Kind::Text, "activity"),
+    col(
+        "instances",
+        Kind::Count,
+        "activity instances (start → complete paired; without lifecycle: events)",
+    ),
+    col("cases", Kind::Count, "cases in which it occurs"),
+    col(
+        "started",
+        Kind::Count,
+        "instances with a start event: their service time is measured",
+    ),
+    col(
+        "service_mean_s",
+        Kind::Seconds,
+        "mean service time (start → complete)",
+    ),
+    col("service_median_s", Kind::Seconds, "median service time"),
+    col("service_p90_s", Kind::Seconds, "90th percentile"),
+    col("service_max_s", Kind::Seconds, "longest"),
+    col(
+        "service_total_s",
+        Kind::Seconds,
+        "sum of the service times: the work the activity took",
+    ),
+    col(
+        "waited",
+        Kind::Count,
+        "instances with an instance before them in their case",
+    ),
+    col(
+        "waiting_mean_s",
+        Kind::Seconds,
+        "mean time from the completion of the instance before to this start (without lifecycle: from the previous event)",
+    ),
+    col("waiting_median_s", Kind::Seconds, "median waiting time"),
+    col("waiting_p90_s", Kind::Seconds, "90th percentile"),
+    col(
+        "overlapping",
+        Kind::Count,
+        "waits below zero: started before the instance before it completed (kept in the statistics)",
+    ),
+];
+
+pub fn activity_times_table(rows: &[ActivityTimes]) -> Table {
+    Table::new(
+        ACTIVITY_COLUMNS.to_vec(),
+        rows.iter()
+            .map(|a| {
+                let (s, w) = (&a.service, &a.waiting);
+                vec![
+                    Value::Text(a.activity.clone()),
+                    Value::count(a.instances),
+                    Value::count(a.cases),
+                    Value::count(s.count),
+                    Value::Num(s.mean_s),
+                    Value::Num(s.median_s),
+                    Value::Num(s.p90_s),
+                    Value::Num(s.max_s),
+                    Value::Num((s.count > 0).then_some(s.total_s)),
+                    Value::count(w.count),
+                    Value::Num(w.mean_s),
+                    Value::Num(w.median_s),
+                    Value::Num(w.p90_s),
+                    Value::count(a.overlapping),
                 ]
             })
             .collect(),
