@@ -8,8 +8,9 @@ Rules:
   * queue and interval_start as text, exactly;
   * integer columns (offered, answered, abandoned, answered_within_*) exactly;
     opsdeck's `answered_within_threshold` is compared with the peer's `answered_within_20s`;
-  * float columns (service_level, asa_s, aht_s, abandon_rate, csat_top2_pct): both empty (NULL),
-    or both numbers with |a - b| <= rel_tol * max(|a|, |b|);
+  * float columns (service_level, asa_s, aht_s, abandon_rate, and opsdeck's csat_top2_rate, a
+    fraction, against the peer's csat_top2_pct divided by 100): both empty (NULL), or both
+    numbers with |a - b| <= rel_tol * max(|a|, |b|);
   * opsdeck's extra columns are checked for consistency: interval_start_utc must be
     interval_start as UTC ("YYYY-MM-DDTHH:MM:SSZ", valid because opsdeck runs with the default
     UTC zone here) and service_level_variant must be "offered" (the peer's SL = within / offered).
@@ -27,7 +28,10 @@ import sys
 KEY_COLS = ["queue", "interval_start"]
 INT_COLS = [("offered", "offered"), ("answered", "answered"), ("abandoned", "abandoned"),
             ("answered_within_threshold", "answered_within_20s")]
-FLOAT_COLS = ["service_level", "asa_s", "aht_s", "abandon_rate", "csat_top2_pct"]
+# (opsdeck column, peer column, factor applied to the peer's value)
+FLOAT_COLS = [("service_level", "service_level", 1.0), ("asa_s", "asa_s", 1.0),
+              ("aht_s", "aht_s", 1.0), ("abandon_rate", "abandon_rate", 1.0),
+              ("csat_top2_rate", "csat_top2_pct", 0.01)]
 
 
 def read(path):
@@ -53,9 +57,10 @@ def main():
         return 2
     oi = {c: i for i, c in enumerate(oh)}
     pi = {c: i for i, c in enumerate(ph)}
-    missing = [c for c in KEY_COLS + [o for o, _ in INT_COLS] + FLOAT_COLS + ["interval_start_utc",
-               "service_level_variant"] if c not in oi]
-    missing += [f"peer:{c}" for c in KEY_COLS + [p for _, p in INT_COLS] + FLOAT_COLS if c not in pi]
+    missing = [c for c in KEY_COLS + [o for o, _ in INT_COLS] + [o for o, _, _ in FLOAT_COLS]
+               + ["interval_start_utc", "service_level_variant"] if c not in oi]
+    missing += [f"peer:{c}" for c in KEY_COLS + [p for _, p in INT_COLS] + [p for _, p, _ in FLOAT_COLS]
+                if c not in pi]
     if missing:
         print(json.dumps({"identical": False, "error": f"missing columns: {missing}",
                           "opsdeck_header": oh, "peer_header": ph}))
@@ -85,15 +90,15 @@ def main():
                     bad(i, oc, x, y)
             except ValueError:
                 bad(i, oc, x, y)
-        for c in FLOAT_COLS:
-            x, y = o[oi[c]], p[pi[c]]
+        for c, pc, factor in FLOAT_COLS:
+            x, y = o[oi[c]], p[pi[pc]]
             if x == "" or y == "":
                 if x != y:
                     bad(i, c, x, y)
                 continue
             float_cells += 1
             try:
-                fx, fy = float(x), float(y)
+                fx, fy = float(x), float(y) * factor
             except ValueError:
                 bad(i, c, x, y)
                 continue
