@@ -637,10 +637,10 @@ fn filters_and_lifecycle_options_are_checked() {
         .code(1)
         .stderr_has("no lifecycle column \"nope\"");
     run(&["dfg", "--where", "colour=red"])
-        .code(1)
-        .stderr_has("line 1: --where colour: no such column (the header has: case_id, activity, timestamp, life, channel)");
+        .code(2)
+        .stderr_has("line 1: filter on colour: no such column (the header has: case_id, activity, timestamp, life, channel) (set with --where)");
     run(&["dfg", "--where", "timestamp=1"]).code(2).stderr_has(
-        "\"timestamp\" is the timestamp column: filter times with --from/--to (set with --where)",
+        "\"timestamp\" is the timestamp column: filter times by a time range instead (set with --where)",
     );
     run(&["dfg", "--where", "=x"])
         .code(1)
@@ -673,6 +673,8 @@ fn filters_and_lifecycle_options_are_checked() {
         .args(["mine", "dfg", "--where", "case:channel=phone", "--log"])
         .arg(&xes)
         .run()
-        .code(1)
-        .stderr_has("nolc.xes: --where case:channel: no event has this attribute");
+        .code(2)
+        .stderr_has(
+            "nolc.xes: filter on case:channel: no event has this attribute (set with --where)",
+        );
 }

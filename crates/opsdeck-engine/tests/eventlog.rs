@@ -733,7 +733,7 @@ fn filters_read_the_attributes_they_name() {
     assert_eq!(r.log.cases, ["c1"]);
     let e = read_err(&xes, &with(&|f| f.add("case:colour", "red")));
     assert!(
-        e.contains("lc.xes: --where case:colour: no event has this attribute"),
+        e.contains("lc.xes: filter on case:colour: no event has this attribute"),
         "{e}"
     );
 }

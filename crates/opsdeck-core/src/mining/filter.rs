@@ -83,11 +83,15 @@ fn column<'a>(log: &'a EventLog, name: &str) -> Option<&'a Column> {
 pub fn filter(log: &EventLog, f: &Filter) -> Result<(EventLog, FilterReport), String> {
     let mut keep = vec![true; log.n_cases()];
     for cond in &f.conditions {
-        let col = column(log, &cond.attribute)
-            .ok_or_else(|| format!("--where {}: the log has no such attribute", cond.attribute))?;
+        let col = column(log, &cond.attribute).ok_or_else(|| {
+            format!(
+                "filter on {}: the log has no such attribute",
+                cond.attribute
+            )
+        })?;
         if col.dict.is_empty() {
             return Err(format!(
-                "--where {}: no event has this attribute",
+                "filter on {}: no event has this attribute",
                 cond.attribute
             ));
         }

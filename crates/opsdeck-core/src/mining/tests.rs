@@ -538,7 +538,7 @@ fn filters_keep_cases_by_attribute_values_and_time() {
     bad.add("colour", "red");
     assert_eq!(
         filter(&log, &bad).err().as_deref(),
-        Some("--where colour: the log has no such attribute")
+        Some("filter on colour: the log has no such attribute")
     );
 }
 

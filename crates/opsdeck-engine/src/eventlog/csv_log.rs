@@ -126,11 +126,12 @@ pub(super) fn read_csv_log(
         for (a, what) in &extra {
             let i = match *what {
                 "where" => header.iter().position(|h| h == a).ok_or_else(|| {
-                    input_err(
-                        path,
+                    EngineError::invalid(
+                        "where",
                         format!(
-                            "line 1: --where {a}: no such column (the header has: {})",
-                            header.join(", ")
+                            "{}: line 1: filter on {a}: no such column (the header has: {})",
+                            path.display(),
+                            crate::io::excerpt(&header.join(", "), 300)
                         ),
                     )
                 })?,

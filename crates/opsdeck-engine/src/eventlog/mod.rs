@@ -200,7 +200,8 @@ fn read_log(
     let (events, cases) = (log.n_events() as u64, log.n_cases() as u64);
     let mut filtered = None;
     if !opts.filter.is_empty() {
-        let (kept, report) = mining::filter(&log, &opts.filter).map_err(|e| input_err(path, e))?;
+        let (kept, report) = mining::filter(&log, &opts.filter)
+            .map_err(|e| EngineError::invalid("where", format!("{}: {e}", path.display())))?;
         log = kept;
         filtered = Some(report);
     }
@@ -271,7 +272,7 @@ fn extra_columns(
         if name == timestamp {
             return Err(EngineError::invalid(
                 what,
-                format!("{name:?} is the timestamp column: filter times with --from/--to"),
+                format!("{name:?} is the timestamp column: filter times by a time range instead"),
             ));
         }
         if !read.contains(&name) && !out.iter().any(|(n, _)| n == name) {
