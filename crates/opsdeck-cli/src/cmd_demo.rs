@@ -36,24 +36,6 @@ pub struct DemoArgs {
     pub start: NaiveDate,
 }
 
-/// The columns of the demo's headline tables (every column: `opsdeck scorecard`).
-const HEADLINE: [&str; 14] = [
-    "client",
-    "program",
-    "channel",
-    "period",
-    "offered",
-    "abandoned",
-    "service_level",
-    "asa_s",
-    "aht_s",
-    "abandon_rate",
-    "csat_top2_rate",
-    "nps",
-    "fcr_rate",
-    "coverage",
-];
-
 pub fn run(g: &GlobalArgs, a: DemoArgs) -> Result<ExitCode> {
     let t0 = Instant::now();
     let dir = a
@@ -134,12 +116,24 @@ pub fn run(g: &GlobalArgs, a: DemoArgs) -> Result<ExitCode> {
         variant: SlVariant::Offered,
         blend: false,
     };
-    crate::cmd_scorecard::print(&ctx, &org, &mut q, Format::Table, Some(&HEADLINE))?;
+    crate::cmd_scorecard::print(
+        &ctx,
+        &org,
+        &mut q,
+        Format::Table,
+        Some(&crate::cmd_scorecard::HEADLINE),
+    )?;
     outln!();
     outln!("by program and month:");
     q.level = Level::Program;
     q.by = Period::Month;
-    crate::cmd_scorecard::print(&ctx, &org, &mut q, Format::Table, Some(&HEADLINE))?;
+    crate::cmd_scorecard::print(
+        &ctx,
+        &org,
+        &mut q,
+        Format::Table,
+        Some(&crate::cmd_scorecard::HEADLINE),
+    )?;
     outln!();
     let period = format!("{}..{}", spec.start.format("%Y-%m"), last.format("%Y-%m"));
     outln!("SLA attainment and service credits per client and month (opsdeck sla evaluate --period {period}):");

@@ -50,7 +50,32 @@ pub struct ScorecardArgs {
     pub sl_variant: String,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// With --format table, every column (by default people see the headline ones; csv and
+    /// json always carry every column).
+    #[arg(long)]
+    pub wide: bool,
 }
+
+/// The columns people see in a scorecard table unless they ask for every one.
+pub const HEADLINE: [&str; 17] = [
+    "client",
+    "program",
+    "site",
+    "queue",
+    "channel",
+    "period",
+    "offered",
+    "abandoned",
+    "service_level",
+    "asa_s",
+    "aht_s",
+    "abandon_rate",
+    "csat_top2_rate",
+    "csat_thin",
+    "nps",
+    "fcr_rate",
+    "coverage",
+];
 
 /// Refuse ids the organisation does not have, naming the nearest ones.
 pub fn check_ids(org: &Org, q: &ScorecardQuery) -> Result<()> {
@@ -156,7 +181,8 @@ pub fn run(g: &GlobalArgs, a: ScorecardArgs) -> Result<ExitCode> {
     let ctx = Context::open(g)?;
     let org = ctx.org()?;
     let mut q = build_query(&a)?;
-    let n = print(&ctx, &org, &mut q, a.format, None)?;
+    let only = (a.format == Format::Table && !a.wide).then_some(&HEADLINE[..]);
+    let n = print(&ctx, &org, &mut q, a.format, only)?;
     if n == 0 {
         note!("opsdeck scorecard: no data matches (ingest contacts first, or widen the period and the filters)");
     }

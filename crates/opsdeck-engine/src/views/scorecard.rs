@@ -360,9 +360,10 @@ pub fn scorecard(facts: &[IntervalFact], org: &Org, q: &ScorecardQuery) -> Score
         }
     }
     if q.blend {
+        // rows that roll several channels together, with unlike thresholds
         let mixed: BTreeSet<i64> = rows
             .values()
-            .filter(|c| c.threshold_s().is_none() && c.t_min.is_some())
+            .filter(|c| c.channels.count_ones() > 1 && c.threshold_s().is_none())
             .flat_map(|c| [c.t_min, c.t_max])
             .flatten()
             .collect();
