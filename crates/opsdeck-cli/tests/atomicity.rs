@@ -4,10 +4,9 @@
 
 mod util;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-use util::{answered, int, Dir, Setup, HEADER};
+use util::{answered, int, Dir, Setup};
 
 const BIG_ROWS: usize = 300_000;
 const SMALL_ROWS: usize = 100;
@@ -15,36 +14,14 @@ const SMALL_ROWS: usize = 100;
 /// 300,000 answered or abandoned contacts one second apart from 2025-03-29 12:00 UTC, across two
 /// month partitions (March and April).
 fn write_big(path: &Path) {
-    let f = std::fs::File::create(path).unwrap();
-    let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
-    writeln!(w, "{HEADER}").unwrap();
-    let t0 = 1_743_249_600i64; // 2025-03-29T12:00:00Z
-    let ts = |x: i64| {
-        chrono::DateTime::from_timestamp(x, 0)
-            .unwrap()
-            .format("%Y-%m-%dT%H:%M:%SZ")
-            .to_string()
-    };
-    for i in 0..BIG_ROWS {
-        let t = t0 + i as i64;
-        let wait = (i % 45) as i64;
-        if i % 10 == 3 {
-            writeln!(w, "big-{i},q1,voice,{},,{},,,,,", ts(t), ts(t + wait)).unwrap();
-        } else {
-            let talk = 60 + (i % 300) as i64;
-            writeln!(
-                w,
-                "big-{i},q1,voice,{},{},{},{talk},0,15,A{},{}",
-                ts(t),
-                ts(t + wait),
-                ts(t + wait + talk),
-                i % 25,
-                if i % 4 == 0 { "5" } else { "" }
-            )
-            .unwrap();
-        }
-    }
-    w.flush().unwrap();
+    // 2025-03-29T12:00:00Z
+    util::write_export(
+        path,
+        BIG_ROWS,
+        1_743_249_600,
+        |i| format!("big-{i}"),
+        |i| (i % 45) as i64,
+    );
 }
 
 /// Every file under facts/contacts and facts/intervals, relative to facts/, `/`-separated.

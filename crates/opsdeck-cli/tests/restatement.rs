@@ -5,52 +5,30 @@
 
 mod util;
 
-use std::io::Write;
 use std::path::Path;
 use std::time::{Duration, Instant};
-use util::{int, Dir, Setup, HEADER};
+use util::{int, Dir, Setup};
 
 /// `n` contacts one second apart from 2025-03-30 22:00 UTC (two month partitions); with
 /// `corrected`, every third contact has another wait and every seventh is new.
 fn write_export(path: &Path, n: usize, corrected: bool) {
-    let f = std::fs::File::create(path).unwrap();
-    let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
-    writeln!(w, "{HEADER}").unwrap();
-    let t0 = 1_743_372_000i64; // 2025-03-30T22:00:00Z
-    let ts = |x: i64| {
-        chrono::DateTime::from_timestamp(x, 0)
-            .unwrap()
-            .format("%Y-%m-%dT%H:%M:%SZ")
-            .to_string()
-    };
-    for i in 0..n {
-        let t = t0 + i as i64;
-        let mut wait = (i % 45) as i64;
-        if corrected && i % 3 == 0 {
-            wait = (wait + 17) % 50;
-        }
-        let id = if corrected && i % 7 == 0 {
+    let id = |i: usize| {
+        if corrected && i % 7 == 0 {
             format!("new-{i}")
         } else {
             format!("c-{i}")
-        };
-        if i % 10 == 3 {
-            writeln!(w, "{id},q1,voice,{},,{},,,,,", ts(t), ts(t + wait)).unwrap();
-        } else {
-            let talk = 60 + (i % 300) as i64;
-            writeln!(
-                w,
-                "{id},q1,voice,{},{},{},{talk},0,15,A{},{}",
-                ts(t),
-                ts(t + wait),
-                ts(t + wait + talk),
-                i % 25,
-                if i % 4 == 0 { "5" } else { "" }
-            )
-            .unwrap();
         }
-    }
-    w.flush().unwrap();
+    };
+    let wait = |i: usize| {
+        let w = (i % 45) as i64;
+        if corrected && i % 3 == 0 {
+            (w + 17) % 50
+        } else {
+            w
+        }
+    };
+    // 2025-03-30T22:00:00Z
+    util::write_export(path, n, 1_743_372_000, id, wait);
 }
 
 fn workspace() -> Dir {

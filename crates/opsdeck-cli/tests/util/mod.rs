@@ -437,3 +437,45 @@ pub fn abandoned(id: &str, queue: &str, arrived: &str, wait_s: i64) -> String {
     let f = |d: chrono::NaiveDateTime| d.format("%Y-%m-%d %H:%M:%S").to_string();
     format!("{id},{queue},voice,{},,{},,,,,", f(t), f(e))
 }
+
+/// A canonical contact export of `n` contacts one second apart from `t0` (UTC): contact `i` has
+/// id `id(i)` and waits `wait(i)` s; every tenth (from the fourth) abandons, the others are
+/// answered with a talk time of 60 + i mod 300 s, 15 s of after-contact work, an agent of 25
+/// and a CSAT of 5 on every fourth.
+pub fn write_export(
+    path: &Path,
+    n: usize,
+    t0: i64,
+    id: impl Fn(usize) -> String,
+    wait: impl Fn(usize) -> i64,
+) {
+    use std::io::Write;
+    let f = std::fs::File::create(path).unwrap();
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
+    writeln!(w, "{HEADER}").unwrap();
+    let ts = |x: i64| {
+        chrono::DateTime::from_timestamp(x, 0)
+            .unwrap()
+            .format("%Y-%m-%dT%H:%M:%SZ")
+            .to_string()
+    };
+    for i in 0..n {
+        let (t, wait, id) = (t0 + i as i64, wait(i), id(i));
+        if i % 10 == 3 {
+            writeln!(w, "{id},q1,voice,{},,{},,,,,", ts(t), ts(t + wait)).unwrap();
+        } else {
+            let talk = 60 + (i % 300) as i64;
+            writeln!(
+                w,
+                "{id},q1,voice,{},{},{},{talk},0,15,A{},{}",
+                ts(t),
+                ts(t + wait),
+                ts(t + wait + talk),
+                i % 25,
+                if i % 4 == 0 { "5" } else { "" }
+            )
+            .unwrap();
+        }
+    }
+    w.flush().unwrap();
+}
