@@ -13,7 +13,7 @@ use util::{int, Dir, Setup};
 /// `corrected`, every third contact has another wait and every seventh is new.
 fn write_export(path: &Path, n: usize, corrected: bool) {
     let id = |i: usize| {
-        if corrected && i % 7 == 0 {
+        if corrected && i.is_multiple_of(7) {
             format!("new-{i}")
         } else {
             format!("c-{i}")
@@ -21,7 +21,7 @@ fn write_export(path: &Path, n: usize, corrected: bool) {
     };
     let wait = |i: usize| {
         let w = (i % 45) as i64;
-        if corrected && i % 3 == 0 {
+        if corrected && i.is_multiple_of(3) {
             (w + 17) % 50
         } else {
             w
