@@ -93,6 +93,7 @@ pub fn run(g: &GlobalArgs, a: DemoArgs) -> Result<ExitCode> {
         &Profile::canonical(),
         None,
         opsdeck_engine::workspace::ingest::IngestMode::Add,
+        crate::cmd_ingest::Limits::default(),
     )?;
     print_summary(&summary)?;
 

@@ -5,7 +5,9 @@ use crate::output::{self, Format};
 use anyhow::Result;
 use opsdeck_engine::contacts::profile::Profile;
 use opsdeck_engine::views::ingest::{ingest_log_table, BatchLine};
-use opsdeck_engine::workspace::ingest::{ingest, IngestMode, IngestRequest, IngestSummary};
+use opsdeck_engine::workspace::ingest::{
+    ingest, IngestMode, IngestRequest, IngestSummary, RejectLimit,
+};
 use opsdeck_engine::workspace::restate::void;
 use opsdeck_store::{IngestRecord, Store};
 use std::collections::BTreeSet;
@@ -27,6 +29,11 @@ pub enum IngestCommand {
         /// differs (the old versions are kept aside; `ingest void` of this batch restores them).
         #[arg(long)]
         replace: bool,
+        /// Refuse the whole batch (store nothing) when more rows than this are rejected: a
+        /// count (500) or a percentage of the rows read (2%). Default: 1 % of the rows read,
+        /// at least 10 rows.
+        #[arg(long = "max-rejects", value_parser = RejectLimit::parse)]
+        max_rejects: Option<RejectLimit>,
         /// Print the summary as JSON.
         #[arg(long)]
         json: bool,
@@ -47,6 +54,26 @@ pub enum IngestCommand {
     },
 }
 
+/// How much of a file may be bad before the batch is refused, and how long a field may be.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_field_bytes: usize,
+    pub max_rejects: RejectLimit,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_field_bytes: opsdeck_engine::io::csv_reader::DEFAULT_MAX_FIELD_BYTES,
+            max_rejects: RejectLimit::Default,
+        }
+    }
+}
+
+/// Exit code of a batch refused whole (too many rejected rows); 3 is a batch stored with
+/// some rows quarantined.
+pub const EXIT_REFUSED: u8 = 4;
+
 /// Ingest contact files as one batch and record it in the audit log.
 pub fn ingest_contacts(
     ctx: &Context,
@@ -54,6 +81,7 @@ pub fn ingest_contacts(
     profile: &Profile,
     tz: Option<&str>,
     mode: IngestMode,
+    limits: Limits,
 ) -> Result<IngestSummary> {
     let org = ctx.org()?;
     let zone = tz
@@ -69,6 +97,8 @@ pub fn ingest_contacts(
         committed_at: committed_at.clone(),
         zone,
         mode,
+        max_field_bytes: limits.max_field_bytes,
+        max_rejects: limits.max_rejects,
     };
     let bar = crate::progress::bytes_bar(files);
     let summary = ingest(&ctx.ws, &req, &|n| bar.set_position(n));
@@ -110,6 +140,28 @@ pub fn sync_audit_log(ctx: &Context) -> Result<()> {
 }
 
 pub fn print_summary(s: &IngestSummary) -> Result<()> {
+    if let Some(r) = &s.refused {
+        outln!(
+            "batch {}: refused: {} of {} rows were rejected, more than the limit of {} ({}); nothing was stored",
+            s.batch_id,
+            r.rows_rejected,
+            s.rows_read,
+            r.allowed,
+            r.limit
+        );
+        if let Some(q) = &s.quarantine_file {
+            outln!(
+                "  the rejected rows, with file, line, field and reason: {}",
+                q.display()
+            );
+        }
+        note!(
+            "error: batch refused ({} of {} rows rejected); fix the file and ingest it again, or allow more rejected rows with --max-rejects (a count such as 500, or a percentage such as 5%)",
+            r.rows_rejected,
+            s.rows_read
+        );
+        return Ok(());
+    }
     outln!(
         "batch {}: {} rows read, {} new contacts stored, {} already stored, {} quarantined",
         s.batch_id,
@@ -150,21 +202,29 @@ pub fn run(g: &GlobalArgs, c: IngestCommand) -> Result<ExitCode> {
             profile,
             tz,
             replace,
+            max_rejects,
             json,
         } => {
+            let profile_args_max_field_bytes = profile.max_field_bytes;
             let profile = profile.load()?;
             let mode = if replace {
                 IngestMode::Replace
             } else {
                 IngestMode::Add
             };
-            let s = ingest_contacts(&ctx, &files, &profile, tz.as_deref(), mode)?;
+            let limits = Limits {
+                max_field_bytes: profile_args_max_field_bytes,
+                max_rejects: max_rejects.unwrap_or_default(),
+            };
+            let s = ingest_contacts(&ctx, &files, &profile, tz.as_deref(), mode, limits)?;
             if json {
                 outln!("{}", serde_json::to_string_pretty(&s)?);
             } else {
                 print_summary(&s)?;
             }
-            Ok(if s.rows_quarantined > 0 {
+            Ok(if s.refused.is_some() {
+                ExitCode::from(EXIT_REFUSED)
+            } else if s.rows_quarantined > 0 {
                 ExitCode::from(3)
             } else {
                 ExitCode::SUCCESS

@@ -58,6 +58,7 @@ pub fn run(a: KpiArgs) -> Result<ExitCode> {
             short_abandon_s: a.short_abandon,
         },
         zone,
+        max_field_bytes: a.profile.max_field_bytes,
     };
     let paths: Vec<&std::path::Path> = a.input.iter().map(PathBuf::as_path).collect();
     let bar = crate::progress::bytes_bar(&a.input);

@@ -95,6 +95,10 @@ pub struct LogSource {
     /// A text that means "no value" in the log (e.g. "?"); repeatable. Empty always does.
     #[arg(long)]
     pub missing: Vec<String>,
+    /// Longest quoted field of a CSV log, in bytes: past it a stray quote costs its own row
+    /// and reading goes on at the next line.
+    #[arg(long = "max-field-bytes", default_value_t = opsdeck_engine::io::csv_reader::DEFAULT_MAX_FIELD_BYTES, value_parser = crate::profile_args::field_bytes)]
+    pub max_field_bytes: usize,
 }
 
 impl LogSource {
@@ -115,6 +119,7 @@ impl LogSource {
                 .map_or(TsFormat::Auto, TsFormat::Pattern),
             zone: opsdeck_core::calendar::parse_zone(&self.tz).map_err(anyhow::Error::msg)?,
             delimiter: self.delimiter as u8,
+            max_field_bytes: self.max_field_bytes,
             missing: self.missing.clone(),
             order: Order::Timestamp,
             ..LogOptions::default()

@@ -1,7 +1,9 @@
-//! The `--profile NAME | --map FILE` options shared by commands that read contact files.
+//! The `--profile NAME | --map FILE` and `--max-field-bytes` options shared by commands that
+//! read contact files.
 
 use anyhow::{Context, Result};
 use opsdeck_engine::contacts::profile::Profile;
+use opsdeck_engine::io::csv_reader::DEFAULT_MAX_FIELD_BYTES;
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug, Clone)]
@@ -12,6 +14,20 @@ pub struct ProfileArgs {
     /// A mapping file (TOML) describing a custom export; see docs/formats.md.
     #[arg(long)]
     pub map: Option<PathBuf>,
+    /// Longest quoted field of a CSV file, in bytes: past it a stray quote costs its own row
+    /// and reading goes on at the next line (a line may be 16 times as long).
+    #[arg(long = "max-field-bytes", default_value_t = DEFAULT_MAX_FIELD_BYTES, value_parser = field_bytes)]
+    pub max_field_bytes: usize,
+}
+
+/// A field size limit of at least one byte.
+pub fn field_bytes(s: &str) -> std::result::Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!(
+            "{s:?} is not a number of bytes ≥ 1 (default {DEFAULT_MAX_FIELD_BYTES})"
+        )),
+    }
 }
 
 impl ProfileArgs {

@@ -127,13 +127,34 @@ fn overlapping_file_adds_only_the_new_half() {
     assert!((aht - want).abs() < 1e-9, "aht {aht}, want {want}");
 
     // both files again, as one batch: nothing new; inside one batch the ids 50..100 of the
-    // second file repeat the first file's, so they are quarantined (exit code 3)
+    // second file repeat the first file's with other values, so they are quarantined — a
+    // quarter of the rows, past the default reject limit: the batch is refused (exit code 4)
     dir.cmd()
         .args(["ingest", "contacts", "first.csv", "second.csv"])
+        .run()
+        .code(4)
+        .stdout_has("refused: 50 of 200 rows were rejected, more than the limit of 10");
+    // with a limit that allows them: stored as a batch with rejects (exit code 3)
+    dir.cmd()
+        .args([
+            "ingest",
+            "contacts",
+            "first.csv",
+            "second.csv",
+            "--max-rejects",
+            "25%",
+        ])
         .run()
         .code(3)
         .stdout_has("0 new contacts stored, 150 already stored, 50 quarantined");
     assert_eq!(dir.stored_contacts(), 150);
+    // the first file twice in one command is the first file once: its repeats are already
+    // stored, as a second command would count them
+    dir.cmd()
+        .args(["ingest", "contacts", "first.csv", "first.csv"])
+        .run()
+        .success()
+        .stdout_has("0 new contacts stored, 200 already stored, 0 quarantined");
 }
 
 #[test]
@@ -387,16 +408,18 @@ fn a_changed_threshold_in_setup_changes_the_scorecard_at_once() {
     assert_eq!((on_disk, named), (1, 1));
 }
 
-/// A contact id is unique within its client's month: the same id in another month is another
-/// contact (ACD ids wrap), and re-ingesting either file still adds nothing.
+/// A contact id is unique per client across all time, whatever calendar its queue has: the
+/// same id in another month is the same contact (formats.md: an ACD that reuses ids must
+/// export them made unique), and re-ingesting either file adds nothing.
 #[test]
-fn contact_ids_are_unique_per_client_month() {
+fn contact_ids_are_unique_per_client_across_months() {
     let dir = workspace();
     let may = answered("id-1", "q1", "2025-05-05 09:00:00", 10, 300);
     let june = answered("id-1", "q1", "2025-06-05 09:00:00", 10, 300);
     dir.write_csv("may.csv", std::slice::from_ref(&may));
     dir.write_csv("june.csv", std::slice::from_ref(&june));
-    // in one batch, the two rows belong to different partitions: both are stored
+    // in one batch: May is stored, its repeat is already stored, June's other values for the
+    // same id are quarantined
     dir.write_csv("both.csv", &[may.clone(), june.clone(), may.clone()]);
     let s = dir
         .cmd()
@@ -404,7 +427,8 @@ fn contact_ids_are_unique_per_client_month() {
         .run()
         .code(3)
         .json();
-    assert_eq!(s["rows_accepted"].as_u64(), Some(2));
+    assert_eq!(s["rows_accepted"].as_u64(), Some(1), "{s}");
+    assert_eq!(s["rows_duplicate"].as_u64(), Some(1), "{s}");
     assert_eq!(s["rows_quarantined"].as_u64(), Some(1), "{s}");
     for f in ["may.csv", "june.csv"] {
         let again = dir
@@ -416,5 +440,5 @@ fn contact_ids_are_unique_per_client_month() {
         assert_eq!(again["rows_accepted"].as_u64(), Some(0), "{f}: {again}");
         assert_eq!(again["rows_duplicate"].as_u64(), Some(1), "{f}: {again}");
     }
-    assert_eq!(dir.stored_contacts(), 2);
+    assert_eq!(dir.stored_contacts(), 1);
 }

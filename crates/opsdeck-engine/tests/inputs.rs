@@ -22,6 +22,7 @@ fn opts() -> KpiOptions {
         interval: IntervalLen::MIN30,
         thresholds: Thresholds::default(),
         zone: chrono_tz::UTC,
+        max_field_bytes: opsdeck_engine::io::csv_reader::DEFAULT_MAX_FIELD_BYTES,
     }
 }
 

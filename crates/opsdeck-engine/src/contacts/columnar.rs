@@ -701,6 +701,7 @@ mod tests {
             interval: IntervalLen::MIN30,
             thresholds: Thresholds::default(),
             zone: chrono_tz::America::New_York,
+            max_field_bytes: crate::io::csv_reader::DEFAULT_MAX_FIELD_BYTES,
         })
     }
 

@@ -5,7 +5,7 @@
 use super::profile::{Bound, Profile};
 use super::sink::{deliver, ContactSink};
 use crate::error::{input_err, io_err, EngineError, Result};
-use crate::io::csv_reader::{read_csv_rows, RowSink};
+use crate::io::csv_reader::{read_csv_rows, CsvOptions, RowSink};
 use crate::io::parquet::{decode_units, view, Col, PqRow};
 use crate::io::{sniff, workers, FieldIssue, FileKind, Progress, Row};
 use arrow_array::RecordBatch;
@@ -36,9 +36,12 @@ impl<S: ContactSink> RowSink for ContactRows<S> {
 }
 
 /// Read all contacts of `path` with `profile`, feeding one sink per worker; returns the sinks.
+/// A CSV file's quoted fields may be at most `max_field_bytes` long
+/// ([`CsvOptions`]; Parquet has no such limit).
 pub fn read_contacts<S, F>(
     path: &Path,
     profile: &Profile,
+    max_field_bytes: usize,
     make_sink: F,
     progress: Progress,
 ) -> Result<Vec<S>>
@@ -51,7 +54,10 @@ where
         FileKind::Csv { .. } => {
             let sinks = read_csv_rows(
                 path,
-                profile.delimiter(),
+                &CsvOptions {
+                    delimiter: profile.delimiter(),
+                    max_field_bytes,
+                },
                 |header| profile.bind(header, path),
                 |bound| ContactRows {
                     bound,

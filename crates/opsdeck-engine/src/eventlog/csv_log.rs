@@ -158,7 +158,16 @@ pub(super) fn read_csv_log(
         shard: Shard::new(b.idx.len(), opts),
         bind: b,
     };
-    let sinks = read_csv_rows(path, opts.delimiter, bind, make, progress)?;
+    let sinks = read_csv_rows(
+        path,
+        &crate::io::csv_reader::CsvOptions {
+            delimiter: opts.delimiter,
+            max_field_bytes: opts.max_field_bytes,
+        },
+        bind,
+        make,
+        progress,
+    )?;
     let shards: Vec<Shard> = sinks.into_iter().map(|s| s.shard).collect();
     let columns = columns.ok_or_else(|| EngineError::Internal("header not bound".into()))?;
     let read: u64 = shards

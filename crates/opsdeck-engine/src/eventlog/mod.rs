@@ -71,6 +71,8 @@ pub struct LogOptions {
     /// Zone of timestamps written without an offset.
     pub zone: Tz,
     pub delimiter: u8,
+    /// Longest quoted field of a CSV log ([`crate::io::csv_reader::CsvOptions`]).
+    pub max_field_bytes: usize,
     pub order: Order,
     /// Texts that mean "no value" (e.g. `?` in the ServiceNow export), besides empty.
     pub missing: Vec<String>,
@@ -96,6 +98,7 @@ impl Default for LogOptions {
             ts_format: TsFormat::Auto,
             zone: chrono_tz::UTC,
             delimiter: b',',
+            max_field_bytes: crate::io::csv_reader::DEFAULT_MAX_FIELD_BYTES,
             order: Order::Timestamp,
             missing: Vec::new(),
             source_lines: true,

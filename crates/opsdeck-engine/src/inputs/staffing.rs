@@ -5,7 +5,7 @@
 //! columns take one value for every row ([`StaffingDefaults`]).
 
 use crate::error::{input_err, EngineError, Result};
-use crate::io::csv_reader::{read_csv_rows, RowSink};
+use crate::io::csv_reader::{read_csv_rows, CsvOptions, RowSink};
 use crate::io::parse::Cell;
 use crate::io::{FieldIssue, Row, RowIssue};
 use opsdeck_core::staffing::{Model, StaffingError, StaffingInput};
@@ -266,7 +266,7 @@ pub fn read_intervals(
         runs: Vec::new(),
         issues: Vec::new(),
     };
-    let shards = read_csv_rows(path, b',', bind, make, &|_| {})?;
+    let shards = read_csv_rows(path, &CsvOptions::default(), bind, make, &|_| {})?;
     let mut runs = Vec::new();
     let mut issues = Vec::new();
     for s in shards {

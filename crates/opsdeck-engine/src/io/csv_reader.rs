@@ -2,12 +2,50 @@
 //! a worker into its own [`RowSink`]. Line numbers are exact (physical lines, header = line 1).
 
 use super::parse::Cell;
-use super::{sniff, workers, Counting, FieldIssue, FileKind, Progress, Row};
+use super::row::{raw_line, raw_text, RAW_MAX};
+use super::{excerpt, sniff, workers, Counting, FieldIssue, FileKind, Progress, Row};
 use crate::error::{input_err, io_err, EngineError, Result};
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 use std::sync::{mpsc, Arc, Mutex};
+
+/// How a CSV file is cut into rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CsvOptions {
+    pub delimiter: u8,
+    /// Longest quoted field, in bytes. A quoted field still open past it (a stray quote) makes
+    /// its row a bad row, and reading goes on at the line after the one where the quote opened;
+    /// a line without a line end grows at most [`CsvOptions::max_line_bytes`].
+    pub max_field_bytes: usize,
+}
+
+/// Default longest quoted field: 1 MiB.
+pub const DEFAULT_MAX_FIELD_BYTES: usize = 1 << 20;
+
+impl Default for CsvOptions {
+    fn default() -> Self {
+        CsvOptions {
+            delimiter: b',',
+            max_field_bytes: DEFAULT_MAX_FIELD_BYTES,
+        }
+    }
+}
+
+impl CsvOptions {
+    pub fn with_delimiter(delimiter: u8) -> Self {
+        CsvOptions {
+            delimiter,
+            ..Default::default()
+        }
+    }
+
+    /// Longest line (outside quotes) before it is a bad row: 16 × the longest field, at least
+    /// 64 KiB (16 MiB by default).
+    pub fn max_line_bytes(&self) -> usize {
+        self.max_field_bytes.saturating_mul(16).max(64 << 10)
+    }
+}
 
 /// Receives the text rows of a CSV file on one worker thread ([`read_csv_rows`]). Chunks of
 /// the file reach the workers in any order; `chunk` tells where each one starts.
@@ -17,16 +55,23 @@ pub trait RowSink: Send {
     fn chunk(&mut self, _first_line: u64, _lines: u64) {}
     /// A row as wide as the header.
     fn row<R: Row>(&mut self, row: &R, line: u64);
-    /// A row that cannot be split into the header's fields.
+    /// A row that cannot be split into the header's fields (`raw`: at most
+    /// [`super::row::RAW_MAX`] bytes of it and its length).
     fn bad_row(&mut self, line: u64, issue: FieldIssue, raw: String);
 }
 
 /// Read a CSV file (plain or gzip) in parallel chunks: `bind` sees the header (trimmed field
-/// names) once, then each worker's sink, made by `make_sink` from what `bind` returned, receives whole rows with their
-/// physical line numbers. Parquet is refused (use [`read_contacts`] for contacts).
+/// names) once, then each worker's sink, made by `make_sink` from what `bind` returned,
+/// receives whole rows with their physical line numbers. Parquet is refused (use
+/// [`read_contacts`](crate::contacts::read_contacts) for contacts).
+///
+/// Time is linear in the file's size and memory bounded whatever the file holds: the file is
+/// cut into rows by one scan that follows the CSV rules (a quote opens a quoted field only at
+/// the start of a field; `""` inside one is a quote), and no row can grow past the limits of
+/// `opts`. Line ends may be `\n`, `\r\n` or (told from the header line) a lone `\r`.
 pub fn read_csv_rows<B, S, Bind, Make>(
     path: &Path,
-    delimiter: u8,
+    opts: &CsvOptions,
     bind: Bind,
     make_sink: Make,
     progress: Progress,
@@ -57,9 +102,9 @@ where
     let counted = Counting::new(file, progress);
     if gzip {
         let r = flate2::read::MultiGzDecoder::new(counted);
-        read_csv(path, delimiter, r, chunk, bind, make_sink)
+        read_csv(path, opts, r, chunk, bind, make_sink)
     } else {
-        read_csv(path, delimiter, counted, chunk, bind, make_sink)
+        read_csv(path, opts, counted, chunk, bind, make_sink)
     }
 }
 
@@ -76,50 +121,49 @@ impl Row for CsvRow<'_> {
         self.0.len()
     }
     fn raw(&self) -> String {
-        self.0
-            .iter()
-            .map(|f| String::from_utf8_lossy(f).into_owned())
-            .collect::<Vec<_>>()
-            .join(",")
+        raw_line(self.0.iter())
     }
 }
 
-/// Append up to `want` more bytes of `r` to `buf`; false at the end of the input. Reads into
-/// the spare capacity (no zero-filling of `want` bytes first: a 4 MB memset per chunk, and
-/// 1,000 page faults for a small file, were a visible share of short runs).
-fn fill(r: &mut impl Read, buf: &mut Vec<u8>, want: usize, path: &Path) -> Result<bool> {
-    buf.reserve(want);
-    match r.by_ref().take(want as u64).read_to_end(buf) {
-        Ok(got) => Ok(got > 0),
-        Err(e) => {
-            let msg = if e.kind() == std::io::ErrorKind::UnexpectedEof {
-                format!("file is truncated or corrupt ({e})")
-            } else {
-                format!("cannot read: {e}")
-            };
-            Err(input_err(path, msg))
+/// Reads the input in pieces, turning lone-`\r` line ends into `\n` when the file uses them.
+struct Input<'p, R> {
+    r: R,
+    path: &'p Path,
+    cr_lines: bool,
+    eof: bool,
+}
+
+impl<R: Read> Input<'_, R> {
+    /// Append up to `want` more bytes to `buf`; sets `eof` at the end of the input. Reads
+    /// into the spare capacity (no zero-filling of `want` bytes first: a 4 MB memset per
+    /// chunk, and 1,000 page faults for a small file, were a visible share of short runs).
+    fn fill(&mut self, buf: &mut Vec<u8>, want: usize) -> Result<()> {
+        if self.eof {
+            return Ok(());
         }
-    }
-}
-
-/// Index just past the last newline of `buf` that lies outside quotes, given the quote parity
-/// at the start of `buf`.
-fn split_point(buf: &[u8], open_quote_at_start: bool) -> Option<usize> {
-    let total = memchr::memchr_iter(b'"', buf).count();
-    let mut after = 0usize;
-    let mut end = buf.len();
-    while let Some(i) = memchr::memrchr2(b'\n', b'"', &buf[..end]) {
-        if buf[i] == b'"' {
-            after += 1;
-        } else {
-            let before = total - after;
-            if (before % 2 == 1) == open_quote_at_start {
-                return Some(i + 1);
+        let from = buf.len();
+        buf.reserve(want);
+        match self.r.by_ref().take(want as u64).read_to_end(buf) {
+            Ok(0) => self.eof = true,
+            Ok(_) => {}
+            Err(e) => {
+                let msg = if e.kind() == std::io::ErrorKind::UnexpectedEof {
+                    format!("file is truncated or corrupt ({e})")
+                } else {
+                    format!("cannot read: {e}")
+                };
+                return Err(input_err(self.path, msg));
             }
         }
-        end = i;
+        if self.cr_lines {
+            for b in &mut buf[from..] {
+                if *b == b'\r' {
+                    *b = b'\n';
+                }
+            }
+        }
+        Ok(())
     }
-    None
 }
 
 const CHUNK: usize = 4 << 20;
@@ -133,10 +177,331 @@ struct Chunk {
     bytes: Vec<u8>,
 }
 
+/// What the reader hands a worker: whole rows, or one row the cutter already found bad.
+enum Piece {
+    Rows(Chunk),
+    Bad {
+        line: u64,
+        issue: FieldIssue,
+        raw: String,
+    },
+}
+
+/// Why a record could not be cut from the input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum BadKind {
+    /// A quoted field still open after `max_field_bytes`.
+    Runaway,
+    /// A quoted field still open at the end of the input.
+    Unclosed,
+    /// A record whose quoted field spans lines ends up with `fields` fields, not the header's.
+    Misaligned { fields: usize },
+    /// A line longer than `max_line_bytes` without a line end.
+    LongLine,
+}
+
+/// A record the cutter refuses: it starts at the cutter's `rec_start`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct BadRecord {
+    kind: BadKind,
+    /// Where the quote that caused it opened (buffer index), if a quote did.
+    quote_at: Option<usize>,
+    /// Where reading goes on (buffer index, the start of a line), or `None`: past the next
+    /// line end of the input still to come.
+    resume: Option<usize>,
+}
+
+/// Where a scan of the buffer stopped.
+#[derive(Debug, PartialEq, Eq)]
+enum Stop {
+    /// Everything is scanned; the record from `rec_start` is not complete yet.
+    More,
+    Bad(BadRecord),
+}
+
+/// Cuts a byte stream into CSV records by the rules of the `csv` crate (a quote opens a quoted
+/// field only at the start of a field, `""` inside it is a quote, line ends inside quotes
+/// belong to the field), in one pass: every byte is looked at a bounded number of times.
+/// Indices are into the caller's buffer, which holds everything from `rec_start` on.
+#[derive(Debug)]
+struct Cutter {
+    delim: u8,
+    max_field: usize,
+    max_line: usize,
+    /// Fields a record must have when a quoted field of it spans lines (0: not checked).
+    width: usize,
+    /// Stop after the first record (the header).
+    first_only: bool,
+    /// Next byte to look at.
+    pos: usize,
+    /// Start of the record not yet complete; everything before it is whole records.
+    rec_start: usize,
+    /// The opening quote of the quoted field the scan is in.
+    quote: Option<usize>,
+    /// The first line end inside quotes of the current record.
+    nl_in_quotes: Option<usize>,
+    /// The current record has a quote no CSV writer would write: text after a closing quote
+    /// (`"ab"c`, which the `csv` crate reads as `abc`) or inside an unquoted field (`5" tv`).
+    dirty_close: bool,
+}
+
+impl Cutter {
+    fn new(opts: &CsvOptions, width: usize, first_only: bool) -> Self {
+        Cutter {
+            delim: opts.delimiter,
+            max_field: opts.max_field_bytes,
+            max_line: opts.max_line_bytes(),
+            width,
+            first_only,
+            pos: 0,
+            rec_start: 0,
+            quote: None,
+            nl_in_quotes: None,
+            dirty_close: false,
+        }
+    }
+
+    /// Forget the first `n` bytes of the buffer (`n` ≤ `rec_start`).
+    fn shift(&mut self, n: usize) {
+        self.pos -= n;
+        self.rec_start -= n;
+        self.quote = self.quote.map(|q| q - n);
+        self.nl_in_quotes = self.nl_in_quotes.map(|q| q - n);
+    }
+
+    /// Start afresh at the start of the buffer, outside quotes.
+    fn restart(&mut self) {
+        self.pos = 0;
+        self.rec_start = 0;
+        self.quote = None;
+        self.nl_in_quotes = None;
+        self.dirty_close = false;
+    }
+
+    fn note_newlines_in_quotes(&mut self, buf: &[u8], from: usize, to: usize) {
+        if self.nl_in_quotes.is_none() {
+            self.nl_in_quotes = memchr::memchr(b'\n', &buf[from..to]).map(|k| from + k);
+        }
+    }
+
+    /// Scan `buf` on from `pos`; `eof`: nothing follows it.
+    fn scan(&mut self, buf: &[u8], eof: bool) -> Stop {
+        loop {
+            if let Some(q) = self.quote {
+                match memchr::memchr(b'"', &buf[self.pos..]) {
+                    None => {
+                        self.note_newlines_in_quotes(buf, self.pos, buf.len());
+                        self.pos = buf.len();
+                        if buf.len() - q > self.max_field {
+                            return Stop::Bad(self.bad_quote(buf, BadKind::Runaway));
+                        }
+                        if eof {
+                            return Stop::Bad(self.bad_quote(buf, BadKind::Unclosed));
+                        }
+                        return Stop::More;
+                    }
+                    Some(k) => {
+                        let i = self.pos + k;
+                        self.note_newlines_in_quotes(buf, self.pos, i);
+                        if i - q > self.max_field {
+                            return Stop::Bad(self.bad_quote(buf, BadKind::Runaway));
+                        }
+                        if i + 1 == buf.len() && !eof {
+                            self.pos = i; // is it `""`? the next byte tells
+                            return Stop::More;
+                        }
+                        match buf.get(i + 1) {
+                            Some(b'"') => self.pos = i + 2,
+                            next => {
+                                self.dirty_close |= next.is_some_and(|b| {
+                                    !matches!(b, b'\n' | b'\r') && *b != self.delim
+                                });
+                                self.quote = None;
+                                self.pos = i + 1;
+                            }
+                        }
+                        continue;
+                    }
+                }
+            }
+            // outside quotes: the line ends up to the next quote end records
+            let next_quote = memchr::memchr(b'"', &buf[self.pos..]).map(|k| self.pos + k);
+            let span_end = next_quote.unwrap_or(buf.len());
+            if let Some(k) = memchr::memchr(b'\n', &buf[self.pos..span_end]) {
+                let e = self.pos + k;
+                if let Some(bad) = self.end_record(buf, e, e + 1) {
+                    return Stop::Bad(bad);
+                }
+                if self.first_only {
+                    return Stop::More;
+                }
+                if let Some(k) = memchr::memrchr(b'\n', &buf[e + 1..span_end]) {
+                    self.rec_start = e + 1 + k + 1;
+                }
+            }
+            match next_quote {
+                None => {
+                    self.pos = buf.len();
+                    if eof && self.rec_start < buf.len() {
+                        // the last record has no line end
+                        if let Some(bad) = self.end_record(buf, buf.len(), buf.len()) {
+                            return Stop::Bad(bad);
+                        }
+                    } else if buf.len() - self.rec_start > self.max_line {
+                        return Stop::Bad(BadRecord {
+                            kind: BadKind::LongLine,
+                            quote_at: None,
+                            resume: None,
+                        });
+                    }
+                    return Stop::More;
+                }
+                Some(i) => {
+                    let field_start = i == self.rec_start
+                        || matches!(buf[i - 1], b'\n' | b'\r')
+                        || buf[i - 1] == self.delim;
+                    if field_start {
+                        self.quote = Some(i);
+                    } else {
+                        self.dirty_close = true;
+                    }
+                    self.pos = i + 1;
+                }
+            }
+        }
+    }
+
+    /// The record from `rec_start` ends at `end` (its line end, or the end of the input) and
+    /// the next one starts at `next`. A record whose quoted field spans lines must be as wide
+    /// as the header and close its quotes cleanly, else a stray quote has swallowed the lines
+    /// after it.
+    fn end_record(&mut self, buf: &[u8], end: usize, next: usize) -> Option<BadRecord> {
+        let dirty = std::mem::take(&mut self.dirty_close);
+        if let Some(nl) = self.nl_in_quotes.take() {
+            if self.width > 0 {
+                let fields = count_fields(&buf[self.rec_start..end], self.delim);
+                if fields != self.width || dirty {
+                    return Some(BadRecord {
+                        kind: BadKind::Misaligned { fields },
+                        quote_at: None,
+                        resume: Some(nl + 1),
+                    });
+                }
+            }
+        }
+        self.rec_start = next;
+        None
+    }
+
+    /// The quoted field opened at `quote` never closes (soon enough): the record is bad and
+    /// reading goes on after the first line end inside quotes.
+    fn bad_quote(&self, buf: &[u8], kind: BadKind) -> BadRecord {
+        let q = self.quote.unwrap_or(self.rec_start);
+        let nl = self
+            .nl_in_quotes
+            .or_else(|| memchr::memchr(b'\n', &buf[q..]).map(|k| q + k));
+        BadRecord {
+            resume: match (nl, &kind) {
+                (Some(nl), _) => Some(nl + 1),
+                (None, BadKind::Unclosed) => Some(buf.len()),
+                (None, _) => None,
+            },
+            quote_at: Some(q),
+            kind,
+        }
+    }
+}
+
+/// Fields of one CSV record (`bytes` holds exactly one record, quoted line ends included).
+fn count_fields(bytes: &[u8], delim: u8) -> usize {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delim)
+        .from_reader(bytes);
+    let mut rec = csv::ByteRecord::new();
+    match rdr.read_byte_record(&mut rec) {
+        Ok(true) => rec.len(),
+        _ => 0,
+    }
+}
+
+/// Newlines in `bytes`.
+fn newlines(bytes: &[u8]) -> u64 {
+    memchr::memchr_iter(b'\n', bytes).count() as u64
+}
+
+/// The bad record at the start of `buf` (`quote_at` relative to it, starting on `line`) in
+/// words, with the line where reading goes on.
+fn describe_bad(
+    buf: &[u8],
+    bad: &BadRecord,
+    line: u64,
+    opts: &CsvOptions,
+    width: usize,
+) -> FieldIssue {
+    let quote_line = bad.quote_at.map_or(line, |q| line + newlines(&buf[..q]));
+    let resume_line = bad
+        .resume
+        .map(|r| line + newlines(&buf[..r.min(buf.len())]));
+    let goes_on = match resume_line {
+        Some(r) => format!("reading goes on at line {r}"),
+        None => "reading goes on after the next line end".to_string(),
+    };
+    let why = match bad.kind {
+        BadKind::Runaway => format!(
+            "the quoted field opened on line {quote_line} is still open after {} bytes (a stray quote?); this row is skipped and {goes_on}",
+            opts.max_field_bytes
+        ),
+        BadKind::Unclosed => format!(
+            "the quoted field opened on line {quote_line} is never closed (a stray quote?); this row is skipped and {goes_on}"
+        ),
+        BadKind::Misaligned { fields } if fields != width => format!(
+            "the quoted field opened on line {quote_line} runs over several lines and leaves the row with {fields} fields, the header has {width} (a stray quote?); this row is skipped and {goes_on}"
+        ),
+        BadKind::Misaligned { .. } => format!(
+            "the quoted field opened on line {quote_line} runs over several lines and the row has quotes inside its fields (a stray quote?); this row is skipped and {goes_on}"
+        ),
+        BadKind::LongLine => format!(
+            "the line is longer than {} bytes without a line end; it is skipped and {goes_on}",
+            opts.max_line_bytes()
+        ),
+    };
+    FieldIssue::new("(row)", why)
+}
+
+/// Hand the whole records before the cutter's `rec_start` to a worker; false when the workers
+/// are gone.
+fn send_rows(
+    tx: &mpsc::SyncSender<Piece>,
+    buf: &mut Vec<u8>,
+    cut: &mut Cutter,
+    line: &mut u64,
+    any_rows: &mut bool,
+) -> bool {
+    let end = cut.rec_start;
+    if end == 0 {
+        return true;
+    }
+    let rest = buf.split_off(end);
+    let bytes = std::mem::replace(buf, rest);
+    cut.shift(end);
+    let lines = newlines(&bytes);
+    *any_rows |= bytes.iter().any(|b| !b.is_ascii_whitespace());
+    let first_line = *line;
+    *line += lines;
+    tx.send(Piece::Rows(Chunk {
+        first_line,
+        lines,
+        bytes,
+    }))
+    .is_ok()
+}
+
 fn read_csv<R, B, S, Bind, Make>(
     path: &Path,
-    delim: u8,
-    mut r: R,
+    opts: &CsvOptions,
+    r: R,
     chunk: usize,
     bind: Bind,
     make_sink: Make,
@@ -148,8 +513,14 @@ where
     Bind: FnOnce(&[String]) -> Result<B>,
     Make: Fn(Arc<B>) -> S,
 {
+    let mut input = Input {
+        r,
+        path,
+        cr_lines: false,
+        eof: false,
+    };
     let mut buf = Vec::with_capacity(chunk * 2);
-    fill(&mut r, &mut buf, 64 << 10, path)?;
+    input.fill(&mut buf, 64 << 10)?;
     if buf.starts_with(&[0xff, 0xfe]) || buf.starts_with(&[0xfe, 0xff]) {
         return Err(input_err(
             path,
@@ -159,15 +530,38 @@ where
     if buf.starts_with(&[0xef, 0xbb, 0xbf]) {
         buf.drain(..3);
     }
-    // the header line, parsed with the same CSV rules
-    let header_end = loop {
-        if let Some(i) = split_point(&buf, false).filter(|_| memchr::memchr(b'\n', &buf).is_some())
-        {
-            let first_nl = memchr::memchr(b'\n', &buf).unwrap_or(i - 1);
-            break first_nl + 1;
+    // a file whose first line ends with a lone `\r` (old Mac exports) has `\r` line ends
+    if let Some(i) = memchr::memchr2(b'\r', b'\n', &buf) {
+        if buf[i] == b'\r' && buf.get(i + 1).is_some_and(|b| *b != b'\n') {
+            input.cr_lines = true;
+            for b in &mut buf {
+                if *b == b'\r' {
+                    *b = b'\n';
+                }
+            }
         }
-        if !fill(&mut r, &mut buf, 64 << 10, path)? {
-            break buf.len();
+    }
+    // the header: the first record, cut by the same rules, within the same bounds
+    let mut cut = Cutter::new(opts, 0, true);
+    let header_end = loop {
+        match cut.scan(&buf, input.eof) {
+            Stop::More if cut.rec_start > 0 => break cut.rec_start,
+            Stop::More if input.eof => break 0,
+            Stop::More => input.fill(&mut buf, 64 << 10)?,
+            Stop::Bad(bad) => {
+                let why = match bad.kind {
+                    BadKind::LongLine => format!(
+                        "line 1 (the header) is longer than {} bytes without a line end; is this a CSV file? It starts {:?}",
+                        opts.max_line_bytes(),
+                        excerpt(&String::from_utf8_lossy(&buf[..buf.len().min(120)]), 80)
+                    ),
+                    _ => format!(
+                        "line 1 (the header) has a quoted field that is never closed within {} bytes; check the quotes of the header line",
+                        opts.max_field_bytes
+                    ),
+                };
+                return Err(input_err(path, why));
+            }
         }
     };
     if header_end == 0 || buf[..header_end].iter().all(|b| b.is_ascii_whitespace()) {
@@ -175,11 +569,18 @@ where
     }
     let mut hdr = csv::ReaderBuilder::new()
         .has_headers(false)
-        .delimiter(delim)
+        .delimiter(opts.delimiter)
         .from_reader(&buf[..header_end]);
     let mut rec = csv::ByteRecord::new();
-    hdr.read_byte_record(&mut rec)
-        .map_err(|e| input_err(path, format!("line 1: cannot read the header: {e}")))?;
+    hdr.read_byte_record(&mut rec).map_err(|e| {
+        input_err(
+            path,
+            format!(
+                "line 1: cannot read the header: {}",
+                excerpt(&e.to_string(), 200)
+            ),
+        )
+    })?;
     let header: Vec<String> = rec
         .iter()
         .map(|f| String::from_utf8(f.to_vec()).map(|s| s.trim().to_string()))
@@ -192,10 +593,11 @@ where
         })?;
     let bound = Arc::new(bind(&header)?);
     let width = header.len();
+    let mut line = 1 + newlines(&buf[..header_end]);
     buf.drain(..header_end);
 
     let n_workers = workers();
-    let (tx, rx) = mpsc::sync_channel::<Chunk>(n_workers * 2);
+    let (tx, rx) = mpsc::sync_channel::<Piece>(n_workers * 2);
     let rx = Arc::new(Mutex::new(rx));
     let mut sinks = Vec::with_capacity(n_workers);
     let mut any_rows = false;
@@ -207,64 +609,96 @@ where
                 scope.spawn(move || {
                     let mut rec = csv::ByteRecord::new();
                     loop {
-                        let chunk = match rx.lock() {
+                        let piece = match rx.lock() {
                             Ok(g) => g.recv(),
                             Err(_) => break,
                         };
-                        let Ok(chunk) = chunk else { break };
-                        sink.chunk(chunk.first_line, chunk.lines + 1);
-                        if !parse_plain_chunk(&chunk, width, delim, &mut sink) {
-                            parse_chunk(&chunk, width, delim, &mut rec, &mut sink);
+                        let Ok(piece) = piece else { break };
+                        match piece {
+                            Piece::Rows(chunk) => {
+                                sink.chunk(chunk.first_line, chunk.lines + 1);
+                                if !parse_plain_chunk(&chunk, width, opts.delimiter, &mut sink) {
+                                    parse_chunk(&chunk, width, opts.delimiter, &mut rec, &mut sink);
+                                }
+                            }
+                            Piece::Bad { line, issue, raw } => {
+                                sink.chunk(line, 1);
+                                sink.bad_row(line, issue, raw);
+                            }
                         }
                     }
                     sink
                 })
             })
             .collect();
-        let mut line = 2u64;
-        let mut open_quote = false;
-        let mut result = Ok(());
-        loop {
-            let more = match fill(&mut r, &mut buf, chunk, path) {
-                Ok(m) => m,
-                Err(e) => {
-                    result = Err(e);
-                    break;
+        let mut cut = Cutter::new(opts, width, false);
+        let result = (|| -> Result<()> {
+            loop {
+                input.fill(&mut buf, chunk)?;
+                loop {
+                    let bad = match cut.scan(&buf, input.eof) {
+                        Stop::More => break,
+                        Stop::Bad(bad) => bad,
+                    };
+                    let end = cut.rec_start;
+                    if !send_rows(&tx, &mut buf, &mut cut, &mut line, &mut any_rows) {
+                        return Ok(());
+                    }
+                    let bad = BadRecord {
+                        quote_at: bad.quote_at.map(|q| q - end),
+                        resume: bad.resume.map(|r| r - end),
+                        kind: bad.kind,
+                    };
+                    let issue = describe_bad(&buf, &bad, line, opts, width);
+                    let shown = bad.resume.unwrap_or(buf.len()).min(buf.len());
+                    let prefix = buf[..shown.min(RAW_MAX)].to_vec();
+                    let mut total = shown;
+                    let bad_line = line;
+                    match bad.resume {
+                        Some(r) => {
+                            line += newlines(&buf[..r]);
+                            buf.drain(..r);
+                        }
+                        None => {
+                            // skip to the next line end of the input, holding none of it
+                            loop {
+                                buf.clear();
+                                if input.eof {
+                                    break;
+                                }
+                                input.fill(&mut buf, chunk)?;
+                                if let Some(j) = memchr::memchr(b'\n', &buf) {
+                                    total += j;
+                                    buf.drain(..=j);
+                                    line += 1;
+                                    break;
+                                }
+                                total += buf.len();
+                            }
+                        }
+                    }
+                    cut.restart();
+                    any_rows = true;
+                    let raw = raw_text(&prefix, total);
+                    let piece = Piece::Bad {
+                        line: bad_line,
+                        issue,
+                        raw,
+                    };
+                    if tx.send(piece).is_err() {
+                        return Ok(());
+                    }
                 }
-            };
-            let cut = if more {
-                split_point(&buf, open_quote)
-            } else {
-                Some(buf.len())
-            };
-            let Some(cut) = cut else { continue };
-            if cut == 0 {
-                if !more {
-                    break;
+                if !send_rows(&tx, &mut buf, &mut cut, &mut line, &mut any_rows) {
+                    return Ok(());
                 }
-                continue;
+                if input.eof {
+                    return Ok(());
+                }
             }
-            let rest = buf.split_off(cut);
-            let bytes = std::mem::replace(&mut buf, rest);
-            open_quote = (memchr::memchr_iter(b'"', &bytes).count() % 2 == 1) != open_quote;
-            let lines = memchr::memchr_iter(b'\n', &bytes).count() as u64;
-            any_rows |= bytes.iter().any(|b| !b.is_ascii_whitespace());
-            if tx
-                .send(Chunk {
-                    first_line: line,
-                    lines,
-                    bytes,
-                })
-                .is_err()
-            {
-                break;
-            }
-            line += lines;
-            if !more {
-                break;
-            }
-        }
+        })();
         drop(tx);
+        let mut result = result;
         for h in handles {
             match h.join() {
                 Ok(s) => sinks.push(s),
@@ -320,7 +754,7 @@ impl Row for StrRow<'_> {
         self.fields.len()
     }
     fn raw(&self) -> String {
-        self.fields.join(",")
+        raw_line(self.fields.iter().map(|f| f.as_bytes()))
     }
 }
 
@@ -418,16 +852,4 @@ fn deliver_row<S: RowSink, R: Row>(row: &R, line: u64, width: usize, sink: &mut 
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn split_point_respects_quotes() {
-        assert_eq!(split_point(b"a,b\nc,d\ne", false), Some(8));
-        // the last newline is inside quotes: cut at the one before
-        assert_eq!(split_point(b"a,b\nc,\"x\ny", false), Some(4));
-        // we start inside a quote that closes in this buffer
-        assert_eq!(split_point(b"x\"\nq\n", true), Some(5));
-        assert_eq!(split_point(b"no newline", false), None);
-    }
-}
+mod tests;

@@ -142,11 +142,11 @@ impl Row for PqRow<'_> {
         self.cols.len()
     }
     fn raw(&self) -> String {
-        (0..self.cols.len())
-            .filter(|c| !matches!(self.cols[*c], Col::Unused))
-            .map(|c| self.cell(c).map(|x| x.display()).unwrap_or_default())
-            .collect::<Vec<_>>()
-            .join(",")
+        super::row::raw_line(
+            (0..self.cols.len())
+                .filter(|c| !matches!(self.cols[*c], Col::Unused))
+                .map(|c| self.cell(c).map(|x| x.display()).unwrap_or_default()),
+        )
     }
 }
 

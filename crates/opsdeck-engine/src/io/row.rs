@@ -21,13 +21,54 @@ pub struct FieldIssue {
     pub reason: String,
 }
 
+/// Longest reason a row issue keeps (a reason that quotes a huge cell is cut).
+pub const REASON_MAX: usize = 1024;
+/// Longest text of a rejected row kept in the quarantine file: a bounded prefix and the row's
+/// length in bytes.
+pub const RAW_MAX: usize = 2048;
+
 impl FieldIssue {
     pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        let reason = reason.into();
         FieldIssue {
-            field: field.into(),
-            reason: reason.into(),
+            field: super::excerpt(&field.into(), 200),
+            reason: if reason.len() > REASON_MAX {
+                super::excerpt(&reason, REASON_MAX)
+            } else {
+                reason
+            },
         }
     }
+}
+
+/// Fields joined by commas for the quarantine file: at most [`RAW_MAX`] bytes, then `…` and the
+/// row's whole length, so a row with a huge field cannot make the report huge.
+pub fn raw_line<T: AsRef<[u8]>>(fields: impl IntoIterator<Item = T>) -> String {
+    let mut out: Vec<u8> = Vec::new();
+    let mut total = 0usize;
+    for (i, f) in fields.into_iter().enumerate() {
+        let f = f.as_ref();
+        if i > 0 {
+            total += 1;
+            if out.len() < RAW_MAX {
+                out.push(b',');
+            }
+        }
+        total += f.len();
+        let room = RAW_MAX.saturating_sub(out.len()).min(f.len());
+        out.extend_from_slice(&f[..room]);
+    }
+    raw_text(&out, total)
+}
+
+/// `prefix` (the first bytes of a row of `total` bytes) as text for the quarantine file.
+pub fn raw_text(prefix: &[u8], total: usize) -> String {
+    let cut = &prefix[..prefix.len().min(RAW_MAX)];
+    let mut s = String::from_utf8_lossy(cut).into_owned();
+    if total > cut.len() {
+        s.push_str(&format!("… ({total} bytes in all)"));
+    }
+    s
 }
 
 /// A rejected row: where and why. The quarantine file holds these.
@@ -64,11 +105,7 @@ impl RowIssue {
             line,
             field: field.to_string(),
             reason,
-            raw: rec
-                .iter()
-                .map(|f| String::from_utf8_lossy(f).into_owned())
-                .collect::<Vec<_>>()
-                .join(","),
+            raw: raw_line(rec.iter()),
         }
     }
 }

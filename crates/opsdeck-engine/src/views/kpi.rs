@@ -22,6 +22,8 @@ pub struct KpiOptions {
     pub thresholds: Thresholds,
     /// Zone of wall-clock timestamps and of interval alignment.
     pub zone: Tz,
+    /// Longest quoted field of a CSV file ([`crate::io::csv_reader::CsvOptions`]).
+    pub max_field_bytes: usize,
 }
 
 /// One row of the KPI table.
@@ -160,9 +162,13 @@ pub fn kpi_from_files(
     for path in paths {
         let base = bytes_before;
         bytes_before += std::fs::metadata(path).map_or(0, |m| m.len());
-        let sinks = read_contacts(path, profile, || KpiSink::new(opts), &|n| {
-            progress(base + n)
-        })?;
+        let sinks = read_contacts(
+            path,
+            profile,
+            opts.max_field_bytes,
+            || KpiSink::new(opts),
+            &|n| progress(base + n),
+        )?;
         let file = path.display().to_string();
         let mut issues = Vec::new();
         for s in sinks {

@@ -8,9 +8,11 @@ use crate::contacts::{read_contacts, ContactSink};
 use crate::contacts::{validate, RawContact};
 use crate::error::{EngineError, Result};
 use crate::inputs::scenario::ScenarioSpec;
+use crate::io::csv_reader::DEFAULT_MAX_FIELD_BYTES;
 use crate::io::{FieldIssue, LocalResolver};
 use crate::views::scorecard::local_day;
 use crate::views::table::{col, col_owned, Column, Kind, Table, Value};
+use crate::workspace::facts::partition_may_hold;
 use crate::workspace::Workspace;
 use chrono::{Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime};
 use chrono_tz::Tz;
@@ -177,19 +179,18 @@ fn site_counts(
     window: (NaiveDate, NaiveDate),
 ) -> Result<(BTreeMap<String, u64>, u64)> {
     let m = ws.manifest()?;
-    let ym = |d: NaiveDate| format!("{:04}-{:02}", d.year(), d.month());
-    let (lo, hi) = (ym(window.0), ym(window.1));
     let profile = Profile::canonical();
     let mut by_site = BTreeMap::new();
     let mut without_site = 0;
     for f in &m.contacts {
-        if f.client != client || f.month < lo || f.month > hi {
+        if f.client != client || !partition_may_hold(&f.month, window.0, window.1) {
             continue;
         }
         let path = ws.facts_dir().join(&f.path);
         let sinks = read_contacts(
             &path,
             &profile,
+            DEFAULT_MAX_FIELD_BYTES,
             || ShareSink {
                 queue,
                 zone,

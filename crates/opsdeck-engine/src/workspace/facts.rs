@@ -28,7 +28,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub const MANIFEST: &str = "manifest.json";
-pub const FORMAT_VERSION: u32 = 1;
+/// Format of the fact store the manifest describes. Format 2 stores contacts by the UTC month
+/// of their arrival; format 1 (read, and upgraded by the next commit) by the local month of
+/// their queue's zone. Readers treat a partition's month as a hint only, so both read alike.
+pub const FORMAT_VERSION: u32 = 2;
+/// The oldest format this opsdeck reads.
+pub const OLDEST_FORMAT_VERSION: u32 = 1;
 
 /// A Parquet file of facts in one partition.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -152,17 +157,18 @@ impl Workspace {
         let p = self.facts_dir().join(MANIFEST);
         match std::fs::read(&p) {
             Ok(b) => {
-                let m: Manifest = serde_json::from_slice(&b).map_err(|e| {
+                let mut m: Manifest = serde_json::from_slice(&b).map_err(|e| {
                     self.werr(format!(
                         "facts/{MANIFEST} is unreadable ({e}); restore it from a backup"
                     ))
                 })?;
-                if m.format_version != FORMAT_VERSION {
+                if !(OLDEST_FORMAT_VERSION..=FORMAT_VERSION).contains(&m.format_version) {
                     return Err(self.werr(format!(
-                        "facts were written in format {}, this opsdeck reads format {FORMAT_VERSION}",
+                        "facts were written in format {}, this opsdeck reads formats {OLDEST_FORMAT_VERSION} to {FORMAT_VERSION}; use a newer opsdeck",
                         m.format_version
                     )));
                 }
+                m.format_version = FORMAT_VERSION;
                 Ok(m)
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Manifest {
@@ -189,10 +195,12 @@ impl Workspace {
         sync_dir(&dir)
     }
 
-    /// The interval facts of the partitions that can hold local days `from..=to` (a month
-    /// either side is not read), of one client or all. A writer deletes the interval files it
-    /// superseded right after its commit; a reader that took the manifest just before may find
-    /// one gone, and then starts over from the new manifest.
+    /// The interval facts of the partitions that can hold local days `from..=to`, of one
+    /// client or all, one row per queue × interval (an interval whose contacts are stored in
+    /// two month partitions is summed). Rows outside the days may come too: the caller filters
+    /// by day. A writer deletes the interval files it superseded right after its commit; a
+    /// reader that took the manifest just before may find one gone, and then starts over from
+    /// the new manifest.
     pub fn interval_facts(
         &self,
         client: Option<&str>,
@@ -219,24 +227,17 @@ impl Workspace {
         to: NaiveDate,
     ) -> Result<Vec<IntervalFact>> {
         let m = self.manifest()?;
-        // compare months as (year, month) numbers: an open range (NaiveDate::MIN/MAX) formats
-        // with a sign ("-262144-01", "+262143-12") that does not sort as text among "YYYY-MM"
-        let ym = |d: NaiveDate| (d.year(), d.month());
-        let (lo, hi) = (ym(from), ym(to));
         let mut out = Vec::new();
+        let mut files = 0;
         for f in &m.intervals {
-            let in_range = match f
-                .month
-                .split_once('-')
-                .and_then(|(y, mo)| Some((y.parse::<i32>().ok()?, mo.parse::<u32>().ok()?)))
-            {
-                Some(month) => (lo..=hi).contains(&month),
-                None => true, // unknown label: read it and let the caller's day filter decide
-            };
-            if client.is_some_and(|c| c != f.client) || !in_range {
+            if client.is_some_and(|c| c != f.client) || !partition_may_hold(&f.month, from, to) {
                 continue;
             }
             out.extend(read_intervals(&self.facts_dir().join(&f.path))?);
+            files += 1;
+        }
+        if files > 1 {
+            merge_split_intervals(&mut out);
         }
         Ok(out)
     }
@@ -278,6 +279,40 @@ impl Workspace {
         }
         Ok(removed)
     }
+}
+
+/// Whether a partition labelled `month` (`YYYY-MM`) can hold contacts or intervals of local
+/// days `from..=to`. A partition is the UTC month of arrival (the local month in format 1),
+/// and a local day lies within a day either side of its UTC dates, so the months of
+/// `from - 1 day ..= to + 1 day` are read. Compared as (year, month) numbers: an open range
+/// (`NaiveDate::MIN/MAX`) formats with a sign that does not sort as text among `YYYY-MM`.
+pub(crate) fn partition_may_hold(month: &str, from: NaiveDate, to: NaiveDate) -> bool {
+    let ym = |d: NaiveDate| (d.year(), d.month());
+    let lo = ym(from.pred_opt().unwrap_or(from));
+    let hi = ym(to.succ_opt().unwrap_or(to));
+    match month
+        .split_once('-')
+        .and_then(|(y, mo)| Some((y.parse::<i32>().ok()?, mo.parse::<u32>().ok()?)))
+    {
+        Some(m) => (lo..=hi).contains(&m),
+        None => true, // unknown label: read it and let the caller's day filter decide
+    }
+}
+
+/// Sum the rows of one queue × interval that come from several partitions (the contacts of an
+/// interval that straddles a UTC month boundary, or stored under two calendars' months), and
+/// leave the rows ordered by queue and interval start.
+pub(crate) fn merge_split_intervals(rows: &mut Vec<IntervalFact>) {
+    rows.sort_unstable_by(|a, b| {
+        (a.queue.as_str(), a.interval_start_utc).cmp(&(b.queue.as_str(), b.interval_start_utc))
+    });
+    rows.dedup_by(|later, kept| {
+        let same = later.queue == kept.queue && later.interval_start_utc == kept.interval_start_utc;
+        if same {
+            kept.sums += later.sums;
+        }
+        same
+    });
 }
 
 pub(crate) fn sync_dir(dir: &Path) -> Result<()> {

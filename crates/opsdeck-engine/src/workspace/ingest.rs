@@ -11,6 +11,7 @@ use super::restate;
 use crate::contacts::sink::SlotSums;
 use crate::contacts::{read_contacts, validate, Contact, ContactSink, Profile, RawContact};
 use crate::error::{io_err, EngineError, Result};
+use crate::io::csv_reader::DEFAULT_MAX_FIELD_BYTES;
 use crate::io::{FieldIssue, LocalResolver, Progress, RowIssue};
 use arrow_array::builder::{
     BooleanBuilder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
@@ -24,7 +25,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// What a batch does with contacts whose id is already stored (in the same client-month).
+/// What a batch does with contacts whose id is already stored for the same client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum IngestMode {
     /// Keep the stored version; count the row as already stored.
@@ -48,6 +49,78 @@ pub struct IngestRequest<'a> {
     /// Zone of wall-clock timestamps; default: the profile's zone, else each queue's calendar zone.
     pub zone: Option<Tz>,
     pub mode: IngestMode,
+    /// Longest quoted field of a CSV file ([`crate::io::csv_reader::CsvOptions`]).
+    pub max_field_bytes: usize,
+    /// How many rejected rows refuse the whole batch.
+    pub max_rejects: RejectLimit,
+}
+
+/// How many rejected (quarantined) rows a batch may have before it is refused whole: nothing
+/// stored, the quarantine report kept as the report of the refused batch.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum RejectLimit {
+    /// 1 % of the rows read, and never fewer than 10 rows.
+    #[default]
+    Default,
+    /// At most this many rows.
+    Rows(u64),
+    /// At most this fraction of the rows read (0.05 = 5 %).
+    Fraction(f64),
+}
+
+/// Rows a default limit always allows (so a small file with a few bad rows is not refused).
+pub const DEFAULT_REJECT_FLOOR: u64 = 10;
+/// Fraction of the rows read a default limit allows.
+pub const DEFAULT_REJECT_FRACTION: f64 = 0.01;
+
+impl RejectLimit {
+    /// The most rejected rows allowed in a batch of `rows_read` rows.
+    pub fn allowed(&self, rows_read: u64) -> u64 {
+        let share = |f: f64| (f * rows_read as f64).floor() as u64;
+        match *self {
+            RejectLimit::Default => share(DEFAULT_REJECT_FRACTION).max(DEFAULT_REJECT_FLOOR),
+            RejectLimit::Rows(n) => n,
+            RejectLimit::Fraction(f) => share(f),
+        }
+    }
+
+    /// The limit in words, e.g. "1 % of the rows read (at least 10 rows)".
+    pub fn describe(&self) -> String {
+        match *self {
+            RejectLimit::Default => format!(
+                "{} % of the rows read (at least {DEFAULT_REJECT_FLOOR} rows)",
+                DEFAULT_REJECT_FRACTION * 100.0
+            ),
+            RejectLimit::Rows(n) => format!("{n} rows"),
+            RejectLimit::Fraction(f) => format!("{} % of the rows read", f * 100.0),
+        }
+    }
+
+    /// Parse `N` (rows) or `P%` (a percentage of the rows read).
+    pub fn parse(s: &str) -> std::result::Result<Self, String> {
+        let t = s.trim();
+        let bad = || {
+            format!("{s:?} is not a number of rows (e.g. 500) or a percentage of the rows read (e.g. 2%)")
+        };
+        if let Some(p) = t.strip_suffix('%') {
+            let p: f64 = p.trim().parse().map_err(|_| bad())?;
+            if !(0.0..=100.0).contains(&p) {
+                return Err(bad());
+            }
+            return Ok(RejectLimit::Fraction(p / 100.0));
+        }
+        t.parse::<u64>().map(RejectLimit::Rows).map_err(|_| bad())
+    }
+}
+
+/// A batch refused because too many of its rows were rejected.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Refusal {
+    pub rows_rejected: u64,
+    /// The most rejected rows the limit allowed.
+    pub allowed: u64,
+    /// The limit in words.
+    pub limit: String,
 }
 
 /// What an ingest did.
@@ -70,6 +143,9 @@ pub struct IngestSummary {
     /// `client/month` partitions rewritten.
     pub partitions: Vec<String>,
     pub committed: bool,
+    /// Set when the batch was refused whole (too many rejected rows): nothing was stored and
+    /// `quarantine_file` is the report of the refused batch.
+    pub refused: Option<Refusal>,
 }
 
 struct IngestSink<'o> {
@@ -109,10 +185,10 @@ impl ContactSink for IngestSink<'_> {
     }
 }
 
-/// Month partition (`YYYY-MM`, local to the zone) of an instant.
-fn month_of(cache: &mut ZoneCache, utc_s: i64) -> String {
-    let local = utc_s + cache.offset_at(utc_s);
-    chrono::DateTime::from_timestamp(local, 0)
+/// Month partition (`YYYY-MM`, UTC) of an instant: where a contact is stored does not depend
+/// on any calendar, so a change of a queue's zone never moves or duplicates it.
+fn utc_month(utc_s: i64) -> String {
+    chrono::DateTime::from_timestamp(utc_s, 0)
         .map(|d| d.format("%Y-%m").to_string())
         .unwrap_or_default()
 }
@@ -135,6 +211,7 @@ pub fn ingest(ws: &Workspace, req: &IngestRequest, progress: Progress) -> Result
         let sinks = read_contacts(
             path,
             req.profile,
+            req.max_field_bytes,
             || IngestSink {
                 org: req.org,
                 zone,
@@ -163,42 +240,43 @@ pub fn ingest(ws: &Workspace, req: &IngestRequest, progress: Progress) -> Result
     summary.rows_read =
         rows.len() as u64 + issues.len() as u64 + summary.rows_skipped.values().sum::<u64>();
 
-    // each contact's partition: its queue's client and the local month of its arrival
-    let mut caches: BTreeMap<&str, ZoneCache> = BTreeMap::new();
-    let mut keyed = Vec::with_capacity(rows.len());
-    for (f, l, c) in rows {
-        let q = &req.org.queues[c.queue.as_ref()];
-        let cache = caches
-            .entry(q.id.as_str())
-            .or_insert_with(|| ZoneCache::new(q.zone));
-        let part = (q.client.clone(), month_of(cache, c.timing.arrived_s));
-        keyed.push((part, f, l, c));
-    }
-    // a contact id is unique within its client's month; duplicates inside the batch: the
-    // first occurrence wins, the others are quarantined
-    let mut first: FxHashMap<(String, String, String), (usize, u64)> = FxHashMap::default();
+    // each contact's partition: its queue's client and the UTC month of its arrival. A
+    // contact id is unique per client across all time. Inside the batch the first occurrence
+    // wins; a repeat of the same record is counted as already stored (as a second command
+    // would count it), a different record with the same id is quarantined
+    let mut first: FxHashMap<(&str, String), (usize, u64, String, usize)> = FxHashMap::default();
     let mut parts: BTreeMap<(String, String), Vec<Contact<'static>>> = BTreeMap::new();
-    for ((client, month), f, l, c) in keyed {
-        let key = (client, month, c.contact_id().to_string());
+    let mut repeats = 0u64;
+    for (f, l, c) in rows {
+        let client = req.org.queues[c.queue.as_ref()].client.as_str();
+        let key = (client, c.contact_id().to_string());
         match first.get(&key) {
-            Some((f0, l0)) => issues.push(RowIssue {
+            Some((_, _, month, i))
+                if parts
+                    .get(&(client.to_string(), month.clone()))
+                    .is_some_and(|list| list[*i] == c) =>
+            {
+                repeats += 1;
+            }
+            Some((f0, l0, _, _)) => issues.push(RowIssue {
                 file: names[f].clone(),
                 line: l,
                 field: "contact_id".into(),
                 reason: format!(
-                    "duplicate contact_id {:?} (first at {}:{})",
-                    c.contact_id(),
+                    "duplicate contact_id {:?} with other values (first at {}:{})",
+                    crate::io::excerpt(c.contact_id(), 200),
                     names[*f0],
                     l0
                 ),
                 raw: String::new(),
             }),
             None => {
-                parts
-                    .entry((key.0.clone(), key.1.clone()))
-                    .or_default()
-                    .push(c);
-                first.insert(key, (f, l));
+                let month = utc_month(c.timing.arrived_s);
+                let list = parts
+                    .entry((client.to_string(), month.clone()))
+                    .or_default();
+                first.insert(key, (f, l, month, list.len()));
+                list.push(c);
             }
         }
     }
@@ -207,6 +285,21 @@ pub fn ingest(ws: &Workspace, req: &IngestRequest, progress: Progress) -> Result
     summary.rows_quarantined = issues.len() as u64;
 
     ws.ensure()?;
+    let allowed = req.max_rejects.allowed(summary.rows_read);
+    if summary.rows_quarantined > allowed {
+        // refused whole: nothing is stored, the report says which rows and why
+        let p = ws
+            .quarantine_dir()
+            .join(format!("{}.refused.csv", req.batch_id));
+        write_quarantine(&p, &issues)?;
+        summary.quarantine_file = Some(p);
+        summary.refused = Some(Refusal {
+            rows_rejected: summary.rows_quarantined,
+            allowed,
+            limit: req.max_rejects.describe(),
+        });
+        return Ok(summary);
+    }
     if !issues.is_empty() {
         let p = ws.quarantine_dir().join(format!("{}.csv", req.batch_id));
         write_quarantine(&p, &issues)?;
@@ -217,63 +310,68 @@ pub fn ingest(ws: &Workspace, req: &IngestRequest, progress: Progress) -> Result
     let mut manifest = ws.manifest()?;
     ws.remove_orphans(&lock, &manifest)?;
 
-    // a contact id is unique within its client's month, so only the partitions this batch
-    // touches are read: without --replace, stored ids are not stored again; with it, a row
-    // that differs from the stored version replaces it
-    let mut duplicates = 0u64;
+    // without --replace, ids stored for the client are not stored again; with it, a row that
+    // differs from the stored version replaces it (wherever that version is stored)
+    let mut duplicates = repeats;
     let mut gone: Vec<FactFile> = Vec::new();
     let mut rewritten: Vec<FactFile> = Vec::new();
     let mut pushed_out: Vec<FactFile> = Vec::new();
-    for ((client, month), list) in parts.iter_mut() {
+    let mut touched: BTreeSet<(String, String)> = BTreeSet::new();
+    let clients: BTreeSet<String> = parts.keys().map(|(c, _)| c.clone()).collect();
+    for client in &clients {
+        let client_parts = parts
+            .range_mut((client.clone(), String::new())..)
+            .take_while(|((c, _), _)| c == client);
         match req.mode {
             IngestMode::Add => {
                 let mut known: FxHashSet<String> = FxHashSet::default();
-                for f in manifest
-                    .contacts
-                    .iter()
-                    .filter(|f| &f.client == client && &f.month == month)
-                {
+                for f in manifest.contacts.iter().filter(|f| &f.client == client) {
                     read_contact_ids(&ws.facts_dir().join(&f.path), &mut known)?;
                 }
-                let before = list.len();
-                list.retain(|c| !known.contains(c.contact_id()));
-                duplicates += (before - list.len()) as u64;
+                for (_, list) in client_parts {
+                    let before = list.len();
+                    list.retain(|c| !known.contains(c.contact_id()));
+                    duplicates += (before - list.len()) as u64;
+                }
             }
             IngestMode::Replace => {
-                let stored = restate::stored_fingerprints(ws, &manifest, client, month)?;
-                let batch = contacts_batch(list, req.org, &req.batch_id)?;
+                let stored = restate::stored_fingerprints(ws, &manifest, client)?;
                 let mut replace = BTreeSet::new();
-                let mut keep = Vec::with_capacity(list.len());
-                for (id, fp) in restate::ids(&batch)?
-                    .into_iter()
-                    .zip(restate::fingerprints(&batch)?)
-                {
-                    match stored.get(&id) {
-                        Some(old) if *old == fp => keep.push(false),
-                        Some(_) => {
-                            keep.push(true);
-                            replace.insert(id);
+                for (_, list) in client_parts {
+                    let batch = contacts_batch(list, req.org, &req.batch_id)?;
+                    let mut keep = Vec::with_capacity(list.len());
+                    for (id, fp) in restate::ids(&batch)?
+                        .into_iter()
+                        .zip(restate::fingerprints(&batch)?)
+                    {
+                        match stored.get(&id) {
+                            Some(old) if *old == fp => keep.push(false),
+                            Some(_) => {
+                                keep.push(true);
+                                replace.insert(id);
+                            }
+                            None => keep.push(true),
                         }
-                        None => keep.push(true),
                     }
+                    let before = list.len();
+                    let mut k = keep.iter();
+                    list.retain(|_| k.next().copied().unwrap_or(true));
+                    duplicates += (before - list.len()) as u64;
                 }
-                let before = list.len();
-                let mut k = keep.iter();
-                list.retain(|_| k.next().copied().unwrap_or(true));
-                duplicates += (before - list.len()) as u64;
                 if replace.is_empty() {
                     continue;
                 }
-                let change = restate::push_out(ws, &manifest, client, month, &replace)?;
+                let change = restate::push_out(ws, &manifest, client, &replace)?;
                 summary.rows_replaced += change.replaced;
                 for (old, rows) in &change.rewrites {
+                    touched.insert((old.client.clone(), old.month.clone()));
                     if rows.num_rows() > 0 {
                         let name = format!("{}.{}", restate::file_stem(&old.path), req.batch_id);
                         rewritten.push(restate::write_part(
                             ws,
                             "contacts",
                             client,
-                            month,
+                            &old.month,
                             &name,
                             &old.batch_id,
                             rows,
@@ -281,7 +379,7 @@ pub fn ingest(ws: &Workspace, req: &IngestRequest, progress: Progress) -> Result
                     }
                     gone.push(old.clone());
                 }
-                if let Some(rows) = restate::concat(&change.pushed_out)? {
+                for (month, rows) in &change.pushed_out {
                     pushed_out.push(restate::write_part(
                         ws,
                         "superseded",
@@ -289,7 +387,7 @@ pub fn ingest(ws: &Workspace, req: &IngestRequest, progress: Progress) -> Result
                         month,
                         &req.batch_id,
                         &req.batch_id,
-                        &rows,
+                        rows,
                     )?);
                 }
             }
@@ -324,7 +422,7 @@ pub fn ingest(ws: &Workspace, req: &IngestRequest, progress: Progress) -> Result
     manifest.superseded.extend(pushed_out);
 
     // recompute the interval sums of every touched partition from all its contacts
-    let touched: BTreeSet<(String, String)> = parts.keys().cloned().collect();
+    touched.extend(parts.keys().cloned());
     drop(parts);
     let (partitions, mut superseded) =
         replace_intervals(ws, &mut manifest, &touched, req.org, &req.batch_id)?;
@@ -666,7 +764,13 @@ pub fn aggregate_contact_files(files: &[PathBuf], org: &Org) -> Result<Vec<Inter
     let profile = Profile::canonical();
     let mut total: FxHashMap<(String, i64), IntervalSums> = FxHashMap::default();
     for f in files {
-        let sinks = read_contacts(f, &profile, || PartitionSink::new(org), &|_| {})?;
+        let sinks = read_contacts(
+            f,
+            &profile,
+            DEFAULT_MAX_FIELD_BYTES,
+            || PartitionSink::new(org),
+            &|_| {},
+        )?;
         for s in sinks {
             if let Some(p) = s.problems.first() {
                 return Err(EngineError::Workspace {

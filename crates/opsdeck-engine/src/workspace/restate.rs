@@ -94,31 +94,28 @@ pub(crate) fn ids(b: &RecordBatch) -> Result<Vec<String>> {
     Ok((0..s.len()).map(|i| s.value(i).to_string()).collect())
 }
 
-/// What a restatement does to one partition.
+/// What a restatement does to one client's stored contacts.
 #[derive(Debug, Default)]
-pub(crate) struct PartitionChange {
+pub(crate) struct ClientChange {
     /// Stored files rewritten without some rows: (old file, the rows kept).
     pub rewrites: Vec<(FactFile, RecordBatch)>,
-    /// The stored rows pushed out.
-    pub pushed_out: Vec<RecordBatch>,
+    /// The stored rows pushed out, by the month partition they leave.
+    pub pushed_out: Vec<(String, RecordBatch)>,
     pub replaced: u64,
 }
 
-/// The stored rows of `(client, month)` whose id is in `replace`: which files lose rows and
-/// what they keep, and the rows pushed out.
+/// The stored rows of `client` whose id is in `replace` (a contact id is unique per client,
+/// whatever month it is stored in): which files lose rows and what they keep, and the rows
+/// pushed out, one batch per month partition.
 pub(crate) fn push_out(
     ws: &Workspace,
     manifest: &Manifest,
     client: &str,
-    month: &str,
     replace: &BTreeSet<String>,
-) -> Result<PartitionChange> {
-    let mut out = PartitionChange::default();
-    for f in manifest
-        .contacts
-        .iter()
-        .filter(|f| f.client == client && f.month == month)
-    {
+) -> Result<ClientChange> {
+    let mut out = ClientChange::default();
+    let mut by_month: BTreeMap<String, Vec<RecordBatch>> = BTreeMap::new();
+    for f in manifest.contacts.iter().filter(|f| f.client == client) {
         let b = read_all(&ws.facts_dir().join(&f.path))?;
         let keep: Vec<bool> = ids(&b)?.iter().map(|id| !replace.contains(id)).collect();
         if keep.iter().all(|k| *k) {
@@ -126,25 +123,28 @@ pub(crate) fn push_out(
         }
         let gone: Vec<bool> = keep.iter().map(|k| !k).collect();
         out.replaced += gone.iter().filter(|g| **g).count() as u64;
-        out.pushed_out.push(keep_rows(&b, &gone)?);
+        by_month
+            .entry(f.month.clone())
+            .or_default()
+            .push(keep_rows(&b, &gone)?);
         out.rewrites.push((f.clone(), keep_rows(&b, &keep)?));
+    }
+    for (month, batches) in by_month {
+        if let Some(rows) = concat(&batches)? {
+            out.pushed_out.push((month, rows));
+        }
     }
     Ok(out)
 }
 
-/// The stored version of each contact id of a partition, by fingerprint.
+/// The stored version of each contact id of a client, by fingerprint.
 pub(crate) fn stored_fingerprints(
     ws: &Workspace,
     manifest: &Manifest,
     client: &str,
-    month: &str,
 ) -> Result<BTreeMap<String, String>> {
     let mut out = BTreeMap::new();
-    for f in manifest
-        .contacts
-        .iter()
-        .filter(|f| f.client == client && f.month == month)
-    {
+    for f in manifest.contacts.iter().filter(|f| f.client == client) {
         let b = read_all(&ws.facts_dir().join(&f.path))?;
         for (id, fp) in ids(&b)?.into_iter().zip(fingerprints(&b)?) {
             out.insert(id, fp);
