@@ -36,10 +36,13 @@ def main():
     lst = "[" + ", ".join("'" + p.replace("'", "''") + "'" for p in contacts) + "]"
     ref = con.execute(sql.replace("{contacts}", lst)).fetchall()
     ilst = "[" + ", ".join("'" + p.replace("'", "''") + "'" for p in intervals) + "]"
-    cols = ", ".join(SUMS)
+    # an interval whose contacts are stored in two month partitions (UTC months) has a row in
+    # each partition's interval file: readers sum them (one row per queue x interval)
+    cols = ", ".join(f"CAST(SUM({c}) AS BIGINT) AS {c}" for c in SUMS)
     ours = con.execute(
         f"SELECT client, program, queue, CAST(epoch(interval_start) AS BIGINT) AS interval_start_s, {cols} "
-        f"FROM read_parquet({ilst}) ORDER BY queue, interval_start_s").fetchall()
+        f"FROM read_parquet({ilst}) GROUP BY client, program, queue, interval_start_s "
+        f"ORDER BY queue, interval_start_s").fetchall()
     names = ["client", "program", "queue", "interval_start_s"] + SUMS
     if len(ref) != len(ours):
         print(f"DIFFERENT: reference SQL gives {len(ref)} rows, opsdeck stored {len(ours)}")
