@@ -64,7 +64,9 @@ fn a_stray_quote_costs_one_row_in_ingest_and_in_kpi() {
         .args(["kpi", "--input", "export.csv", "--format", "csv"])
         .run();
     kpi.code(3);
-    kpi.stderr_has(&format!("{ROWS} rows read, 0 skipped by the profile, 1 rejected"));
+    kpi.stderr_has(&format!(
+        "{ROWS} rows read, 0 skipped by the profile, 1 rejected"
+    ));
     kpi.stderr_has("rejected export.csv:3: (row)");
 }
 
@@ -284,10 +286,10 @@ fn a_queue_moved_to_another_calendar_never_counts_a_contact_twice() {
 #[test]
 fn an_interval_split_across_month_partitions_is_read_as_one_row() {
     let dir = Dir::new();
-    let toml = Setup::new("Asia/Kolkata")
-        .queue("q1")
-        .toml()
-        .replace("threshold_s = 20", "threshold_s = 20\ninterval_minutes = 60");
+    let toml = Setup::new("Asia/Kolkata").queue("q1").toml().replace(
+        "threshold_s = 20",
+        "threshold_s = 20\ninterval_minutes = 60",
+    );
     dir.apply_setup("setup.toml", &toml);
     dir.write_csv(
         "split.csv",

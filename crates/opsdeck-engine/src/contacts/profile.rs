@@ -181,7 +181,7 @@ impl Profile {
                     "missing column{} {} (header has: {})",
                     if names.len() > 1 { "s" } else { "" },
                     names.join(", "),
-                    header.join(", ")
+                    crate::io::excerpt(&header.join(", "), 300)
                 ),
             )
         };

@@ -70,7 +70,7 @@ fn find_col(header: &[String], name: &str, what: &str, path: &Path) -> Result<us
             path,
             format!(
                 "line 1: no {what} column {name:?} (the header has: {}); name it with --{what}",
-                header.join(", ")
+                crate::io::excerpt(&header.join(", "), 300)
             ),
         )
     })

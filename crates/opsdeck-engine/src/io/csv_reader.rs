@@ -167,6 +167,8 @@ impl<R: Read> Input<'_, R> {
 }
 
 const CHUNK: usize = 4 << 20;
+/// Longest header line (1 MiB).
+pub const MAX_HEADER_BYTES: usize = 1 << 20;
 /// Smallest chunk a plain CSV file is cut into.
 const MIN_CHUNK: usize = 256 << 10;
 
@@ -278,56 +280,12 @@ impl Cutter {
         self.dirty_close = false;
     }
 
-    fn note_newlines_in_quotes(&mut self, buf: &[u8], from: usize, to: usize) {
-        if self.nl_in_quotes.is_none() {
-            self.nl_in_quotes = memchr::memchr(b'\n', &buf[from..to]).map(|k| from + k);
-        }
-    }
-
     /// Scan `buf` on from `pos`; `eof`: nothing follows it.
     fn scan(&mut self, buf: &[u8], eof: bool) -> Stop {
-        loop {
-            if let Some(q) = self.quote {
-                match memchr::memchr(b'"', &buf[self.pos..]) {
-                    None => {
-                        self.note_newlines_in_quotes(buf, self.pos, buf.len());
-                        self.pos = buf.len();
-                        if buf.len() - q > self.max_field {
-                            return Stop::Bad(self.bad_quote(buf, BadKind::Runaway));
-                        }
-                        if eof {
-                            return Stop::Bad(self.bad_quote(buf, BadKind::Unclosed));
-                        }
-                        return Stop::More;
-                    }
-                    Some(k) => {
-                        let i = self.pos + k;
-                        self.note_newlines_in_quotes(buf, self.pos, i);
-                        if i - q > self.max_field {
-                            return Stop::Bad(self.bad_quote(buf, BadKind::Runaway));
-                        }
-                        if i + 1 == buf.len() && !eof {
-                            self.pos = i; // is it `""`? the next byte tells
-                            return Stop::More;
-                        }
-                        match buf.get(i + 1) {
-                            Some(b'"') => self.pos = i + 2,
-                            next => {
-                                self.dirty_close |= next.is_some_and(|b| {
-                                    !matches!(b, b'\n' | b'\r') && *b != self.delim
-                                });
-                                self.quote = None;
-                                self.pos = i + 1;
-                            }
-                        }
-                        continue;
-                    }
-                }
-            }
-            // outside quotes: the line ends up to the next quote end records
-            let next_quote = memchr::memchr(b'"', &buf[self.pos..]).map(|k| self.pos + k);
-            let span_end = next_quote.unwrap_or(buf.len());
-            if let Some(k) = memchr::memchr(b'\n', &buf[self.pos..span_end]) {
+        // a stretch without quotes (most exports): every line end in it ends a record, so
+        // only the first (it may end a record that spans lines) and the last matter
+        if self.quote.is_none() && memchr::memchr(b'"', &buf[self.pos..]).is_none() {
+            if let Some(k) = memchr::memchr(b'\n', &buf[self.pos..]) {
                 let e = self.pos + k;
                 if let Some(bad) = self.end_record(buf, e, e + 1) {
                     return Stop::Bad(bad);
@@ -335,28 +293,61 @@ impl Cutter {
                 if self.first_only {
                     return Stop::More;
                 }
-                if let Some(k) = memchr::memrchr(b'\n', &buf[e + 1..span_end]) {
+                if let Some(k) = memchr::memrchr(b'\n', &buf[e + 1..]) {
                     self.rec_start = e + 1 + k + 1;
                 }
             }
-            match next_quote {
-                None => {
-                    self.pos = buf.len();
-                    if eof && self.rec_start < buf.len() {
-                        // the last record has no line end
-                        if let Some(bad) = self.end_record(buf, buf.len(), buf.len()) {
-                            return Stop::Bad(bad);
-                        }
-                    } else if buf.len() - self.rec_start > self.max_line {
-                        return Stop::Bad(BadRecord {
-                            kind: BadKind::LongLine,
-                            quote_at: None,
-                            resume: None,
-                        });
+            self.pos = buf.len();
+            return self.at_end(buf, eof);
+        }
+        // quotes ahead: one event per quote or line end (a single search for either costs
+        // half of two searches on exports that quote every field)
+        loop {
+            let Some(k) = memchr::memchr2(b'"', b'\n', &buf[self.pos..]) else {
+                self.pos = buf.len();
+                return match self.quote {
+                    Some(q) if buf.len() - q > self.max_field => {
+                        Stop::Bad(self.bad_quote(buf, BadKind::Runaway))
                     }
-                    return Stop::More;
+                    Some(_) if eof => Stop::Bad(self.bad_quote(buf, BadKind::Unclosed)),
+                    Some(_) => Stop::More,
+                    None => self.at_end(buf, eof),
+                };
+            };
+            let i = self.pos + k;
+            match (self.quote, buf[i]) {
+                (Some(q), _) if i - q > self.max_field => {
+                    return Stop::Bad(self.bad_quote(buf, BadKind::Runaway));
                 }
-                Some(i) => {
+                (Some(_), b'\n') => {
+                    self.nl_in_quotes.get_or_insert(i);
+                    self.pos = i + 1;
+                }
+                (Some(_), _) => {
+                    if i + 1 == buf.len() && !eof {
+                        self.pos = i; // is it `""`? the next byte tells
+                        return Stop::More;
+                    }
+                    match buf.get(i + 1) {
+                        Some(b'"') => self.pos = i + 2,
+                        next => {
+                            self.dirty_close |= next
+                                .is_some_and(|b| !matches!(b, b'\n' | b'\r') && *b != self.delim);
+                            self.quote = None;
+                            self.pos = i + 1;
+                        }
+                    }
+                }
+                (None, b'\n') => {
+                    if let Some(bad) = self.end_record(buf, i, i + 1) {
+                        return Stop::Bad(bad);
+                    }
+                    self.pos = i + 1;
+                    if self.first_only {
+                        return Stop::More;
+                    }
+                }
+                (None, _) => {
                     let field_start = i == self.rec_start
                         || matches!(buf[i - 1], b'\n' | b'\r')
                         || buf[i - 1] == self.delim;
@@ -369,6 +360,23 @@ impl Cutter {
                 }
             }
         }
+    }
+
+    /// Everything up to the end of `buf` is scanned, outside quotes: the last record ends with
+    /// the input, or waits for more unless it is already too long.
+    fn at_end(&mut self, buf: &[u8], eof: bool) -> Stop {
+        if eof && self.rec_start < buf.len() {
+            if let Some(bad) = self.end_record(buf, buf.len(), buf.len()) {
+                return Stop::Bad(bad);
+            }
+        } else if buf.len() - self.rec_start > self.max_line {
+            return Stop::Bad(BadRecord {
+                kind: BadKind::LongLine,
+                quote_at: None,
+                resume: None,
+            });
+        }
+        Stop::More
     }
 
     /// The record from `rec_start` ends at `end` (its line end, or the end of the input) and
@@ -541,8 +549,14 @@ where
             }
         }
     }
-    // the header: the first record, cut by the same rules, within the same bounds
-    let mut cut = Cutter::new(opts, 0, true);
+    // the header: the first record, cut by the same rules, within tighter bounds (no export
+    // has a header line of a MiB; a file without line ends is refused after reading that much)
+    let header_opts = CsvOptions {
+        max_field_bytes: opts.max_field_bytes.min(MAX_HEADER_BYTES),
+        ..*opts
+    };
+    let mut cut = Cutter::new(&header_opts, 0, true);
+    cut.max_line = MAX_HEADER_BYTES;
     let header_end = loop {
         match cut.scan(&buf, input.eof) {
             Stop::More if cut.rec_start > 0 => break cut.rec_start,
@@ -551,13 +565,12 @@ where
             Stop::Bad(bad) => {
                 let why = match bad.kind {
                     BadKind::LongLine => format!(
-                        "line 1 (the header) is longer than {} bytes without a line end; is this a CSV file? It starts {:?}",
-                        opts.max_line_bytes(),
+                        "line 1 (the header) is longer than {MAX_HEADER_BYTES} bytes without a line end; is this a CSV file? It starts {:?}",
                         excerpt(&String::from_utf8_lossy(&buf[..buf.len().min(120)]), 80)
                     ),
                     _ => format!(
                         "line 1 (the header) has a quoted field that is never closed within {} bytes; check the quotes of the header line",
-                        opts.max_field_bytes
+                        header_opts.max_field_bytes
                     ),
                 };
                 return Err(input_err(path, why));
