@@ -16,7 +16,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 pub use row::{FieldIssue, Row, RowIssue};
-pub use time::LocalResolver;
+pub use time::{LocalResolver, Readings};
 
 /// A whole small text file (CSV, plain or gzip) in memory: gzip inflated, a UTF-8 byte-order
 /// mark dropped; UTF-16, a truncated gzip and a blank file are errors naming the file.
