@@ -1,6 +1,7 @@
 //! Calendars: time zone, business hours, holidays, and interval alignment in local time
 //! (DST-correct: a spring-forward day has 46 half-hours, a fall-back day 50).
 
+use crate::quote::quoted;
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 use std::collections::BTreeMap;
@@ -34,7 +35,7 @@ impl IntervalLen {
 /// Parse an IANA zone name.
 pub fn parse_zone(name: &str) -> Result<Tz, String> {
     name.parse::<Tz>()
-        .map_err(|_| format!("unknown IANA time zone {name:?}"))
+        .map_err(|_| format!("unknown IANA time zone {}", quoted(name)))
 }
 
 /// UTC offset (seconds east) in force at `utc_s` (epoch seconds).
@@ -232,7 +233,7 @@ impl BusinessHours {
             let (a, b) = part
                 .trim()
                 .split_once('-')
-                .ok_or_else(|| format!("hours {part:?}: expected HH:MM-HH:MM"))?;
+                .ok_or_else(|| format!("hours {}: expected HH:MM-HH:MM", quoted(part)))?;
             let open = parse_hhmm(a)?;
             let close = if b.trim() == "24:00" {
                 NaiveTime::MIN
@@ -241,7 +242,8 @@ impl BusinessHours {
             };
             if close != NaiveTime::MIN && close <= open {
                 return Err(format!(
-                    "hours {part:?}: closing time must be after opening time"
+                    "hours {}: closing time must be after opening time",
+                    quoted(part)
                 ));
             }
             out.push((open, close));
@@ -281,7 +283,7 @@ impl BusinessHours {
 
 fn parse_hhmm(s: &str) -> Result<NaiveTime, String> {
     NaiveTime::parse_from_str(s.trim(), "%H:%M")
-        .map_err(|_| format!("time {:?}: expected HH:MM", s.trim()))
+        .map_err(|_| format!("time {}: expected HH:MM", quoted(s.trim())))
 }
 
 /// A calendar: zone, business hours per weekday, holidays.
