@@ -1,6 +1,6 @@
 //! The `--profile NAME | --map FILE` options shared by commands that read contact files.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use opsdeck_engine::contacts::profile::Profile;
 use std::path::PathBuf;
 
@@ -18,8 +18,7 @@ impl ProfileArgs {
     pub fn load(&self) -> Result<Profile> {
         match &self.map {
             Some(p) => {
-                let text = std::fs::read_to_string(p)
-                    .with_context(|| format!("cannot read mapping file {}", p.display()))?;
+                let text = opsdeck_engine::io::read_toml_file(p, "a mapping file")?;
                 Ok(Profile::from_mapping_toml(&text, p)?)
             }
             None => Ok(Profile::by_name(&self.profile)?),
