@@ -295,7 +295,7 @@ fn volume(s: &str) -> std::result::Result<f64, String> {
         return Err(format!("{} is not a finite number", crate::io::quoted(s)));
     }
     if v < 0.0 {
-        return Err(format!("negative volume {s}"));
+        return Err(format!("negative volume {}", crate::io::quoted(s)));
     }
     Ok(v)
 }
