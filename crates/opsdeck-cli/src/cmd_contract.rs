@@ -93,8 +93,7 @@ pub fn run(g: &GlobalArgs, c: ContractCommand) -> Result<ExitCode> {
     let ctx = Context::open(g)?;
     match c {
         ContractCommand::Apply { file, json } => {
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("cannot read {}", file.display()))?;
+            let text = opsdeck_engine::io::read_toml_file(&file, "a contract file")?;
             let org = ctx.org()?;
             let report = apply_file(&ctx, &org, &text, &file)?;
             if json {

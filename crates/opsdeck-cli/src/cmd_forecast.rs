@@ -95,7 +95,7 @@ pub struct ForecastArgs {
 
 fn print_issues(what: &str, issues: &[RowIssue]) {
     for i in issues.iter().take(20) {
-        note!("  {what} {i}");
+        note!("  {what} {}", crate::errors::listed(i));
     }
     if issues.len() > 20 {
         note!("  … and {} more", issues.len() - 20);

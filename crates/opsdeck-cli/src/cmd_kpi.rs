@@ -100,7 +100,7 @@ pub fn run(a: KpiArgs) -> Result<ExitCode> {
 /// not kept in `issues`).
 pub fn report_rejected_n(issues: &[RowIssue], total: u64) {
     for i in issues.iter().take(20) {
-        note!("  rejected {i}");
+        note!("  rejected {}", crate::errors::listed(i));
     }
     if total > 20 {
         note!("  … and {} more rejected rows", total - 20);

@@ -460,7 +460,11 @@ fn report(read: &ReadLog, name: &str) -> Result<ExitCode> {
         );
     }
     for i in read.issues.iter().take(20) {
-        note!("  left out {}: {i}", read_path_name(read));
+        note!(
+            "  left out {}: {}",
+            read_path_name(read),
+            crate::errors::listed(i)
+        );
     }
     if read.issue_count > 20 {
         note!("  … and {} more", read.issue_count - 20);

@@ -3,7 +3,7 @@
 
 use crate::context::{Context, GlobalArgs};
 use crate::output::{self, Format};
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use chrono::NaiveDate;
 use opsdeck_engine::inputs::scenario::{read_scenario, ScenarioSpec};
 use opsdeck_engine::views::plan::{
@@ -70,8 +70,7 @@ pub fn run(g: &GlobalArgs, a: PlanArgs) -> Result<ExitCode> {
     let view: PlanView = a.by.parse().map_err(anyhow::Error::msg)?;
     let mut scenario = match &a.scenario {
         Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .with_context(|| format!("cannot read {}", p.display()))?;
+            let text = opsdeck_engine::io::read_toml_file(p, "a scenario file")?;
             read_scenario(&text, p)?
         }
         None => ScenarioSpec::default(),

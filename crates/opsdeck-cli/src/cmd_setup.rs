@@ -31,8 +31,8 @@ pub enum ShowFormat {
 
 /// Parse and validate a setup file.
 pub fn read_setup(text: &str, path: &Path) -> Result<RawOrg> {
-    let raw: RawOrg = toml::from_str(text)
-        .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.to_string().trim()))?;
+    let raw: RawOrg = opsdeck_engine::io::from_toml(text)
+        .map_err(|m| anyhow::anyhow!("{}: {m}", path.display()))?;
     Org::from_raw(&raw).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     Ok(raw)
 }
@@ -105,8 +105,7 @@ pub fn refresh_facts(ctx: &Context, old: &Org, new: &Org) -> Result<Vec<String>>
 pub fn run(g: &GlobalArgs, c: SetupCommand) -> Result<ExitCode> {
     match c {
         SetupCommand::Apply { file, json } => {
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("cannot read {}", file.display()))?;
+            let text = opsdeck_engine::io::read_toml_file(&file, "a setup file")?;
             let raw = read_setup(&text, &file)?;
             if raw == RawOrg::default() {
                 note!(

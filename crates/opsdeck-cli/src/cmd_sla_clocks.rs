@@ -67,8 +67,7 @@ pub fn run(a: ClocksArgs) -> Result<ExitCode> {
                 .with_context(|| format!("--as-of {s:?}: expected an ISO 8601 time"))?,
         ),
     };
-    let text = std::fs::read_to_string(&a.policy)
-        .with_context(|| format!("cannot read {}", a.policy.display()))?;
+    let text = opsdeck_engine::io::read_toml_file(&a.policy, "a clock policy file")?;
     let policies = read_policies(&text, &a.policy, None)?;
     let read = a.src.read(&opts)?;
     let log = &read.log;
@@ -127,7 +126,10 @@ pub fn run(a: ClocksArgs) -> Result<ExitCode> {
     );
     let left_out = read.issue_count + run.issues.len() as u64;
     for i in read.issues.iter().chain(run.issues.iter()).take(20) {
-        note!("{file}:{}: {}: {}", i.line, i.field, i.reason);
+        note!(
+            "{}",
+            crate::errors::listed(format!("{file}:{}: {}: {}", i.line, i.field, i.reason))
+        );
     }
     if left_out > 20 {
         note!("… and {} more", left_out - 20);

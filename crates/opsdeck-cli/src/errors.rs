@@ -42,6 +42,15 @@ pub fn exit_code(e: &anyhow::Error) -> u8 {
     }
 }
 
+/// Longest line of a listing of rejected rows on stderr.
+const MAX_LISTED: usize = 1024;
+
+/// One listed problem (a rejected row, an event left out) on at most 1 KiB: twenty of them
+/// never make the terminal scroll for minutes, whatever the input.
+pub fn listed(item: impl std::fmt::Display) -> String {
+    opsdeck_engine::io::excerpt(&item.to_string().replace('\n', " "), MAX_LISTED)
+}
+
 /// The flag a request parameter is set with.
 fn flag(param: &str) -> String {
     format!("--{}", param.replace('_', "-"))

@@ -1,7 +1,7 @@
 //! The `--profile NAME | --map FILE` and `--max-field-bytes` options shared by commands that
 //! read contact files.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use opsdeck_engine::contacts::profile::Profile;
 use opsdeck_engine::io::csv_reader::DEFAULT_MAX_FIELD_BYTES;
 use std::path::PathBuf;
@@ -34,8 +34,7 @@ impl ProfileArgs {
     pub fn load(&self) -> Result<Profile> {
         match &self.map {
             Some(p) => {
-                let text = std::fs::read_to_string(p)
-                    .with_context(|| format!("cannot read mapping file {}", p.display()))?;
+                let text = opsdeck_engine::io::read_toml_file(p, "a mapping file")?;
                 Ok(Profile::from_mapping_toml(&text, p)?)
             }
             None => Ok(Profile::by_name(&self.profile)?),

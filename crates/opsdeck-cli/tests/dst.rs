@@ -111,3 +111,107 @@ fn intervals_of_dst_days_in_london() {
         .iter()
         .all(|r| r["period"].as_str().unwrap().ends_with("+01:00")));
 }
+
+/// New York's fall-back night (2025-11-02, 01:00–01:59 happen twice): a contact that arrived
+/// at 01:50 EDT and was answered at 01:05 EST is read by its own order and stored with a
+/// 15-minute wait; a row no reading can order is quarantined with both readings.
+#[test]
+fn fall_back_night_reads_ambiguous_times_by_the_row_order() {
+    let dir = Dir::new();
+    dir.apply_setup(
+        "setup.toml",
+        &Setup::new("America/New_York").queue("q1").toml(),
+    );
+    dir.write_csv(
+        "night.csv",
+        &[
+            "c1,q1,voice,2025-11-02 01:50:00,2025-11-02 01:05:00,2025-11-02 01:20:00,900,0,0,A1,",
+            "c2,q1,voice,2025-11-02 02:10:00,2025-11-02 01:05:00,2025-11-02 02:20:00,600,0,0,A1,",
+        ],
+    );
+    dir.cmd()
+        .args(["ingest", "contacts", "night.csv"])
+        .run()
+        .code(3)
+        .stdout_has("1 new contacts stored")
+        .stdout_has("1 quarantined");
+    let q = dir.quarantine();
+    assert_eq!(q.len(), 1, "{q:#?}");
+    assert_eq!((q[0].line, q[0].field.as_str()), (3, "answered_at"));
+    assert_eq!(
+        q[0].reason,
+        "answered 01:05 is ambiguous (01:05-04:00 or 01:05-05:00); neither reading is at or \
+         after arrival 02:10-05:00"
+    );
+    // c1 arrived in the first 01:30 half-hour (EDT) and waited 15 minutes
+    let rows = dir
+        .cmd()
+        .args(["scorecard", "--by", "interval", "--from", "2025-11-02"])
+        .args(["--to", "2025-11-02", "--format", "json"])
+        .run()
+        .success()
+        .json_rows();
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+    assert_eq!(rows[0]["period"], "2025-11-02 01:30-04:00");
+    assert_eq!(int(&rows[0], "offered"), 1);
+    assert_eq!(rows[0]["asa_s"].as_f64(), Some(900.0), "{}", rows[0]);
+
+    // `kpi` reads the same way
+    dir.cmd()
+        .args([
+            "kpi",
+            "--input",
+            "night.csv",
+            "--tz",
+            "America/New_York",
+            "--format",
+            "json",
+        ])
+        .run()
+        .code(3)
+        .stderr_has("answered 01:05 is ambiguous (01:05-04:00 or 01:05-05:00)");
+}
+
+/// Australia/Lord_Howe moves its clocks by 30 minutes: with 60-minute intervals the change
+/// starts a 30-minute interval, and no two intervals hold the same instants.
+#[test]
+fn hourly_intervals_do_not_overlap_in_lord_howe() {
+    let dir = Dir::new();
+    let setup = Setup::new("Australia/Lord_Howe").queue("q1").toml();
+    dir.apply_setup(
+        "setup.toml",
+        &setup.replace(
+            "threshold_s = 20",
+            "threshold_s = 20\ninterval_minutes = 60",
+        ),
+    );
+    // one contact every 10 minutes from 22:00 local (+11:00) on 2025-04-05 for 6 hours
+    let rows = contacts(1, utc("2025-04-05T11:00:00Z"), 6);
+    dir.write_csv("lh.csv", &rows);
+    dir.cmd()
+        .args(["ingest", "contacts", "lh.csv"])
+        .run()
+        .success();
+    let out = dir
+        .cmd()
+        .args(["scorecard", "--by", "interval", "--from", "2025-04-06"])
+        .args(["--to", "2025-04-06", "--format", "json"])
+        .run()
+        .success()
+        .json_rows();
+    let got: Vec<(String, i64)> = out
+        .iter()
+        .map(|r| (r["period"].as_str().unwrap().to_string(), int(r, "offered")))
+        .collect();
+    let want: Vec<(String, i64)> = [
+        ("00:00+11:00", 6),
+        ("01:00+11:00", 6),
+        ("01:30+10:30", 3),
+        ("02:00+10:30", 6),
+        ("03:00+10:30", 3),
+    ]
+    .iter()
+    .map(|(l, n)| (format!("2025-04-06 {l}"), *n))
+    .collect();
+    assert_eq!(got, want);
+}

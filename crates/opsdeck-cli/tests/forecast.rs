@@ -123,7 +123,7 @@ fn bad_rows_are_reported_with_line_and_field() {
     let out = run_forecast(&dir, &p, &["--horizon-days", "3"]);
     out.code(3);
     out.stderr_has("4 rejected");
-    out.stderr_has("h.csv:122: volume: negative volume -3");
+    out.stderr_has("h.csv:122: volume: negative volume \"-3\"");
     out.stderr_has("h.csv:123: ts: \"2025-04-01 9h\" is not a timestamp");
     out.stderr_has("h.csv:124: ts: timestamp 2025-03-03 09:00:00 already appears on line 2");
     out.stderr_has("h.csv:125: volume: \"abc\" is not a number");

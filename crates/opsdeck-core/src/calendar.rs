@@ -1,6 +1,7 @@
 //! Calendars: time zone, business hours, holidays, and interval alignment in local time
 //! (DST-correct: a spring-forward day has 46 half-hours, a fall-back day 50).
 
+use crate::quote::quoted;
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 use std::collections::BTreeMap;
@@ -34,7 +35,7 @@ impl IntervalLen {
 /// Parse an IANA zone name.
 pub fn parse_zone(name: &str) -> Result<Tz, String> {
     name.parse::<Tz>()
-        .map_err(|_| format!("unknown IANA time zone {name:?}"))
+        .map_err(|_| format!("unknown IANA time zone {}", quoted(name)))
 }
 
 /// UTC offset (seconds east) in force at `utc_s` (epoch seconds).
@@ -45,8 +46,18 @@ pub fn offset_at(zone: Tz, utc_s: i64) -> i64 {
     i64::from(zone.offset_from_utc_datetime(&dt).fix().local_minus_utc())
 }
 
-/// Memoises offsets per 15-minute block of UTC, since zones change offset only on such
-/// boundaries; makes aligning millions of contacts cheap.
+/// Interval alignment in a zone, memoising offsets per 15-minute block of UTC (zones change
+/// offset only on such boundaries), which makes aligning millions of contacts cheap.
+///
+/// **The rule.** Intervals start on the local wall-clock grid of their length (`:00`, `:30` …
+/// in the offset in force), and they partition time: every instant lies in exactly one
+/// interval `[start, next start)`, and no interval lasts longer than its length. Where a clock
+/// change falls inside an interval and the new offset's grid does not continue it (a change
+/// that is not a multiple of the length: Lord Howe's 30 minutes with 60-minute intervals), the
+/// interval in progress ends at the change and the change starts a shorter interval that runs
+/// to the next line of the new grid: with 60-minute intervals on Lord Howe's fall-back night,
+/// `01:00+11:00` (60 minutes), `01:30+10:30` (30 minutes), `02:00+10:30`. A change the new
+/// grid continues (New York's hour, Chatham's hour at `:45`) shortens or lengthens no interval.
 #[derive(Debug, Clone)]
 pub struct ZoneCache {
     zone: Tz,
@@ -77,24 +88,68 @@ impl ZoneCache {
         slot.1
     }
 
-    /// Start (UTC epoch seconds) of the interval, aligned in local time, containing `utc_s`.
+    /// Start (UTC epoch seconds) of the interval containing `utc_s`, aligned in local time:
+    /// `t − ((t + offset(t)) mod length)`, unless that start lies before a change of the
+    /// zone's offset and is not the start of the interval in progress when the clock changed;
+    /// then the change itself starts the interval (see [`ZoneCache`]'s rule).
     pub fn interval_start(&mut self, utc_s: i64, len: IntervalLen) -> i64 {
+        let grid = self.grid_start(utc_s, len);
+        self.settle(utc_s, grid, len)
+    }
+
+    /// The plain local-grid start of `utc_s`: aligned in the local time of its own offset.
+    #[inline]
+    fn grid_start(&mut self, utc_s: i64, len: IntervalLen) -> i64 {
         let off = self.offset_at(utc_s);
-        let local = utc_s + off;
-        local - local.rem_euclid(len.seconds()) - off
+        utc_s - (utc_s + off).rem_euclid(len.seconds())
+    }
+
+    /// The start of `utc_s`'s interval given its grid start `grid`: `grid`, when no offset
+    /// change lies in `(grid, utc_s]` or when `grid` is also the start of the interval in
+    /// progress just before the latest such change (both grids agree, as in New York or
+    /// Chatham); else the change (Lord Howe's 30-minute change with 60-minute intervals), so
+    /// that no start ever lies inside the previous interval.
+    fn settle(&mut self, utc_s: i64, grid: i64, len: IntervalLen) -> i64 {
+        // offsets change only on block boundaries: look at those in (grid, utc_s], latest first
+        let mut b = utc_s.div_euclid(BLOCK_S) * BLOCK_S;
+        while b > grid {
+            if self.offset_at(b - 1) != self.offset_at(b) {
+                let before = self.interval_start(b - 1, len);
+                return if before == grid { grid } else { b };
+            }
+            b -= BLOCK_S;
+        }
+        grid
     }
 
     /// `interval_start(utc_s, len)` and the instants `lo..hi` around `utc_s` that share it
     /// (the same offset block and the same local interval), so that callers with sorted
     /// instants can skip the lookup while an instant stays in range.
     pub fn interval_span(&mut self, utc_s: i64, len: IntervalLen) -> (i64, i64, i64) {
-        let start = self.interval_start(utc_s, len);
+        let grid = self.grid_start(utc_s, len);
+        let start = self.settle(utc_s, grid, len);
         let block = utc_s.div_euclid(BLOCK_S) * BLOCK_S;
+        // within the block the offset is constant: its instants from `grid` to the next grid
+        // line share `grid`, hence the same offset changes before them and the same start
         (
             start,
-            block.max(start),
-            (block + BLOCK_S).min(start + len.seconds()),
+            block.max(grid),
+            (block + BLOCK_S).min(grid + len.seconds()),
         )
+    }
+
+    /// End (UTC epoch seconds, exclusive) of the interval containing `utc_s`: the start of the
+    /// next interval.
+    pub fn interval_end(&mut self, utc_s: i64, len: IntervalLen) -> i64 {
+        let start = self.interval_start(utc_s, len);
+        let mut t = utc_s;
+        loop {
+            let (_, _, hi) = self.interval_span(t, len);
+            if self.interval_start(hi, len) != start {
+                return hi;
+            }
+            t = hi;
+        }
     }
 }
 
@@ -137,13 +192,10 @@ pub fn intervals_of_day(zone: Tz, date: NaiveDate, len: IntervalLen) -> Vec<i64>
     let end = local_midnight_utc(zone, date.succ_opt().unwrap_or(date));
     let mut cache = ZoneCache::new(zone);
     let mut out = Vec::new();
-    let mut t = start;
-    while t < end {
-        let s = cache.interval_start(t, len);
-        if out.last() != Some(&s) {
-            out.push(s);
-        }
-        t += len.seconds();
+    let mut s = cache.interval_start(start, len);
+    while s < end {
+        out.push(s);
+        s = cache.interval_end(s, len);
     }
     out
 }
@@ -181,7 +233,7 @@ impl BusinessHours {
             let (a, b) = part
                 .trim()
                 .split_once('-')
-                .ok_or_else(|| format!("hours {part:?}: expected HH:MM-HH:MM"))?;
+                .ok_or_else(|| format!("hours {}: expected HH:MM-HH:MM", quoted(part)))?;
             let open = parse_hhmm(a)?;
             let close = if b.trim() == "24:00" {
                 NaiveTime::MIN
@@ -190,7 +242,8 @@ impl BusinessHours {
             };
             if close != NaiveTime::MIN && close <= open {
                 return Err(format!(
-                    "hours {part:?}: closing time must be after opening time"
+                    "hours {}: closing time must be after opening time",
+                    quoted(part)
                 ));
             }
             out.push((open, close));
@@ -230,7 +283,7 @@ impl BusinessHours {
 
 fn parse_hhmm(s: &str) -> Result<NaiveTime, String> {
     NaiveTime::parse_from_str(s.trim(), "%H:%M")
-        .map_err(|_| format!("time {:?}: expected HH:MM", s.trim()))
+        .map_err(|_| format!("time {}: expected HH:MM", quoted(s.trim())))
 }
 
 /// A calendar: zone, business hours per weekday, holidays.
@@ -331,6 +384,201 @@ mod tests {
             .timestamp();
         let s = interval_start(kol, t, IntervalLen::new(60).unwrap());
         assert_eq!(local_time(kol, s).format("%H:%M").to_string(), "10:00");
+    }
+
+    fn utc(s: &str) -> i64 {
+        DateTime::parse_from_rfc3339(s).unwrap().timestamp()
+    }
+
+    /// The local label `HH:MM+hh:mm` of an instant and the minutes to the next start.
+    fn labelled(zone: Tz, day: &str, minutes: u32) -> Vec<(String, i64)> {
+        let len = IntervalLen::new(minutes).unwrap();
+        let mut c = ZoneCache::new(zone);
+        intervals_of_day(zone, d(day), len)
+            .into_iter()
+            .map(|s| {
+                let t = DateTime::<Utc>::from_timestamp(s, 0)
+                    .unwrap()
+                    .with_timezone(&zone);
+                (
+                    t.format("%H:%M%:z").to_string(),
+                    (c.interval_end(s, len) - s) / 60,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn lord_howe_half_hour_changes_shorten_one_hourly_interval() {
+        let lh = chrono_tz::Australia::Lord_Howe;
+        // clocks go back at 02:00+11:00 to 01:30+10:30 (2025-04-06)
+        let back = labelled(lh, "2025-04-06", 60);
+        assert_eq!(back.len(), 25, "{back:?}");
+        assert_eq!(
+            back[..4],
+            [
+                ("00:00+11:00".to_string(), 60),
+                ("01:00+11:00".to_string(), 60),
+                ("01:30+10:30".to_string(), 30),
+                ("02:00+10:30".to_string(), 60),
+            ]
+        );
+        // clocks go forward at 02:00+10:30 to 02:30+11:00 (2025-10-05)
+        let fwd = labelled(lh, "2025-10-05", 60);
+        assert_eq!(fwd.len(), 24, "{fwd:?}");
+        assert_eq!(
+            fwd[..4],
+            [
+                ("00:00+10:30".to_string(), 60),
+                ("01:00+10:30".to_string(), 60),
+                ("02:30+11:00".to_string(), 30),
+                ("03:00+11:00".to_string(), 60),
+            ]
+        );
+        // the instant after the change falls back is in the short interval, not in one that
+        // starts at 01:00+10:30 (inside 01:00+11:00's hour)
+        let len = IntervalLen::new(60).unwrap();
+        assert_eq!(
+            interval_start(lh, utc("2025-04-05T15:10:00Z"), len),
+            utc("2025-04-05T15:00:00Z")
+        );
+        // with 30-minute intervals the grids agree: every interval is 30 minutes
+        assert!(labelled(lh, "2025-04-06", 30).iter().all(|(_, m)| *m == 30));
+        assert_eq!(labelled(lh, "2025-04-06", 30).len(), 49);
+        // Chatham moves an hour at :45 of its grid: the grids agree, 60-minute intervals stay
+        let ch = labelled(chrono_tz::Pacific::Chatham, "2025-09-28", 60);
+        assert!(ch.iter().all(|(_, m)| *m == 60), "{ch:?}");
+        assert_eq!(ch.len(), 23);
+    }
+
+    const ZONES: [Tz; 6] = [
+        chrono_tz::America::New_York,
+        chrono_tz::Europe::London,
+        chrono_tz::Australia::Lord_Howe,
+        chrono_tz::Asia::Kolkata,
+        chrono_tz::Asia::Kathmandu,
+        chrono_tz::Pacific::Chatham,
+    ];
+    const LENGTHS: [u32; 6] = [5, 10, 15, 20, 30, 60];
+    /// 2024-01-01T00:00Z and 2026-01-01T00:00Z.
+    const FROM: i64 = 1_704_067_200;
+    const TO: i64 = 1_767_225_600;
+
+    /// The instants of 2024–2025 at which `zone` changes its offset.
+    fn changes(zone: Tz) -> Vec<i64> {
+        let mut out = Vec::new();
+        let mut day = FROM;
+        while day < TO {
+            if offset_at(zone, day) != offset_at(zone, day + 86_400) {
+                // the first block of the new offset (offsets change on 15-minute blocks)
+                let (mut lo, mut hi) = (day / BLOCK_S, (day + 86_400) / BLOCK_S);
+                while hi - lo > 1 {
+                    let mid = (lo + hi) / 2;
+                    if offset_at(zone, mid * BLOCK_S) == offset_at(zone, day) {
+                        lo = mid;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                out.push(hi * BLOCK_S);
+            }
+            day += 86_400;
+        }
+        out
+    }
+
+    /// What every interval of a zone must be, checked without the alignment code: it starts on
+    /// the local grid of its own offset or at a change of offset, lasts at most its length
+    /// (exactly its length away from changes), and every instant of it maps to its start.
+    fn check_interval(zone: Tz, len: IntervalLen, s: i64, e: i64) {
+        let mut c = ZoneCache::new(zone);
+        let l = len.seconds();
+        assert!(s < e && e - s <= l, "{zone} {l}: [{s}, {e})");
+        let off = offset_at(zone, s);
+        let on_grid = (s + off).rem_euclid(l) == 0;
+        let at_change = offset_at(zone, s - 1) != off;
+        assert!(on_grid || at_change, "{zone} {l}: {s} is off the grid");
+        let changes = (s..e).step_by(60).any(|t| offset_at(zone, t) != off);
+        assert!(e - s == l || changes || offset_at(zone, e) != off || at_change);
+        for t in [s, s + 1, (s + e) / 2, e - 1] {
+            assert_eq!(c.interval_start(t, len), s, "{zone} {l}: {t} in [{s}, {e})");
+            assert_eq!(c.interval_end(t, len), e, "{zone} {l}: {t} in [{s}, {e})");
+        }
+        assert!(c.interval_start(s - 1, len) < s);
+        assert_eq!(c.interval_start(e, len), e);
+    }
+
+    /// Two years of intervals in each zone and length, walked from start to next start, and
+    /// every minute of the days around each clock change.
+    #[test]
+    fn intervals_partition_time_in_every_zone() {
+        for zone in ZONES {
+            for m in LENGTHS {
+                let len = IntervalLen::new(m).unwrap();
+                let mut c = ZoneCache::new(zone);
+                let mut s = c.interval_start(FROM, len);
+                let mut n = 0u64;
+                while s < TO {
+                    let e = c.interval_end(s, len);
+                    assert!(e > s);
+                    if n.is_multiple_of(97) || offset_at(zone, s) != offset_at(zone, e) {
+                        check_interval(zone, len, s, e);
+                    }
+                    s = e;
+                    n += 1;
+                }
+                assert!(
+                    matches!(zone, chrono_tz::Asia::Kolkata | chrono_tz::Asia::Kathmandu)
+                        || changes(zone).len() == 4,
+                    "{zone} changes its clocks twice a year"
+                );
+                // around each change, minute by minute: starts never go back, contain their
+                // instant, and are their own start
+                for change in changes(zone) {
+                    let mut prev = i64::MIN;
+                    for t in (change - 86_400..change + 86_400).step_by(60) {
+                        let (st, lo, hi) = c.interval_span(t, len);
+                        assert!(st <= t && st >= prev, "{zone} {m}: {t} → {st}");
+                        assert!(lo <= t && t < hi && st <= lo);
+                        assert_eq!(c.interval_start(lo, len), st, "{zone} {m}: {lo}");
+                        assert_eq!(c.interval_start(hi - 1, len), st, "{zone} {m}: {hi}");
+                        assert_eq!(c.interval_start(st, len), st);
+                        assert!(t < c.interval_end(t, len));
+                        prev = st;
+                    }
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Any instant of two years in any of the zones and lengths lies in exactly one
+        /// interval: the one whose start it maps to, which ends where the next begins; a later
+        /// instant never maps to an earlier start.
+        #[test]
+        fn every_instant_lies_in_one_interval(
+            z in 0usize..ZONES.len(),
+            m in proptest::sample::select(LENGTHS.to_vec()),
+            t in FROM..TO,
+            near in proptest::option::of((0usize..8, -3 * 3600i64..3 * 3600)),
+            dt in 0i64..4 * 3600,
+        ) {
+            let (zone, len) = (ZONES[z], IntervalLen::new(m).unwrap());
+            // half the instants near one of the zone's clock changes
+            let changes = changes(zone);
+            let t = match near {
+                Some((k, d)) if !changes.is_empty() => changes[k % changes.len()] + d,
+                _ => t,
+            };
+            let mut c = ZoneCache::new(zone);
+            let (s, e) = (c.interval_start(t, len), c.interval_end(t, len));
+            proptest::prop_assert!(s <= t && t < e && e - s <= len.seconds());
+            check_interval(zone, len, s, e);
+            let s2 = c.interval_start(t + dt, len);
+            proptest::prop_assert!(s2 >= s);
+            proptest::prop_assert_eq!(s2 == s, t + dt < e);
+            proptest::prop_assert_eq!(s2, interval_start(zone, t + dt, len));
+        }
     }
 
     #[test]

@@ -52,7 +52,10 @@ impl FromStr for Channel {
             .into_iter()
             .find(|c| c.as_str().eq_ignore_ascii_case(t))
             .ok_or_else(|| {
-                format!("unknown channel {t:?} (expected voice, chat, email, callback, messaging or ticket)")
+                format!(
+                    "unknown channel {} (expected voice, chat, email, callback, messaging or ticket)",
+                    crate::quoted(t)
+                )
             })
     }
 }

@@ -5,6 +5,7 @@
 use crate::contact::Channel;
 use crate::kpi::SlVariant;
 use crate::org::Org;
+use crate::quote::quoted;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -292,7 +293,8 @@ impl Comparison {
             "<=" => Ok(Comparison::AtMost),
             "<" => Ok(Comparison::Below),
             other => Err(format!(
-                "unknown comparison {other:?} (expected \">=\", \">\", \"<=\" or \"<\")"
+                "unknown comparison {} (expected \">=\", \">\", \"<=\" or \"<\")",
+                quoted(other)
             )),
         }
     }
@@ -478,9 +480,12 @@ impl Contract {
 }
 
 fn date(key: &str, s: &str) -> Result<NaiveDate, ContractError> {
-    s.trim()
-        .parse::<NaiveDate>()
-        .map_err(|_| cerr(key, format!("{s:?} is not a date (expected YYYY-MM-DD)")))
+    s.trim().parse::<NaiveDate>().map_err(|_| {
+        cerr(
+            key,
+            format!("{} is not a date (expected YYYY-MM-DD)", quoted(s)),
+        )
+    })
 }
 
 fn id_ok(s: &str) -> bool {
@@ -519,8 +524,8 @@ impl Contract {
             return Err(cerr(
                 "contract.client",
                 format!(
-                    "unknown client {:?} (declare it with `opsdeck setup apply` first)",
-                    h.client
+                    "unknown client {} (declare it with `opsdeck setup apply` first)",
+                    quoted(&h.client)
                 ),
             ));
         }
@@ -536,7 +541,10 @@ impl Contract {
         if h.currency.len() != 3 || !h.currency.chars().all(|c| c.is_ascii_uppercase()) {
             return Err(cerr(
                 "contract.currency",
-                format!("{:?} is not an ISO 4217 code such as \"USD\"", h.currency),
+                format!(
+                    "{} is not an ISO 4217 code such as \"USD\"",
+                    quoted(&h.currency)
+                ),
             ));
         }
         let min_coverage = h.min_coverage.unwrap_or(1.0);
@@ -554,11 +562,13 @@ impl Contract {
                 Some(pr) => Err(cerr(
                     key,
                     format!(
-                        "program {p:?} belongs to client {:?}, not {:?}",
-                        pr.client, h.client
+                        "program {} belongs to client {:?}, not {:?}",
+                        quoted(p),
+                        pr.client,
+                        h.client
                     ),
                 )),
-                None => Err(cerr(key, format!("unknown program {p:?}"))),
+                None => Err(cerr(key, format!("unknown program {}", quoted(p)))),
             }
         };
 
@@ -568,7 +578,7 @@ impl Contract {
             program_of_client(&k("program"), &f.program)?;
             if let Some(s) = &f.site {
                 if !org.sites.contains_key(s) {
-                    return Err(cerr(k("site"), format!("unknown site {s:?}")));
+                    return Err(cerr(k("site"), format!("unknown site {}", quoted(s))));
                 }
             }
             fte_rates.push(FteRate {
@@ -615,7 +625,7 @@ impl Contract {
                     if cats.insert(cat.id.clone(), pct).is_some() {
                         return Err(cerr(
                             format!("{k}.id"),
-                            format!("category {:?} declared twice", cat.id),
+                            format!("category {} declared twice", quoted(&cat.id)),
                         ));
                     }
                 }
@@ -650,14 +660,15 @@ impl Contract {
         let mut slas: BTreeMap<String, Vec<SlaVersion>> = BTreeMap::new();
         for (i, s) in raw.slas.iter().enumerate() {
             let v = sla_from_raw(i, s, org, &h.client, &categories, raw.credits.is_some())
-                .map_err(|e| cerr(format!("{} (sla {:?})", e.key, s.id), e.reason))?;
+                .map_err(|e| cerr(format!("{} (sla {})", e.key, quoted(&s.id)), e.reason))?;
             let list = slas.entry(v.id.clone()).or_default();
             if list.iter().any(|o| o.effective_from == v.effective_from) {
                 return Err(cerr(
                     format!("sla[{i}].effective_from"),
                     format!(
-                        "sla {:?} already has a version effective {}",
-                        v.id, v.effective_from
+                        "sla {} already has a version effective {}",
+                        quoted(&v.id),
+                        v.effective_from
                     ),
                 ));
             }
@@ -699,7 +710,7 @@ impl Contract {
             if !slas.contains_key(&o.sla) {
                 return Err(cerr(
                     format!("outcome[{i}].sla"),
-                    format!("unknown sla {:?}", o.sla),
+                    format!("unknown sla {}", quoted(&o.sla)),
                 ));
             }
             amount(&format!("outcome[{i}].bonus"), o.bonus)?;
@@ -709,7 +720,7 @@ impl Contract {
             if let Some(s) = e.slas.iter().find(|s| !slas.contains_key(*s)) {
                 return Err(cerr(
                     format!("credits.exclusion[{i}].slas"),
-                    format!("unknown sla {s:?}"),
+                    format!("unknown sla {}", quoted(s)),
                 ));
             }
         }
@@ -775,7 +786,7 @@ fn sla_from_raw(
             Some(_) => Err(cerr(k("within_s"), "must be > 0 seconds")),
             None => Err(cerr(
                 k("within_s"),
-                format!("metric {:?} needs within_s (seconds)", s.metric),
+                format!("metric {} needs within_s (seconds)", quoted(&s.metric)),
             )),
         }
     };
@@ -803,7 +814,8 @@ fn sla_from_raw(
             return Err(cerr(
                 k("metric"),
                 format!(
-                    "unknown metric {other:?} (expected one of {})",
+                    "unknown metric {} (expected one of {})",
+                    quoted(other),
                     Metric::NAMES.join(", ")
                 ),
             ))
@@ -844,13 +856,19 @@ fn sla_from_raw(
         other => {
             return Err(cerr(
                 k("window"),
-                format!("unknown window {other:?} (expected day, week or month)"),
+                format!(
+                    "unknown window {} (expected day, week or month)",
+                    quoted(other)
+                ),
             ))
         }
     };
     if let Some(c) = &s.calendar {
         if !org.calendars.contains_key(c) {
-            return Err(cerr(k("calendar"), format!("unknown calendar {c:?}")));
+            return Err(cerr(
+                k("calendar"),
+                format!("unknown calendar {}", quoted(c)),
+            ));
         }
     }
     if let Some(p) = &s.program {
@@ -860,12 +878,13 @@ fn sla_from_raw(
                 return Err(cerr(
                     k("program"),
                     format!(
-                        "program {p:?} belongs to client {:?}, not {client:?}",
+                        "program {} belongs to client {:?}, not {client:?}",
+                        quoted(p),
                         pr.client
                     ),
                 ))
             }
-            None => return Err(cerr(k("program"), format!("unknown program {p:?}"))),
+            None => return Err(cerr(k("program"), format!("unknown program {}", quoted(p)))),
         }
     }
     for q in &s.queues {
@@ -875,12 +894,13 @@ fn sla_from_raw(
                 return Err(cerr(
                     k("queues"),
                     format!(
-                        "queue {q:?} belongs to client {:?}, not {client:?}",
+                        "queue {} belongs to client {:?}, not {client:?}",
+                        quoted(q),
                         qu.client
                     ),
                 ))
             }
-            None => return Err(cerr(k("queues"), format!("unknown queue {q:?}"))),
+            None => return Err(cerr(k("queues"), format!("unknown queue {}", quoted(q)))),
         }
     }
     let channel = s
@@ -903,7 +923,10 @@ fn sla_from_raw(
         Some(c) => *categories.get(c).ok_or_else(|| {
             cerr(
                 k("category"),
-                format!("unknown category {c:?} (declare it under [[credits.category]])"),
+                format!(
+                    "unknown category {} (declare it under [[credits.category]])",
+                    quoted(c)
+                ),
             )
         })?,
         None => 100.0,

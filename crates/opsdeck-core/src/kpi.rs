@@ -333,9 +333,10 @@ impl FromStr for SlVariant {
             .find(|v| v.as_str() == s)
             .ok_or_else(|| {
                 format!(
-                "unknown service-level variant {s:?} (expected offered, answered, abandons_good, \
-                 exclude_abandons_within_t or exclude_short_abandons)"
-            )
+                    "unknown service-level variant {} (expected offered, answered, abandons_good, \
+                 exclude_abandons_within_t or exclude_short_abandons)",
+                    crate::quoted(s)
+                )
             })
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::calendar::{parse_zone, BusinessHours, Calendar, IntervalLen, WEEKDAYS};
 use crate::contact::{Channel, Thresholds};
+use crate::quote::quoted;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
@@ -123,7 +124,7 @@ fn default_target() -> f64 {
 
 /// Why reference data is not acceptable; names the entity and field at fault.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{entity} {id:?}: {field}: {reason}")]
+#[error("{entity} {}: {field}: {reason}", quoted(id))]
 pub struct OrgError {
     pub entity: &'static str,
     pub id: String,
@@ -266,7 +267,7 @@ impl Org {
                     "program",
                     &p.id,
                     "client",
-                    format!("unknown client {:?}", p.client),
+                    format!("unknown client {}", quoted(&p.client)),
                 ));
             }
             if let Some(s) = p.sites.iter().find(|s| !org.sites.contains_key(*s)) {
@@ -274,7 +275,7 @@ impl Org {
                     "program",
                     &p.id,
                     "sites",
-                    format!("unknown site {s:?}"),
+                    format!("unknown site {}", quoted(s)),
                 ));
             }
             org.programs.insert(
@@ -300,7 +301,7 @@ impl Org {
                     "queue",
                     &q.id,
                     "program",
-                    format!("unknown program {:?}", q.program),
+                    format!("unknown program {}", quoted(&q.program)),
                 )
             })?;
             let cal = org.calendars.get(&q.calendar).ok_or_else(|| {
@@ -308,7 +309,7 @@ impl Org {
                     "queue",
                     &q.id,
                     "calendar",
-                    format!("unknown calendar {:?}", q.calendar),
+                    format!("unknown calendar {}", quoted(&q.calendar)),
                 )
             })?;
             let channel = q
@@ -333,7 +334,12 @@ impl Org {
             }
             if let Some(s) = &q.site {
                 if !org.sites.contains_key(s) {
-                    return Err(err("queue", &q.id, "site", format!("unknown site {s:?}")));
+                    return Err(err(
+                        "queue",
+                        &q.id,
+                        "site",
+                        format!("unknown site {}", quoted(s)),
+                    ));
                 }
             }
             org.queues.insert(
@@ -376,7 +382,7 @@ pub fn calendar_from_raw(c: &RawCalendar) -> Result<Calendar, OrgError> {
                         "calendar",
                         &c.id,
                         "hours",
-                        format!("unknown weekday {day:?} (use mon … sun)"),
+                        format!("unknown weekday {} (use mon … sun)", quoted(day)),
                     )
                 })?;
             h.days[i] = BusinessHours::parse_ranges(ranges)
@@ -391,7 +397,7 @@ pub fn calendar_from_raw(c: &RawCalendar) -> Result<Calendar, OrgError> {
                 "calendar",
                 &c.id,
                 "holidays",
-                format!("date {:?}: expected YYYY-MM-DD", hd.date),
+                format!("date {}: expected YYYY-MM-DD", quoted(&hd.date)),
             )
         })?;
         holidays.insert(date, hd.name.clone());
@@ -484,7 +490,7 @@ mod tests {
 
 /// An id that names nothing of its kind; `nearest` holds the known ids closest to it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown {kind} {id:?}{}", suggest(nearest))]
+#[error("unknown {kind} {}{}", quoted(id), suggest(nearest))]
 pub struct UnknownId {
     pub kind: &'static str,
     pub id: String,
@@ -494,11 +500,11 @@ pub struct UnknownId {
 fn suggest(nearest: &[String]) -> String {
     match nearest {
         [] => String::new(),
-        [one] => format!(" (did you mean {one:?}?)"),
+        [one] => format!(" (did you mean {}?)", quoted(one)),
         many => format!(
             " (did you mean one of {}?)",
             many.iter()
-                .map(|s| format!("{s:?}"))
+                .map(|s| quoted(s))
                 .collect::<Vec<_>>()
                 .join(", ")
         ),

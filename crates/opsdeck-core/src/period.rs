@@ -2,6 +2,7 @@
 //! any of those — turned into inclusive local date ranges, and calendar months (the SLA
 //! evaluation period).
 
+use crate::quote::quoted;
 use chrono::{Datelike, Months, NaiveDate, Weekday};
 use std::fmt;
 
@@ -19,7 +20,7 @@ impl YearMonth {
         ok.then(|| NaiveDate::parse_from_str(&format!("{t}-01"), "%Y-%m-%d").ok())
             .flatten()
             .map(|first| YearMonth { first })
-            .ok_or_else(|| format!("{s:?} is not a month YYYY-MM"))
+            .ok_or_else(|| format!("{} is not a month YYYY-MM", quoted(s)))
     }
     pub fn of(d: NaiveDate) -> YearMonth {
         YearMonth {
@@ -91,8 +92,9 @@ fn single(s: &str) -> Result<(NaiveDate, NaiveDate, bool), String> {
     let t = s.trim();
     let bad = || {
         format!(
-            "{t:?} is not a period: expected a day 2025-09-01, an ISO week 2025-W36, a month \
-             2025-09, a quarter 2025-Q4 or a year 2025"
+            "{} is not a period: expected a day 2025-09-01, an ISO week 2025-W36, a month \
+             2025-09, a quarter 2025-Q4 or a year 2025",
+            quoted(t)
         )
     };
     if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
@@ -111,7 +113,7 @@ fn single(s: &str) -> Result<(NaiveDate, NaiveDate, bool), String> {
         if let Some(q) = rest.strip_prefix('Q').or_else(|| rest.strip_prefix('q')) {
             let q: u32 = q.parse().map_err(|_| bad())?;
             if !(1..=4).contains(&q) {
-                return Err(format!("{t:?}: a quarter is Q1 to Q4"));
+                return Err(format!("{}: a quarter is Q1 to Q4", quoted(t)));
             }
             let first = NaiveDate::from_ymd_opt(year, 3 * q - 2, 1).ok_or_else(bad)?;
             let last = YearMonth::of(first).next().next().last();
@@ -120,7 +122,7 @@ fn single(s: &str) -> Result<(NaiveDate, NaiveDate, bool), String> {
         if let Some(w) = rest.strip_prefix('W').or_else(|| rest.strip_prefix('w')) {
             let w: u32 = w.parse().map_err(|_| bad())?;
             let monday = NaiveDate::from_isoywd_opt(year, w, Weekday::Mon)
-                .ok_or_else(|| format!("{t:?}: year {year} has no ISO week {w}"))?;
+                .ok_or_else(|| format!("{}: year {year} has no ISO week {w}", quoted(t)))?;
             return Ok((monday, monday + chrono::Days::new(6), false));
         }
         return Err(bad());
@@ -143,7 +145,7 @@ pub fn parse_period(s: &str) -> Result<DateRange, String> {
             let (f, _, wa) = single(a)?;
             let (_, l, wb) = single(b)?;
             if f > l {
-                return Err(format!("{t:?}: the range ends before it starts"));
+                return Err(format!("{}: the range ends before it starts", quoted(t)));
             }
             (f, l, wa && wb)
         }

@@ -86,9 +86,12 @@ pub enum PlanError {
     },
     #[error("no site serves the queue")]
     NoSites,
-    #[error("outage site {site:?} does not serve this queue's program (sites: {known})")]
+    #[error(
+        "outage site {} does not serve this queue's program (sites: {known})",
+        crate::quoted(site)
+    )]
     UnknownSite { site: String, known: String },
-    #[error("outage of site {site:?}: from {from} is after to {to}")]
+    #[error("outage of site {}: from {from} is after to {to}", crate::quoted(site))]
     OutageOrder {
         site: String,
         from: NaiveDate,

@@ -2,7 +2,7 @@
 //! wall-clock times, and validation into a canonical `Contact`.
 
 use crate::io::parse::Stamp;
-use crate::io::{FieldIssue, LocalResolver};
+use crate::io::{FieldIssue, LocalResolver, Readings};
 use opsdeck_core::{Channel, ContactOutcome};
 use std::borrow::Cow;
 
@@ -191,7 +191,10 @@ impl Timing {
 }
 
 /// Resolve wall-clock times and check the contact as a whole: order of timestamps, abandon
-/// time present for abandoned contacts, handle times only for answered ones.
+/// time present for abandoned contacts, handle times only for answered ones. A wall-clock time
+/// of a fall-back overlap stands for two instants: the row's own order (arrived ≤ answered ≤
+/// ended) chooses ([`choose_readings`]); only a row that no reading makes valid is refused,
+/// with both readings in the reason.
 #[inline(always)]
 pub fn validate<'a>(
     raw: RawContact<'a>,
@@ -207,19 +210,38 @@ pub fn validate<'a>(
     if raw.queue.trim().is_empty() {
         return Err(FieldIssue::new("queue", "is empty"));
     }
-    let arrived_s = tz
-        .resolve(raw.arrived_at)
+    let arrived = tz
+        .resolve_readings(raw.arrived_at)
         .map_err(|r| FieldIssue::new("arrived_at", r))?;
-    let answered_s = match raw.answered_at {
+    let answered = match raw.answered_at {
         Some(s) => Some(
-            tz.resolve(s)
+            tz.resolve_readings(s)
                 .map_err(|r| FieldIssue::new("answered_at", r))?,
         ),
         None => None,
     };
-    let ended_s = match raw.ended_at {
-        Some(s) => Some(tz.resolve(s).map_err(|r| FieldIssue::new("ended_at", r))?),
+    let ended = match raw.ended_at {
+        Some(s) => Some(
+            tz.resolve_readings(s)
+                .map_err(|r| FieldIssue::new("ended_at", r))?,
+        ),
         None => None,
+    };
+    let one = |r: Option<Readings>| !matches!(r, Some(Readings::Two(..)));
+    let (arrived_s, answered_s, ended_s) = match arrived {
+        Readings::One(a) if one(answered) && one(ended) => (
+            a,
+            answered.map(Readings::earliest),
+            ended.map(Readings::earliest),
+        ),
+        _ => choose_readings(
+            [
+                Some((raw.arrived_at, arrived)),
+                raw.answered_at.zip(answered),
+                raw.ended_at.zip(ended),
+            ],
+            tz,
+        )?,
     };
     let timing = check_timing(
         arrived_s, answered_s, ended_s, raw.talk_s, raw.hold_s, raw.acw_s,
@@ -233,6 +255,133 @@ pub fn validate<'a>(
         resolved_first_contact: raw.resolved_first_contact,
         transferred: raw.transferred,
     })
+}
+
+/// A contact's arrival, answer and end as written and as read (the arrival always present).
+type Times = [Option<(Stamp, Readings)>; 3];
+
+/// The instants of a contact's times when one of them is ambiguous (a wall-clock time of a
+/// fall-back overlap): among the readings that keep arrived ≤ answered ≤ ended (arrived ≤
+/// ended when unanswered), the one whose times span the least (arrival to its last time); on
+/// a tie the earlier arrival, then the earlier answer, then the earlier end. When no reading
+/// keeps the order, the issue names the first time that cannot follow the one before it, with
+/// both readings.
+#[cold]
+#[inline(never)]
+fn choose_readings(
+    times: Times,
+    tz: &LocalResolver,
+) -> Result<(i64, Option<i64>, Option<i64>), FieldIssue> {
+    let readings = |k: usize| -> Vec<Option<i64>> {
+        times[k].map_or(vec![None], |(_, r)| r.all().map(Some).collect())
+    };
+    let mut best: Option<(i64, i64, Option<i64>, Option<i64>)> = None;
+    for a in readings(0).into_iter().flatten() {
+        for b in readings(1) {
+            for e in readings(2) {
+                let ordered = b.is_none_or(|b| b >= a) && e.is_none_or(|e| e >= b.unwrap_or(a));
+                let key = (e.or(b).unwrap_or(a) - a, a, b, e);
+                if ordered && best.is_none_or(|k| key < k) {
+                    best = Some(key);
+                }
+            }
+        }
+    }
+    match best {
+        Some((_, a, b, e)) => Ok((a, b, e)),
+        None => Err(disorder(times, tz)),
+    }
+}
+
+/// Why no reading of a contact's times keeps them in order. Placing each time at its earliest
+/// reading not before the time placed before it leaves the most room for the times after it,
+/// so the first time that cannot be placed so is the one at fault, against the one before it.
+fn disorder(times: Times, tz: &LocalResolver) -> FieldIssue {
+    const SUBJECT: [&str; 3] = ["arrival", "answered", "ended"];
+    const OBJECT: [&str; 3] = ["arrival", "the answer", "the end"];
+    const FIELD: [&str; 3] = ["arrived_at", "answered_at", "ended_at"];
+    let day = times[0].map_or(0, |(_, r)| r.earliest());
+    let label = |t: i64| tz.label(t, day);
+    // a wall-clock time as written (the date too when it is not the arrival's)
+    let wall = |s: Stamp| match s {
+        Stamp::Naive(l) => {
+            let t = chrono::DateTime::from_timestamp(l, 0).unwrap_or_default();
+            let arrival_day = chrono::DateTime::from_timestamp(day, 0)
+                .unwrap_or_default()
+                .with_timezone(&tz.zone())
+                .date_naive();
+            let time = if chrono::Timelike::second(&t) == 0 {
+                t.format("%H:%M").to_string()
+            } else {
+                t.format("%H:%M:%S").to_string()
+            };
+            if t.date_naive() == arrival_day {
+                time
+            } else {
+                format!("{} {time}", t.format("%Y-%m-%d"))
+            }
+        }
+        Stamp::Utc(u) => label(u),
+    };
+    let both = |r: Readings| r.all().map(label).collect::<Vec<_>>().join(" or ");
+    // the time placed last: its index, stamp, readings, the reading placed and, when that is
+    // not its earlier reading, why
+    let mut prev: Option<(usize, Stamp, Readings, i64, Option<String>)> = None;
+    for (k, time) in times.into_iter().enumerate() {
+        let Some((stamp, r)) = time else { continue };
+        let Some((pk, ps, pr, p, why)) = prev.take() else {
+            prev = Some((k, stamp, r, r.earliest(), None));
+            continue;
+        };
+        if let Some(t) = r.all().find(|&t| t >= p) {
+            let why = (t != r.earliest()).then(|| {
+                format!(
+                    "{} is before {} {}",
+                    label(r.earliest()),
+                    OBJECT[pk],
+                    label(p)
+                )
+            });
+            prev = Some((k, stamp, r, t, why));
+            continue;
+        }
+        let mut reason = match r {
+            Readings::Two(..) => format!(
+                "{} {} is ambiguous ({}); neither reading is at or after {} {}",
+                SUBJECT[k],
+                wall(stamp),
+                both(r),
+                OBJECT[pk],
+                label(p)
+            ),
+            Readings::One(t) => format!(
+                "{} {} is before {} {}",
+                SUBJECT[k],
+                label(t),
+                OBJECT[pk],
+                label(p)
+            ),
+        };
+        if let Readings::Two(..) = pr {
+            let too = if matches!(r, Readings::Two(..)) {
+                " too"
+            } else {
+                ""
+            };
+            reason.push_str(&format!(
+                " ({} {} is ambiguous{too}: {})",
+                SUBJECT[pk],
+                wall(ps),
+                why.unwrap_or_else(|| both(pr))
+            ));
+        }
+        return FieldIssue::new(FIELD[k], reason);
+    }
+    // not reached: the placement above fails whenever every reading does
+    FieldIssue::new(
+        "(row)",
+        "no reading of its ambiguous local times keeps them in order",
+    )
 }
 
 /// Check a contact's times (resolved to UTC epoch seconds) and handle seconds against each
@@ -350,6 +499,209 @@ mod tests {
         );
     }
 
+    /// A contact of queue `q` with these times (naive unless they carry an offset).
+    fn raw(arrived: &str, answered: Option<&str>, ended: Option<&str>) -> RawContact<'static> {
+        RawContact {
+            ids: None,
+            queue: "q".into(),
+            arrived_at: parse_iso(arrived).unwrap(),
+            answered_at: answered.map(|t| parse_iso(t).unwrap()),
+            ended_at: ended.map(|t| parse_iso(t).unwrap()),
+            talk_s: answered.map(|_| 60),
+            hold_s: None,
+            acw_s: None,
+            csat: None,
+            nps: None,
+            resolved_first_contact: None,
+            transferred: None,
+        }
+    }
+
+    fn utc(s: &str) -> i64 {
+        chrono::DateTime::parse_from_rfc3339(s).unwrap().timestamp()
+    }
+
+    /// (arrived, answered, ended) as UTC instants, or the issue as `field: reason`.
+    fn times(
+        arrived: &str,
+        answered: Option<&str>,
+        ended: Option<&str>,
+    ) -> Result<(i64, Option<i64>, Option<i64>), String> {
+        let mut tz = LocalResolver::new(chrono_tz::America::New_York);
+        validate(raw(arrived, answered, ended), &mut tz)
+            .map(|c| (c.timing.arrived_s, c.timing.answered_s, c.timing.ended_s))
+            .map_err(|i| format!("{}: {}", i.field, i.reason))
+    }
+
+    #[test]
+    fn the_row_order_chooses_the_reading_of_an_ambiguous_time() {
+        // New York falls back at 02:00 EDT (06:00Z) to 01:00 EST on 2025-11-02: 01:00–01:59
+        // happen twice. Arrived 01:50 EDT, answered 01:05 EST, ended 01:20 EST.
+        assert_eq!(
+            times(
+                "2025-11-02 01:50:00",
+                Some("2025-11-02 01:05:00"),
+                Some("2025-11-02 01:20:00")
+            ),
+            Ok((
+                utc("2025-11-02T05:50:00Z"),
+                Some(utc("2025-11-02T06:05:00Z")),
+                Some(utc("2025-11-02T06:20:00Z"))
+            ))
+        );
+        // abandoned the same way
+        assert_eq!(
+            times("2025-11-02 01:50:00", None, Some("2025-11-02 01:05:00")),
+            Ok((
+                utc("2025-11-02T05:50:00Z"),
+                None,
+                Some(utc("2025-11-02T06:05:00Z"))
+            ))
+        );
+        // both readings valid: the one spanning least, the earlier on a tie
+        assert_eq!(
+            times(
+                "2025-11-02 01:10:00",
+                Some("2025-11-02 01:20:00"),
+                Some("2025-11-02 01:30:00")
+            ),
+            Ok((
+                utc("2025-11-02T05:10:00Z"),
+                Some(utc("2025-11-02T05:20:00Z")),
+                Some(utc("2025-11-02T05:30:00Z"))
+            ))
+        );
+        assert_eq!(
+            times(
+                "2025-11-02 01:50:00",
+                Some("2025-11-02 02:10:00"),
+                Some("2025-11-02 02:15:00")
+            ),
+            Ok((
+                utc("2025-11-02T06:50:00Z"),
+                Some(utc("2025-11-02T07:10:00Z")),
+                Some(utc("2025-11-02T07:15:00Z"))
+            ))
+        );
+        // an end after the change, the rest before it
+        assert_eq!(
+            times(
+                "2025-11-02 01:10:00",
+                Some("2025-11-02 01:20:00"),
+                Some("2025-11-02 01:05:00")
+            ),
+            Ok((
+                utc("2025-11-02T05:10:00Z"),
+                Some(utc("2025-11-02T05:20:00Z")),
+                Some(utc("2025-11-02T06:05:00Z"))
+            ))
+        );
+        // an explicit offset is one instant
+        assert_eq!(
+            times(
+                "2025-11-02T01:50:00-04:00",
+                Some("2025-11-02 01:05:00"),
+                None
+            ),
+            Ok((
+                utc("2025-11-02T05:50:00Z"),
+                Some(utc("2025-11-02T06:05:00Z")),
+                None
+            ))
+        );
+    }
+
+    #[test]
+    fn a_row_no_reading_makes_valid_names_both_readings() {
+        assert_eq!(
+            times("2025-11-02 02:10:00", Some("2025-11-02 01:05:00"), None).unwrap_err(),
+            "answered_at: answered 01:05 is ambiguous (01:05-04:00 or 01:05-05:00); neither \
+             reading is at or after arrival 02:10-05:00"
+        );
+        assert_eq!(
+            times("2025-11-02 01:50:00", Some("2025-11-02 00:55:00"), None).unwrap_err(),
+            "answered_at: answered 00:55-04:00 is before arrival 01:50-04:00 (arrival 01:50 is \
+             ambiguous: 01:50-04:00 or 01:50-05:00)"
+        );
+        assert_eq!(
+            times(
+                "2025-11-02 01:50:00",
+                Some("2025-11-02 01:05:00"),
+                Some("2025-11-02 01:04:30")
+            )
+            .unwrap_err(),
+            "ended_at: ended 01:04:30 is ambiguous (01:04:30-04:00 or 01:04:30-05:00); neither \
+             reading is at or after the answer 01:05-05:00 (answered 01:05 is ambiguous too: \
+             01:05-04:00 is before arrival 01:50-04:00)"
+        );
+        assert_eq!(
+            times("2025-11-02 01:50:00", None, Some("2025-11-02T05:10:00Z")).unwrap_err(),
+            "ended_at: ended 01:10-04:00 is before arrival 01:50-04:00 (arrival 01:50 is \
+             ambiguous: 01:50-04:00 or 01:50-05:00)"
+        );
+        // the other checks still apply to the reading chosen
+        assert_eq!(
+            times("2025-11-02 01:50:00", None, None).unwrap_err(),
+            "ended_at: is empty for an abandoned contact (it must hold the abandon time)"
+        );
+        // rows without an ambiguous time keep their messages
+        assert_eq!(
+            times("2025-11-02 03:50:00", Some("2025-11-02 03:05:00"), None).unwrap_err(),
+            "answered_at: answered 2700 s before arrival"
+        );
+    }
+
+    proptest::proptest! {
+        /// Around New York's fall-back night, a row is accepted exactly when some reading of
+        /// its wall-clock times (chrono's, independently of the resolver) keeps them in order,
+        /// and the instants accepted are such readings, in order.
+        #[test]
+        fn ambiguous_rows_are_accepted_when_a_reading_orders_them(
+            a in 0i64..3 * 3600,
+            b in proptest::option::of(0i64..3 * 3600),
+            e in proptest::option::of(0i64..3 * 3600),
+        ) {
+            let zone = chrono_tz::America::New_York;
+            let base = naive("2025-11-02 00:00:00");
+            let stamp = |s: i64| chrono::DateTime::from_timestamp(base + s, 0).unwrap().naive_utc();
+            let text = |s: i64| stamp(s).format("%Y-%m-%d %H:%M:%S").to_string();
+            let readings = |s: i64| -> Vec<i64> {
+                let r = chrono::TimeZone::from_local_datetime(&zone, &stamp(s));
+                let mut v: Vec<i64> = r.earliest().into_iter().chain(r.latest()).map(|t| t.timestamp()).collect();
+                v.dedup();
+                v
+            };
+            let opts = |x: Option<i64>| x.map_or(vec![None], |s| readings(s).into_iter().map(Some).collect());
+            let mut possible = false;
+            for ra in readings(a) {
+                for rb in opts(b) {
+                    for re in opts(e) {
+                        possible |= rb.is_none_or(|rb| rb >= ra) && re.is_none_or(|re| re >= rb.unwrap_or(ra));
+                    }
+                }
+            }
+            let (ta, tb, te) = (text(a), b.map(text), e.map(text));
+            let got = times(&ta, tb.as_deref(), te.as_deref());
+            match got {
+                Ok((ra, rb, re)) => {
+                    proptest::prop_assert!(possible);
+                    proptest::prop_assert!(readings(a).contains(&ra));
+                    proptest::prop_assert!(rb.is_none_or(|x| readings(b.unwrap()).contains(&x)));
+                    proptest::prop_assert!(re.is_none_or(|x| readings(e.unwrap()).contains(&x)));
+                    proptest::prop_assert!(rb.is_none_or(|rb| rb >= ra) && re.is_none_or(|re| re >= rb.unwrap_or(ra)));
+                }
+                Err(reason) => {
+                    // the only other refusal: an abandoned contact without an end
+                    proptest::prop_assert!(!possible || (b.is_none() && e.is_none()), "{}", reason);
+                    let ambiguous = [Some(a), b, e].into_iter().flatten().any(|s| readings(s).len() == 2);
+                    if !possible && ambiguous {
+                        proptest::prop_assert!(reason.contains(" or ") || reason.contains(" is before "), "{}", reason);
+                    }
+                }
+            }
+        }
+    }
+
     /// Sweeping forward then back over both clock changes of a year (its remembered span
     /// growing over many blocks) gives every minute the answer a new resolver gives.
     #[test]
@@ -386,7 +738,14 @@ mod tests {
                 let t = bases[b] + off;
                 let fresh = LocalResolver::new(zone).to_utc(t);
                 proptest::prop_assert_eq!(reused.to_utc(t), fresh.clone());
-                proptest::prop_assert_eq!(quick.resolve_ok(Stamp::Naive(t)), fresh.ok());
+                let readings = LocalResolver::new(zone).readings(t);
+                proptest::prop_assert_eq!(reused.readings(t), readings.clone());
+                // the fast path takes no ambiguous time: the row path chooses its reading
+                let one = match readings {
+                    Ok(Readings::One(u)) => Some(u),
+                    _ => None,
+                };
+                proptest::prop_assert_eq!(quick.resolve_ok(Stamp::Naive(t)), one);
             }
         }
     }

@@ -95,8 +95,7 @@ impl Profile {
             path: path.to_path_buf(),
             message,
         };
-        let mapping: Mapping =
-            toml::from_str(text).map_err(|e| merr(e.to_string().trim().to_string()))?;
+        let mapping: Mapping = crate::io::from_toml(text).map_err(merr)?;
         for f in mapping
             .columns
             .keys()
@@ -105,7 +104,8 @@ impl Profile {
         {
             if !FIELDS.contains(&f.as_str()) {
                 return Err(merr(format!(
-                    "{f:?} is not a contact field (fields: {})",
+                    "{} is not a contact field (fields: {})",
+                    crate::io::quoted(f),
                     FIELDS.join(", ")
                 )));
             }
@@ -113,7 +113,8 @@ impl Profile {
         if let Some(d) = &mapping.delimiter {
             if d.len() != 1 {
                 return Err(merr(format!(
-                    "delimiter {d:?} must be a single byte character"
+                    "delimiter {} must be a single byte character",
+                    crate::io::quoted(d)
                 )));
             }
         }
@@ -122,13 +123,13 @@ impl Profile {
             Some("epoch") => TsFormat::Epoch,
             Some(p) => TsFormat::Pattern(p.to_string()),
         };
-        let zone = match &mapping.timestamps.time_zone {
-            Some(z) => Some(
-                z.parse::<Tz>()
-                    .map_err(|_| merr(format!("unknown IANA time zone {z:?}")))?,
-            ),
-            None => None,
-        };
+        let zone =
+            match &mapping.timestamps.time_zone {
+                Some(z) => Some(z.parse::<Tz>().map_err(|_| {
+                    merr(format!("unknown IANA time zone {}", crate::io::quoted(z)))
+                })?),
+                None => None,
+            };
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -499,7 +500,12 @@ impl Bound {
 
 /// `H:MM:SS` → seconds after midnight.
 fn clock_s(s: &str, field: &str) -> std::result::Result<i64, FieldIssue> {
-    let bad = || FieldIssue::new(field, format!("{s:?} is not a clock time H:MM:SS"));
+    let bad = || {
+        FieldIssue::new(
+            field,
+            format!("{} is not a clock time H:MM:SS", crate::io::quoted(s)),
+        )
+    };
     let mut it = s.trim().split(':');
     let (Some(h), Some(m), Some(sec), None) = (it.next(), it.next(), it.next(), it.next()) else {
         return Err(bad());
@@ -537,7 +543,7 @@ fn extract_anonymous_bank<'r, R: Row + ?Sized>(
         other => {
             return Err(FieldIssue::new(
                 "outcome",
-                format!("{other:?} is not AGENT, HANG or PHANTOM"),
+                format!("{} is not AGENT, HANG or PHANTOM", crate::io::quoted(other)),
             ))
         }
     }
@@ -547,7 +553,7 @@ fn extract_anonymous_bank<'r, R: Row + ?Sized>(
         _ => {
             return Err(FieldIssue::new(
                 "date_iso",
-                format!("{date:?} is not a date YYYY-MM-DD"),
+                format!("{} is not a date YYYY-MM-DD", crate::io::quoted(date)),
             ))
         }
     };
@@ -557,7 +563,10 @@ fn extract_anonymous_bank<'r, R: Row + ?Sized>(
     let secs = |k: usize| -> std::result::Result<i64, FieldIssue> {
         let v = s(k)?;
         let n: i64 = v.parse().map_err(|_| {
-            FieldIssue::new(AB_COLS[k], format!("{v:?} is not a number of seconds"))
+            FieldIssue::new(
+                AB_COLS[k],
+                format!("{} is not a number of seconds", crate::io::quoted(v)),
+            )
         })?;
         // a negative span crossed midnight
         let n = if n < 0 { n + 86_400 } else { n };

@@ -69,7 +69,8 @@ fn find_col(header: &[String], name: &str, what: &str, path: &Path) -> Result<us
         input_err(
             path,
             format!(
-                "line 1: no {what} column {name:?} (the header has: {}); name it with --{what}",
+                "line 1: no {what} column {} (the header has: {}); name it with --{what}",
+                crate::io::quoted(name),
                 crate::io::excerpt(&header.join(", "), 300)
             ),
         )

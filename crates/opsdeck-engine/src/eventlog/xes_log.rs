@@ -191,7 +191,7 @@ fn parse_xes_elements(
                         Level::Log
                     }
                     (None, _) => {
-                        let shown = String::from_utf8_lossy(name).into_owned();
+                        let shown = tag_name(name);
                         out.fatal = Some((
                             line_at(tag_pos),
                             format!(
@@ -215,12 +215,15 @@ fn parse_xes_elements(
                             Some(Err(e)) => {
                                 out.fatal = Some((
                                     line_at(tag_pos),
-                                    format!("malformed XML attribute: {e}"),
+                                    format!(
+                                        "malformed XML attribute: {}",
+                                        crate::io::excerpt(&e, 300)
+                                    ),
                                 ));
                                 return;
                             }
                             _ => {
-                                let shown = String::from_utf8_lossy(tag).into_owned();
+                                let shown = tag_name(tag);
                                 out.fatal = Some((
                                     line_at(tag_pos),
                                     format!("<{shown}> needs both a key and a value attribute"),
@@ -243,7 +246,7 @@ fn parse_xes_elements(
             }
             Markup::End { name } => {
                 let Some((level, name_at, _)) = stack.pop() else {
-                    let shown = String::from_utf8_lossy(name).into_owned();
+                    let shown = tag_name(name);
                     out.fatal = Some((
                         line_at(token.at),
                         format!(
@@ -255,8 +258,8 @@ fn parse_xes_elements(
                 };
                 let name = local_name(name);
                 if name != &names[name_at..] {
-                    let shown = String::from_utf8_lossy(name).into_owned();
-                    let want = String::from_utf8_lossy(&names[name_at..]).into_owned();
+                    let shown = tag_name(name);
+                    let want = tag_name(&names[name_at..]);
                     out.fatal = Some((
                         line_at(token.end),
                         format!("malformed XML: expected </{want}>, found </{shown}>"),
@@ -277,12 +280,17 @@ fn parse_xes_elements(
             .iter()
             .find(|x| x.1 > name_at)
             .map_or(names.len(), |x| x.1);
-        let shown = String::from_utf8_lossy(&names[name_at..end]).into_owned();
+        let shown = tag_name(&names[name_at..end]);
         out.fatal = Some((
             line_at(pos),
             format!("the file ends inside <{shown}> opened on this line (truncated?)"),
         ));
     }
+}
+
+/// A tag name for a message: at most [`MAX_QUOTE`](crate::io::text::MAX_QUOTE) bytes of it.
+fn tag_name(name: &[u8]) -> String {
+    crate::io::excerpt(&String::from_utf8_lossy(name), crate::io::text::MAX_QUOTE)
 }
 
 /// An attribute of the trace or event being read (`parent`): kept in the slots that read its
@@ -709,6 +717,8 @@ pub(super) fn read_xes_log(
         .filter_map(|o| o.1.fatal.clone())
         .min_by_key(|f| f.0)
     {
+        // each part is bounded where it is made; this bounds the whole
+        let msg = crate::io::excerpt(&msg, 1024);
         return Err(input_err(path, format!("line {line}: {msg}")));
     }
     if !outcomes.iter().any(|o| o.1.saw_log_start) {

@@ -50,11 +50,10 @@ pub fn read_policies(text: &str, path: &Path, org: Option<&Org>) -> Result<Vec<C
         path: path.to_path_buf(),
         message,
     };
-    let raw: RawPolicyFile =
-        toml::from_str(text).map_err(|e| bad(e.to_string().trim().replace('\n', " ")))?;
+    let raw: RawPolicyFile = crate::io::from_toml(text).map_err(bad)?;
     let mut out = Vec::new();
     for (i, c) in raw.clocks.iter().enumerate() {
-        let key = |k: &str| format!("clock[{i}].{k} (clock {:?})", c.name);
+        let key = |k: &str| format!("clock[{i}].{k} (clock {})", crate::io::quoted(&c.name));
         if out.iter().any(|p: &ClockPolicy| p.name == c.name) {
             return Err(bad(format!("{}: declared twice", key("name"))));
         }
@@ -68,11 +67,15 @@ pub fn read_policies(text: &str, path: &Path, org: Option<&Org>) -> Result<Vec<C
                 key("schedule")
             )))
             }
-            (Some(id), None) => Some(
-                org.and_then(|o| o.calendars.get(id))
-                    .cloned()
-                    .ok_or_else(|| bad(format!("{}: unknown calendar {id:?}", key("schedule"))))?,
-            ),
+            (Some(id), None) => Some(org.and_then(|o| o.calendars.get(id)).cloned().ok_or_else(
+                || {
+                    bad(format!(
+                        "{}: unknown calendar {}",
+                        key("schedule"),
+                        crate::io::quoted(id)
+                    ))
+                },
+            )?),
             (None, Some(rc)) => {
                 Some(calendar_from_raw(rc).map_err(|e| bad(format!("{}: {e}", key("calendar"))))?)
             }
@@ -90,8 +93,9 @@ pub fn read_policies(text: &str, path: &Path, org: Option<&Org>) -> Result<Vec<C
             (Some("never"), None) => CancelRule::Never,
             (Some(other), None) => {
                 return Err(bad(format!(
-                    "{}: unknown cancel rule {other:?} (expected start_no_longer_met or never, or use cancel_when)",
-                    key("cancel")
+                    "{}: unknown cancel rule {} (expected start_no_longer_met or never, or use cancel_when)",
+                    key("cancel"),
+                    crate::io::quoted(other)
                 )))
             }
         };

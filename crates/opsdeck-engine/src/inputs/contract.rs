@@ -8,9 +8,9 @@ use std::path::Path;
 
 /// Parse and validate a contract file; errors name the file and the key.
 pub fn read_contract(text: &str, path: &Path, org: &Org) -> Result<(RawContract, Contract)> {
-    let raw: RawContract = toml::from_str(text).map_err(|e| EngineError::Input {
+    let raw: RawContract = crate::io::from_toml(text).map_err(|message| EngineError::Input {
         path: path.to_path_buf(),
-        message: e.to_string().trim().replace('\n', " "),
+        message,
     })?;
     let c = Contract::from_raw(&raw, org).map_err(|e| EngineError::Input {
         path: path.to_path_buf(),

@@ -2,7 +2,7 @@
 //! file with `[[calendar]]` tables in the setup format (docs/formats.md §1, read through
 //! `opsdeck_core::org::calendar_from_raw`), whose business hours also say which weekdays open.
 
-use crate::error::{input_err, io_err, EngineError, Result};
+use crate::error::{input_err, EngineError, Result};
 use chrono::NaiveDate;
 use opsdeck_core::org::{calendar_from_raw, nearest_ids, RawCalendar, UnknownId};
 use std::collections::BTreeMap;
@@ -42,9 +42,8 @@ pub fn read_holidays(path: &Path, calendar: Option<&str>) -> Result<HolidayList>
 }
 
 fn read_calendar(path: &Path, id: Option<&str>) -> Result<HolidayList> {
-    let text = std::fs::read_to_string(path).map_err(io_err(path))?;
-    let doc: toml::Table =
-        toml::from_str(&text).map_err(|e| input_err(path, e.to_string().trim().to_string()))?;
+    let text = crate::io::read_toml_file(path, "a holiday calendar file")?;
+    let doc: toml::Table = crate::io::from_toml(&text).map_err(|e| input_err(path, e))?;
     let list = match doc.get("calendar") {
         Some(toml::Value::Array(a)) => a.clone(),
         Some(_) => return Err(input_err(path, "calendar: expected [[calendar]] tables")),
@@ -52,9 +51,12 @@ fn read_calendar(path: &Path, id: Option<&str>) -> Result<HolidayList> {
     };
     let mut cals = Vec::with_capacity(list.len());
     for (i, v) in list.into_iter().enumerate() {
-        let c: RawCalendar = v
-            .try_into()
-            .map_err(|e: toml::de::Error| input_err(path, format!("calendar[{i}]: {e}")))?;
+        let c: RawCalendar = v.try_into().map_err(|e: toml::de::Error| {
+            input_err(
+                path,
+                format!("calendar[{i}]: {}", crate::io::text::toml_reason(&e)),
+            )
+        })?;
         cals.push(c);
     }
     let ids: Vec<&str> = cals.iter().map(|c| c.id.as_str()).collect();
@@ -90,7 +92,7 @@ fn read_calendar(path: &Path, id: Option<&str>) -> Result<HolidayList> {
 }
 
 fn read_csv(path: &Path) -> Result<HolidayList> {
-    let bytes = crate::io::read_whole_text(path)?;
+    let bytes = crate::io::read_whole_text(path, "a holiday list")?;
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(bytes.as_slice());
@@ -124,7 +126,10 @@ fn read_csv(path: &Path) -> Result<HolidayList> {
         let date = NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
             input_err(
                 path,
-                format!("line {line}: date: {d:?} is not a date (expected YYYY-MM-DD)"),
+                format!(
+                    "line {line}: date: {} is not a date (expected YYYY-MM-DD)",
+                    crate::io::quoted(d)
+                ),
             )
         })?;
         let name = c_name

@@ -58,10 +58,15 @@ fn date_of(v: &toml::Value) -> std::result::Result<NaiveDate, String> {
     let text = match v {
         toml::Value::String(s) => s.clone(),
         toml::Value::Datetime(d) if d.time.is_none() && d.offset.is_none() => d.to_string(),
-        other => return Err(format!("expected a date YYYY-MM-DD, found {other}")),
+        other => {
+            return Err(format!(
+                "expected a date YYYY-MM-DD, found {}",
+                crate::io::excerpt(&other.to_string(), crate::io::text::MAX_QUOTE)
+            ))
+        }
     };
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .map_err(|_| format!("{text:?} is not a date YYYY-MM-DD"))
+        .map_err(|_| format!("{} is not a date YYYY-MM-DD", crate::io::quoted(&text)))
 }
 
 /// Parse a scenario file (TOML); errors name the file and the key path.
@@ -70,8 +75,7 @@ pub fn read_scenario(text: &str, path: &Path) -> Result<ScenarioSpec> {
         path: path.to_path_buf(),
         message,
     };
-    let raw: RawScenario =
-        toml::from_str(text).map_err(|e| bad(e.to_string().trim().replace('\n', " ")))?;
+    let raw: RawScenario = crate::io::from_toml(text).map_err(bad)?;
     let file = path.display().to_string();
     if let Some(v) = raw.volume_pct {
         check_volume(v).map_err(|r| bad(format!("volume_pct: {r}")))?;
@@ -187,8 +191,12 @@ pub fn parse_outage(flag: &str) -> Result<Outage> {
         return Err(bad("not three parts separated by ':'"));
     };
     let date = |s: &str, what: &str| {
-        NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-            .map_err(|_| bad(&format!("{what} {s:?} is not a date YYYY-MM-DD")))
+        NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
+            bad(&format!(
+                "{what} {} is not a date YYYY-MM-DD",
+                crate::io::quoted(s)
+            ))
+        })
     };
     let (from, to) = (date(from, "from")?, date(to, "to")?);
     if site.trim().is_empty() {

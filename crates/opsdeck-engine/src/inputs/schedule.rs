@@ -3,7 +3,7 @@
 //! (zone, interval, patterns, site), read into `opsdeck_core::schedule` types with errors
 //! naming the file, line or shift, and field.
 
-use crate::error::{input_err, io_err, EngineError, Result};
+use crate::error::{input_err, EngineError, Result};
 use crate::io::parse::{parse_iso, Stamp};
 use chrono::{NaiveTime, TimeZone};
 use chrono_tz::Tz;
@@ -48,7 +48,12 @@ struct RawBreak {
 /// Minutes of a duration written `8h`, `30m`, `7h30m` or `7:30`.
 fn minutes(s: &str) -> std::result::Result<u32, String> {
     let t = s.trim();
-    let bad = || format!("{s:?} is not a duration (write 8h, 30m, 7h30m or 7:30)");
+    let bad = || {
+        format!(
+            "{} is not a duration (write 8h, 30m, 7h30m or 7:30)",
+            crate::io::quoted(s)
+        )
+    };
     if let Some((h, m)) = t.split_once(':') {
         let (h, m) = (h.parse::<u32>(), m.parse::<u32>());
         return match (h, m) {
@@ -104,9 +109,8 @@ pub fn read_shifts(path: &Path) -> Result<ScheduleSpec> {
 
 /// Read a shifts file: the spec and the site it names.
 pub fn read_shifts_file(path: &Path) -> Result<ShiftsFile> {
-    let text = std::fs::read_to_string(path).map_err(io_err(path))?;
-    let raw: RawShifts =
-        toml::from_str(&text).map_err(|e| input_err(path, e.to_string().trim().to_string()))?;
+    let text = crate::io::read_toml_file(path, "a shifts file")?;
+    let raw: RawShifts = crate::io::from_toml(&text).map_err(|e| input_err(path, e))?;
     let zone = match &raw.zone {
         Some(z) => parse_zone(z).map_err(|e| input_err(path, format!("zone: {e}")))?,
         None => chrono_tz::UTC,
@@ -121,7 +125,10 @@ pub fn read_shifts_file(path: &Path) -> Result<ShiftsFile> {
     let mut patterns = Vec::with_capacity(raw.shift.len());
     for s in raw.shift {
         let err = |field: &str, reason: String| {
-            input_err(path, format!("shift {:?}: {field}: {reason}", s.name))
+            input_err(
+                path,
+                format!("shift {}: {field}: {reason}", crate::io::quoted(&s.name)),
+            )
         };
         if !names.insert(s.name.clone()) {
             return Err(err("name", "declared twice".into()));
@@ -129,7 +136,10 @@ pub fn read_shifts_file(path: &Path) -> Result<ShiftsFile> {
         let start = NaiveTime::parse_from_str(s.start.trim(), "%H:%M").map_err(|_| {
             err(
                 "start",
-                format!("{:?} is not a time (write HH:MM)", s.start),
+                format!(
+                    "{} is not a time (write HH:MM)",
+                    crate::io::quoted(&s.start)
+                ),
             )
         })?;
         let length_min = minutes(&s.length).map_err(|e| err("length", e))?;
@@ -146,7 +156,10 @@ pub fn read_shifts_file(path: &Path) -> Result<ShiftsFile> {
                 let mut d = [false; 7];
                 for name in list {
                     let i = weekday(name).ok_or_else(|| {
-                        err("days", format!("{name:?} is not a weekday (mon … sun)"))
+                        err(
+                            "days",
+                            format!("{} is not a weekday (mon … sun)", crate::io::quoted(name)),
+                        )
                     })?;
                     d[i] = true;
                 }
@@ -203,10 +216,10 @@ pub fn read_requirements(
     interval_min: u32,
     required_column: Option<&str>,
 ) -> Result<Vec<(u64, Requirement)>> {
-    let text = std::fs::read_to_string(path).map_err(io_err(path))?;
+    let text = crate::io::read_whole_text(path, "a requirements file")?;
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(true)
-        .from_reader(text.as_bytes());
+        .from_reader(text.as_slice());
     let header = rdr
         .headers()
         .map_err(|e| input_err(path, format!("cannot read the header line: {e}")))?
@@ -300,7 +313,10 @@ pub fn read_requirements(
                 if req.is_empty() {
                     "missing value".to_string()
                 } else {
-                    format!("{req:?} is not a whole number of agents ≥ 0")
+                    format!(
+                        "{} is not a whole number of agents ≥ 0",
+                        crate::io::quoted(req)
+                    )
                 },
             )
         })?;

@@ -76,7 +76,7 @@ fn column(path: &Path, header: &[String], name: &str, param: &'static str) -> Re
 }
 
 fn read(path: &Path, cols: &SeriesColumns, with_volume: bool) -> Result<SeriesRead> {
-    let bytes = crate::io::read_whole_text(path)?;
+    let bytes = crate::io::read_whole_text(path, "a volume series")?;
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -237,7 +237,10 @@ fn stamp<'a>(
         let date = NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
             (
                 Field::Date,
-                format!("{d:?} is not a date (expected YYYY-MM-DD)"),
+                format!(
+                    "{} is not a date (expected YYYY-MM-DD)",
+                    crate::io::quoted(d)
+                ),
             )
         })?;
         let time = NaiveTime::parse_from_str(ts, "%H:%M:%S")
@@ -245,7 +248,10 @@ fn stamp<'a>(
             .map_err(|_| {
                 (
                     Field::Ts,
-                    format!("{ts:?} is not a time of day (expected HH:MM or HH:MM:SS)"),
+                    format!(
+                        "{} is not a time of day (expected HH:MM or HH:MM:SS)",
+                        crate::io::quoted(ts)
+                    ),
                 )
             })?;
         return Ok(date.and_time(time));
@@ -267,7 +273,10 @@ fn stamp<'a>(
     match parse_iso(full).map_err(|r| (Field::Ts, r))? {
         Stamp::Naive(s) => chrono::DateTime::from_timestamp(s, 0)
             .map(|d| d.naive_utc())
-            .ok_or((Field::Ts, format!("{ts:?} is out of range"))),
+            .ok_or((
+                Field::Ts,
+                format!("{} is out of range", crate::io::quoted(ts)),
+            )),
         Stamp::Utc(s) => Ok(opsdeck_core::calendar::local_time(
             zone.unwrap_or(chrono_tz::UTC),
             s,
@@ -279,12 +288,14 @@ fn volume(s: &str) -> std::result::Result<f64, String> {
     if s.is_empty() {
         return Err("is empty (a missing interval is left out of the file, not blank)".into());
     }
-    let v: f64 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
+    let v: f64 = s
+        .parse()
+        .map_err(|_| format!("{} is not a number", crate::io::quoted(s)))?;
     if !v.is_finite() {
-        return Err(format!("{s:?} is not a finite number"));
+        return Err(format!("{} is not a finite number", crate::io::quoted(s)));
     }
     if v < 0.0 {
-        return Err(format!("negative volume {s}"));
+        return Err(format!("negative volume {}", crate::io::quoted(s)));
     }
     Ok(v)
 }

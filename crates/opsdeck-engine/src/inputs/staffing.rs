@@ -308,7 +308,7 @@ fn parse_row<R: Row>(
         let s = text(i)?;
         match s.parse::<f64>() {
             Ok(v) if v.is_finite() => Ok(v),
-            _ => Err((name(i), format!("not a number: {s:?}"))),
+            _ => Err((name(i), format!("not a number: {}", crate::io::quoted(s)))),
         }
     };
     let id = text(0)?.to_string();

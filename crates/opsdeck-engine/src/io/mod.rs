@@ -6,6 +6,7 @@ pub mod csv_reader;
 pub mod parquet;
 pub mod parse;
 pub mod row;
+pub mod text;
 pub mod time;
 pub(crate) mod xml;
 
@@ -16,21 +17,15 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 pub use row::{FieldIssue, Row, RowIssue};
-pub use time::LocalResolver;
+pub use text::{from_toml, quoted, read_toml_file, MAX_TOML_BYTES, MAX_WHOLE_TEXT_BYTES};
+pub use time::{LocalResolver, Readings};
 
-/// A whole small text file (CSV, plain or gzip) in memory: gzip inflated, a UTF-8 byte-order
-/// mark dropped; UTF-16, a truncated gzip and a blank file are errors naming the file.
-pub(crate) fn read_whole_text(path: &Path) -> Result<Vec<u8>> {
-    let raw = std::fs::read(path).map_err(io_err(path))?;
-    let mut bytes = if raw.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::with_capacity(raw.len() * 4);
-        flate2::read::MultiGzDecoder::new(raw.as_slice())
-            .read_to_end(&mut out)
-            .map_err(|e| input_err(path, format!("file is truncated or corrupt ({e})")))?;
-        out
-    } else {
-        raw
-    };
+/// A whole small text file (CSV, plain or gzip; `what` it is, for messages: "a volume
+/// series") in memory: gzip inflated, a UTF-8 byte-order mark dropped; a file (or its inflated
+/// content) over [`MAX_WHOLE_TEXT_BYTES`], UTF-16, a truncated gzip and a blank file are
+/// errors naming the file.
+pub(crate) fn read_whole_text(path: &Path, what: &str) -> Result<Vec<u8>> {
+    let mut bytes = text::read_capped(path, MAX_WHOLE_TEXT_BYTES, what, true)?;
     if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
         return Err(input_err(
             path,

@@ -1,6 +1,7 @@
 //! Cell values and the field parsers shared by every reader: timestamps (fast path for ISO-like
 //! text, explicit formats for mappings), whole-second durations, scores and flags.
 
+use super::text::quoted;
 use chrono::{DateTime, NaiveDateTime};
 
 /// One input value, whatever the file format.
@@ -156,11 +157,11 @@ pub fn parse_iso_fraction_with(s: &str, last: &mut LastDay) -> Result<(Stamp, u3
     let b = trim(s).as_bytes();
     let bad = || {
         format!(
-            "{:?} is not a timestamp (expected YYYY-MM-DD HH:MM:SS or RFC 3339)",
-            s.trim()
+            "{} is not a timestamp (expected YYYY-MM-DD HH:MM:SS or RFC 3339)",
+            quoted(s.trim())
         )
     };
-    let invalid = || format!("{:?} is not a valid date and time", s.trim());
+    let invalid = || format!("{} is not a valid date and time", quoted(s.trim()));
     // the fixed part read from one array: no bounds checks, no early exits per field
     let (Some(head), Some(date)) = (b.first_chunk::<19>(), b.first_chunk::<10>()) else {
         return Err(bad());
@@ -251,21 +252,33 @@ pub fn parse_stamp(c: Cell<'_>, fmt: &TsFormat) -> Result<Option<Stamp>, String>
                 .trim()
                 .parse::<i64>()
                 .map(|i| Some(Stamp::Utc(i)))
-                .map_err(|_| format!("{:?} is not a Unix epoch in seconds", s.trim())),
+                .map_err(|_| format!("{} is not a Unix epoch in seconds", quoted(s.trim()))),
             TsFormat::Pattern(p) => {
                 let s = s.trim();
                 if p.contains("%z") || p.contains("%:z") || p.contains("%#z") {
                     DateTime::parse_from_str(s, p)
                         .map(|d| Some(Stamp::Utc(d.timestamp())))
-                        .map_err(|e| format!("{s:?} does not match timestamp format {p:?}: {e}"))
+                        .map_err(|e| {
+                            format!(
+                                "{} does not match timestamp format {}: {e}",
+                                quoted(s),
+                                quoted(p)
+                            )
+                        })
                 } else {
                     NaiveDateTime::parse_from_str(s, p)
                         .map(|d| Some(Stamp::Naive(d.and_utc().timestamp())))
-                        .map_err(|e| format!("{s:?} does not match timestamp format {p:?}: {e}"))
+                        .map_err(|e| {
+                            format!(
+                                "{} does not match timestamp format {}: {e}",
+                                quoted(s),
+                                quoted(p)
+                            )
+                        })
                 }
             }
         },
-        other => Err(format!("{:?} is not a timestamp", other.display())),
+        other => Err(format!("{} is not a timestamp", quoted(&other.display()))),
     }
 }
 
@@ -284,11 +297,16 @@ pub fn parse_seconds(c: Cell<'_>) -> Result<Option<i64>, String> {
                 Ok(i) => i,
                 Err(_) => match t.parse::<f64>() {
                     Ok(f) if f.is_finite() => f.round() as i64,
-                    _ => return Err(format!("{t:?} is not a number of seconds")),
+                    _ => return Err(format!("{} is not a number of seconds", quoted(t))),
                 },
             }
         }
-        other => return Err(format!("{:?} is not a number of seconds", other.display())),
+        other => {
+            return Err(format!(
+                "{} is not a number of seconds",
+                quoted(&other.display())
+            ))
+        }
     };
     if v < 0 {
         return Err(format!("negative duration {v}"));
@@ -314,8 +332,13 @@ pub fn parse_score(c: Cell<'_>, lo: u8, hi: u8) -> Result<Option<u8>, String> {
                 Ok(f) if f.fract() == 0.0 => Ok(f as i64),
                 _ => Err(()),
             })
-            .map_err(|_| format!("{:?} is not a whole number", s.trim()))?,
-        other => return Err(format!("{:?} is not a whole number", other.display())),
+            .map_err(|_| format!("{} is not a whole number", quoted(s.trim())))?,
+        other => {
+            return Err(format!(
+                "{} is not a whole number",
+                quoted(&other.display())
+            ))
+        }
     };
     if v < i64::from(lo) || v > i64::from(hi) {
         return Err(format!("{v} is outside {lo}..{hi}"));
@@ -332,13 +355,13 @@ pub fn parse_flag(c: Cell<'_>) -> Result<Option<bool>, String> {
         Cell::Int(0) => Ok(Some(false)),
         Cell::Str(s) => flag_word(s.trim()).map(Some).ok_or_else(|| {
             format!(
-                "{:?} is not a flag (expected true or false)",
-                s.trim().to_ascii_lowercase()
+                "{} is not a flag (expected true or false)",
+                quoted(&s.trim().to_ascii_lowercase())
             )
         }),
         other => Err(format!(
-            "{:?} is not a flag (expected true or false)",
-            other.display()
+            "{} is not a flag (expected true or false)",
+            quoted(&other.display())
         )),
     }
 }

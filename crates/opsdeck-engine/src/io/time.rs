@@ -5,8 +5,10 @@ use chrono::{LocalResult, NaiveDateTime, Offset, TimeZone};
 use chrono_tz::Tz;
 
 /// Resolves wall-clock times in one zone, memoised per local 15-minute block (zones change
-/// offset only on such boundaries). Ambiguous times (the repeated hour when clocks go back)
-/// resolve to the earlier instant; times skipped when clocks go forward are errors.
+/// offset only on such boundaries). An ambiguous time (the repeated hour when clocks go back)
+/// has two readings ([`readings`](Self::readings), which contact validation chooses between
+/// by the row's order); [`to_utc`](Self::to_utc) and [`resolve`](Self::resolve) take the
+/// earlier. Times skipped when clocks go forward are errors.
 #[derive(Debug, Clone)]
 pub struct LocalResolver {
     zone: Tz,
@@ -19,7 +21,36 @@ pub struct LocalResolver {
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Resolved {
     Offset(i64),
+    /// Two offsets, the earlier instant's (the larger offset) first.
+    Ambiguous(i64, i64),
     Gap,
+}
+
+/// The instants (UTC epoch seconds) a time can stand for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Readings {
+    One(i64),
+    /// A wall-clock time of a fall-back overlap: the earlier and the later instant.
+    Two(i64, i64),
+}
+
+impl Readings {
+    /// The earlier instant.
+    #[inline(always)]
+    pub fn earliest(self) -> i64 {
+        match self {
+            Readings::One(t) | Readings::Two(t, _) => t,
+        }
+    }
+
+    /// The instants, earlier first.
+    pub fn all(self) -> impl Iterator<Item = i64> {
+        let (a, b) = match self {
+            Readings::One(t) => (t, None),
+            Readings::Two(t, u) => (t, Some(u)),
+        };
+        std::iter::once(a).chain(b)
+    }
 }
 
 const BLOCK: i64 = 900;
@@ -38,11 +69,19 @@ impl LocalResolver {
         self.zone
     }
 
-    /// UTC epoch seconds of a wall-clock time given as seconds since the wall clock's epoch.
+    /// UTC epoch seconds of a wall-clock time given as seconds since the wall clock's epoch
+    /// (the earlier instant of an ambiguous time).
     #[inline(always)]
     pub fn to_utc(&mut self, local_s: i64) -> Result<i64, String> {
+        self.readings(local_s).map(Readings::earliest)
+    }
+
+    /// The instants a wall-clock time (seconds since the wall clock's epoch) stands for: one,
+    /// or two in a fall-back overlap; an error for a time the clocks skipped.
+    #[inline(always)]
+    pub fn readings(&mut self, local_s: i64) -> Result<Readings, String> {
         if let Some(utc) = self.remembered(local_s) {
-            return Ok(utc);
+            return Ok(Readings::One(utc));
         }
         let block = local_s.div_euclid(BLOCK);
         let slot = &mut self.slots[block.rem_euclid(SLOTS as i64) as usize];
@@ -52,9 +91,13 @@ impl LocalResolver {
                 .unwrap_or(NaiveDateTime::MIN);
             let r = match self.zone.offset_from_local_datetime(&naive) {
                 LocalResult::Single(o) => Resolved::Offset(i64::from(o.fix().local_minus_utc())),
-                LocalResult::Ambiguous(a, b) => Resolved::Offset(i64::from(
-                    a.fix().local_minus_utc().max(b.fix().local_minus_utc()),
-                )),
+                LocalResult::Ambiguous(a, b) => {
+                    let (a, b) = (
+                        i64::from(a.fix().local_minus_utc()),
+                        i64::from(b.fix().local_minus_utc()),
+                    );
+                    Resolved::Ambiguous(a.max(b), a.min(b))
+                }
                 LocalResult::None => Resolved::Gap,
             };
             *slot = (block, r);
@@ -71,8 +114,10 @@ impl LocalResolver {
                 } else {
                     (b_lo, b_hi, off)
                 };
-                Ok(local_s - off)
+                Ok(Readings::One(local_s - off))
             }
+            // not remembered: `resolve_ok` must never take an ambiguous time as one instant
+            Resolved::Ambiguous(early, late) => Ok(Readings::Two(local_s - early, local_s - late)),
             Resolved::Gap => Err(format!(
                 "local time {} does not exist in {} (clocks went forward)",
                 chrono::DateTime::from_timestamp(local_s, 0)
@@ -90,10 +135,18 @@ impl LocalResolver {
         (lo <= local_s && local_s < hi).then(|| local_s - off)
     }
 
-    /// UTC epoch seconds of a stamp; instants outside the years 1900–2199 are refused (they
-    /// are data errors, and far-off values would overflow later arithmetic).
+    /// UTC epoch seconds of a stamp (the earlier instant of an ambiguous wall-clock time);
+    /// instants outside the years 1900–2199 are refused (they are data errors, and far-off
+    /// values would overflow later arithmetic).
     #[inline(always)]
     pub fn resolve(&mut self, s: Stamp) -> Result<i64, String> {
+        self.resolve_readings(s).map(Readings::earliest)
+    }
+
+    /// The instants a stamp stands for: one, or two for a wall-clock time of a fall-back
+    /// overlap; errors as [`resolve`](Self::resolve).
+    #[inline(always)]
+    pub fn resolve_readings(&mut self, s: Stamp) -> Result<Readings, String> {
         let v = match s {
             Stamp::Utc(u) | Stamp::Naive(u) => u,
         };
@@ -103,13 +156,14 @@ impl LocalResolver {
             ));
         }
         match s {
-            Stamp::Utc(u) => Ok(u),
-            Stamp::Naive(l) => self.to_utc(l),
+            Stamp::Utc(u) => Ok(Readings::One(u)),
+            Stamp::Naive(l) => self.readings(l),
         }
     }
 
-    /// [`resolve`](Self::resolve) without the reason: `None` where it gives an error. A wall
-    /// time in the last resolved block takes a few comparisons.
+    /// The one instant of a stamp, without the reason: `None` where [`resolve`](Self::resolve)
+    /// gives an error and for an ambiguous wall-clock time (the row path chooses its reading).
+    /// A wall time in the last resolved block takes a few comparisons.
     #[inline(always)]
     pub fn resolve_ok(&mut self, s: Stamp) -> Option<i64> {
         match s {
@@ -123,7 +177,32 @@ impl LocalResolver {
 
     #[inline(never)]
     fn resolve_slow(&mut self, s: Stamp) -> Option<i64> {
-        self.resolve(s).ok()
+        match self.resolve_readings(s) {
+            Ok(Readings::One(t)) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// A wall-clock reading of an instant for messages: `01:05-05:00` (seconds when not zero),
+    /// with the date first when it is not the local date of `day_of` (a UTC instant).
+    pub fn label(&self, utc_s: i64, day_of: i64) -> String {
+        use chrono::Utc;
+        let at = |t: i64| {
+            chrono::DateTime::<Utc>::from_timestamp(t, 0)
+                .unwrap_or_default()
+                .with_timezone(&self.zone)
+        };
+        let (t, d) = (at(utc_s), at(day_of));
+        let time = if chrono::Timelike::second(&t) == 0 {
+            t.format("%H:%M%:z")
+        } else {
+            t.format("%H:%M:%S%:z")
+        };
+        if t.date_naive() == d.date_naive() {
+            time.to_string()
+        } else {
+            format!("{} {time}", t.format("%Y-%m-%d"))
+        }
     }
 }
 

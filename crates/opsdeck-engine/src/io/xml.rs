@@ -549,23 +549,17 @@ fn xml_key_value<'a>(raw: &'a [u8], utf8: &Utf8<'a>) -> Result<KeyValue<'a>, Str
             i += 1;
         }
         let name = &raw[start..i];
-        let shown = || String::from_utf8_lossy(name).into_owned();
+        let shown = || super::quoted(&String::from_utf8_lossy(name));
         i = skip_ws(i);
         if raw.get(i) != Some(&b'=') {
-            return Err(format!("attribute {:?} has no value", shown()));
+            return Err(format!("attribute {} has no value", shown()));
         }
         i = skip_ws(i + 1);
         let Some(&quote @ (b'"' | b'\'')) = raw.get(i) else {
-            return Err(format!(
-                "the value of attribute {:?} is not quoted",
-                shown()
-            ));
+            return Err(format!("the value of attribute {} is not quoted", shown()));
         };
         let Some(len) = raw[i + 1..].iter().position(|&b| b == quote) else {
-            return Err(format!(
-                "the value of attribute {:?} is not closed",
-                shown()
-            ));
+            return Err(format!("the value of attribute {} is not closed", shown()));
         };
         let text = &raw[i + 1..i + 1 + len];
         i = skip_ws(i + len + 2);

@@ -124,7 +124,10 @@ pub fn run_case_clocks(
                     run.issues.push(LogIssue {
                         line: log.source_line[first],
                         field: name.clone(),
-                        reason: format!("case {:?} left out: {reason}", log.cases[c]),
+                        reason: format!(
+                            "case {} left out: {reason}",
+                            crate::io::quoted(&log.cases[c])
+                        ),
                     });
                     continue;
                 }

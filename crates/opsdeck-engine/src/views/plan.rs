@@ -245,8 +245,10 @@ pub fn plan(ws: &Workspace, org: &Org, req: &PlanRequest) -> Result<PlanReport> 
     for (origin, o) in &req.scenario.outages {
         if !program.sites.contains(&o.site) {
             return Err(invalid(format!(
-                "{origin}: site {:?} does not serve program {} of queue {} (sites: {known})",
-                o.site, program.id, q.id
+                "{origin}: site {} does not serve program {} of queue {} (sites: {known})",
+                crate::io::quoted(&o.site),
+                program.id,
+                q.id
             )));
         }
         if o.from < req.from || o.to > plan_to {
@@ -259,8 +261,10 @@ pub fn plan(ws: &Workspace, org: &Org, req: &PlanRequest) -> Result<PlanReport> 
     for (id, (origin, _)) in &req.scenario.sites {
         if !program.sites.contains(id) {
             return Err(invalid(format!(
-                "{origin}: site {id:?} does not serve program {} of queue {} (sites: {known})",
-                program.id, q.id
+                "{origin}: site {} does not serve program {} of queue {} (sites: {known})",
+                crate::io::quoted(id),
+                program.id,
+                q.id
             )));
         }
     }

@@ -163,8 +163,8 @@ impl ContactSink for IngestSink<'_> {
             FieldIssue::new(
                 "queue",
                 format!(
-                    "unknown queue {:?} (declare it in the setup file)",
-                    raw.queue
+                    "unknown queue {} (declare it in the setup file)",
+                    crate::io::quoted(&raw.queue)
                 ),
             )
         })?;
@@ -263,8 +263,8 @@ pub fn ingest(ws: &Workspace, req: &IngestRequest, progress: Progress) -> Result
                 line: l,
                 field: "contact_id".into(),
                 reason: format!(
-                    "duplicate contact_id {:?} with other values (first at {}:{})",
-                    crate::io::excerpt(c.contact_id(), 200),
+                    "duplicate contact_id {} with other values (first at {}:{})",
+                    crate::io::quoted(c.contact_id()),
                     names[*f0],
                     l0
                 ),
