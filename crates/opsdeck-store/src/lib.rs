@@ -120,6 +120,22 @@ pub async fn open(target: &StoreTarget) -> Result<AnyStore> {
     }
 }
 
+/// Open the store `target` names for reading only: nothing is created, migrated or written
+/// (reading commands use it, so a read-only workspace stays readable).
+pub async fn open_read_only(target: &StoreTarget) -> Result<AnyStore> {
+    match target {
+        StoreTarget::Sqlite(path) => Ok(AnyStore::Sqlite(SqliteStore::open_read_only(path).await?)),
+        StoreTarget::Url(url) => match StoreTarget::from_url(url)? {
+            StoreTarget::Sqlite(path) => {
+                Ok(AnyStore::Sqlite(SqliteStore::open_read_only(&path).await?))
+            }
+            StoreTarget::Url(url) => {
+                Ok(AnyStore::Postgres(PgStore::connect_read_only(&url).await?))
+            }
+        },
+    }
+}
+
 macro_rules! delegate {
     ($self:ident, $s:ident => $call:expr) => {
         match $self {
