@@ -92,6 +92,7 @@ impl ContactSink for IngestSink<'_> {
                 ),
             )
         })?;
+        crate::contacts::storable::check_ids(raw.ids.as_ref())?;
         let zone = self.zone.unwrap_or(q.zone);
         let r = self
             .resolvers
@@ -117,8 +118,16 @@ fn month_of(cache: &mut ZoneCache, utc_s: i64) -> String {
         .unwrap_or_default()
 }
 
-/// Ingest files as one batch: all of it lands, or nothing does.
+/// Ingest files as one batch: all of it lands, or nothing does (a failed batch leaves neither
+/// fact files nor a quarantine report).
 pub fn ingest(ws: &Workspace, req: &IngestRequest, progress: Progress) -> Result<IngestSummary> {
+    let report = super::report::PendingReport::start(ws, &req.batch_id)?;
+    report.settle(ingest_batch(ws, req, progress), |s| {
+        s.quarantine_file.is_some()
+    })
+}
+
+fn ingest_batch(ws: &Workspace, req: &IngestRequest, progress: Progress) -> Result<IngestSummary> {
     let zone = req.zone.or(req.profile.zone());
     let mut rows: Vec<(usize, u64, Contact<'static>)> = Vec::new();
     let mut issues: Vec<RowIssue> = Vec::new();
@@ -208,9 +217,8 @@ pub fn ingest(ws: &Workspace, req: &IngestRequest, progress: Progress) -> Result
 
     ws.ensure()?;
     if !issues.is_empty() {
-        let p = ws.quarantine_dir().join(format!("{}.csv", req.batch_id));
-        write_quarantine(&p, &issues)?;
-        summary.quarantine_file = Some(p);
+        write_quarantine(&super::report::partial_path(ws, &req.batch_id), &issues)?;
+        summary.quarantine_file = Some(super::report::report_path(ws, &req.batch_id));
     }
 
     let lock = ws.lock()?;
