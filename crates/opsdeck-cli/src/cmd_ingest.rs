@@ -47,22 +47,37 @@ pub enum IngestCommand {
     },
 }
 
-/// Ingest contact files as one batch and record it in the audit log.
+/// A batch ingested: what it did, and what could not be done after its commit (it stands).
+pub struct Ingested {
+    pub summary: IngestSummary,
+    /// Notes on files given more than once.
+    pub notes: Vec<String>,
+    /// Follow-up steps that failed after the commit.
+    pub warnings: Vec<String>,
+}
+
+/// Ingest contact files as one batch and record it in the audit log. Once the batch is
+/// committed, the command succeeds: a failure to update the audit log is a warning (the next
+/// writer catches the log up from the manifest).
 pub fn ingest_contacts(
     ctx: &Context,
     files: &[PathBuf],
     profile: &Profile,
     tz: Option<&str>,
     mode: IngestMode,
-) -> Result<IngestSummary> {
+) -> Result<Ingested> {
     let org = ctx.org()?;
     let zone = tz
         .map(opsdeck_core::calendar::parse_zone)
         .transpose()
         .map_err(anyhow::Error::msg)?;
+    let (files, notes) = distinct_files(files);
+    for n in &notes {
+        note!("opsdeck ingest: {n}");
+    }
     let (committed_at, batch_id) = now_and_batch_id();
     let req = IngestRequest {
-        files,
+        files: &files,
         profile,
         org: &org,
         batch_id,
@@ -70,16 +85,98 @@ pub fn ingest_contacts(
         zone,
         mode,
     };
-    let bar = crate::progress::bytes_bar(files);
-    let summary = ingest(&ctx.ws, &req, &|n| bar.set_position(n));
+    let bar = crate::progress::bytes_bar(&files);
+    let ws = ctx.writer(&req.batch_id, Some(&bar));
+    let summary = ingest(&ws, &req, &|n| bar.set_position(n));
     bar.finish_and_clear();
     let summary = summary?;
-    sync_audit_log(ctx)?;
-    Ok(summary)
+    let warnings = after_commit(ctx, &summary.batch_id);
+    Ok(Ingested {
+        summary,
+        notes,
+        warnings,
+    })
+}
+
+/// The audit-log catch-up after batch `batch` (committed or not), as warnings: the batch
+/// stands whatever happens here.
+pub fn after_commit(ctx: &Context, batch: &str) -> Vec<String> {
+    match sync_audit_log(ctx) {
+        Ok(()) => Vec::new(),
+        Err(e) => {
+            let w = format!(
+                "batch {batch} stands, but the store's audit log could not be brought up to date ({}); the next ingest or void records what is missing",
+                crate::errors::message(&e)
+            );
+            note!("opsdeck: warning: {w}");
+            vec![w]
+        }
+    }
+}
+
+/// The files of one batch, each read once: a file named twice (after resolving links and
+/// `.` or `..`), or one with the same bytes as a file before it, is left out with a note —
+/// as a second command would store none of its contacts again. A file that cannot be
+/// inspected is kept, for the reader to report.
+pub fn distinct_files(files: &[PathBuf]) -> (Vec<PathBuf>, Vec<String>) {
+    let mut kept: Vec<(PathBuf, Option<(PathBuf, u64)>)> = Vec::new();
+    let mut notes = Vec::new();
+    for f in files {
+        let id = std::fs::canonicalize(f)
+            .ok()
+            .and_then(|c| Some((c.clone(), std::fs::metadata(&c).ok()?.len())));
+        let twin = id.as_ref().and_then(|(canon, len)| {
+            kept.iter().find_map(|(k, kid)| {
+                let (kc, klen) = kid.as_ref()?;
+                if kc == canon {
+                    Some(format!("{} given twice; read once", f.display()))
+                } else if klen == len && same_bytes(kc, canon) {
+                    Some(format!(
+                        "{} holds the same bytes as {}; read once",
+                        f.display(),
+                        k.display()
+                    ))
+                } else {
+                    None
+                }
+            })
+        });
+        match twin {
+            Some(n) => notes.push(n),
+            None => kept.push((f.clone(), id)),
+        }
+    }
+    (kept.into_iter().map(|(f, _)| f).collect(), notes)
+}
+
+/// Whether two files of the same length hold the same bytes (false when either cannot be read).
+fn same_bytes(a: &std::path::Path, b: &std::path::Path) -> bool {
+    use std::io::Read;
+    let (Ok(fa), Ok(fb)) = (std::fs::File::open(a), std::fs::File::open(b)) else {
+        return false;
+    };
+    let (mut ra, mut rb) = (
+        std::io::BufReader::with_capacity(1 << 16, fa),
+        std::io::BufReader::with_capacity(1 << 16, fb),
+    );
+    let (mut ba, mut bb) = (vec![0u8; 1 << 16], vec![0u8; 1 << 16]);
+    loop {
+        let n = match ra.read(&mut ba) {
+            Ok(n) => n,
+            Err(_) => return false,
+        };
+        if n == 0 {
+            return rb.read(&mut bb[..1]).is_ok_and(|m| m == 0);
+        }
+        if rb.read_exact(&mut bb[..n]).is_err() || ba[..n] != bb[..n] {
+            return false;
+        }
+    }
 }
 
 /// Record in the store's audit log every committed batch it lacks. The manifest is the truth;
-/// a process killed between the manifest commit and the log write is caught up here.
+/// a process killed between the manifest commit (or a store that failed after it) and the log
+/// write is caught up here.
 pub fn sync_audit_log(ctx: &Context) -> Result<()> {
     let logged: BTreeSet<String> = ctx
         .rt
@@ -143,7 +240,6 @@ pub fn print_summary(s: &IngestSummary) -> Result<()> {
 }
 
 pub fn run(g: &GlobalArgs, c: IngestCommand) -> Result<ExitCode> {
-    let ctx = Context::open(g)?;
     match c {
         IngestCommand::Contacts {
             files,
@@ -152,17 +248,22 @@ pub fn run(g: &GlobalArgs, c: IngestCommand) -> Result<ExitCode> {
             replace,
             json,
         } => {
+            let ctx = Context::open(g)?;
             let profile = profile.load()?;
             let mode = if replace {
                 IngestMode::Replace
             } else {
                 IngestMode::Add
             };
-            let s = ingest_contacts(&ctx, &files, &profile, tz.as_deref(), mode)?;
+            let done = ingest_contacts(&ctx, &files, &profile, tz.as_deref(), mode)?;
+            let s = &done.summary;
             if json {
-                outln!("{}", serde_json::to_string_pretty(&s)?);
+                let mut v = serde_json::to_value(s)?;
+                v["notes"] = serde_json::json!(done.notes);
+                v["warnings"] = serde_json::json!(done.warnings);
+                outln!("{}", serde_json::to_string_pretty(&v)?);
             } else {
-                print_summary(&s)?;
+                print_summary(s)?;
             }
             Ok(if s.rows_quarantined > 0 {
                 ExitCode::from(3)
@@ -171,13 +272,16 @@ pub fn run(g: &GlobalArgs, c: IngestCommand) -> Result<ExitCode> {
             })
         }
         IngestCommand::Void { batch, json } => {
+            let ctx = Context::open(g)?;
             let org = ctx.org()?;
             let (committed_at, id) = now_and_batch_id();
             let tag = format!("v{}", id.trim_start_matches('b'));
-            let s = void(&ctx.ws, &org, &batch, &tag, &committed_at)?;
-            sync_audit_log(&ctx)?;
+            let s = void(&ctx.writer(&tag, None), &org, &batch, &tag, &committed_at)?;
+            let warnings = after_commit(&ctx, &tag);
             if json {
-                outln!("{}", serde_json::to_string_pretty(&s)?);
+                let mut v = serde_json::to_value(&s)?;
+                v["warnings"] = serde_json::json!(warnings);
+                outln!("{}", serde_json::to_string_pretty(&v)?);
             } else if !s.committed {
                 outln!("batch {batch} was already withdrawn; the workspace is unchanged");
             } else {
@@ -190,8 +294,9 @@ pub fn run(g: &GlobalArgs, c: IngestCommand) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         IngestCommand::Log { format } => {
-            sync_audit_log(&ctx)?;
-            // the manifest is the truth (the audit log in the store mirrors it)
+            // a reader: the manifest is the truth (the audit log in the store mirrors it, and
+            // the next writer catches it up)
+            let ctx = Context::open_read(g)?;
             let rows: Vec<BatchLine> = ctx
                 .ws
                 .manifest()?
