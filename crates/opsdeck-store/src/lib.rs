@@ -12,7 +12,9 @@
 //!
 //! Backends live in one module each ([`sqlite`], [`postgres`]) with their own embedded
 //! migrations (`migrations/<backend>/*.sql`, run on open); [`open`] picks one from a
-//! [`StoreTarget`]; `tests/conformance.rs` runs the same checks against both.
+//! [`StoreTarget`], [`open_read_only`] opens one for a reader (no migration, nothing written);
+//! `tests/conformance.rs` runs the same checks against both. Every database error names its
+//! database — the SQLite file, or the PostgreSQL URL with its password redacted.
 
 mod apply;
 mod backend;
