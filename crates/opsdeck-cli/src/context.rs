@@ -184,15 +184,13 @@ impl Context {
                 } else {
                     format!("another writer ({holder})")
                 };
-                let wait = if timeout.is_zero() {
-                    "not waiting (--lock-timeout 0)".to_string()
-                } else {
-                    format!(
-                        "waiting for it to finish, at most {} (--lock-timeout)",
-                        wait_words(timeout)
+                // (with a zero timeout the writer fails at once, without this note)
+                let wait = wait_words(timeout);
+                let say = || {
+                    note!(
+                        "opsdeck: workspace {root}: {who} holds the write lock; waiting for it to finish, at most {wait} (--lock-timeout)"
                     )
                 };
-                let say = || note!("opsdeck: workspace {root}: {who} holds the write lock; {wait}");
                 match &bar {
                     Some(b) => b.suspend(say),
                     None => say(),

@@ -518,7 +518,8 @@ mod tests {
     /// the entity and the field.
     #[test]
     fn nul_in_text_is_refused_naming_the_field() {
-        let cases: [(fn(&mut RawOrg), &str); 6] = [
+        type Edit = fn(&mut RawOrg);
+        let cases: [(Edit, &str); 6] = [
             (|r| r.sites[0].name = "Ma\0nila".into(), "site \"mnl\": name: contains a NUL character (U+0000) at character 3; text may not contain NUL"),
             (|r| r.sites[0].currency = "US\0".into(), "site \"mnl\": currency: contains a NUL character (U+0000) at character 3; text may not contain NUL"),
             (|r| r.clients[0].industry = "\0".into(), "client \"acme\": industry: contains a NUL character (U+0000) at character 1; text may not contain NUL"),

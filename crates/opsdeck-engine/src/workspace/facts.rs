@@ -251,9 +251,15 @@ impl Workspace {
                 Err(std::fs::TryLockError::WouldBlock) => {}
                 Err(std::fs::TryLockError::Error(e)) => return Err(io_err(&p)(e)),
             }
-            let holder = std::fs::read_to_string(&p).unwrap_or_default();
-            let holder = holder.trim();
+            // what the holder wrote, bounded whatever the file holds
+            let holder = || {
+                use std::io::Read;
+                let mut note = Vec::new();
+                let _ = File::open(&p).and_then(|f| f.take(4096).read_to_end(&mut note));
+                crate::io::excerpt(String::from_utf8_lossy(&note).trim(), 300)
+            };
             if waited >= opts.timeout {
+                let holder = holder();
                 let who = if holder.is_empty() {
                     "another writer".to_string()
                 } else {
@@ -272,7 +278,7 @@ impl Workspace {
                 });
             }
             if !told {
-                (opts.on_wait)(holder);
+                (opts.on_wait)(&holder());
                 told = true;
             }
             let step = pause.min(opts.timeout - waited);
