@@ -112,13 +112,19 @@ impl Context {
 
     /// Open an existing workspace for a command that only reads: the store is opened
     /// read-only (nothing is created, migrated or written), so a read-only workspace, or one
-    /// of another user, can be read.
+    /// of another user, can be read. A store written by an older opsdeck is the exception: it
+    /// is upgraded as a writer would, when it can be written.
     pub fn open_read(g: &GlobalArgs) -> Result<Context> {
         let home = Self::existing(g)?;
         let ws = Workspace::new(home);
         let target = Self::target(g, &ws)?;
         let rt = Self::runtime()?;
-        let store = rt.block_on(opsdeck_store::open_read_only(&target))?;
+        let store = match rt.block_on(opsdeck_store::open_read_only(&target)) {
+            Err(outdated @ opsdeck_store::StoreError::Outdated { .. }) => rt
+                .block_on(opsdeck_store::open(&target))
+                .map_err(|_| outdated)?,
+            other => other?,
+        };
         Ok(Context { rt, ws, store })
     }
 

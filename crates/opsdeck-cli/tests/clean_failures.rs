@@ -1094,6 +1094,24 @@ fn a_read_only_workspace_is_readable() {
         assert_eq!(listing(home), before, "{} changed", home.display());
         set_writable(home, true);
     }
+    // a store this opsdeck would first have to migrate (here: an empty database) is refused by
+    // a reader that cannot write it, and upgraded by one that can
+    let outdated = dir.path("outdated");
+    std::fs::create_dir_all(&outdated).unwrap();
+    std::fs::write(outdated.join("opsdeck.db"), b"").unwrap();
+    set_writable(&outdated, false);
+    reader
+        .run(&dir, &outdated, &["setup", "show"])
+        .code(1)
+        .stderr_has("is opened read-only and its schema is older than this opsdeck's (migrations 1, 2 not applied); open it once with write access to upgrade it");
+    set_writable(&outdated, true);
+    TestCommand::bare(dir.root())
+        .arg("--home")
+        .arg(&outdated)
+        .args(["setup", "show"])
+        .run()
+        .success();
+    reader.run(&dir, &outdated, &["setup", "show"]).code(0);
     // the reads give the same as before on the original
     assert_eq!(dir.cmd().args(reads[0]).run().success().stdout, want[0]);
 }
