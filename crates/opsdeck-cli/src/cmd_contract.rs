@@ -90,7 +90,10 @@ pub fn validated(rev: &ContractRevision, org: &Org) -> Result<Contract> {
 }
 
 pub fn run(g: &GlobalArgs, c: ContractCommand) -> Result<ExitCode> {
-    let ctx = Context::open(g)?;
+    let ctx = match c {
+        ContractCommand::Apply { .. } => Context::open(g)?,
+        ContractCommand::Show { .. } => Context::open_read(g)?,
+    };
     match c {
         ContractCommand::Apply { file, json } => {
             let text = opsdeck_engine::io::read_toml_file(&file, "a contract file")?;

@@ -87,7 +87,7 @@ pub fn run(g: &GlobalArgs, a: DemoArgs) -> Result<ExitCode> {
         file.display()
     );
 
-    let summary = ingest_contacts(
+    let done = ingest_contacts(
         &ctx,
         &[file],
         &Profile::canonical(),
@@ -95,7 +95,7 @@ pub fn run(g: &GlobalArgs, a: DemoArgs) -> Result<ExitCode> {
         opsdeck_engine::workspace::ingest::IngestMode::Add,
         crate::cmd_ingest::Limits::default(),
     )?;
-    print_summary(&summary)?;
+    print_summary(&done.summary)?;
 
     let last = spec.start + chrono::Days::new(u64::from(spec.days.saturating_sub(1)));
     outln!();

@@ -20,7 +20,7 @@ pub fn run(g: &GlobalArgs, c: FactsCommand) -> Result<ExitCode> {
             let org = ctx.org()?;
             let (_, id) = now_and_batch_id();
             let tag = format!("r{}", id.trim_start_matches('b'));
-            let parts = rebuild_intervals(&ctx.ws, &org, None, &tag)?;
+            let parts = rebuild_intervals(&ctx.writer(&tag, None), &org, None, &tag)?;
             if parts.is_empty() {
                 outln!("no contacts are stored; nothing to rebuild");
             } else {

@@ -74,7 +74,17 @@ impl Default for Limits {
 /// some rows quarantined.
 pub const EXIT_REFUSED: u8 = 4;
 
-/// Ingest contact files as one batch and record it in the audit log.
+/// A batch ingested: what it did, and what could not be done after its commit (it stands).
+pub struct Ingested {
+    pub summary: IngestSummary,
+    /// Follow-up steps that failed after the commit.
+    pub warnings: Vec<String>,
+}
+
+/// Ingest contact files as one batch and record it in the audit log. Once the batch is
+/// committed, the command succeeds: a failure to update the audit log is a warning (the next
+/// writer catches the log up from the manifest). A file given twice is read twice, as two
+/// commands would read it: the second copy's contacts count as already stored.
 pub fn ingest_contacts(
     ctx: &Context,
     files: &[PathBuf],
@@ -82,7 +92,7 @@ pub fn ingest_contacts(
     tz: Option<&str>,
     mode: IngestMode,
     limits: Limits,
-) -> Result<IngestSummary> {
+) -> Result<Ingested> {
     let org = ctx.org()?;
     let zone = tz
         .map(opsdeck_core::calendar::parse_zone)
@@ -101,15 +111,37 @@ pub fn ingest_contacts(
         max_rejects: limits.max_rejects,
     };
     let bar = crate::progress::bytes_bar(files);
-    let summary = ingest(&ctx.ws, &req, &|n| bar.set_position(n));
+    let ws = ctx.writer(&req.batch_id, Some(&bar));
+    let summary = ingest(&ws, &req, &|n| bar.set_position(n));
     bar.finish_and_clear();
     let summary = summary?;
-    sync_audit_log(ctx)?;
-    Ok(summary)
+    let warnings = if summary.refused.is_some() {
+        Vec::new()
+    } else {
+        after_commit(ctx, &summary.batch_id)
+    };
+    Ok(Ingested { summary, warnings })
+}
+
+/// The audit-log catch-up after batch `batch` (committed or not), as warnings: the batch
+/// stands whatever happens here.
+pub fn after_commit(ctx: &Context, batch: &str) -> Vec<String> {
+    match sync_audit_log(ctx) {
+        Ok(()) => Vec::new(),
+        Err(e) => {
+            let w = format!(
+                "batch {batch} stands, but the store's audit log could not be brought up to date ({}); the next ingest or void records what is missing",
+                crate::errors::message(&e)
+            );
+            note!("opsdeck: warning: {w}");
+            vec![w]
+        }
+    }
 }
 
 /// Record in the store's audit log every committed batch it lacks. The manifest is the truth;
-/// a process killed between the manifest commit and the log write is caught up here.
+/// a process killed between the manifest commit (or a store that failed after it) and the log
+/// write is caught up here.
 pub fn sync_audit_log(ctx: &Context) -> Result<()> {
     let logged: BTreeSet<String> = ctx
         .rt
@@ -195,7 +227,6 @@ pub fn print_summary(s: &IngestSummary) -> Result<()> {
 }
 
 pub fn run(g: &GlobalArgs, c: IngestCommand) -> Result<ExitCode> {
-    let ctx = Context::open(g)?;
     match c {
         IngestCommand::Contacts {
             files,
@@ -205,22 +236,25 @@ pub fn run(g: &GlobalArgs, c: IngestCommand) -> Result<ExitCode> {
             max_rejects,
             json,
         } => {
-            let profile_args_max_field_bytes = profile.max_field_bytes;
+            let ctx = Context::open(g)?;
+            let limits = Limits {
+                max_field_bytes: profile.max_field_bytes,
+                max_rejects: max_rejects.unwrap_or_default(),
+            };
             let profile = profile.load()?;
             let mode = if replace {
                 IngestMode::Replace
             } else {
                 IngestMode::Add
             };
-            let limits = Limits {
-                max_field_bytes: profile_args_max_field_bytes,
-                max_rejects: max_rejects.unwrap_or_default(),
-            };
-            let s = ingest_contacts(&ctx, &files, &profile, tz.as_deref(), mode, limits)?;
+            let done = ingest_contacts(&ctx, &files, &profile, tz.as_deref(), mode, limits)?;
+            let s = &done.summary;
             if json {
-                outln!("{}", serde_json::to_string_pretty(&s)?);
+                let mut v = serde_json::to_value(s)?;
+                v["warnings"] = serde_json::json!(done.warnings);
+                outln!("{}", serde_json::to_string_pretty(&v)?);
             } else {
-                print_summary(&s)?;
+                print_summary(s)?;
             }
             Ok(if s.refused.is_some() {
                 ExitCode::from(EXIT_REFUSED)
@@ -231,13 +265,16 @@ pub fn run(g: &GlobalArgs, c: IngestCommand) -> Result<ExitCode> {
             })
         }
         IngestCommand::Void { batch, json } => {
+            let ctx = Context::open(g)?;
             let org = ctx.org()?;
             let (committed_at, id) = now_and_batch_id();
             let tag = format!("v{}", id.trim_start_matches('b'));
-            let s = void(&ctx.ws, &org, &batch, &tag, &committed_at)?;
-            sync_audit_log(&ctx)?;
+            let s = void(&ctx.writer(&tag, None), &org, &batch, &tag, &committed_at)?;
+            let warnings = after_commit(&ctx, &tag);
             if json {
-                outln!("{}", serde_json::to_string_pretty(&s)?);
+                let mut v = serde_json::to_value(&s)?;
+                v["warnings"] = serde_json::json!(warnings);
+                outln!("{}", serde_json::to_string_pretty(&v)?);
             } else if !s.committed {
                 outln!("batch {batch} was already withdrawn; the workspace is unchanged");
             } else {
@@ -250,8 +287,9 @@ pub fn run(g: &GlobalArgs, c: IngestCommand) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         IngestCommand::Log { format } => {
-            sync_audit_log(&ctx)?;
-            // the manifest is the truth (the audit log in the store mirrors it)
+            // a reader: the manifest is the truth (the audit log in the store mirrors it, and
+            // the next writer catches it up)
+            let ctx = Context::open_read(g)?;
             let rows: Vec<BatchLine> = ctx
                 .ws
                 .manifest()?

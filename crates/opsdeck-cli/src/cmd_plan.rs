@@ -81,7 +81,7 @@ pub fn run(g: &GlobalArgs, a: PlanArgs) -> Result<ExitCode> {
         .map(|o| (format!("--outage {o}"), o.clone()))
         .collect();
     scenario.override_with(a.volume_pct, a.aht_delta_s, &outages)?;
-    let ctx = Context::open(g)?;
+    let ctx = Context::open_read(g)?;
     let org = ctx.org()?;
     let req = PlanRequest {
         queue: a.queue.clone(),

@@ -54,7 +54,7 @@ pub struct ScheduleArgs {
 
 /// The rate of the site the shifts file names, from the workspace's reference data.
 fn site_rate(g: &GlobalArgs, site: &str) -> Result<SiteRate> {
-    let ctx = Context::open(g)?;
+    let ctx = Context::open_read(g)?;
     let raw = ctx.raw_org()?;
     let Some(s) = raw.sites.iter().find(|s| s.id == site) else {
         return Err(opsdeck_engine::EngineError::NotFound(UnknownId {

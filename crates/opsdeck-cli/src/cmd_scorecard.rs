@@ -178,7 +178,7 @@ pub fn print(
 }
 
 pub fn run(g: &GlobalArgs, a: ScorecardArgs) -> Result<ExitCode> {
-    let ctx = Context::open(g)?;
+    let ctx = Context::open_read(g)?;
     let org = ctx.org()?;
     let mut q = build_query(&a)?;
     let only = (a.format == Format::Table && !a.wide).then_some(&HEADLINE[..]);

@@ -85,8 +85,12 @@ pub fn refresh_facts(ctx: &Context, old: &Org, new: &Org) -> Result<Vec<String>>
     }
     let (_, id) = crate::context::now_and_batch_id();
     let tag = format!("r{}", id.trim_start_matches('b'));
-    let parts =
-        opsdeck_engine::workspace::ingest::rebuild_intervals(&ctx.ws, new, Some(&clients), &tag)?;
+    let parts = opsdeck_engine::workspace::ingest::rebuild_intervals(
+        &ctx.writer(&tag, None),
+        new,
+        Some(&clients),
+        &tag,
+    )?;
     let mut lines: Vec<String> = changes
         .iter()
         .map(|(q, what)| format!("queue {q}: {what}"))
@@ -116,12 +120,31 @@ pub fn run(g: &GlobalArgs, c: SetupCommand) -> Result<ExitCode> {
             let ctx = Context::create(g, g.home())?;
             let old = Org::from_raw(&ctx.raw_org()?).unwrap_or_default();
             let report = apply(&ctx, &raw)?;
-            let new =
-                Org::from_raw(&ctx.raw_org()?).context("the stored reference data is not valid")?;
-            let refreshed = refresh_facts(&ctx, &old, &new)?;
+            // the setup is committed: what follows cannot undo it, and says what it left
+            // undone rather than fail as if nothing had been stored
+            let mut warnings = Vec::new();
+            let refreshed = match ctx.raw_org() {
+                Ok(stored) => {
+                    let new =
+                        Org::from_raw(&stored).context("the stored reference data is not valid")?;
+                    refresh_facts(&ctx, &old, &new).context(
+                        "the setup is stored, but recomputing the facts it changed failed; run `opsdeck facts rebuild` once the cause is fixed",
+                    )?
+                }
+                Err(e) => {
+                    let w = format!(
+                        "the setup is stored, but it could not be read back to recompute the facts it changes ({}); run `opsdeck facts rebuild` when the store answers again",
+                        crate::errors::message(&e)
+                    );
+                    note!("opsdeck: warning: {w}");
+                    warnings.push(w);
+                    Vec::new()
+                }
+            };
             if json {
                 let mut v = serde_json::to_value(&report)?;
                 v["facts_recomputed"] = serde_json::json!(refreshed);
+                v["warnings"] = serde_json::json!(warnings);
                 outln!("{}", serde_json::to_string_pretty(&v)?);
             } else {
                 print_report(&report)?;
@@ -131,7 +154,7 @@ pub fn run(g: &GlobalArgs, c: SetupCommand) -> Result<ExitCode> {
             }
         }
         SetupCommand::Show { format } => {
-            let ctx = Context::open(g)?;
+            let ctx = Context::open_read(g)?;
             let raw = ctx.raw_org()?;
             match format {
                 ShowFormat::Toml => outln!("{}", toml::to_string(&raw)?.trim_end()),

@@ -473,7 +473,7 @@ pub fn run(g: &GlobalArgs, c: SlaCommand) -> Result<ExitCode> {
     if let SlaCommand::Clocks(a) = c {
         return crate::cmd_sla_clocks::run(*a);
     }
-    let ctx = Context::open(g)?;
+    let ctx = Context::open_read(g)?;
     match c {
         SlaCommand::Evaluate {
             client,

@@ -1,12 +1,16 @@
 //! Global options and what commands share: the workspace directory, the store, the runtime.
-//! Commands that only read open an existing workspace and never create one.
+//! Commands that only read open an existing workspace read-only and never create one; writers
+//! take the workspace's write lock as `--lock-timeout` says.
 
 use crate::errors::Usage;
 use anyhow::{Context as _, Result};
 use opsdeck_core::{Org, RawOrg};
+use opsdeck_engine::workspace::facts::LockOptions;
 use opsdeck_engine::workspace::Workspace;
 use opsdeck_store::{AnyStore, Store, StoreTarget};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
 
 /// The workspace when neither --home nor OPSDECK_HOME names one.
 pub const DEFAULT_HOME: &str = "opsdeck-data";
@@ -22,6 +26,29 @@ pub struct GlobalArgs {
     /// System of record: postgres://… for a team deployment; default SQLite in the workspace.
     #[arg(long = "database-url", global = true, env = "OPSDECK_DATABASE_URL")]
     pub database_url: Option<String>,
+    /// How long a writing command waits for another writer of the workspace to finish: seconds,
+    /// or a number with s, m or h (`90s`, `10m`, `1h`); 0 = fail at once if one is at work.
+    #[arg(long = "lock-timeout", global = true, env = "OPSDECK_LOCK_TIMEOUT", value_name = "DURATION", default_value = "10m", value_parser = parse_wait)]
+    pub lock_timeout: Duration,
+}
+
+/// A duration on the command line: seconds, or a number with `s`, `m`/`min` or `h`.
+fn parse_wait(s: &str) -> std::result::Result<Duration, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (n, unit) = t.split_at(split);
+    let scale = match unit.trim() {
+        "" | "s" => 1,
+        "m" | "min" => 60,
+        "h" => 3600,
+        _ => 0,
+    };
+    match n.parse::<u64>() {
+        Ok(n) if scale > 0 => Ok(Duration::from_secs(n.saturating_mul(scale))),
+        _ => Err(format!(
+            "{s:?} is not a duration: give seconds or a number with s, m or h (10m = ten minutes; 0 = do not wait)"
+        )),
+    }
 }
 
 impl GlobalArgs {
@@ -76,8 +103,33 @@ impl Context {
         Self::with(g, ws)
     }
 
-    /// Open an existing workspace; a missing one is a usage error saying how to make one.
+    /// Open an existing workspace for a command that writes; a missing one is a usage error
+    /// saying how to make one.
     pub fn open(g: &GlobalArgs) -> Result<Context> {
+        let home = Self::existing(g)?;
+        Self::with(g, Workspace::new(home))
+    }
+
+    /// Open an existing workspace for a command that only reads: the store is opened
+    /// read-only (nothing is created, migrated or written), so a read-only workspace, or one
+    /// of another user, can be read. A store written by an older opsdeck is the exception: it
+    /// is upgraded as a writer would, when it can be written.
+    pub fn open_read(g: &GlobalArgs) -> Result<Context> {
+        let home = Self::existing(g)?;
+        let ws = Workspace::new(home);
+        let target = Self::target(g, &ws)?;
+        let rt = Self::runtime()?;
+        let store = match rt.block_on(opsdeck_store::open_read_only(&target)) {
+            Err(outdated @ opsdeck_store::StoreError::Outdated { .. }) => rt
+                .block_on(opsdeck_store::open(&target))
+                .map_err(|_| outdated)?,
+            other => other?,
+        };
+        Ok(Context { rt, ws, store })
+    }
+
+    /// The workspace named by the global options, when it exists.
+    fn existing(g: &GlobalArgs) -> Result<PathBuf> {
         let home = g.home();
         let exists = if g.database_url().is_some() {
             home.is_dir()
@@ -87,20 +139,70 @@ impl Context {
         if !exists {
             return Err(missing_workspace(&home).into());
         }
-        Self::with(g, Workspace::new(home))
+        Ok(home)
     }
 
     fn with(g: &GlobalArgs, ws: Workspace) -> Result<Context> {
-        let target = match g.database_url() {
-            Some(u) => StoreTarget::from_url(u)?,
-            None => StoreTarget::Sqlite(ws.sqlite_path()),
-        };
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .context("cannot start the runtime")?;
+        let ws = ws.with_lock_options(LockOptions {
+            timeout: g.lock_timeout,
+            ..LockOptions::default()
+        });
+        let target = Self::target(g, &ws)?;
+        let rt = Self::runtime()?;
         let store = rt.block_on(opsdeck_store::open(&target))?;
         Ok(Context { rt, ws, store })
+    }
+
+    fn target(g: &GlobalArgs, ws: &Workspace) -> Result<StoreTarget> {
+        Ok(match g.database_url() {
+            Some(u) => StoreTarget::from_url(u)?,
+            None => StoreTarget::Sqlite(ws.sqlite_path()),
+        })
+    }
+
+    fn runtime() -> Result<tokio::runtime::Runtime> {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("cannot start the runtime")
+    }
+
+    /// The workspace for a writer running batch `batch`: the lock file says which batch holds
+    /// the lock and since when, and a wait for another writer is said on standard error (above
+    /// the progress bar `bar`, when one is drawn).
+    pub fn writer(&self, batch: &str, bar: Option<&indicatif::ProgressBar>) -> Workspace {
+        let batch = batch.to_string();
+        let root = self.ws.root.display().to_string();
+        let timeout = self.ws.lock_options.timeout;
+        let bar = bar.cloned();
+        self.ws.clone().with_lock_options(LockOptions {
+            timeout,
+            holder: Arc::new(move || {
+                format!(
+                    "batch {batch}, process {}, since {}",
+                    std::process::id(),
+                    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                )
+            }),
+            on_wait: Arc::new(move |holder: &str| {
+                let who = if holder.is_empty() {
+                    "another writer".to_string()
+                } else {
+                    format!("another writer ({holder})")
+                };
+                // (with a zero timeout the writer fails at once, without this note)
+                let wait = wait_words(timeout);
+                let say = || {
+                    note!(
+                        "opsdeck: workspace {root}: {who} holds the write lock; waiting for it to finish, at most {wait} (--lock-timeout)"
+                    )
+                };
+                match &bar {
+                    Some(b) => b.suspend(say),
+                    None => say(),
+                }
+            }),
+        })
     }
 
     pub fn raw_org(&self) -> Result<RawOrg> {
@@ -120,6 +222,15 @@ impl Context {
     }
 }
 
+/// A wait in words, as `--lock-timeout` takes it.
+fn wait_words(d: Duration) -> String {
+    match d.as_secs() {
+        s if s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
+}
+
 /// Current time as RFC 3339 and a batch id derived from it (the CLI is where the clock is read).
 pub fn now_and_batch_id() -> (String, String) {
     let now = chrono::Utc::now();
@@ -131,4 +242,37 @@ pub fn now_and_batch_id() -> (String, String) {
             std::process::id()
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use opsdeck_engine::workspace::facts::DEFAULT_LOCK_TIMEOUT;
+
+    #[test]
+    fn lock_timeouts_parse_and_the_default_is_the_engines() {
+        for (text, secs) in [
+            ("0", 0),
+            ("90", 90),
+            ("90s", 90),
+            ("10m", 600),
+            ("2 min", 120),
+            ("1h", 3600),
+        ] {
+            assert_eq!(parse_wait(text), Ok(Duration::from_secs(secs)), "{text}");
+        }
+        for bad in ["", "m", "-1", "1.5m", "10 d", "ten"] {
+            assert!(parse_wait(bad).is_err(), "{bad}");
+        }
+        use clap::Parser;
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            g: GlobalArgs,
+        }
+        let cli = Cli::try_parse_from(["opsdeck"]).unwrap();
+        assert_eq!(cli.g.lock_timeout, DEFAULT_LOCK_TIMEOUT);
+        assert_eq!(wait_words(DEFAULT_LOCK_TIMEOUT), "10m");
+        assert_eq!(wait_words(Duration::from_secs(90)), "90s");
+    }
 }

@@ -310,3 +310,23 @@ fn an_interval_split_across_month_partitions_is_read_as_one_row() {
     assert_eq!(facts[0].sums.offered, 2);
     assert_eq!(facts[0].sums.answered_within_t, 1);
 }
+
+/// 2 GB of NUL bytes without a line end (a sparse file: no disk used) is refused from its
+/// first mebibyte, by `ingest` and `kpi` alike, with a short message.
+#[test]
+fn two_gigabytes_without_a_line_end_are_refused_from_the_first_mebibyte() {
+    let dir = Dir::new();
+    setup(&dir, "Europe/London");
+    let f = std::fs::File::create(dir.path("nul.csv")).unwrap();
+    f.set_len(2 << 30).unwrap();
+    for args in [
+        vec!["ingest", "contacts", "nul.csv"],
+        vec!["kpi", "--input", "nul.csv"],
+    ] {
+        let out = dir.cmd().args(&args).run();
+        out.code(1);
+        out.stderr_has("line 1 (the header) is longer than 1048576 bytes without a line end");
+        assert!(out.stderr.len() < 1024, "{}", out.stderr);
+    }
+    assert_eq!(dir.manifest(), None);
+}

@@ -514,6 +514,21 @@ impl Contract {
     /// Validate a raw contract against the organisation it belongs to.
     pub fn from_raw(raw: &RawContract, org: &Org) -> Result<Contract, ContractError> {
         let h = &raw.contract;
+        // free text the store keeps; ids and references are checked below
+        let mut texts = vec![("contract.name".to_string(), &h.name)];
+        for (i, s) in raw.slas.iter().enumerate() {
+            texts.push((format!("sla[{i}].name"), &s.name));
+        }
+        for (i, e) in raw
+            .credits
+            .iter()
+            .flat_map(|c| c.exclusions.iter().enumerate())
+        {
+            texts.push((format!("credits.exclusion[{i}].reason"), &e.reason));
+        }
+        for (key, text) in texts {
+            crate::org::storable_text(text).map_err(|r| cerr(key, r))?;
+        }
         if !id_ok(&h.id) {
             return Err(cerr(
                 "contract.id",

@@ -192,6 +192,29 @@ pub struct Org {
     pub queues: BTreeMap<String, Queue>,
 }
 
+/// Refuses text the system of record cannot hold: PostgreSQL stores no NUL character (U+0000)
+/// in text, so no backend accepts one (invalid UTF-8 never gets this far). The reason names
+/// the position, never the text around it.
+pub fn storable_text(s: &str) -> Result<(), String> {
+    match s.find('\0') {
+        None => Ok(()),
+        Some(at) => Err(format!(
+            "contains a NUL character (U+0000) at character {}; text may not contain NUL",
+            s[..at].chars().count() + 1
+        )),
+    }
+}
+
+/// Refuses a free-text field of an entity that holds a NUL.
+fn check_text(
+    entity: &'static str,
+    id: &str,
+    field: &'static str,
+    s: &str,
+) -> Result<(), OrgError> {
+    storable_text(s).map_err(|r| err(entity, id, field, r))
+}
+
 fn check_id(entity: &'static str, id: &str, seen: &mut BTreeSet<String>) -> Result<(), OrgError> {
     let ok = !id.is_empty()
         && id
@@ -218,6 +241,8 @@ impl Org {
         let mut seen = BTreeSet::new();
         for s in &raw.sites {
             check_id("site", &s.id, &mut seen)?;
+            check_text("site", &s.id, "name", &s.name)?;
+            check_text("site", &s.id, "currency", &s.currency)?;
             let zone = parse_zone(&s.time_zone).map_err(|r| err("site", &s.id, "time_zone", r))?;
             if s.country.len() != 2 || !s.country.chars().all(|c| c.is_ascii_uppercase()) {
                 return Err(err(
@@ -250,6 +275,8 @@ impl Org {
         seen.clear();
         for c in &raw.clients {
             check_id("client", &c.id, &mut seen)?;
+            check_text("client", &c.id, "name", &c.name)?;
+            check_text("client", &c.id, "industry", &c.industry)?;
             org.clients.insert(
                 c.id.clone(),
                 Client {
@@ -262,6 +289,7 @@ impl Org {
         seen.clear();
         for p in &raw.programs {
             check_id("program", &p.id, &mut seen)?;
+            check_text("program", &p.id, "name", &p.name)?;
             if !org.clients.contains_key(&p.client) {
                 return Err(err(
                     "program",
@@ -296,6 +324,7 @@ impl Org {
         seen.clear();
         for q in &raw.queues {
             check_id("queue", &q.id, &mut seen)?;
+            check_text("queue", &q.id, "name", &q.name)?;
             let program = org.programs.get(&q.program).ok_or_else(|| {
                 err(
                     "queue",
@@ -392,6 +421,10 @@ pub fn calendar_from_raw(c: &RawCalendar) -> Result<Calendar, OrgError> {
     };
     let mut holidays = BTreeMap::new();
     for hd in &c.holidays {
+        check_text("calendar", &c.id, "holidays", &hd.name).map_err(|e| OrgError {
+            reason: format!("holiday {:?}: name {}", hd.date, e.reason),
+            ..e
+        })?;
         let date = hd.date.parse::<NaiveDate>().map_err(|_| {
             err(
                 "calendar",
@@ -485,6 +518,29 @@ mod tests {
         let mut r = sample();
         r.clients.push(r.clients[0].clone());
         assert_eq!(Org::from_raw(&r).unwrap_err().reason, "declared twice");
+    }
+
+    /// PostgreSQL stores no NUL in text, so validation refuses one on every backend, naming
+    /// the entity and the field.
+    #[test]
+    fn nul_in_text_is_refused_naming_the_field() {
+        type Edit = fn(&mut RawOrg);
+        let cases: [(Edit, &str); 6] = [
+            (|r| r.sites[0].name = "Ma\0nila".into(), "site \"mnl\": name: contains a NUL character (U+0000) at character 3; text may not contain NUL"),
+            (|r| r.sites[0].currency = "US\0".into(), "site \"mnl\": currency: contains a NUL character (U+0000) at character 3; text may not contain NUL"),
+            (|r| r.clients[0].industry = "\0".into(), "client \"acme\": industry: contains a NUL character (U+0000) at character 1; text may not contain NUL"),
+            (|r| r.programs[0].name = "Caré\0".into(), "program \"acme-care\": name: contains a NUL character (U+0000) at character 5; text may not contain NUL"),
+            (|r| r.queues[0].name = "V\0".into(), "queue \"acme-voice\": name: contains a NUL character (U+0000) at character 2; text may not contain NUL"),
+            (|r| r.calendars[0].holidays[0].name = "X\0".into(), "calendar \"us\": holidays: holiday \"2025-12-25\": name contains a NUL character (U+0000) at character 2; text may not contain NUL"),
+        ];
+        for (edit, want) in cases {
+            let mut r = sample();
+            edit(&mut r);
+            assert_eq!(Org::from_raw(&r).unwrap_err().to_string(), want);
+        }
+        let mut r = sample();
+        r.clients[0].id = "ac\0me".into();
+        assert_eq!(Org::from_raw(&r).unwrap_err().field, "id");
     }
 }
 

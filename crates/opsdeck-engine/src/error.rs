@@ -26,6 +26,9 @@ pub enum EngineError {
     /// The workspace's own files are damaged or from another version.
     #[error("workspace {}: {message}", path.display())]
     Workspace { path: PathBuf, message: String },
+    /// Another writer holds the workspace's write lock longer than this writer would wait.
+    #[error("workspace {} is busy: {message}", path.display())]
+    Busy { path: PathBuf, message: String },
     /// There is no workspace at the path.
     #[error("no workspace at {}", path.display())]
     NoWorkspace { path: PathBuf },
@@ -50,7 +53,7 @@ pub enum EngineError {
 }
 
 /// Every error code, its HTTP status and what it means (docs/formats.md §15 is made from it).
-pub const CODES: [(&str, u16, &str); 10] = [
+pub const CODES: [(&str, u16, &str); 11] = [
     ("io", 500, "a file or directory cannot be read or written"),
     (
         "invalid_input",
@@ -63,6 +66,11 @@ pub const CODES: [(&str, u16, &str); 10] = [
         "workspace_damaged",
         500,
         "the workspace's own files are damaged or from another version",
+    ),
+    (
+        "workspace_busy",
+        409,
+        "another writer held the workspace's write lock longer than the lock timeout",
     ),
     ("no_workspace", 404, "there is no workspace at the path"),
     (
@@ -92,6 +100,7 @@ impl EngineError {
             EngineError::Parquet { .. } => "invalid_parquet",
             EngineError::Mapping { .. } => "invalid_mapping",
             EngineError::Workspace { .. } => "workspace_damaged",
+            EngineError::Busy { .. } => "workspace_busy",
             EngineError::NoWorkspace { .. } => "no_workspace",
             EngineError::NotFound(_) => "not_found",
             EngineError::Invalid { .. } => "invalid_argument",
@@ -104,6 +113,7 @@ impl EngineError {
     pub fn param(&self) -> Option<&'static str> {
         match self {
             EngineError::Invalid { param, .. } | EngineError::NoData { param, .. } => *param,
+            EngineError::Busy { .. } => Some("lock_timeout"),
             _ => None,
         }
     }
@@ -163,6 +173,10 @@ mod tests {
                 message: String::new(),
             },
             EngineError::Workspace {
+                path: "x".into(),
+                message: String::new(),
+            },
+            EngineError::Busy {
                 path: "x".into(),
                 message: String::new(),
             },

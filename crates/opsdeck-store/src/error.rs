@@ -57,21 +57,89 @@ pub enum StoreError {
         reason: String,
     },
 
-    /// Any other database failure; `op` says what the store was doing.
-    #[error("database error while {op}: {source}")]
+    /// Any other database failure; `op` says what the store was doing, `location` which
+    /// database (the SQLite file, or the PostgreSQL URL with its password redacted).
+    #[error("{}database error while {op}: {source}", at(location))]
     Database {
         op: &'static str,
+        location: Option<String>,
         source: sqlx::Error,
     },
+
+    /// A command that writes met a database it may only read.
+    #[error(
+        "{location} is read-only here: commands that only read the workspace work, this one \
+         needs write access"
+    )]
+    ReadOnly { location: String },
+
+    /// A database opened read-only whose schema this opsdeck would have to migrate first.
+    #[error(
+        "{location} is opened read-only and its schema is older than this opsdeck's \
+         (migrations {pending} not applied); open it once with write access to upgrade it"
+    )]
+    Outdated { location: String, pending: String },
 
     /// A stored row cannot be turned back into reference data.
     #[error("stored data cannot be read back: {0}")]
     Corrupt(String),
 }
 
-/// Maps a failed statement to [`StoreError::Database`].
+/// Maps a failed statement to [`StoreError::Database`] (the backend adds the location).
 pub(crate) fn db(op: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
-    move |source| StoreError::Database { op, source }
+    move |source| StoreError::Database {
+        op,
+        location: None,
+        source,
+    }
+}
+
+/// Refuses a database opened without migrating whose schema lacks one of `migrator`'s
+/// migrations (`applied`: the versions it has).
+pub(crate) fn check_migrated(
+    migrator: &sqlx::migrate::Migrator,
+    applied: Vec<i64>,
+    location: &str,
+) -> Result<()> {
+    let pending: Vec<String> = migrator
+        .iter()
+        .filter(|m| !m.migration_type.is_down_migration() && !applied.contains(&m.version))
+        .map(|m| m.version.to_string())
+        .collect();
+    if pending.is_empty() {
+        Ok(())
+    } else {
+        Err(StoreError::Outdated {
+            location: location.to_string(),
+            pending: pending.join(", "),
+        })
+    }
+}
+
+fn at(location: &Option<String>) -> String {
+    location
+        .as_deref()
+        .map(|l| format!("{l}: "))
+        .unwrap_or_default()
+}
+
+impl StoreError {
+    /// The error with the database it happened in named (a full disk, a lost server or a
+    /// locked file is only actionable when the message says which database).
+    pub(crate) fn at(self, here: &str) -> StoreError {
+        match self {
+            StoreError::Database {
+                op,
+                location: None,
+                source,
+            } => StoreError::Database {
+                op,
+                location: Some(here.to_string()),
+                source,
+            },
+            other => other,
+        }
+    }
 }
 
 /// Maps a failed write of one entity: constraint violations become [`StoreError::Refused`]
@@ -97,19 +165,9 @@ pub(crate) fn write<'a>(
                         e.message()
                     )
                 }
-                _ => {
-                    return StoreError::Database {
-                        op: "writing reference data",
-                        source,
-                    }
-                }
+                _ => return db("writing reference data")(source),
             },
-            _ => {
-                return StoreError::Database {
-                    op: "writing reference data",
-                    source,
-                }
-            }
+            _ => return db("writing reference data")(source),
         };
         StoreError::Refused {
             entity,

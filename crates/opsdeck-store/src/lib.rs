@@ -12,7 +12,9 @@
 //!
 //! Backends live in one module each ([`sqlite`], [`postgres`]) with their own embedded
 //! migrations (`migrations/<backend>/*.sql`, run on open); [`open`] picks one from a
-//! [`StoreTarget`]; `tests/conformance.rs` runs the same checks against both.
+//! [`StoreTarget`], [`open_read_only`] opens one for a reader (no migration, nothing written);
+//! `tests/conformance.rs` runs the same checks against both. Every database error names its
+//! database — the SQLite file, or the PostgreSQL URL with its password redacted.
 
 mod apply;
 mod backend;
@@ -116,6 +118,22 @@ pub async fn open(target: &StoreTarget) -> Result<AnyStore> {
         StoreTarget::Url(url) => match StoreTarget::from_url(url)? {
             StoreTarget::Sqlite(path) => Ok(AnyStore::Sqlite(SqliteStore::open(&path).await?)),
             StoreTarget::Url(url) => Ok(AnyStore::Postgres(PgStore::connect(&url).await?)),
+        },
+    }
+}
+
+/// Open the store `target` names for reading only: nothing is created, migrated or written
+/// (reading commands use it, so a read-only workspace stays readable).
+pub async fn open_read_only(target: &StoreTarget) -> Result<AnyStore> {
+    match target {
+        StoreTarget::Sqlite(path) => Ok(AnyStore::Sqlite(SqliteStore::open_read_only(path).await?)),
+        StoreTarget::Url(url) => match StoreTarget::from_url(url)? {
+            StoreTarget::Sqlite(path) => {
+                Ok(AnyStore::Sqlite(SqliteStore::open_read_only(&path).await?))
+            }
+            StoreTarget::Url(url) => {
+                Ok(AnyStore::Postgres(PgStore::connect_read_only(&url).await?))
+            }
         },
     }
 }

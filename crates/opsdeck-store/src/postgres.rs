@@ -1,7 +1,8 @@
-//! PostgreSQL backend: a connection pool, optionally confined to one schema (`search_path`).
+//! PostgreSQL backend: a connection pool, optionally confined to one schema (`search_path`);
+//! readers can connect without migrating.
 
 use crate::apply::{plan, ApplyReport, Op};
-use crate::error::{db, redact_url, write, Result, StoreError};
+use crate::error::{check_migrated, db, redact_url, write, Result, StoreError};
 use crate::rows::{files_to_json, ingest_from_row, IngestRow, OrgRows};
 use crate::{IngestRecord, Store};
 use opsdeck_core::org::RawOrg;
@@ -26,31 +27,55 @@ pub struct PgStore {
 impl PgStore {
     /// Connect with the server's default `search_path` and migrate.
     pub async fn connect(url: &str) -> Result<PgStore> {
-        Self::open(url, None).await
+        Self::open(url, None, true).await
+    }
+
+    /// Connect for reading only: no schema is created or migrated (a role with read access
+    /// alone can read); a schema this opsdeck would have to migrate first is refused.
+    pub async fn connect_read_only(url: &str) -> Result<PgStore> {
+        Self::open(url, None, false).await
     }
 
     /// Connect with every pooled connection confined to `schema` (created when missing), and
     /// migrate inside it; several stores can then share one database without seeing each other.
     pub async fn connect_in_schema(url: &str, schema: &str) -> Result<PgStore> {
-        let valid = !schema.is_empty()
-            && schema.len() <= 63
-            && !schema.starts_with(|c: char| c.is_ascii_digit())
-            && schema
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if !valid {
-            return Err(StoreError::InvalidSchema(schema.to_string()));
-        }
-        Self::open(url, Some(schema.to_string())).await
+        check_schema_name(schema)?;
+        Self::open(url, Some(schema.to_string()), true).await
     }
 
-    async fn open(url: &str, schema: Option<String>) -> Result<PgStore> {
+    /// [`PgStore::connect_read_only`] confined to `schema` (which is not created).
+    pub async fn connect_in_schema_read_only(url: &str, schema: &str) -> Result<PgStore> {
+        check_schema_name(schema)?;
+        Self::open(url, Some(schema.to_string()), false).await
+    }
+}
+
+/// A schema name is a plain identifier, so that quoting it cannot be escaped.
+fn check_schema_name(schema: &str) -> Result<()> {
+    let valid = !schema.is_empty()
+        && schema.len() <= 63
+        && !schema.starts_with(|c: char| c.is_ascii_digit())
+        && schema
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid {
+        return Err(StoreError::InvalidSchema(schema.to_string()));
+    }
+    Ok(())
+}
+
+impl PgStore {
+    async fn open(url: &str, schema: Option<String>, migrate: bool) -> Result<PgStore> {
         let redacted = redact_url(url);
         let connect_err = |source| StoreError::ConnectPostgres {
             url: redacted.clone(),
             source,
         };
-        let options = PgConnectOptions::from_str(url).map_err(connect_err)?;
+        let mut options = PgConnectOptions::from_str(url).map_err(connect_err)?;
+        if !migrate {
+            // a reader: the server refuses any write on these connections
+            options = options.options([("default_transaction_read_only", "on")]);
+        }
         // Probe with one plain connection first: the pool would retry a refused connection until
         // its acquire timeout and then report only "pool timed out".
         let mut conn = tokio::time::timeout(CONNECT_TIMEOUT, options.connect())
@@ -67,9 +92,11 @@ impl PgStore {
             .acquire_timeout(CONNECT_TIMEOUT);
         if let Some(schema) = &schema {
             // The name was checked to be a plain identifier, so the quoting cannot be escaped.
-            conn.execute(format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\"").as_str())
-                .await
-                .map_err(db("creating the schema"))?;
+            if migrate {
+                conn.execute(format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\"").as_str())
+                    .await
+                    .map_err(db("creating the schema"))?;
+            }
             let set_path = format!("SET search_path TO \"{schema}\"");
             pool_options = pool_options.after_connect(move |conn, _meta| {
                 let set_path = set_path.clone();
@@ -90,10 +117,18 @@ impl PgStore {
             Some(s) => format!("postgresql at {redacted} (schema {s})"),
             None => format!("postgresql at {redacted}"),
         };
-        MIGRATOR
-            .run(&pool)
-            .await
-            .map_err(|source| StoreError::Migrate { location, source })?;
+        if migrate {
+            MIGRATOR
+                .run(&pool)
+                .await
+                .map_err(|source| StoreError::Migrate { location, source })?;
+        } else {
+            let applied = applied_migrations(&pool)
+                .await
+                .map_err(db("reading the schema version"))
+                .map_err(|e| e.at(&location))?;
+            check_migrated(&MIGRATOR, applied, &location)?;
+        }
         Ok(PgStore {
             pool,
             url: redacted,
@@ -110,6 +145,29 @@ impl PgStore {
     pub fn schema(&self) -> Option<&str> {
         self.schema.as_deref()
     }
+
+    /// Names the database in an error.
+    fn here(&self) -> impl Fn(StoreError) -> StoreError + '_ {
+        |e| {
+            e.at(&match &self.schema {
+                Some(s) => format!("postgresql at {} (schema {s})", self.url),
+                None => format!("postgresql at {}", self.url),
+            })
+        }
+    }
+}
+
+/// The migrations applied in the schema the connections see (none without a migration table).
+async fn applied_migrations(pool: &PgPool) -> std::result::Result<Vec<i64>, sqlx::Error> {
+    let has_table: bool = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+        .fetch_one(pool)
+        .await?;
+    if !has_table {
+        return Ok(Vec::new());
+    }
+    sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
+        .fetch_all(pool)
+        .await
 }
 
 crate::backend::reference_data_sql!(PgConnection, PgPool, crate::backend::postgres_sql);
@@ -150,26 +208,29 @@ async fn apply(pool: &PgPool, raw: &RawOrg) -> Result<ApplyReport> {
 impl Store for PgStore {
     async fn load_org(&self) -> Result<RawOrg> {
         // One snapshot across the tables.
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            .await
-            .map_err(db("starting a read transaction"))?;
-        let org = load(&mut tx).await?;
-        tx.commit().await.map_err(db("ending a read transaction"))?;
-        Ok(org)
+        let read = async {
+            let mut tx = self
+                .pool
+                .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .await
+                .map_err(db("starting a read transaction"))?;
+            let org = load(&mut tx).await?;
+            tx.commit().await.map_err(db("ending a read transaction"))?;
+            Ok(org)
+        };
+        read.await.map_err(self.here())
     }
 
     async fn apply_org(&self, raw: &RawOrg) -> Result<ApplyReport> {
-        apply(&self.pool, raw).await
+        apply(&self.pool, raw).await.map_err(self.here())
     }
 
     async fn record_ingest(&self, rec: &IngestRecord) -> Result<()> {
-        record_ingest(&self.pool, rec).await
+        record_ingest(&self.pool, rec).await.map_err(self.here())
     }
 
     async fn list_ingests(&self) -> Result<Vec<IngestRecord>> {
-        list_ingests(&self.pool).await
+        list_ingests(&self.pool).await.map_err(self.here())
     }
 
     async fn apply_contract(
@@ -177,25 +238,30 @@ impl Store for PgStore {
         raw: &opsdeck_core::contract::RawContract,
         applied_at: &str,
     ) -> Result<crate::ContractApplyReport> {
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .map_err(db("starting the contract transaction"))?;
-        // Appliers of contracts queue behind each other, so revision numbers cannot collide.
-        sqlx::query("LOCK TABLE contract_revision IN SHARE ROW EXCLUSIVE MODE")
-            .execute(&mut *tx)
-            .await
-            .map_err(db("locking the contract table"))?;
-        apply_contract_and_commit(tx, raw, applied_at).await
+        let apply = async {
+            let mut tx = self
+                .pool
+                .begin()
+                .await
+                .map_err(db("starting the contract transaction"))?;
+            // Appliers of contracts queue behind each other, so revision numbers cannot collide.
+            sqlx::query("LOCK TABLE contract_revision IN SHARE ROW EXCLUSIVE MODE")
+                .execute(&mut *tx)
+                .await
+                .map_err(db("locking the contract table"))?;
+            apply_contract_and_commit(tx, raw, applied_at).await
+        };
+        apply.await.map_err(self.here())
     }
 
     async fn load_contracts(&self) -> Result<Vec<crate::ContractRevision>> {
-        latest_contracts(&self.pool).await
+        latest_contracts(&self.pool).await.map_err(self.here())
     }
 
     async fn contract_revisions(&self, contract_id: &str) -> Result<Vec<crate::ContractRevision>> {
-        contract_revisions(&self.pool, contract_id).await
+        contract_revisions(&self.pool, contract_id)
+            .await
+            .map_err(self.here())
     }
 
     async fn close(self) {

@@ -50,6 +50,29 @@ impl Fixture {
         Some(Fixture::Postgres { url, schema })
     }
 
+    /// The same store opened for reading only (no migration, nothing written).
+    async fn open_read_only(&self) -> opsdeck_store::Result<AnyStore> {
+        match self {
+            Fixture::Sqlite { path, .. } => {
+                opsdeck_store::open_read_only(&StoreTarget::Sqlite(path.clone())).await
+            }
+            Fixture::Postgres { url, schema } => PgStore::connect_in_schema_read_only(url, schema)
+                .await
+                .map(AnyStore::Postgres),
+        }
+    }
+
+    /// How the store's messages name its database.
+    fn location(&self) -> String {
+        match self {
+            Fixture::Sqlite { path, .. } => format!("sqlite database {}", path.display()),
+            Fixture::Postgres { url, schema } => format!(
+                "postgresql at {} (schema {schema})",
+                opsdeck_store::redact_url(url)
+            ),
+        }
+    }
+
     async fn open(&self) -> AnyStore {
         match self {
             Fixture::Sqlite { path, .. } => open(&StoreTarget::Sqlite(path.clone()))
@@ -147,7 +170,10 @@ conformance! {
         contracts_keep_every_revision_and_reapply_adds_none,
         contracts_for_unknown_or_other_clients_are_refused,
     ],
-    fixture: [reopening_sees_the_data],
+    fixture: [
+        reopening_sees_the_data,
+        read_only_opening_reads_writes_nothing_and_names_the_database,
+    ],
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -526,6 +552,59 @@ async fn ingest_log_round_trips_and_ignores_repeated_batches(store: &impl Store)
     };
     store.record_ingest(&c).await.expect("record c");
     assert_eq!(store.list_ingests().await.expect("list"), vec![b, a, c]);
+}
+
+/// A reader opens the store without migrating it and can read everything; a write through it
+/// is refused by the database, and the message names which database; a database this opsdeck
+/// would have to migrate first is refused, not migrated.
+async fn read_only_opening_reads_writes_nothing_and_names_the_database(fx: &Fixture) {
+    // nothing to read yet: the schema is not there (and a reader does not create it); an
+    // empty file is an SQLite database without tables
+    if let Fixture::Sqlite { path, .. } = fx {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, b"").unwrap();
+    }
+    let e = fx
+        .open_read_only()
+        .await
+        .expect_err("an unmigrated store is refused");
+    assert!(matches!(e, StoreError::Outdated { .. }), "{e:?}");
+    let msg = e.to_string();
+    assert!(msg.starts_with(&fx.location()), "{msg}");
+    assert!(msg.contains("migrations 1, 2 not applied"), "{msg}");
+
+    let store = fx.open().await;
+    store.apply_org(&sample()).await.expect("apply");
+    let rec = ingest("r-1", &["x.csv"], 10);
+    store.record_ingest(&rec).await.expect("record");
+    store.close().await;
+
+    let reader = fx.open_read_only().await.expect("open read-only");
+    assert_eq!(reader.load_org().await.expect("load"), canonical(sample()));
+    assert_eq!(
+        reader.list_ingests().await.expect("list"),
+        vec![rec.clone()]
+    );
+    let e = reader
+        .record_ingest(&ingest("r-2", &["y.csv"], 1))
+        .await
+        .expect_err("a read-only store refuses writes");
+    let msg = e.to_string();
+    assert!(
+        msg.starts_with(&format!(
+            "{}: database error while recording an ingest batch: ",
+            fx.location()
+        )),
+        "{msg}"
+    );
+    assert!(
+        !msg.contains("opsdeck@") && !msg.contains(":opsdeck"),
+        "no password: {msg}"
+    );
+    reader.close().await;
+    let store = fx.open().await;
+    assert_eq!(store.list_ingests().await.expect("list"), vec![rec]);
+    store.close().await;
 }
 
 async fn reopening_sees_the_data(fx: &Fixture) {

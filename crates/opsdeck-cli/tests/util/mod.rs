@@ -224,6 +224,22 @@ impl TestCommand {
         TestCommand { cmd }
     }
 
+    /// The binary started by `sh -c SCRIPT`, the script ending in `exec "$0" "$@"` (for limits
+    /// such as `ulimit -f` that only a shell sets without unsafe code), run in `cwd` with the
+    /// opsdeck environment cleared.
+    pub fn via_shell(cwd: &Path, script: &str) -> TestCommand {
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c")
+            .arg(format!("{script}; exec \"$0\" \"$@\""))
+            .arg(bin())
+            .current_dir(cwd)
+            .env_remove("OPSDECK_HOME")
+            .env_remove("OPSDECK_DATABASE_URL")
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null());
+        TestCommand { cmd }
+    }
+
     /// Set an environment variable of the command.
     pub fn env(&mut self, k: impl AsRef<OsStr>, v: impl AsRef<OsStr>) -> &mut TestCommand {
         self.cmd.env(k, v);
@@ -256,6 +272,15 @@ impl TestCommand {
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         }
+    }
+
+    /// Start the command as a child process with standard output and error piped.
+    pub fn spawn_piped(&mut self) -> Child {
+        self.cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {:?}: {e}", self.cmd))
     }
 
     /// Start the command as a child process with its output discarded.

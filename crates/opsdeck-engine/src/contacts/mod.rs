@@ -7,6 +7,7 @@ pub mod contact;
 pub mod profile;
 pub mod read;
 pub mod sink;
+pub mod storable;
 
 pub use contact::{validate, Contact, RawContact};
 pub use profile::Profile;

@@ -2,7 +2,14 @@
 //! text, explicit formats for mappings), whole-second durations, scores and flags.
 
 use super::text::quoted;
+use super::FieldIssue;
 use chrono::{DateTime, NaiveDateTime};
+
+/// Refuses a text value that may not be stored (a NUL: PostgreSQL and many readers of the
+/// facts cannot hold one), naming the field and the position.
+pub fn storable_text(field: &str, value: &str) -> Result<(), FieldIssue> {
+    opsdeck_core::org::storable_text(value).map_err(|r| FieldIssue::new(field, r))
+}
 
 /// One input value, whatever the file format.
 #[derive(Debug, Clone, Copy, PartialEq)]

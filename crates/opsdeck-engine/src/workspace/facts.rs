@@ -1,7 +1,8 @@
 //! The workspace's fact store: contacts and interval sums as Parquet files partitioned by client
 //! and month, made visible only by an atomically replaced manifest. A file not named in the
 //! manifest does not exist for readers; a crash before the manifest is renamed leaves the
-//! previous state intact, and the next writer removes the leftovers.
+//! previous state intact, and the next writer removes the leftovers (a writer that fails
+//! removes its own before it lets go of the write lock).
 
 use crate::error::{io_err, EngineError, Result};
 use arrow_array::builder::{
@@ -21,11 +22,13 @@ use parquet::arrow::{ArrowWriter, ProjectionMask};
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 use serde::{Deserialize, Serialize};
+use std::cell::Cell;
 use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 pub const MANIFEST: &str = "manifest.json";
 /// Format of the fact store the manifest describes. Format 2 stores contacts by the UTC month
@@ -99,16 +102,81 @@ pub struct Manifest {
 #[derive(Debug, Clone)]
 pub struct Workspace {
     pub root: PathBuf,
+    /// How its writers take the write lock.
+    pub lock_options: LockOptions,
+}
+
+/// How long a writer waits by default for another one to finish.
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+
+/// How a writer takes the workspace's write lock: how long it waits for another writer, what
+/// it writes into the lock file for writers that wait behind it, and whom it tells that it
+/// waits.
+#[derive(Clone)]
+pub struct LockOptions {
+    /// Give up after waiting this long; zero: fail at once when another writer holds the lock.
+    pub timeout: Duration,
+    /// Who takes the lock and since when, for the lock file (the engine reads no clock, so the
+    /// caller says when); called as the lock is taken.
+    pub holder: Arc<dyn Fn() -> String + Send + Sync>,
+    /// Called once when another writer holds the lock, with what it wrote into the lock file
+    /// (empty when it wrote nothing yet).
+    pub on_wait: Arc<dyn Fn(&str) + Send + Sync>,
+}
+
+impl Default for LockOptions {
+    fn default() -> Self {
+        LockOptions {
+            timeout: DEFAULT_LOCK_TIMEOUT,
+            holder: Arc::new(|| format!("process {}", std::process::id())),
+            on_wait: Arc::new(|_| {}),
+        }
+    }
+}
+
+impl std::fmt::Debug for LockOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LockOptions")
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Held while a writer changes the fact store; released by the OS even when the process dies.
+/// Dropped without a commit (an error, a panic, or nothing to commit), it first removes the
+/// files the committed manifest does not name — the writer's partial files — so a failed
+/// batch does not leave them to fill the disk until the next writer.
 pub struct WriteLock {
-    _file: File,
+    file: File,
+    ws: Workspace,
+    committed: Cell<bool>,
+}
+
+impl Drop for WriteLock {
+    fn drop(&mut self) {
+        if !self.committed.get() {
+            // best effort: what cannot be removed now, the next writer removes
+            if let Ok(m) = self.ws.manifest() {
+                let _ = self.ws.remove_orphans(self, &m);
+            }
+        }
+        // the holder's note is stale once the lock is free
+        let _ = self.file.set_len(0);
+    }
 }
 
 impl Workspace {
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        Workspace { root: root.into() }
+        Workspace {
+            root: root.into(),
+            lock_options: LockOptions::default(),
+        }
+    }
+
+    /// The same workspace, its writers taking the lock as `options` say.
+    pub fn with_lock_options(mut self, options: LockOptions) -> Self {
+        self.lock_options = options;
+        self
     }
 
     pub fn facts_dir(&self) -> PathBuf {
@@ -130,6 +198,27 @@ impl Workspace {
         }
     }
 
+    /// An IO error of a writer at `path`; when the workspace cannot be written at all, the
+    /// message says so (reading commands still work on it).
+    pub(crate) fn write_err(&self, path: &Path) -> impl FnOnce(std::io::Error) -> EngineError {
+        let path = path.to_path_buf();
+        let root = self.root.clone();
+        move |cause| {
+            use std::io::ErrorKind::{PermissionDenied, ReadOnlyFilesystem};
+            let cause = match cause.kind() {
+                k @ (PermissionDenied | ReadOnlyFilesystem) => std::io::Error::new(
+                    k,
+                    format!(
+                        "{cause}: the workspace {} is read-only here; commands that only read it work, this one needs write access",
+                        root.display()
+                    ),
+                ),
+                _ => cause,
+            };
+            EngineError::Io { path, cause }
+        }
+    }
+
     /// Create the directories if missing.
     pub fn ensure(&self) -> Result<()> {
         for d in [self.facts_dir(), self.quarantine_dir()] {
@@ -138,18 +227,79 @@ impl Workspace {
         Ok(())
     }
 
-    /// Take the single-writer lock (waits for another writer to finish).
+    /// The file whose OS lock is the write lock; while held it says who holds it.
+    pub fn lock_path(&self) -> PathBuf {
+        self.facts_dir().join(".lock")
+    }
+
+    /// Take the single-writer lock: wait for another writer to finish (telling
+    /// `lock_options.on_wait` once, with what the holder wrote into the lock file), up to
+    /// `lock_options.timeout`; then write who holds it into the lock file.
     pub fn lock(&self) -> Result<WriteLock> {
         self.ensure()?;
-        let p = self.facts_dir().join(".lock");
+        let p = self.lock_path();
         let f = File::options()
             .create(true)
             .truncate(false)
             .write(true)
             .open(&p)
-            .map_err(io_err(&p))?;
-        f.lock().map_err(io_err(&p))?;
-        Ok(WriteLock { _file: f })
+            .map_err(self.write_err(&p))?;
+        let opts = &self.lock_options;
+        // poll rather than block, so that the wait can end; waited time is the sum of the
+        // pauses (the engine reads no clock), which a busy machine can only lengthen
+        let mut waited = Duration::ZERO;
+        let mut pause = Duration::from_millis(10);
+        let mut told = false;
+        loop {
+            match f.try_lock() {
+                Ok(()) => break,
+                Err(std::fs::TryLockError::WouldBlock) => {}
+                Err(std::fs::TryLockError::Error(e)) => return Err(io_err(&p)(e)),
+            }
+            // what the holder wrote, bounded whatever the file holds
+            let holder = || {
+                use std::io::Read;
+                let mut note = Vec::new();
+                let _ = File::open(&p).and_then(|f| f.take(4096).read_to_end(&mut note));
+                crate::io::excerpt(String::from_utf8_lossy(&note).trim(), 300)
+            };
+            if waited >= opts.timeout {
+                let holder = holder();
+                let who = if holder.is_empty() {
+                    "another writer".to_string()
+                } else {
+                    format!("another writer ({holder})")
+                };
+                return Err(EngineError::Busy {
+                    path: self.root.clone(),
+                    message: if opts.timeout.is_zero() {
+                        format!("{who} holds the write lock, and this writer was told not to wait; try again when it has finished")
+                    } else {
+                        format!(
+                            "{who} still holds the write lock after {}; try again when it has finished, or wait longer",
+                            duration_words(opts.timeout)
+                        )
+                    },
+                });
+            }
+            if !told {
+                (opts.on_wait)(&holder());
+                told = true;
+            }
+            let step = pause.min(opts.timeout - waited);
+            std::thread::sleep(step);
+            waited += step;
+            pause = (pause * 2).min(Duration::from_millis(250));
+        }
+        // who holds it, for writers that wait (a note that cannot be written costs only that)
+        let _ = f
+            .set_len(0)
+            .and_then(|()| (&f).write_all(format!("{}\n", (opts.holder)()).as_bytes()));
+        Ok(WriteLock {
+            file: f,
+            ws: self.clone(),
+            committed: Cell::new(false),
+        })
     }
 
     /// The committed manifest (empty when nothing was ever ingested).
@@ -181,7 +331,13 @@ impl Workspace {
 
     /// Atomically make `m` the visible state: write a temporary file, flush it to disk, rename
     /// it over the manifest, flush the directory. Needs the write lock.
-    pub fn commit(&self, _lock: &WriteLock, m: &Manifest) -> Result<()> {
+    pub fn commit(&self, lock: &WriteLock, m: &Manifest) -> Result<()> {
+        self.commit_manifest(m)?;
+        lock.committed.set(true);
+        Ok(())
+    }
+
+    fn commit_manifest(&self, m: &Manifest) -> Result<()> {
         let dir = self.facts_dir();
         let tmp = dir.join(format!("{MANIFEST}.tmp"));
         let fin = dir.join(MANIFEST);
@@ -242,7 +398,8 @@ impl Workspace {
         Ok(out)
     }
 
-    /// Remove fact files that no committed manifest names (left by an interrupted writer).
+    /// Remove fact files that no committed manifest names (left by an interrupted writer), and
+    /// settle the quarantine reports of batches no live writer runs.
     pub fn remove_orphans(&self, _lock: &WriteLock, m: &Manifest) -> Result<u64> {
         let live: BTreeSet<&str> = m
             .contacts
@@ -277,6 +434,7 @@ impl Workspace {
         if tmp.exists() {
             std::fs::remove_file(&tmp).map_err(io_err(&tmp))?;
         }
+        super::report::settle_abandoned(self, m)?;
         Ok(removed)
     }
 }
@@ -313,6 +471,21 @@ pub(crate) fn merge_split_intervals(rows: &mut Vec<IntervalFact>) {
         }
         same
     });
+}
+
+/// A wait in words: `45 s`, `10 min`, `1 h 30 min`.
+fn duration_words(d: Duration) -> String {
+    let s = d.as_secs();
+    if s == 0 && !d.is_zero() {
+        return format!("{} ms", d.as_millis());
+    }
+    match (s / 3600, s % 3600 / 60, s % 60) {
+        (0, 0, s) => format!("{s} s"),
+        (0, m, 0) => format!("{m} min"),
+        (0, m, s) => format!("{m} min {s} s"),
+        (h, 0, 0) => format!("{h} h"),
+        (h, m, _) => format!("{h} h {m} min"),
+    }
 }
 
 pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
@@ -592,4 +765,128 @@ pub(crate) fn contact_schema() -> Arc<Schema> {
         Field::new("short_abandon_s", DataType::Int64, false),
         Field::new("batch_id", DataType::Utf8, false),
     ]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    fn ws_with(
+        dir: &Path,
+        timeout_ms: u64,
+        holder: &'static str,
+    ) -> (Workspace, Arc<Mutex<Vec<String>>>) {
+        let told = Arc::new(Mutex::new(Vec::new()));
+        let seen = told.clone();
+        let ws = Workspace::new(dir).with_lock_options(LockOptions {
+            timeout: Duration::from_millis(timeout_ms),
+            holder: Arc::new(move || holder.to_string()),
+            on_wait: Arc::new(move |h: &str| seen.lock().unwrap().push(h.to_string())),
+        });
+        (ws, told)
+    }
+
+    /// A second writer is told who holds the lock (what the holder wrote into the lock file),
+    /// gives up after its timeout — at once with a zero timeout — and gets the lock once it is
+    /// free; the note is cleared when the holder lets go.
+    #[test]
+    fn a_waiting_writer_is_told_who_holds_the_lock_and_gives_up_in_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, _) = ws_with(
+            dir.path(),
+            0,
+            "batch b-a, process 1, since 2025-01-01T00:00:00Z",
+        );
+        let held = a.lock().unwrap();
+        assert_eq!(
+            std::fs::read_to_string(a.lock_path()).unwrap(),
+            "batch b-a, process 1, since 2025-01-01T00:00:00Z\n"
+        );
+        for timeout_ms in [0, 300] {
+            let (b, told) = ws_with(dir.path(), timeout_ms, "batch b-b");
+            let e = std::thread::spawn(move || b.lock().err()).join().unwrap();
+            let e = e.expect("the lock is held");
+            assert_eq!(e.code(), "workspace_busy");
+            assert_eq!(e.param(), Some("lock_timeout"));
+            let msg = e.to_string();
+            assert!(
+                msg.contains("another writer (batch b-a, process 1, since 2025-01-01T00:00:00Z)"),
+                "{msg}"
+            );
+            if timeout_ms == 0 {
+                assert!(msg.contains("told not to wait"), "{msg}");
+                assert!(told.lock().unwrap().is_empty());
+            } else {
+                assert!(msg.contains("after 300 ms"), "{msg}");
+                assert_eq!(
+                    *told.lock().unwrap(),
+                    ["batch b-a, process 1, since 2025-01-01T00:00:00Z"]
+                );
+            }
+        }
+        // a writer that waits long enough gets the lock when the holder lets go
+        let (c, told) = ws_with(dir.path(), 60_000, "batch b-c");
+        let waiter = std::thread::spawn(move || c.lock().map(|_| ()));
+        while told.lock().unwrap().is_empty() {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        drop(held);
+        waiter.join().unwrap().unwrap();
+        assert_eq!(std::fs::read_to_string(a.lock_path()).unwrap(), "");
+    }
+
+    /// A writer that lets go of the lock without committing removes the files it wrote; one
+    /// that committed keeps what the manifest names.
+    #[test]
+    fn a_writer_that_fails_removes_its_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = Workspace::new(dir.path());
+        ws.ensure().unwrap();
+        let part = ws.facts_dir().join("contacts/client=c1/month=2025-03");
+        std::fs::create_dir_all(&part).unwrap();
+        let file = |name: &str| {
+            let p = part.join(name);
+            std::fs::write(&p, b"x").unwrap();
+            p
+        };
+        {
+            let _lock = ws.lock().unwrap();
+            file("b1.parquet");
+            // an error here: the lock is dropped without a commit
+        }
+        assert!(!part.join("b1.parquet").exists());
+        {
+            let lock = ws.lock().unwrap();
+            file("b2.parquet");
+            let m = Manifest {
+                format_version: FORMAT_VERSION,
+                contacts: vec![FactFile {
+                    path: "contacts/client=c1/month=2025-03/b2.parquet".into(),
+                    client: "c1".into(),
+                    month: "2025-03".into(),
+                    rows: 1,
+                    batch_id: "b2".into(),
+                }],
+                ..Default::default()
+            };
+            ws.commit(&lock, &m).unwrap();
+        }
+        assert!(part.join("b2.parquet").exists());
+    }
+
+    #[test]
+    fn waits_in_words() {
+        assert_eq!(duration_words(Duration::from_millis(250)), "250 ms");
+        for (s, want) in [
+            (0, "0 s"),
+            (45, "45 s"),
+            (600, "10 min"),
+            (90, "1 min 30 s"),
+            (3600, "1 h"),
+            (5400, "1 h 30 min"),
+        ] {
+            assert_eq!(duration_words(Duration::from_secs(s)), want);
+        }
+    }
 }

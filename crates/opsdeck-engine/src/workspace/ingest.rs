@@ -168,6 +168,7 @@ impl ContactSink for IngestSink<'_> {
                 ),
             )
         })?;
+        crate::contacts::storable::check_ids(raw.ids.as_ref())?;
         let zone = self.zone.unwrap_or(q.zone);
         let r = self
             .resolvers
@@ -193,8 +194,16 @@ fn utc_month(utc_s: i64) -> String {
         .unwrap_or_default()
 }
 
-/// Ingest files as one batch: all of it lands, or nothing does.
+/// Ingest files as one batch: all of it lands, or nothing does (a failed batch leaves neither
+/// fact files nor a quarantine report).
 pub fn ingest(ws: &Workspace, req: &IngestRequest, progress: Progress) -> Result<IngestSummary> {
+    let report = super::report::PendingReport::start(ws, &req.batch_id)?;
+    report.settle(ingest_batch(ws, req, progress), |s| {
+        s.quarantine_file.clone()
+    })
+}
+
+fn ingest_batch(ws: &Workspace, req: &IngestRequest, progress: Progress) -> Result<IngestSummary> {
     let zone = req.zone.or(req.profile.zone());
     let mut rows: Vec<(usize, u64, Contact<'static>)> = Vec::new();
     let mut issues: Vec<RowIssue> = Vec::new();
@@ -288,11 +297,11 @@ pub fn ingest(ws: &Workspace, req: &IngestRequest, progress: Progress) -> Result
     let allowed = req.max_rejects.allowed(summary.rows_read);
     if summary.rows_quarantined > allowed {
         // refused whole: nothing is stored, the report says which rows and why
-        let p = ws
-            .quarantine_dir()
-            .join(format!("{}.refused.csv", req.batch_id));
-        write_quarantine(&p, &issues)?;
-        summary.quarantine_file = Some(p);
+        write_quarantine(&super::report::partial_path(ws, &req.batch_id), &issues)?;
+        summary.quarantine_file = Some(
+            ws.quarantine_dir()
+                .join(format!("{}.refused.csv", req.batch_id)),
+        );
         summary.refused = Some(Refusal {
             rows_rejected: summary.rows_quarantined,
             allowed,
@@ -301,9 +310,8 @@ pub fn ingest(ws: &Workspace, req: &IngestRequest, progress: Progress) -> Result
         return Ok(summary);
     }
     if !issues.is_empty() {
-        let p = ws.quarantine_dir().join(format!("{}.csv", req.batch_id));
-        write_quarantine(&p, &issues)?;
-        summary.quarantine_file = Some(p);
+        write_quarantine(&super::report::partial_path(ws, &req.batch_id), &issues)?;
+        summary.quarantine_file = Some(super::report::report_path(ws, &req.batch_id));
     }
 
     let lock = ws.lock()?;
