@@ -114,6 +114,22 @@ fn backtest_reports_every_method() {
     assert!(rows[2][1].parse::<f64>().unwrap() > 0.1, "{rows:?}");
 }
 
+/// A volume series is cut by the contact reader's rules: a stray quote costs its own row.
+#[test]
+fn a_stray_quote_in_a_series_costs_one_row() {
+    let dir = Dir::new();
+    let text = history();
+    let lines: Vec<&str> = text.lines().collect();
+    let n = lines.len() - 1;
+    let mut broken: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    broken[5] = format!("\"{}", broken[5]);
+    let p = dir.write("h.csv", broken.join("\n") + "\n");
+    let out = run_forecast(&dir, &p, &["--horizon-days", "3"]);
+    out.code(3);
+    out.stderr_has(&format!("{n} rows read, 1 rejected"));
+    out.stderr_has("h.csv:6: (row): the quoted field opened on line 6");
+}
+
 #[test]
 fn bad_rows_are_reported_with_line_and_field() {
     let dir = Dir::new();

@@ -3,6 +3,7 @@
 //! `opsdeck_core::org::calendar_from_raw`), whose business hours also say which weekdays open.
 
 use crate::error::{input_err, EngineError, Result};
+use crate::io::csv_reader::{read_header, text_record, CsvOptions, TextRecords};
 use chrono::NaiveDate;
 use opsdeck_core::org::{calendar_from_raw, nearest_ids, RawCalendar, UnknownId};
 use std::collections::BTreeMap;
@@ -93,13 +94,9 @@ fn read_calendar(path: &Path, id: Option<&str>) -> Result<HolidayList> {
 
 fn read_csv(path: &Path) -> Result<HolidayList> {
     let bytes = crate::io::read_whole_text(path, "a holiday list")?;
-    let mut rdr = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(bytes.as_slice());
-    let header = rdr
-        .headers()
-        .map_err(|e| input_err(path, format!("line 1: cannot read the header: {e}")))?
-        .clone();
+    let mut rdr = TextRecords::new(&bytes, &CsvOptions::default());
+    let mut raw = csv::ByteRecord::new();
+    let header = read_header(&mut rdr, &mut raw, path)?;
     let col = |name: &str| {
         header
             .iter()
@@ -116,9 +113,8 @@ fn read_csv(path: &Path) -> Result<HolidayList> {
     })?;
     let c_name = col("name");
     let mut dates = BTreeMap::new();
-    for rec in rdr.records() {
-        let rec = rec.map_err(|e| input_err(path, e.to_string()))?;
-        let line = rec.position().map_or(0, |p| p.line());
+    while let Some((line, cut)) = rdr.read(&mut raw) {
+        let rec = text_record(line, cut, &raw, path)?;
         let d = rec.get(c_date).unwrap_or("").trim();
         if d.is_empty() && rec.iter().all(|f| f.trim().is_empty()) {
             continue;

@@ -4,6 +4,7 @@
 //! naming the file, line or shift, and field.
 
 use crate::error::{input_err, EngineError, Result};
+use crate::io::csv_reader::{read_header, text_record, CsvOptions, TextRecords};
 use crate::io::parse::{parse_iso, Stamp};
 use chrono::{NaiveTime, TimeZone};
 use chrono_tz::Tz;
@@ -217,13 +218,9 @@ pub fn read_requirements(
     required_column: Option<&str>,
 ) -> Result<Vec<(u64, Requirement)>> {
     let text = crate::io::read_whole_text(path, "a requirements file")?;
-    let mut rdr = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(text.as_slice());
-    let header = rdr
-        .headers()
-        .map_err(|e| input_err(path, format!("cannot read the header line: {e}")))?
-        .clone();
+    let mut rdr = TextRecords::new(&text, &CsvOptions::default());
+    let mut raw = csv::ByteRecord::new();
+    let header = read_header(&mut rdr, &mut raw, path)?;
     let find = |name: &str| {
         header
             .iter()
@@ -262,9 +259,8 @@ pub fn read_requirements(
     let mut cache = ZoneCache::new(zone);
     let mut seen = HashSet::new();
     let mut out = Vec::new();
-    for rec in rdr.records() {
-        let rec = rec.map_err(|e| input_err(path, e.to_string()))?;
-        let line = rec.position().map_or(0, |p| p.line());
+    while let Some((line, cut)) = rdr.read(&mut raw) {
+        let rec = text_record(line, cut, &raw, path)?;
         let bad = |field: &str, reason: String| {
             input_err(path, format!("line {line}: {field}: {reason}"))
         };

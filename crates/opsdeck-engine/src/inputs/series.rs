@@ -4,7 +4,7 @@
 //! problems (empty, UTF-16, missing column, truncated gzip) are errors.
 
 use crate::error::{input_err, EngineError, Result};
-use crate::io::csv_reader::LineCounter;
+use crate::io::csv_reader::{CsvOptions, TextRecords};
 use crate::io::parse::{parse_iso, Stamp};
 use crate::io::RowIssue;
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
@@ -77,21 +77,18 @@ fn column(path: &Path, header: &[String], name: &str, param: &'static str) -> Re
 
 fn read(path: &Path, cols: &SeriesColumns, with_volume: bool) -> Result<SeriesRead> {
     let bytes = crate::io::read_whole_text(path, "a volume series")?;
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(bytes.as_slice());
+    let mut rdr = TextRecords::new(&bytes, &CsvOptions::default());
     let mut rec = csv::ByteRecord::new();
-    let header: Vec<String> = match rdr.read_byte_record(&mut rec) {
-        Ok(true) => rec
+    let header: Vec<String> = match rdr.read(&mut rec) {
+        Some((_, Ok(()))) => rec
             .iter()
             .map(|f| String::from_utf8_lossy(f).trim().to_string())
             .collect(),
-        Ok(false) => return Err(input_err(path, "file is empty (expected a header line)")),
-        Err(e) => {
+        None => return Err(input_err(path, "file is empty (expected a header line)")),
+        Some((_, Err((issue, _)))) => {
             return Err(input_err(
                 path,
-                format!("line 1: cannot read the header: {e}"),
+                format!("line 1: cannot read the header: {}", issue.reason),
             ))
         }
     };
@@ -106,29 +103,23 @@ fn read(path: &Path, cols: &SeriesColumns, with_volume: bool) -> Result<SeriesRe
         None
     };
     let file = path.display().to_string();
-    let mut lines = LineCounter {
-        bytes: &bytes,
-        at: 0,
-        line: 1,
-    };
     let mut out = SeriesRead::default();
     // (timestamp, line, value) in file order
     let mut rows: Vec<(NaiveDateTime, u64, f64)> = Vec::new();
-    loop {
-        let start = rdr.position().byte();
-        let more = rdr.read_byte_record(&mut rec);
-        let line = lines.line_at(start);
+    while let Some((line, cut)) = rdr.read(&mut rec) {
         let issue = |field: &str, reason: String, rec: &csv::ByteRecord| {
             RowIssue::from_record(&file, line, field, reason, rec)
         };
-        match more {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                out.issues
-                    .push(issue("", format!("cannot read the row: {e}"), &rec));
-                continue;
-            }
+        if let Err((why, raw)) = cut {
+            out.rows_read += 1;
+            out.issues.push(RowIssue {
+                file: file.clone(),
+                line,
+                field: why.field,
+                reason: why.reason,
+                raw,
+            });
+            continue;
         }
         if rec.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
             continue;

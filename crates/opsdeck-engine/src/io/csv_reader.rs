@@ -727,6 +727,113 @@ where
     Ok(sinks)
 }
 
+/// The records of a small CSV text held whole (series, requirements, holiday lists), cut by
+/// the rules and limits of [`read_csv_rows`] in file order with their physical line numbers,
+/// so a stray quote costs its own row there too. Blank lines are skipped; the header is the
+/// first record (line 1) and sets the width a record spanning lines must have.
+pub struct TextRecords<'b> {
+    bytes: &'b [u8],
+    off: usize,
+    line: u64,
+    opts: CsvOptions,
+    cut: Cutter,
+}
+
+/// A row the cutter refused (a stray quote, a field or line past the limits): the reason, and
+/// at most [`RAW_MAX`] bytes of the row with its length.
+pub type BadText = (FieldIssue, String);
+
+impl<'b> TextRecords<'b> {
+    pub fn new(bytes: &'b [u8], opts: &CsvOptions) -> Self {
+        TextRecords {
+            bytes,
+            off: 0,
+            line: 1,
+            opts: *opts,
+            cut: Cutter::new(opts, 0, true),
+        }
+    }
+
+    /// The next record into `rec` with its line, or the line and why none could be cut there;
+    /// `None` at the end of the text.
+    pub fn read(
+        &mut self,
+        rec: &mut csv::ByteRecord,
+    ) -> Option<(u64, std::result::Result<(), BadText>)> {
+        while self.off < self.bytes.len() {
+            let rest = &self.bytes[self.off..];
+            let line = self.line;
+            let (step, item) = match self.cut.scan(rest, true) {
+                Stop::More => {
+                    let end = self.cut.rec_start.clamp(1, rest.len());
+                    let text = &rest[..end];
+                    let record = !text.iter().all(u8::is_ascii_whitespace) && {
+                        let mut rdr = csv::ReaderBuilder::new()
+                            .has_headers(false)
+                            .flexible(true)
+                            .delimiter(self.opts.delimiter)
+                            .from_reader(text);
+                        matches!(rdr.read_byte_record(rec), Ok(true))
+                    };
+                    (end, record.then_some(Ok(())))
+                }
+                Stop::Bad(bad) => {
+                    let issue = describe_bad(rest, &bad, line, &self.opts, self.cut.width);
+                    let end = match bad.resume {
+                        Some(r) => r.min(rest.len()),
+                        None => memchr::memchr(b'\n', rest).map_or(rest.len(), |j| j + 1),
+                    };
+                    (
+                        end,
+                        Some(Err((issue, raw_text(&rest[..end.min(RAW_MAX)], end)))),
+                    )
+                }
+            };
+            self.line += newlines(&rest[..step]);
+            self.off += step;
+            self.cut.restart();
+            if let Some(item) = item {
+                if self.cut.width == 0 && item.is_ok() {
+                    self.cut.width = rec.len();
+                }
+                return Some((line, item));
+            }
+        }
+        None
+    }
+}
+
+/// The header of a text read whole, as text; a file-level error when there is none.
+pub fn read_header(
+    rdr: &mut TextRecords<'_>,
+    rec: &mut csv::ByteRecord,
+    path: &Path,
+) -> Result<csv::StringRecord> {
+    match rdr.read(rec) {
+        None => Err(input_err(path, "file is empty (expected a header line)")),
+        Some((_, Err((why, _)))) => Err(input_err(
+            path,
+            format!("line 1: cannot read the header: {}", why.reason),
+        )),
+        Some((line, Ok(()))) => text_record(line, Ok(()), rec, path),
+    }
+}
+
+/// A record of a text read whole, as text, for inputs where a bad row stops the command: a
+/// row the cutter refused or text that is not UTF-8 is an error naming the file and line.
+pub fn text_record(
+    line: u64,
+    cut: std::result::Result<(), BadText>,
+    rec: &csv::ByteRecord,
+    path: &Path,
+) -> Result<csv::StringRecord> {
+    if let Err((why, _)) = cut {
+        return Err(input_err(path, format!("line {line}: {}", why.reason)));
+    }
+    csv::StringRecord::from_byte_record(rec.clone())
+        .map_err(|_| input_err(path, format!("line {line}: is not valid UTF-8 text")))
+}
+
 /// Physical line numbers of record starts within a chunk, counted from the bytes: the csv
 /// crate's `Position::line` lags by one after `\r\n` line ends (BurntSushi/rust-csv#395).
 pub(crate) struct LineCounter<'a> {
