@@ -227,15 +227,16 @@ pub fn evaluate_period(
         }
     }
     if evals.is_empty() {
-        let who = client.map_or("no client".to_string(), |c| format!("client {c:?}"));
         let span = match (months.first(), months.last()) {
             (Some(a), Some(b)) if a == b => a.label(),
             (Some(a), Some(b)) => format!("{}..{}", a.label(), b.label()),
             _ => String::new(),
         };
-        anyhow::bail!(
-            "{who} has no stored contract covering {span} (store one with `opsdeck contract apply FILE`)"
-        );
+        let who = match client {
+            Some(c) => format!("client {c:?} has no stored contract"),
+            None => "no client has a stored contract".to_string(),
+        };
+        anyhow::bail!("{who} covering {span} (store one with `opsdeck contract apply FILE`)");
     }
     Ok((evals, earlier))
 }
