@@ -1,6 +1,7 @@
 //! opsdeck-core: the domain core — organisation entities, calendars, contact outcomes and KPI
 //! formulas. Pure functions and types only: no files, databases, clocks, randomness or network.
 
+pub mod access;
 pub mod calendar;
 pub mod clock;
 pub mod contact;
@@ -17,6 +18,7 @@ pub mod schedule;
 pub mod sla;
 pub mod staffing;
 
+pub use access::{Role, Scope};
 pub use calendar::{BusinessHours, Calendar, IntervalLen, ZoneCache};
 pub use contact::{Channel, ContactOutcome, Thresholds};
 pub use kpi::{IntervalSums, SlVariant, TargetTally};
