@@ -72,7 +72,7 @@ pub fn print_report(r: &ContractApplyReport, c: &RawContract) -> Result<()> {
 
 /// The stored contracts, latest revisions, optionally of one client.
 pub fn latest(ctx: &Context, client: Option<&str>) -> Result<Vec<ContractRevision>> {
-    let all = ctx.rt.block_on(ctx.store.load_contracts())?;
+    let all = ctx.rt.block_on(ctx.store.load_contracts(&ctx.scope))?;
     Ok(all
         .into_iter()
         .filter(|c| client.is_none_or(|x| c.client == x))
@@ -139,7 +139,7 @@ pub fn run(g: &GlobalArgs, c: ContractCommand) -> Result<ExitCode> {
                 for c in &list {
                     all.extend(
                         ctx.rt
-                            .block_on(ctx.store.contract_revisions(&c.contract_id))?,
+                            .block_on(ctx.store.contract_revisions(&ctx.scope, &c.contract_id))?,
                     );
                 }
                 match format {

@@ -145,18 +145,20 @@ pub fn after_commit(ctx: &Context, batch: &str) -> Vec<String> {
 pub fn sync_audit_log(ctx: &Context) -> Result<()> {
     let logged: BTreeSet<String> = ctx
         .rt
-        .block_on(ctx.store.list_ingests())?
+        .block_on(ctx.store.list_ingests(&ctx.scope))?
         .into_iter()
         .map(|r| r.batch_id)
         .collect();
-    for b in ctx
-        .ws
-        .manifest()?
+    let manifest = ctx.ws.manifest()?;
+    for b in manifest
         .batches
-        .into_iter()
+        .iter()
         .filter(|b| !logged.contains(&b.batch_id))
     {
+        let clients = manifest.batch_clients(b);
+        let b = b.clone();
         let rec = IngestRecord {
+            clients,
             batch_id: b.batch_id,
             kind: b.kind,
             files: b.files,

@@ -97,7 +97,7 @@ pub fn run(g: &GlobalArgs, a: PlanArgs) -> Result<ExitCode> {
         fte_hours_per_week: a.fte_hours,
         scenario,
     };
-    let report = plan(&ctx.ws, &org, &req)?;
+    let report = plan(&ctx.ws, &ctx.scope, &org, &req)?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     match a.format {
         Format::Json => {

@@ -145,7 +145,9 @@ pub fn print(
         );
     }
     check_ids(org, q)?;
-    let facts = ctx.ws.interval_facts(q.client.as_deref(), q.from, q.to)?;
+    let facts = ctx
+        .ws
+        .interval_facts(&ctx.scope, q.client.as_deref(), q.from, q.to)?;
     // an open range becomes the data's range, so totals and coverage are meaningful
     if q.from == NaiveDate::MIN || q.to == NaiveDate::MAX {
         let selected: Vec<_> = facts

@@ -150,13 +150,13 @@ pub fn evaluate_with_history(
     c: &Contract,
     month: YearMonth,
 ) -> Result<(Evaluation, Vec<Evaluation>)> {
-    let facts = load_for(&ctx.ws, c, month)?;
+    let facts = load_for(&ctx.ws, &ctx.scope, c, month)?;
     crate::cmd_facts::warn_stale(&facts, org);
     let e = evaluate(c, rev.revision, org, &facts, month)?;
     let mut earlier = Vec::new();
     let history = ctx
         .rt
-        .block_on(ctx.store.contract_revisions(&rev.contract_id))?;
+        .block_on(ctx.store.contract_revisions(&ctx.scope, &rev.contract_id))?;
     for old in history.iter().filter(|o| o.revision < rev.revision) {
         let Ok(oc) = Contract::from_raw(&old.contract, org) else {
             continue;
@@ -420,7 +420,7 @@ fn run_explain(
                 ))
             })?,
     };
-    let facts = load_for(&ctx.ws, &c, month)?;
+    let facts = load_for(&ctx.ws, &ctx.scope, &c, month)?;
     let gaps = missing_days(&c, v, &org, &facts, month);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if missing {

@@ -4,7 +4,7 @@
 
 use crate::errors::Usage;
 use anyhow::{Context as _, Result};
-use opsdeck_core::{Org, RawOrg};
+use opsdeck_core::{Org, RawOrg, Scope};
 use opsdeck_engine::workspace::facts::LockOptions;
 use opsdeck_engine::workspace::Workspace;
 use opsdeck_store::{AnyStore, Store, StoreTarget};
@@ -78,6 +78,9 @@ pub struct Context {
     pub rt: tokio::runtime::Runtime,
     pub ws: Workspace,
     pub store: AnyStore,
+    /// What the CLI reads: every client. Whoever runs it on the workspace's machine can read
+    /// its files anyway; scopes narrow what the server's users see.
+    pub scope: Scope,
 }
 
 /// The message for a workspace that does not exist: how to make one, and where the demo's is.
@@ -125,7 +128,24 @@ impl Context {
                 .map_err(|_| outdated)?,
             other => other?,
         };
-        Ok(Context { rt, ws, store })
+        Ok(Context {
+            rt,
+            ws,
+            store,
+            scope: Scope::every_client(),
+        })
+    }
+
+    /// The existing workspace and its store's address, without opening anything (for a
+    /// command that opens the store in its own runtime, as `serve` does).
+    pub fn locate(g: &GlobalArgs) -> Result<(Workspace, StoreTarget)> {
+        let home = Self::existing(g)?;
+        let ws = Workspace::new(home).with_lock_options(LockOptions {
+            timeout: g.lock_timeout,
+            ..LockOptions::default()
+        });
+        let target = Self::target(g, &ws)?;
+        Ok((ws, target))
     }
 
     /// The workspace named by the global options, when it exists.
@@ -150,7 +170,12 @@ impl Context {
         let target = Self::target(g, &ws)?;
         let rt = Self::runtime()?;
         let store = rt.block_on(opsdeck_store::open(&target))?;
-        Ok(Context { rt, ws, store })
+        Ok(Context {
+            rt,
+            ws,
+            store,
+            scope: Scope::every_client(),
+        })
     }
 
     fn target(g: &GlobalArgs, ws: &Workspace) -> Result<StoreTarget> {
@@ -206,7 +231,7 @@ impl Context {
     }
 
     pub fn raw_org(&self) -> Result<RawOrg> {
-        Ok(self.rt.block_on(self.store.load_org())?)
+        Ok(self.rt.block_on(self.store.load_org(&self.scope))?)
     }
 
     /// The validated reference data; an error when nothing is declared yet.

@@ -31,6 +31,7 @@ mod cmd_mine;
 mod cmd_plan;
 mod cmd_schedule;
 mod cmd_scorecard;
+mod cmd_serve;
 mod cmd_setup;
 mod cmd_sla;
 mod cmd_sla_clocks;
@@ -97,6 +98,9 @@ enum Command {
     Mine(cmd_mine::MineCommand),
     /// Every output table's columns, kinds and meaning (docs/formats.md §7).
     Tables(cmd_tables::TablesArgs),
+    /// The HTTP API (and, later, the dashboard) over the workspace, with logins and
+    /// client-scoped access (docs/server.md).
+    Serve(cmd_serve::ServeArgs),
 }
 
 fn run() -> Result<ExitCode> {
@@ -116,6 +120,7 @@ fn run() -> Result<ExitCode> {
         Command::Plan(a) => cmd_plan::run(&cli.global, a),
         Command::Mine(c) => cmd_mine::run(c),
         Command::Tables(a) => cmd_tables::run(a),
+        Command::Serve(a) => cmd_serve::run(&cli.global, a),
     }
 }
 

@@ -305,7 +305,9 @@ fn an_interval_split_across_month_partitions_is_read_as_one_row() {
         .stdout_has("partitions rewritten: c1/2025-03, c1/2025-04");
     let ws = opsdeck_engine::workspace::Workspace::new(dir.home());
     let day = NaiveDate::from_ymd_opt(2025, 4, 1).unwrap();
-    let facts = ws.interval_facts(None, day, day).unwrap();
+    let facts = ws
+        .interval_facts(&opsdeck_core::Scope::every_client(), None, day, day)
+        .unwrap();
     assert_eq!(facts.len(), 1, "{facts:?}");
     assert_eq!(facts[0].sums.offered, 2);
     assert_eq!(facts[0].sums.answered_within_t, 1);

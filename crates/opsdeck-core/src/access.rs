@@ -169,6 +169,30 @@ impl Scope {
     }
 }
 
+impl Scope {
+    /// The reference data this scope may read: its clients, their programs and queues, and the
+    /// sites and calendars those use. Every client's scope returns `raw` as it is.
+    pub fn narrow_org(&self, mut raw: crate::org::RawOrg) -> crate::org::RawOrg {
+        if self.is_every_client() {
+            return raw;
+        }
+        raw.clients.retain(|c| self.allows(&c.id));
+        raw.programs.retain(|p| self.allows(&p.client));
+        let programs: BTreeSet<&str> = raw.programs.iter().map(|p| p.id.as_str()).collect();
+        raw.queues.retain(|q| programs.contains(q.program.as_str()));
+        let calendars: BTreeSet<String> = raw.queues.iter().map(|q| q.calendar.clone()).collect();
+        let sites: BTreeSet<String> = raw
+            .queues
+            .iter()
+            .filter_map(|q| q.site.clone())
+            .chain(raw.programs.iter().flat_map(|p| p.sites.iter().cloned()))
+            .collect();
+        raw.calendars.retain(|c| calendars.contains(&c.id));
+        raw.sites.retain(|s| sites.contains(&s.id));
+        raw
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,5 +224,31 @@ mod tests {
         assert!(!s.narrowed_to("globex").allows("acme"));
         assert!(Scope::every_client().narrowed_to("globex").allows("globex"));
         assert!(!Scope::every_client().narrowed_to("globex").allows("acme"));
+    }
+
+    #[test]
+    fn a_narrowed_org_holds_only_the_scopes_clients() {
+        use crate::org::{RawClient, RawOrg, RawProgram};
+        let client = |id: &str| RawClient {
+            id: id.into(),
+            name: id.to_uppercase(),
+            industry: "retail".into(),
+        };
+        let program = |id: &str, c: &str| RawProgram {
+            id: id.into(),
+            name: id.into(),
+            client: c.into(),
+            sites: vec![format!("site-{c}")],
+        };
+        let raw = RawOrg {
+            clients: vec![client("acme"), client("globex")],
+            programs: vec![program("a1", "acme"), program("g1", "globex")],
+            ..RawOrg::default()
+        };
+        let n = Scope::only(["acme"]).narrow_org(raw.clone());
+        assert_eq!(n.clients.len(), 1);
+        assert_eq!(n.programs[0].id, "a1");
+        assert!(Scope::nothing().narrow_org(raw.clone()).programs.is_empty());
+        assert_eq!(Scope::every_client().narrow_org(raw.clone()), raw);
     }
 }

@@ -2,6 +2,7 @@
 //! formulas. Pure functions and types only: no files, databases, clocks, randomness or network.
 
 pub mod access;
+pub mod audit;
 pub mod calendar;
 pub mod clock;
 pub mod contact;

@@ -35,7 +35,14 @@ fn crates_depend_only_on_what_the_map_allows() {
     let allowed: &[(&str, &[&str])] = &[
         (
             "opsdeck-core",
-            &["chrono", "chrono-tz", "serde", "thiserror", "rustc-hash"],
+            &[
+                "chrono",
+                "chrono-tz",
+                "serde",
+                "thiserror",
+                "rustc-hash",
+                "sha2",
+            ],
         ),
         (
             "opsdeck-engine",
@@ -75,6 +82,25 @@ fn crates_depend_only_on_what_the_map_allows() {
                 "tokio",
             ],
         ),
+        (
+            "opsdeck-server",
+            &[
+                "opsdeck-core",
+                "opsdeck-engine",
+                "opsdeck-store",
+                "serde",
+                "serde_json",
+                "chrono",
+                "tokio",
+                "tracing",
+                "axum",
+                "tower",
+                "tower-http",
+                "argon2",
+                "anyhow",
+                "thiserror",
+            ],
+        ),
     ];
     for (krate, ok) in allowed {
         for d in deps(krate) {
@@ -92,4 +118,6 @@ fn crates_depend_only_on_what_the_map_allows() {
     assert!(!deps("opsdeck-store")
         .iter()
         .any(|d| d == "opsdeck-engine" || d == "opsdeck-cli"));
+    // the server is a front-end beside the CLI, never below it
+    assert!(!deps("opsdeck-server").iter().any(|d| d == "opsdeck-cli"));
 }

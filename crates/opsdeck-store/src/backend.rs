@@ -5,12 +5,12 @@
 use std::borrow::Cow;
 
 /// SQLite takes `?` placeholders as written.
-pub(crate) fn sqlite_sql(sql: &'static str) -> Cow<'static, str> {
+pub(crate) fn sqlite_sql(sql: &str) -> Cow<'_, str> {
     Cow::Borrowed(sql)
 }
 
 /// PostgreSQL numbers its placeholders: the n-th `?` becomes `$n`.
-pub(crate) fn postgres_sql(sql: &'static str) -> Cow<'static, str> {
+pub(crate) fn postgres_sql(sql: &str) -> Cow<'_, str> {
     let mut out = String::with_capacity(sql.len() + 8);
     let mut n = 0;
     for ch in sql.chars() {
@@ -220,7 +220,7 @@ macro_rules! reference_data_sql {
         /// Append a batch to the audit log (a repeated batch id is ignored).
         pub(crate) async fn record_ingest(pool: &$pool, rec: &crate::IngestRecord) -> Result<()> {
             sqlx::query(&$sql("INSERT INTO ingest_batch (batch_id, kind, files, rows_read, rows_accepted, rows_duplicate, \
-                 rows_quarantined, committed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) \
+                 rows_quarantined, committed_at, clients) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) \
                  ON CONFLICT (batch_id) DO NOTHING"))
             .bind(&rec.batch_id)
             .bind(&rec.kind)
@@ -230,6 +230,7 @@ macro_rules! reference_data_sql {
             .bind(rec.rows_duplicate)
             .bind(rec.rows_quarantined)
             .bind(&rec.committed_at)
+            .bind(crate::rows::list_to_json(&rec.clients, &rec.batch_id, "clients")?)
             .execute(pool)
             .await
             .map_err(db("recording an ingest batch"))?;
@@ -240,7 +241,7 @@ macro_rules! reference_data_sql {
         pub(crate) async fn list_ingests(pool: &$pool) -> Result<Vec<crate::IngestRecord>> {
             let rows: Vec<IngestRow> = sqlx::query_as(
                 "SELECT batch_id, kind, files, rows_read, rows_accepted, rows_duplicate, rows_quarantined, \
-                 committed_at FROM ingest_batch ORDER BY seq",
+                 committed_at, clients FROM ingest_batch ORDER BY seq",
             )
             .fetch_all(pool)
             .await

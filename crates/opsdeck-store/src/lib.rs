@@ -16,6 +16,7 @@
 //! `tests/conformance.rs` runs the same checks against both. Every database error names its
 //! database — the SQLite file, or the PostgreSQL URL with its password redacted.
 
+mod access;
 mod apply;
 mod backend;
 mod contracts;
@@ -25,11 +26,14 @@ mod rows;
 pub mod sqlite;
 mod target;
 
+pub use access::{SessionRecord, TokenRecord, UserRecord};
 pub use apply::{ApplyReport, EntityReport};
 pub use contracts::{ContractApplyReport, ContractRevision};
 pub use error::{redact_url, Result, StoreError};
+pub use opsdeck_core::audit::{Event as AuditEvent, NewEvent as NewAuditEvent};
 pub use opsdeck_core::contract::RawContract;
 pub use opsdeck_core::org::RawOrg;
+pub use opsdeck_core::Scope;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 pub use target::StoreTarget;
@@ -51,13 +55,34 @@ pub struct IngestRecord {
     pub rows_quarantined: i64,
     /// RFC 3339, given by the caller.
     pub committed_at: String,
+    /// The clients whose data the batch stored, replaced or withdrew (empty when none, or
+    /// for batches recorded before opsdeck kept it): the batch is listed to a caller whose
+    /// scope holds every one of them.
+    #[serde(default)]
+    pub clients: Vec<String>,
+}
+
+impl IngestRecord {
+    /// Whether a caller with `scope` may see this batch: every client it touched is in scope
+    /// (a batch touching no known client only to a scope of every client).
+    pub fn visible_in(&self, scope: &Scope) -> bool {
+        if scope.is_every_client() {
+            return true;
+        }
+        !self.clients.is_empty() && self.clients.iter().all(|c| scope.allows(c))
+    }
+}
+
+/// The rows of `rows` that `scope` may read.
+fn scoped<T>(rows: Vec<T>, keep: impl Fn(&T) -> bool) -> Vec<T> {
+    rows.into_iter().filter(|r| keep(r)).collect()
 }
 
 /// The system of record. Every backend passes `tests/conformance.rs`.
 pub trait Store: Send + Sync {
-    /// Everything persisted: each list sorted by id, holidays by date, program sites in
-    /// declared order.
-    fn load_org(&self) -> impl Future<Output = Result<RawOrg>> + Send;
+    /// Everything persisted that `scope` may read ([`Scope::narrow_org`]): each list sorted by
+    /// id, holidays by date, program sites in declared order.
+    fn load_org(&self, scope: &Scope) -> impl Future<Output = Result<RawOrg>> + Send;
 
     /// In one transaction: insert new entities, update changed ones, leave identical ones
     /// untouched; stored entities missing from `raw` are kept and reported as `not_in_file`.
@@ -68,8 +93,10 @@ pub trait Store: Send + Sync {
     /// Append a batch to the audit log; a second record with the same `batch_id` is ignored.
     fn record_ingest(&self, rec: &IngestRecord) -> impl Future<Output = Result<()>> + Send;
 
-    /// The audit log in the order batches were recorded.
-    fn list_ingests(&self) -> impl Future<Output = Result<Vec<IngestRecord>>> + Send;
+    /// The batches `scope` may see ([`IngestRecord::visible_in`]), in the order they were
+    /// recorded.
+    fn list_ingests(&self, scope: &Scope)
+        -> impl Future<Output = Result<Vec<IngestRecord>>> + Send;
 
     /// Store a contract: a new revision when it differs from the latest stored one (or is new),
     /// nothing when identical. A contract id stays with its client.
@@ -79,12 +106,17 @@ pub trait Store: Send + Sync {
         applied_at: &str,
     ) -> impl Future<Output = Result<ContractApplyReport>> + Send;
 
-    /// The latest revision of every contract, by contract id.
-    fn load_contracts(&self) -> impl Future<Output = Result<Vec<ContractRevision>>> + Send;
+    /// The latest revision of every contract of a client in `scope`, by contract id.
+    fn load_contracts(
+        &self,
+        scope: &Scope,
+    ) -> impl Future<Output = Result<Vec<ContractRevision>>> + Send;
 
-    /// Every revision of one contract, oldest first (empty when unknown).
+    /// Every revision of one contract, oldest first (empty when unknown or its client is
+    /// outside `scope`).
     fn contract_revisions(
         &self,
+        scope: &Scope,
         contract_id: &str,
     ) -> impl Future<Output = Result<Vec<ContractRevision>>> + Send;
 
@@ -148,8 +180,8 @@ macro_rules! delegate {
 }
 
 impl Store for AnyStore {
-    async fn load_org(&self) -> Result<RawOrg> {
-        delegate!(self, s => s.load_org())
+    async fn load_org(&self, scope: &Scope) -> Result<RawOrg> {
+        delegate!(self, s => s.load_org(scope))
     }
 
     async fn apply_org(&self, raw: &RawOrg) -> Result<ApplyReport> {
@@ -160,8 +192,8 @@ impl Store for AnyStore {
         delegate!(self, s => s.record_ingest(rec))
     }
 
-    async fn list_ingests(&self) -> Result<Vec<IngestRecord>> {
-        delegate!(self, s => s.list_ingests())
+    async fn list_ingests(&self, scope: &Scope) -> Result<Vec<IngestRecord>> {
+        delegate!(self, s => s.list_ingests(scope))
     }
 
     async fn apply_contract(
@@ -172,12 +204,16 @@ impl Store for AnyStore {
         delegate!(self, s => s.apply_contract(raw, applied_at))
     }
 
-    async fn load_contracts(&self) -> Result<Vec<ContractRevision>> {
-        delegate!(self, s => s.load_contracts())
+    async fn load_contracts(&self, scope: &Scope) -> Result<Vec<ContractRevision>> {
+        delegate!(self, s => s.load_contracts(scope))
     }
 
-    async fn contract_revisions(&self, contract_id: &str) -> Result<Vec<ContractRevision>> {
-        delegate!(self, s => s.contract_revisions(contract_id))
+    async fn contract_revisions(
+        &self,
+        scope: &Scope,
+        contract_id: &str,
+    ) -> Result<Vec<ContractRevision>> {
+        delegate!(self, s => s.contract_revisions(scope, contract_id))
     }
 
     async fn close(self) {

@@ -18,7 +18,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres")
 /// The system of record in a PostgreSQL database.
 #[derive(Debug, Clone)]
 pub struct PgStore {
-    pool: PgPool,
+    pub(crate) pool: PgPool,
     /// Redacted, for messages.
     url: String,
     schema: Option<String>,
@@ -147,7 +147,7 @@ impl PgStore {
     }
 
     /// Names the database in an error.
-    fn here(&self) -> impl Fn(StoreError) -> StoreError + '_ {
+    pub(crate) fn here(&self) -> impl Fn(StoreError) -> StoreError + '_ {
         |e| {
             e.at(&match &self.schema {
                 Some(s) => format!("postgresql at {} (schema {s})", self.url),
@@ -171,6 +171,20 @@ async fn applied_migrations(pool: &PgPool) -> std::result::Result<Vec<i64>, sqlx
 }
 
 crate::backend::reference_data_sql!(PgConnection, PgPool, crate::backend::postgres_sql);
+/// A transaction holding the audit table's write lock (readers go on; a second appender waits).
+async fn begin_audit(pool: &PgPool) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {
+    let mut tx = pool
+        .begin()
+        .await
+        .map_err(db("starting an audit transaction"))?;
+    sqlx::query("LOCK TABLE audit_event IN SHARE ROW EXCLUSIVE MODE")
+        .execute(&mut *tx)
+        .await
+        .map_err(db("locking the audit trail"))?;
+    Ok(tx)
+}
+
+crate::access::access_sql!(PgPool, crate::backend::postgres_sql, begin_audit);
 crate::contracts::contract_sql!(
     sqlx::Postgres,
     PgConnection,
@@ -206,7 +220,7 @@ async fn apply(pool: &PgPool, raw: &RawOrg) -> Result<ApplyReport> {
 }
 
 impl Store for PgStore {
-    async fn load_org(&self) -> Result<RawOrg> {
+    async fn load_org(&self, scope: &crate::Scope) -> Result<RawOrg> {
         // One snapshot across the tables.
         let read = async {
             let mut tx = self
@@ -218,7 +232,9 @@ impl Store for PgStore {
             tx.commit().await.map_err(db("ending a read transaction"))?;
             Ok(org)
         };
-        read.await.map_err(self.here())
+        read.await
+            .map(|org| scope.narrow_org(org))
+            .map_err(self.here())
     }
 
     async fn apply_org(&self, raw: &RawOrg) -> Result<ApplyReport> {
@@ -229,8 +245,11 @@ impl Store for PgStore {
         record_ingest(&self.pool, rec).await.map_err(self.here())
     }
 
-    async fn list_ingests(&self) -> Result<Vec<IngestRecord>> {
-        list_ingests(&self.pool).await.map_err(self.here())
+    async fn list_ingests(&self, scope: &crate::Scope) -> Result<Vec<IngestRecord>> {
+        list_ingests(&self.pool)
+            .await
+            .map(|rows| crate::scoped(rows, |r| r.visible_in(scope)))
+            .map_err(self.here())
     }
 
     async fn apply_contract(
@@ -254,13 +273,21 @@ impl Store for PgStore {
         apply.await.map_err(self.here())
     }
 
-    async fn load_contracts(&self) -> Result<Vec<crate::ContractRevision>> {
-        latest_contracts(&self.pool).await.map_err(self.here())
+    async fn load_contracts(&self, scope: &crate::Scope) -> Result<Vec<crate::ContractRevision>> {
+        latest_contracts(&self.pool)
+            .await
+            .map(|rows| crate::scoped(rows, |r| scope.allows(&r.client)))
+            .map_err(self.here())
     }
 
-    async fn contract_revisions(&self, contract_id: &str) -> Result<Vec<crate::ContractRevision>> {
+    async fn contract_revisions(
+        &self,
+        scope: &crate::Scope,
+        contract_id: &str,
+    ) -> Result<Vec<crate::ContractRevision>> {
         contract_revisions(&self.pool, contract_id)
             .await
+            .map(|rows| crate::scoped(rows, |r| scope.allows(&r.client)))
             .map_err(self.here())
     }
 

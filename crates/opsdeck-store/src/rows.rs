@@ -38,7 +38,7 @@ pub(crate) type QueueRow = (
 );
 /// batch_id, kind, files (JSON), rows_read, rows_accepted, rows_duplicate, rows_quarantined,
 /// committed_at
-pub(crate) type IngestRow = (String, String, String, i64, i64, i64, i64, String);
+pub(crate) type IngestRow = (String, String, String, i64, i64, i64, i64, String, String);
 
 /// Everything a load reads, one vector per table.
 pub(crate) struct OrgRows {
@@ -157,12 +157,13 @@ impl OrgRows {
 }
 
 pub(crate) fn files_to_json(rec: &IngestRecord) -> Result<String> {
-    serde_json::to_string(&rec.files).map_err(|e| {
-        StoreError::Corrupt(format!(
-            "ingest batch {:?}: cannot encode files: {e}",
-            rec.batch_id
-        ))
-    })
+    list_to_json(&rec.files, &rec.batch_id, "files")
+}
+
+/// A list of strings as the JSON text a TEXT column keeps.
+pub(crate) fn list_to_json(list: &[String], of: &str, what: &str) -> Result<String> {
+    serde_json::to_string(list)
+        .map_err(|e| StoreError::Corrupt(format!("{of:?}: cannot encode {what}: {e}")))
 }
 
 pub(crate) fn ingest_from_row(row: IngestRow) -> Result<IngestRecord> {
@@ -175,7 +176,13 @@ pub(crate) fn ingest_from_row(row: IngestRow) -> Result<IngestRecord> {
         rows_duplicate,
         rows_quarantined,
         committed_at,
+        clients,
     ) = row;
+    let clients = serde_json::from_str(&clients).map_err(|e| {
+        StoreError::Corrupt(format!(
+            "ingest batch {batch_id:?}: clients is not a json list of strings: {e}"
+        ))
+    })?;
     let files = serde_json::from_str(&files).map_err(|e| {
         StoreError::Corrupt(format!(
             "ingest batch {batch_id:?}: files is not a json list of strings: {e}"
@@ -190,5 +197,6 @@ pub(crate) fn ingest_from_row(row: IngestRow) -> Result<IngestRecord> {
         rows_duplicate,
         rows_quarantined,
         committed_at,
+        clients,
     })
 }

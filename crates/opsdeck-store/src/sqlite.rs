@@ -17,7 +17,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 /// The system of record in an SQLite file.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    pool: SqlitePool,
+    pub(crate) pool: SqlitePool,
     path: PathBuf,
 }
 
@@ -118,7 +118,7 @@ impl SqliteStore {
     }
 
     /// Names the database in an error.
-    fn here(&self) -> impl Fn(StoreError) -> StoreError + '_ {
+    pub(crate) fn here(&self) -> impl Fn(StoreError) -> StoreError + '_ {
         |e| e.at(&location(&self.path))
     }
 }
@@ -152,6 +152,14 @@ async fn applied_migrations(pool: &SqlitePool) -> std::result::Result<Vec<i64>, 
 }
 
 crate::backend::reference_data_sql!(SqliteConnection, SqlitePool, crate::backend::sqlite_sql);
+/// A transaction holding SQLite's write lock from its start.
+async fn begin_audit(pool: &SqlitePool) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+    pool.begin_with("BEGIN IMMEDIATE")
+        .await
+        .map_err(db("starting an audit transaction"))
+}
+
+crate::access::access_sql!(SqlitePool, crate::backend::sqlite_sql, begin_audit);
 crate::contracts::contract_sql!(
     sqlx::Sqlite,
     SqliteConnection,
@@ -180,7 +188,7 @@ async fn apply(pool: &SqlitePool, raw: &RawOrg) -> Result<ApplyReport> {
 }
 
 impl Store for SqliteStore {
-    async fn load_org(&self) -> Result<RawOrg> {
+    async fn load_org(&self, scope: &crate::Scope) -> Result<RawOrg> {
         // One read transaction: a consistent snapshot across the tables.
         let read = async {
             let mut tx = self
@@ -192,7 +200,9 @@ impl Store for SqliteStore {
             tx.commit().await.map_err(db("ending a read transaction"))?;
             Ok(org)
         };
-        read.await.map_err(self.here())
+        read.await
+            .map(|org| scope.narrow_org(org))
+            .map_err(self.here())
     }
 
     async fn apply_org(&self, raw: &RawOrg) -> Result<ApplyReport> {
@@ -203,8 +213,11 @@ impl Store for SqliteStore {
         record_ingest(&self.pool, rec).await.map_err(self.here())
     }
 
-    async fn list_ingests(&self) -> Result<Vec<IngestRecord>> {
-        list_ingests(&self.pool).await.map_err(self.here())
+    async fn list_ingests(&self, scope: &crate::Scope) -> Result<Vec<IngestRecord>> {
+        list_ingests(&self.pool)
+            .await
+            .map(|rows| crate::scoped(rows, |r| r.visible_in(scope)))
+            .map_err(self.here())
     }
 
     async fn apply_contract(
@@ -223,13 +236,21 @@ impl Store for SqliteStore {
             .map_err(self.here())
     }
 
-    async fn load_contracts(&self) -> Result<Vec<crate::ContractRevision>> {
-        latest_contracts(&self.pool).await.map_err(self.here())
+    async fn load_contracts(&self, scope: &crate::Scope) -> Result<Vec<crate::ContractRevision>> {
+        latest_contracts(&self.pool)
+            .await
+            .map(|rows| crate::scoped(rows, |r| scope.allows(&r.client)))
+            .map_err(self.here())
     }
 
-    async fn contract_revisions(&self, contract_id: &str) -> Result<Vec<crate::ContractRevision>> {
+    async fn contract_revisions(
+        &self,
+        scope: &crate::Scope,
+        contract_id: &str,
+    ) -> Result<Vec<crate::ContractRevision>> {
         contract_revisions(&self.pool, contract_id)
             .await
+            .map(|rows| crate::scoped(rows, |r| scope.allows(&r.client)))
             .map_err(self.here())
     }
 

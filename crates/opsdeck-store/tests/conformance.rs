@@ -4,11 +4,15 @@
 use opsdeck_core::org::{
     RawCalendar, RawClient, RawHoliday, RawOrg, RawProgram, RawQueue, RawSite,
 };
+use opsdeck_core::Scope;
 use opsdeck_store::{
     open, AnyStore, ApplyReport, EntityReport, IngestRecord, PgStore, Store, StoreError,
     StoreTarget,
 };
 use std::collections::BTreeMap;
+
+/// The CLI's scope: every client.
+static ALL: std::sync::LazyLock<Scope> = std::sync::LazyLock::new(Scope::every_client);
 use std::path::PathBuf;
 
 // ---------------------------------------------------------------------------------------------
@@ -169,9 +173,12 @@ conformance! {
         ingest_log_round_trips_and_ignores_repeated_batches,
         contracts_keep_every_revision_and_reapply_adds_none,
         contracts_for_unknown_or_other_clients_are_refused,
+        reads_are_narrowed_to_the_scope,
+        users_tokens_and_sessions_round_trip,
     ],
     fixture: [
         reopening_sees_the_data,
+        audit_chain_verifies_and_names_the_tampered_event,
         read_only_opening_reads_writes_nothing_and_names_the_database,
     ],
 }
@@ -347,6 +354,7 @@ fn ingest(batch_id: &str, files: &[&str], rows_read: i64) -> IngestRecord {
         rows_duplicate: 1,
         rows_quarantined: 2,
         committed_at: s("2025-03-30T01:59:59+01:00"),
+        clients: ids(&["acme"]),
     }
 }
 
@@ -355,7 +363,7 @@ fn ingest(batch_id: &str, files: &[&str], rows_read: i64) -> IngestRecord {
 
 async fn apply_then_load_round_trips(store: &impl Store) {
     assert_eq!(
-        store.load_org().await.expect("load empty"),
+        store.load_org(&ALL).await.expect("load empty"),
         RawOrg::default()
     );
     let report = store.apply_org(&sample()).await.expect("apply");
@@ -374,7 +382,10 @@ async fn apply_then_load_round_trips(store: &impl Store) {
         }
     );
     assert!(report.changed());
-    assert_eq!(store.load_org().await.expect("load"), canonical(sample()));
+    assert_eq!(
+        store.load_org(&ALL).await.expect("load"),
+        canonical(sample())
+    );
 }
 
 async fn second_apply_changes_nothing(store: &impl Store) {
@@ -392,7 +403,10 @@ async fn second_apply_changes_nothing(store: &impl Store) {
         .for_each(|c| c.holidays.reverse());
     let report = store.apply_org(&shuffled).await.expect("shuffled apply");
     assert_eq!(report, all_unchanged());
-    assert_eq!(store.load_org().await.expect("load"), canonical(sample()));
+    assert_eq!(
+        store.load_org(&ALL).await.expect("load"),
+        canonical(sample())
+    );
 }
 
 async fn changed_fields_update_only_those_entities(store: &impl Store) {
@@ -428,7 +442,7 @@ async fn changed_fields_update_only_those_entities(store: &impl Store) {
     };
     assert_eq!(report, want);
     assert!(report.changed());
-    let loaded = store.load_org().await.expect("load");
+    let loaded = store.load_org(&ALL).await.expect("load");
     assert_eq!(loaded, canonical(edited.clone()));
     let dates: Vec<&str> = loaded.calendars[1]
         .holidays
@@ -463,7 +477,10 @@ async fn entities_missing_from_the_file_are_kept(store: &impl Store) {
     want.queues = kept(&["acme-chat", "acme-voice"], &["globex-voice"]);
     assert_eq!(report, want);
     assert!(!report.changed());
-    assert_eq!(store.load_org().await.expect("load"), canonical(sample()));
+    assert_eq!(
+        store.load_org(&ALL).await.expect("load"),
+        canonical(sample())
+    );
 }
 
 async fn foreign_key_violation_rolls_back_everything(store: &impl Store) {
@@ -490,7 +507,7 @@ async fn foreign_key_violation_rolls_back_everything(store: &impl Store) {
     );
     assert!(msg.ends_with("nothing was written"), "{msg}");
     assert_eq!(
-        store.load_org().await.expect("load after refusal"),
+        store.load_org(&ALL).await.expect("load after refusal"),
         RawOrg::default()
     );
 
@@ -513,7 +530,7 @@ async fn foreign_key_violation_rolls_back_everything(store: &impl Store) {
         "unexpected error: {e:?}"
     );
     assert_eq!(
-        store.load_org().await.expect("load after refusal"),
+        store.load_org(&ALL).await.expect("load after refusal"),
         canonical(sample())
     );
     assert_eq!(
@@ -523,7 +540,7 @@ async fn foreign_key_violation_rolls_back_everything(store: &impl Store) {
 }
 
 async fn ingest_log_round_trips_and_ignores_repeated_batches(store: &impl Store) {
-    assert_eq!(store.list_ingests().await.expect("list empty"), vec![]);
+    assert_eq!(store.list_ingests(&ALL).await.expect("list empty"), vec![]);
     let b = ingest(
         "b-0002",
         &[
@@ -536,7 +553,7 @@ async fn ingest_log_round_trips_and_ignores_repeated_batches(store: &impl Store)
     store.record_ingest(&b).await.expect("record b");
     store.record_ingest(&a).await.expect("record a");
     assert_eq!(
-        store.list_ingests().await.expect("list"),
+        store.list_ingests(&ALL).await.expect("list"),
         vec![b.clone(), a.clone()]
     );
     // Same batch id, different content: the first record stands.
@@ -551,7 +568,7 @@ async fn ingest_log_round_trips_and_ignores_repeated_batches(store: &impl Store)
         ..ingest("c-0003", &["states.json"], i64::MAX)
     };
     store.record_ingest(&c).await.expect("record c");
-    assert_eq!(store.list_ingests().await.expect("list"), vec![b, a, c]);
+    assert_eq!(store.list_ingests(&ALL).await.expect("list"), vec![b, a, c]);
 }
 
 /// A reader opens the store without migrating it and can read everything; a write through it
@@ -571,7 +588,7 @@ async fn read_only_opening_reads_writes_nothing_and_names_the_database(fx: &Fixt
     assert!(matches!(e, StoreError::Outdated { .. }), "{e:?}");
     let msg = e.to_string();
     assert!(msg.starts_with(&fx.location()), "{msg}");
-    assert!(msg.contains("migrations 1, 2 not applied"), "{msg}");
+    assert!(msg.contains("migrations 1, 2, 3 not applied"), "{msg}");
 
     let store = fx.open().await;
     store.apply_org(&sample()).await.expect("apply");
@@ -580,9 +597,12 @@ async fn read_only_opening_reads_writes_nothing_and_names_the_database(fx: &Fixt
     store.close().await;
 
     let reader = fx.open_read_only().await.expect("open read-only");
-    assert_eq!(reader.load_org().await.expect("load"), canonical(sample()));
     assert_eq!(
-        reader.list_ingests().await.expect("list"),
+        reader.load_org(&ALL).await.expect("load"),
+        canonical(sample())
+    );
+    assert_eq!(
+        reader.list_ingests(&ALL).await.expect("list"),
         vec![rec.clone()]
     );
     let e = reader
@@ -603,7 +623,7 @@ async fn read_only_opening_reads_writes_nothing_and_names_the_database(fx: &Fixt
     );
     reader.close().await;
     let store = fx.open().await;
-    assert_eq!(store.list_ingests().await.expect("list"), vec![rec]);
+    assert_eq!(store.list_ingests(&ALL).await.expect("list"), vec![rec]);
     store.close().await;
 }
 
@@ -624,11 +644,11 @@ async fn reopening_sees_the_data(fx: &Fixture) {
 
     let store = fx.open().await;
     assert_eq!(
-        store.load_org().await.expect("load after reopen"),
+        store.load_org(&ALL).await.expect("load after reopen"),
         canonical(sample())
     );
     assert_eq!(
-        store.list_ingests().await.expect("list after reopen"),
+        store.list_ingests(&ALL).await.expect("list after reopen"),
         vec![rec]
     );
     assert_eq!(
@@ -715,7 +735,7 @@ fn contract(id: &str, client: &str, target: f64) -> opsdeck_store::RawContract {
 
 async fn contracts_keep_every_revision_and_reapply_adds_none(store: &impl Store) {
     store.apply_org(&sample()).await.unwrap();
-    assert!(store.load_contracts().await.unwrap().is_empty());
+    assert!(store.load_contracts(&ALL).await.unwrap().is_empty());
     let v1 = contract("acme-msa", "acme", 80.0);
     let r = store
         .apply_contract(&v1, "2026-11-01T10:00:00Z")
@@ -738,7 +758,7 @@ async fn contracts_keep_every_revision_and_reapply_adds_none(store: &impl Store)
         .apply_contract(&contract("acme-2027", "acme", 90.0), "2026-11-04T10:00:00Z")
         .await
         .unwrap();
-    let latest = store.load_contracts().await.unwrap();
+    let latest = store.load_contracts(&ALL).await.unwrap();
     assert_eq!(
         latest
             .iter()
@@ -750,14 +770,18 @@ async fn contracts_keep_every_revision_and_reapply_adds_none(store: &impl Store)
         latest[1].contract, v2,
         "round trip keeps every field exactly"
     );
-    let revs = store.contract_revisions("acme-msa").await.unwrap();
+    let revs = store.contract_revisions(&ALL, "acme-msa").await.unwrap();
     assert_eq!(revs.len(), 2);
     assert_eq!(
         (revs[0].contract.clone(), revs[0].applied_at.as_str()),
         (v1, "2026-11-01T10:00:00Z")
     );
     assert_eq!(revs[1].client, "acme");
-    assert!(store.contract_revisions("nope").await.unwrap().is_empty());
+    assert!(store
+        .contract_revisions(&ALL, "nope")
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 async fn contracts_for_unknown_or_other_clients_are_refused(store: &impl Store) {
@@ -789,5 +813,265 @@ async fn contracts_for_unknown_or_other_clients_are_refused(store: &impl Store) 
         e.to_string().contains("cannot move to client \"globex\""),
         "{e}"
     );
-    assert_eq!(store.contract_revisions("x").await.unwrap().len(), 1);
+    assert_eq!(store.contract_revisions(&ALL, "x").await.unwrap().len(), 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scope, access and audit
+
+async fn reads_are_narrowed_to_the_scope(store: &AnyStore) {
+    store.apply_org(&sample()).await.unwrap();
+    for (id, client) in [("a-msa", "acme"), ("g-msa", "globex")] {
+        store
+            .apply_contract(&contract(id, client, 80.0), "2026-11-01T10:00:00Z")
+            .await
+            .unwrap();
+    }
+    let mut both = ingest("b-both", &["x.csv"], 10);
+    both.clients = ids(&["acme", "globex"]);
+    let mut old = ingest("b-old", &["y.csv"], 10);
+    old.clients = Vec::new();
+    for rec in [ingest("b-acme", &["a.csv"], 10), both, old] {
+        store.record_ingest(&rec).await.unwrap();
+    }
+
+    let acme = Scope::only(["acme"]);
+    let org = store.load_org(&acme).await.unwrap();
+    assert_eq!(
+        org.clients
+            .iter()
+            .map(|c| c.id.as_str())
+            .collect::<Vec<_>>(),
+        ["acme"]
+    );
+    assert!(org.programs.iter().all(|p| p.client == "acme"));
+    assert!(
+        org.queues.iter().all(|q| q.id.starts_with("acme-")),
+        "{:?}",
+        org.queues
+    );
+    let ids_of = |v: Vec<opsdeck_store::ContractRevision>| {
+        v.into_iter().map(|c| c.contract_id).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        ids_of(store.load_contracts(&acme).await.unwrap()),
+        ["a-msa"]
+    );
+    assert!(store
+        .contract_revisions(&acme, "g-msa")
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        store
+            .contract_revisions(&acme, "a-msa")
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let batches = |v: Vec<IngestRecord>| v.into_iter().map(|b| b.batch_id).collect::<Vec<_>>();
+    // a batch is listed only when every client it touched is in scope; one of unknown
+    // clients only to the scope of every client
+    assert_eq!(
+        batches(store.list_ingests(&acme).await.unwrap()),
+        ["b-acme"]
+    );
+    assert_eq!(
+        batches(store.list_ingests(&ALL).await.unwrap()),
+        ["b-acme", "b-both", "b-old"]
+    );
+    let both_scope = Scope::only(["acme", "globex"]);
+    assert_eq!(
+        batches(store.list_ingests(&both_scope).await.unwrap()),
+        ["b-acme", "b-both"]
+    );
+
+    let none = Scope::nothing();
+    let org = store.load_org(&none).await.unwrap();
+    assert!(org.clients.is_empty() && org.programs.is_empty() && org.queues.is_empty());
+    assert!(org.sites.is_empty() && org.calendars.is_empty());
+    assert!(store.load_contracts(&none).await.unwrap().is_empty());
+    assert!(store.list_ingests(&none).await.unwrap().is_empty());
+}
+
+async fn users_tokens_and_sessions_round_trip(store: &AnyStore) {
+    use opsdeck_store::{SessionRecord, TokenRecord, UserRecord};
+    let ana = UserRecord {
+        email: s("ana@example.com"),
+        role: s("account-manager"),
+        clients: ids(&["acme", "globex"]),
+        password_hash: Some(s("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA")),
+        disabled: false,
+        created_at: s("2026-12-04T10:00:00Z"),
+    };
+    store.add_user(&ana).await.unwrap();
+    let e = store.add_user(&ana).await.unwrap_err();
+    assert!(
+        matches!(e, StoreError::Refused { entity: "user", .. }),
+        "{e}"
+    );
+    assert_eq!(
+        store.user("ana@example.com").await.unwrap(),
+        Some(ana.clone())
+    );
+    assert_eq!(store.user("bob@example.com").await.unwrap(), None);
+    let mut changed = ana.clone();
+    changed.role = s("client-viewer");
+    changed.clients = ids(&["acme"]);
+    changed.disabled = true;
+    changed.password_hash = None;
+    assert!(store.save_user(&changed).await.unwrap());
+    assert_eq!(store.list_users().await.unwrap(), [changed.clone()]);
+    let mut ghost = changed.clone();
+    ghost.email = s("ghost@example.com");
+    assert!(!store.save_user(&ghost).await.unwrap());
+
+    let tok = TokenRecord {
+        id: s("t1"),
+        email: s("ana@example.com"),
+        name: s("ci"),
+        token_hash: s("ab".repeat(32).as_str()),
+        created_at: s("2026-12-04T10:00:00Z"),
+        expires_at: Some(s("2027-01-01T00:00:00Z")),
+        revoked_at: None,
+    };
+    store.add_token(&tok).await.unwrap();
+    let mut orphan = tok.clone();
+    orphan.id = s("t2");
+    orphan.token_hash = s("cd".repeat(32).as_str());
+    orphan.email = s("nobody@example.com");
+    assert!(
+        store.add_token(&orphan).await.is_err(),
+        "a token needs a user"
+    );
+    assert_eq!(
+        store.token_by_hash(&tok.token_hash).await.unwrap(),
+        Some(tok.clone())
+    );
+    assert_eq!(store.token_by_hash("00").await.unwrap(), None);
+    assert!(store
+        .revoke_token("t1", "2026-12-05T00:00:00Z")
+        .await
+        .unwrap());
+    assert!(!store
+        .revoke_token("t1", "2026-12-06T00:00:00Z")
+        .await
+        .unwrap());
+    let listed = store.list_tokens().await.unwrap();
+    assert_eq!(
+        listed[0].revoked_at.as_deref(),
+        Some("2026-12-05T00:00:00Z")
+    );
+
+    let sess = SessionRecord {
+        id_hash: s("ef".repeat(32).as_str()),
+        email: s("ana@example.com"),
+        csrf: s("csrf-1"),
+        created_at: s("2026-12-04T10:00:00Z"),
+        last_seen_at: s("2026-12-04T10:00:00Z"),
+        expires_at: s("2026-12-04T22:00:00Z"),
+    };
+    store.add_session(&sess).await.unwrap();
+    store
+        .touch_session(&sess.id_hash, "2026-12-04T11:00:00Z")
+        .await
+        .unwrap();
+    let got = store.session(&sess.id_hash).await.unwrap().unwrap();
+    assert_eq!(got.last_seen_at, "2026-12-04T11:00:00Z");
+    assert!(store.end_session(&sess.id_hash).await.unwrap());
+    assert_eq!(store.session(&sess.id_hash).await.unwrap(), None);
+    store.add_session(&sess).await.unwrap();
+    assert_eq!(store.end_sessions_of("ana@example.com").await.unwrap(), 1);
+    assert_eq!(store.session(&sess.id_hash).await.unwrap(), None);
+}
+
+fn audit_event(i: usize) -> opsdeck_store::NewAuditEvent {
+    opsdeck_store::NewAuditEvent {
+        at: format!("2026-12-04T10:00:0{i}Z"),
+        actor: s("os:ana"),
+        action: s("ingest.contacts"),
+        object: format!("b{i}"),
+        client: i.is_multiple_of(2).then(|| s("acme")),
+        request_id: None,
+        payload_digest: opsdeck_core::audit::digest(format!("payload {i}").as_bytes()),
+    }
+}
+
+/// Run SQL on the fixture's database behind the store's back.
+async fn tamper(fx: &Fixture, sql: &str) {
+    use sqlx::{Connection, Executor};
+    match fx {
+        Fixture::Sqlite { path, .. } => {
+            let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+                .await
+                .expect("connect to sqlite");
+            c.execute(sql).await.expect("tamper sqlite");
+            let _ = c.close().await;
+        }
+        Fixture::Postgres { url, schema } => {
+            let mut c = sqlx::PgConnection::connect(url)
+                .await
+                .expect("connect to postgresql");
+            c.execute(format!("SET search_path TO \"{schema}\"").as_str())
+                .await
+                .expect("search path");
+            c.execute(sql).await.expect("tamper postgresql");
+            let _ = c.close().await;
+        }
+    }
+}
+
+async fn audit_chain_verifies_and_names_the_tampered_event(fx: &Fixture) {
+    use opsdeck_core::audit::verify;
+    let store = fx.open().await;
+    for i in 1..=5 {
+        let ev = store.append_audit(audit_event(i)).await.unwrap();
+        assert_eq!(ev.seq, i as i64);
+    }
+    let all = || async { store.audit_events(0, 1000).await.unwrap() };
+    assert_eq!(verify(&all().await), Ok(5));
+    assert_eq!(store.audit_events(3, 1).await.unwrap()[0].seq, 4);
+
+    // edited
+    tamper(
+        fx,
+        "UPDATE audit_event SET actor = 'os:mallory' WHERE seq = 3",
+    )
+    .await;
+    let b = verify(&all().await).unwrap_err();
+    assert_eq!(b.seq, 3, "{b}");
+    assert!(b.reason.contains("edited"), "{b}");
+    tamper(fx, "UPDATE audit_event SET actor = 'os:ana' WHERE seq = 3").await;
+    assert_eq!(verify(&all().await), Ok(5));
+
+    // deleted (and kept aside to restore)
+    let kept = all().await[1].clone();
+    tamper(fx, "DELETE FROM audit_event WHERE seq = 2").await;
+    let b = verify(&all().await).unwrap_err();
+    assert_eq!(b.seq, 3, "{b}");
+    tamper(
+        fx,
+        &format!(
+            "INSERT INTO audit_event (seq, at, actor, action, object, client, request_id, payload_digest, prev_hash, hash) \
+             VALUES (2, '{}', '{}', '{}', '{}', '{}', NULL, '{}', '{}', '{}')",
+            kept.event.at, kept.event.actor, kept.event.action, kept.event.object,
+            kept.event.client.as_deref().expect("event 2 has a client"),
+            kept.event.payload_digest, kept.prev_hash, kept.hash
+        ),
+    )
+    .await;
+    assert_eq!(verify(&all().await), Ok(5));
+
+    // reordered: events 2 and 4 swap places
+    tamper(fx, "UPDATE audit_event SET seq = -2 WHERE seq = 2").await;
+    tamper(fx, "UPDATE audit_event SET seq = 2 WHERE seq = 4").await;
+    tamper(fx, "UPDATE audit_event SET seq = 4 WHERE seq = -2").await;
+    let b = verify(&all().await).unwrap_err();
+    assert_eq!(b.seq, 2, "{b}");
+
+    // a new event still chains to the last stored one
+    let ev = store.append_audit(audit_event(6)).await.unwrap();
+    assert_eq!(ev.seq, 6);
+    Store::close(store).await;
 }

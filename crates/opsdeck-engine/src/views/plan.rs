@@ -219,7 +219,12 @@ fn site_counts(
 }
 
 /// Plan a queue: history → forecast → requirements → split across sites → projection.
-pub fn plan(ws: &Workspace, org: &Org, req: &PlanRequest) -> Result<PlanReport> {
+pub fn plan(
+    ws: &Workspace,
+    scope: &opsdeck_core::Scope,
+    org: &Org,
+    req: &PlanRequest,
+) -> Result<PlanReport> {
     org.require("queue", &req.queue)?;
     let q = &org.queues[&req.queue];
     let program = &org.programs[&q.program];
@@ -271,7 +276,7 @@ pub fn plan(ws: &Workspace, org: &Org, req: &PlanRequest) -> Result<PlanReport> 
 
     // history: the queue's interval facts of the window, in local time
     let facts: Vec<_> = ws
-        .interval_facts(Some(&q.client), history_from, history_to)?
+        .interval_facts(scope, Some(&q.client), history_from, history_to)?
         .into_iter()
         .filter(|f| f.queue == q.id && (history_from..=history_to).contains(&local_day(f)))
         .collect();

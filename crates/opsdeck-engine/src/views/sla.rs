@@ -724,13 +724,19 @@ pub fn evaluate(
 
 /// The interval facts an evaluation of `month` needs: the client's, from the day before the
 /// month (a calendar's zone can place a queue's interval on a neighbouring day) through the
-/// K earn-back months after it.
-pub fn load_for(ws: &Workspace, c: &Contract, month: YearMonth) -> Result<Vec<IntervalFact>> {
+/// K earn-back months after it. Nothing of a client outside `scope`.
+pub fn load_for(
+    ws: &Workspace,
+    scope: &opsdeck_core::Scope,
+    c: &Contract,
+    month: YearMonth,
+) -> Result<Vec<IntervalFact>> {
     let mut last = month;
     for _ in 0..c.credits.earn_back_periods {
         last = last.next();
     }
     ws.interval_facts(
+        scope,
         Some(&c.client),
         month.first.pred_opt().unwrap_or(month.first),
         last.last().succ_opt().unwrap_or(last.last()),

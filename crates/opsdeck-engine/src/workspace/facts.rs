@@ -16,7 +16,7 @@ use chrono::{Datelike, NaiveDate};
 use chrono_tz::Tz;
 use opsdeck_core::calendar::parse_zone;
 use opsdeck_core::kpi::SUM_FIELDS;
-use opsdeck_core::{IntervalSums, Thresholds};
+use opsdeck_core::{IntervalSums, Scope, Thresholds};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::{ArrowWriter, ProjectionMask};
 use parquet::basic::{Compression, ZstdLevel};
@@ -77,6 +77,10 @@ pub struct BatchRecord {
     /// The withdrawal that voided this batch, if one did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voided_by: Option<String>,
+    /// The clients whose contacts the batch stored, replaced or withdrew, sorted (empty in
+    /// manifests written before opsdeck kept it: see [`Manifest::batch_clients`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub clients: Vec<String>,
 }
 
 fn contacts_kind() -> String {
@@ -96,6 +100,31 @@ pub struct Manifest {
     #[serde(default)]
     pub superseded: Vec<FactFile>,
     pub batches: Vec<BatchRecord>,
+}
+
+impl Manifest {
+    /// The clients batch `b` touched: as recorded, or for a batch recorded before opsdeck
+    /// kept them, the clients of the fact files it wrote (a withdrawal: of the batch it voided).
+    pub fn batch_clients(&self, b: &BatchRecord) -> Vec<String> {
+        if !b.clients.is_empty() {
+            return b.clients.clone();
+        }
+        let of = |batch: &str| -> BTreeSet<String> {
+            self.contacts
+                .iter()
+                .chain(&self.superseded)
+                .filter(|f| f.batch_id == batch)
+                .map(|f| f.client.clone())
+                .collect()
+        };
+        let mut clients = of(&b.batch_id);
+        if b.kind == "void" {
+            for voided in &b.files {
+                clients.extend(of(voided));
+            }
+        }
+        clients.into_iter().collect()
+    }
 }
 
 /// The workspace directory: system-of-record database (when SQLite), facts and quarantine.
@@ -351,21 +380,22 @@ impl Workspace {
         sync_dir(&dir)
     }
 
-    /// The interval facts of the partitions that can hold local days `from..=to`, of one
-    /// client or all, one row per queue × interval (an interval whose contacts are stored in
+    /// The interval facts of the partitions that can hold local days `from..=to`, of the
+    /// clients `scope` may read (one client or all of them), one row per queue × interval (an interval whose contacts are stored in
     /// two month partitions is summed). Rows outside the days may come too: the caller filters
     /// by day. A writer deletes the interval files it superseded right after its commit; a
     /// reader that took the manifest just before may find one gone, and then starts over from
     /// the new manifest.
     pub fn interval_facts(
         &self,
+        scope: &Scope,
         client: Option<&str>,
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<IntervalFact>> {
         let mut attempt = 0;
         loop {
-            match self.interval_facts_once(client, from, to) {
+            match self.interval_facts_once(scope, client, from, to) {
                 Err(EngineError::Io { cause, .. })
                     if cause.kind() == std::io::ErrorKind::NotFound && attempt < 3 =>
                 {
@@ -378,6 +408,7 @@ impl Workspace {
 
     fn interval_facts_once(
         &self,
+        scope: &Scope,
         client: Option<&str>,
         from: NaiveDate,
         to: NaiveDate,
@@ -386,7 +417,10 @@ impl Workspace {
         let mut out = Vec::new();
         let mut files = 0;
         for f in &m.intervals {
-            if client.is_some_and(|c| c != f.client) || !partition_may_hold(&f.month, from, to) {
+            if !scope.allows(&f.client)
+                || client.is_some_and(|c| c != f.client)
+                || !partition_may_hold(&f.month, from, to)
+            {
                 continue;
             }
             out.extend(read_intervals(&self.facts_dir().join(&f.path))?);

@@ -455,10 +455,17 @@ fn ingest_batch(ws: &Workspace, req: &IngestRequest, progress: Progress) -> Resu
         rows_replaced: summary.rows_replaced,
         rows_withdrawn: 0,
         voided_by: None,
+        clients: clients_of(&touched),
     });
     publish(ws, &lock, &manifest, &req.batch_id, superseded)?;
     summary.committed = true;
     Ok(summary)
+}
+
+/// The clients of `(client, month)` partitions, sorted.
+pub(super) fn clients_of(touched: &BTreeSet<(String, String)>) -> Vec<String> {
+    let clients: BTreeSet<&String> = touched.iter().map(|(c, _)| c).collect();
+    clients.into_iter().cloned().collect()
 }
 
 /// Recompute the interval files of the given `(client, month)` partitions from all their stored

@@ -306,6 +306,7 @@ pub fn void(
         kind: "void".into(),
         rows_withdrawn: summary.rows_withdrawn,
         rows_replaced: summary.rows_restored,
+        clients: super::ingest::clients_of(&touched),
         ..BatchRecord::default()
     });
     gone.extend(superseded_intervals);

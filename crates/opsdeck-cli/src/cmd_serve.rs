@@ -1,0 +1,58 @@
+//! `opsdeck serve`: the HTTP API over the workspace (SQLite in it, or `--database-url` for a
+//! PostgreSQL several server processes share with one facts directory).
+
+use crate::context::{Context, GlobalArgs};
+use anyhow::{Context as _, Result};
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(clap::Args, Debug)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// The server is reached through an HTTPS reverse proxy: session cookies are `Secure`.
+    #[arg(long = "behind-https-proxy")]
+    pub behind_https_proxy: bool,
+}
+
+pub fn run(g: &GlobalArgs, a: ServeArgs) -> Result<ExitCode> {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the runtime")?;
+    let (ws, target) = Context::locate(g)?;
+    rt.block_on(async move {
+        let store = opsdeck_store::open(&target).await?;
+        let backend = store.backend();
+        let state = Arc::new(opsdeck_server::AppState {
+            ws: ws.clone(),
+            store,
+            secure_cookies: a.behind_https_proxy,
+        });
+        let listener = tokio::net::TcpListener::bind(a.listen)
+            .await
+            .with_context(|| format!("cannot listen on {} (--listen)", a.listen))?;
+        let addr = listener.local_addr()?;
+        note!(
+            "opsdeck serve: listening on http://{addr} (workspace {}, {backend} store); Ctrl-C stops",
+            ws.root.display()
+        );
+        opsdeck_server::serve(
+            listener,
+            opsdeck_server::app(state),
+            opsdeck_server::shutdown_signal(),
+        )
+        .await
+        .context("the server stopped")?;
+        Ok(ExitCode::SUCCESS)
+    })
+}

@@ -1,0 +1,90 @@
+//! API errors as JSON: `{"error": {"code", "message", "request_id"}}` with the engine's stable
+//! codes and their HTTP statuses (docs/formats.md §15), plus the codes only the API has
+//! (`unauthenticated`, `forbidden`, `csrf`, `throttled`, `not_found` for a route).
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use opsdeck_engine::EngineError;
+
+/// An error answered to an API caller.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// No valid credentials (none given, expired, revoked, tampered).
+    pub fn unauthenticated() -> ApiError {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "log in, or send a valid token as `Authorization: Bearer TOKEN`",
+        )
+    }
+
+    /// The caller is known but its role may not do this.
+    pub fn forbidden(what: &str) -> ApiError {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!("your role may not {what}"),
+        )
+    }
+
+    /// Nothing here — also what a caller sees of an object outside its scope.
+    pub fn not_found(what: &str) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no {what}"))
+    }
+
+    pub fn internal(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
+    }
+}
+
+impl From<EngineError> for ApiError {
+    fn from(e: EngineError) -> ApiError {
+        let code = e.code();
+        let status = opsdeck_engine::error::CODES
+            .iter()
+            .find(|(c, _, _)| *c == code)
+            .and_then(|(_, s, _)| StatusCode::from_u16(*s).ok())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let message = match (&e, e.param()) {
+            (_, Some(p)) => format!("{e} (parameter {p})"),
+            _ => e.to_string(),
+        };
+        ApiError::new(status, code, message)
+    }
+}
+
+impl From<opsdeck_store::StoreError> for ApiError {
+    fn from(e: opsdeck_store::StoreError) -> ApiError {
+        ApiError::internal(e.to_string())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if self.status.is_server_error() {
+            tracing::error!(code = self.code, "{}", self.message);
+        }
+        // the request id is added by the middleware that knows it (`error_request_id`)
+        let body = serde_json::json!({
+            "error": { "code": self.code, "message": self.message }
+        });
+        (self.status, axum::Json(body)).into_response()
+    }
+}
+
+/// The result of a handler.
+pub type ApiResult<T> = std::result::Result<T, ApiError>;
