@@ -2,8 +2,7 @@
 //! store (every changed apply is kept as a new revision).
 
 use crate::context::{now_and_batch_id, Context, GlobalArgs};
-use anyhow::{Context as _, Result};
-use opsdeck_core::contract::Contract;
+use anyhow::Result;
 use opsdeck_core::Org;
 use opsdeck_engine::inputs::contract::read_contract;
 use opsdeck_store::{ContractApplyReport, ContractRevision, RawContract, Store};
@@ -45,7 +44,16 @@ pub fn apply_file(
 ) -> Result<ContractApplyReport> {
     let (raw, _) = read_contract(text, path, org)?;
     let (now, _) = now_and_batch_id();
-    Ok(ctx.rt.block_on(ctx.store.apply_contract(&raw, &now))?)
+    let r = ctx.rt.block_on(ctx.store.apply_contract(&raw, &now))?;
+    if r.changed {
+        ctx.audit(
+            "contract.apply",
+            &format!("{} revision {}", r.contract_id, r.revision),
+            Some(raw.contract.client.clone()),
+            text.as_bytes(),
+        );
+    }
+    Ok(r)
 }
 
 pub fn print_report(r: &ContractApplyReport, c: &RawContract) -> Result<()> {
@@ -77,16 +85,6 @@ pub fn latest(ctx: &Context, client: Option<&str>) -> Result<Vec<ContractRevisio
         .into_iter()
         .filter(|c| client.is_none_or(|x| c.client == x))
         .collect())
-}
-
-/// Validate a stored revision against today's organisation.
-pub fn validated(rev: &ContractRevision, org: &Org) -> Result<Contract> {
-    Contract::from_raw(&rev.contract, org).with_context(|| {
-        format!(
-            "stored contract {:?} revision {} no longer matches the organisation; re-apply a corrected contract file",
-            rev.contract_id, rev.revision
-        )
-    })
 }
 
 pub fn run(g: &GlobalArgs, c: ContractCommand) -> Result<ExitCode> {

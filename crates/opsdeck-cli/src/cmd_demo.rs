@@ -145,10 +145,10 @@ pub fn run(g: &GlobalArgs, a: DemoArgs) -> Result<ExitCode> {
         whole_months: true,
     }
     .months();
-    let (evals, earlier) = crate::cmd_sla::evaluate_period(&ctx, &org, None, None, &months)?;
+    let p = crate::cmd_sla::evaluate_months(&ctx, &org, None, None, &months)?;
     {
         let mut out = std::io::stdout().lock();
-        crate::cmd_sla::print_text(&mut out, &evals, &earlier, &period)?;
+        crate::cmd_sla::print_text(&mut out, &p, &period)?;
     }
     outln!();
     outln!(

@@ -33,9 +33,8 @@ pub fn run(g: &GlobalArgs, c: FactsCommand) -> Result<ExitCode> {
 
 /// A note for each queue whose facts do not match its settings (an interrupted `setup apply`
 /// leaves them so), with what to run.
-pub fn warn_stale(facts: &[opsdeck_engine::workspace::IntervalFact], org: &opsdeck_core::Org) {
-    let stale = opsdeck_engine::workspace::facts::stale_queues(facts, org);
-    for s in &stale {
+pub fn say_stale(stale: &[String]) {
+    for s in stale {
         note!("warning: {s}");
     }
     if !stale.is_empty() {

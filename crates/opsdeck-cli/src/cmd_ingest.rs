@@ -4,7 +4,7 @@ use crate::context::{now_and_batch_id, Context, GlobalArgs};
 use crate::output::{self, Format};
 use anyhow::Result;
 use opsdeck_engine::contacts::profile::Profile;
-use opsdeck_engine::views::ingest::{ingest_log_table, BatchLine};
+use opsdeck_engine::views::ingest::{batch_lines, ingest_log_table};
 use opsdeck_engine::workspace::ingest::{
     ingest, IngestMode, IngestRequest, IngestSummary, RejectLimit,
 };
@@ -115,12 +115,32 @@ pub fn ingest_contacts(
     let summary = ingest(&ws, &req, &|n| bar.set_position(n));
     bar.finish_and_clear();
     let summary = summary?;
+    if summary.committed {
+        let action = match mode {
+            IngestMode::Add => "ingest.contacts",
+            IngestMode::Replace => "ingest.replace",
+        };
+        let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+        ctx.audit(
+            action,
+            &summary.batch_id,
+            only_client(&summary.partitions),
+            names.join("\n").as_bytes(),
+        );
+    }
     let warnings = if summary.refused.is_some() {
         Vec::new()
     } else {
         after_commit(ctx, &summary.batch_id)
     };
     Ok(Ingested { summary, warnings })
+}
+
+/// The one client of `client/month` partitions, when they are all one client's.
+fn only_client(partitions: &[String]) -> Option<String> {
+    let mut clients = partitions.iter().filter_map(|p| p.split('/').next());
+    let first = clients.next()?;
+    clients.all(|c| c == first).then(|| first.to_string())
 }
 
 /// The audit-log catch-up after batch `batch` (committed or not), as warnings: the batch
@@ -272,6 +292,14 @@ pub fn run(g: &GlobalArgs, c: IngestCommand) -> Result<ExitCode> {
             let (committed_at, id) = now_and_batch_id();
             let tag = format!("v{}", id.trim_start_matches('b'));
             let s = void(&ctx.writer(&tag, None), &org, &batch, &tag, &committed_at)?;
+            if s.committed {
+                ctx.audit(
+                    "ingest.void",
+                    &batch,
+                    only_client(&s.partitions),
+                    tag.as_bytes(),
+                );
+            }
             let warnings = after_commit(&ctx, &tag);
             if json {
                 let mut v = serde_json::to_value(&s)?;
@@ -292,25 +320,7 @@ pub fn run(g: &GlobalArgs, c: IngestCommand) -> Result<ExitCode> {
             // a reader: the manifest is the truth (the audit log in the store mirrors it, and
             // the next writer catches it up)
             let ctx = Context::open_read(g)?;
-            let rows: Vec<BatchLine> = ctx
-                .ws
-                .manifest()?
-                .batches
-                .into_iter()
-                .map(|b| BatchLine {
-                    batch_id: b.batch_id,
-                    committed_at: b.committed_at,
-                    kind: b.kind,
-                    rows_read: b.rows_read as i64,
-                    rows_accepted: b.rows_accepted as i64,
-                    rows_duplicate: b.rows_duplicate as i64,
-                    rows_quarantined: b.rows_quarantined as i64,
-                    rows_replaced: b.rows_replaced as i64,
-                    rows_withdrawn: b.rows_withdrawn as i64,
-                    voided_by: b.voided_by.unwrap_or_default(),
-                    files: b.files,
-                })
-                .collect();
+            let rows = batch_lines(&ctx.ws.manifest()?, &ctx.scope);
             output::write(
                 &mut std::io::stdout().lock(),
                 format,

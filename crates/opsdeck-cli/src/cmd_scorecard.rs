@@ -4,10 +4,8 @@ use crate::context::{Context, GlobalArgs};
 use crate::output::{self, Format};
 use anyhow::Result;
 use chrono::NaiveDate;
-use opsdeck_core::{parse_period, Channel, Org, SlVariant};
-use opsdeck_engine::views::scorecard::{
-    data_range, scorecard, table, Level, Period, ScorecardQuery,
-};
+use opsdeck_core::{Channel, Org};
+use opsdeck_engine::views::scorecard::{self, ScorecardParams, ScorecardQuery};
 use std::process::ExitCode;
 
 #[derive(clap::Args, Debug)]
@@ -77,57 +75,23 @@ pub const HEADLINE: [&str; 17] = [
     "coverage",
 ];
 
-/// Refuse ids the organisation does not have, naming the nearest ones.
-pub fn check_ids(org: &Org, q: &ScorecardQuery) -> Result<()> {
-    for (kind, id) in [
-        ("client", &q.client),
-        ("program", &q.program),
-        ("queue", &q.queue),
-        ("site", &q.site),
-    ] {
-        if let Some(id) = id {
-            org.require(kind, id)
-                .map_err(opsdeck_engine::EngineError::from)?;
-        }
-    }
-    Ok(())
-}
-
 /// Build the query; an open date range is filled in from the data by [`print`].
 pub fn build_query(a: &ScorecardArgs) -> Result<ScorecardQuery> {
-    let level = match &a.level {
-        Some(l) => l.parse::<Level>().map_err(crate::errors::Usage)?,
-        None if a.queue.is_some() => Level::Queue,
-        None if a.program.is_some() => Level::Program,
-        None if a.site.is_some() => Level::Site,
-        None => Level::Client,
-    };
-    let (from, to) = match &a.period {
-        Some(p) => {
-            let r = parse_period(p).map_err(crate::errors::Usage)?;
-            (r.from, r.to)
-        }
-        None => (
-            a.from.unwrap_or(NaiveDate::MIN),
-            a.to.unwrap_or(NaiveDate::MAX),
-        ),
-    };
-    Ok(ScorecardQuery {
+    Ok(ScorecardParams {
         client: a.client.clone(),
         program: a.program.clone(),
         queue: a.queue.clone(),
         site: a.site.clone(),
-        channel: a.channel,
-        from,
-        to,
-        by: a.by.parse::<Period>().map_err(crate::errors::Usage)?,
-        level,
-        variant: a
-            .sl_variant
-            .parse::<SlVariant>()
-            .map_err(crate::errors::Usage)?,
-        blend: a.blend,
-    })
+        channel: a.channel.map(|c| c.as_str().to_string()),
+        period: a.period.clone(),
+        from: a.from,
+        to: a.to,
+        by: Some(a.by.clone()),
+        level: a.level.clone(),
+        blend: Some(a.blend),
+        sl_variant: Some(a.sl_variant.clone()),
+    }
+    .query()?)
 }
 
 /// Print the scorecard; `only` keeps just the named columns (in that order). Returns the
@@ -139,41 +103,16 @@ pub fn print(
     format: Format,
     only: Option<&[&str]>,
 ) -> Result<usize> {
-    if q.from > q.to {
-        return Err(
-            crate::errors::Usage(format!("--from {} is after --to {}", q.from, q.to)).into(),
-        );
-    }
-    check_ids(org, q)?;
-    let facts = ctx
-        .ws
-        .interval_facts(&ctx.scope, q.client.as_deref(), q.from, q.to)?;
-    // an open range becomes the data's range, so totals and coverage are meaningful
-    if q.from == NaiveDate::MIN || q.to == NaiveDate::MAX {
-        let selected: Vec<_> = facts
-            .iter()
-            .filter(|f| opsdeck_engine::views::scorecard::selected(f, org, q))
-            .cloned()
-            .collect();
-        if let Some((lo, hi)) = data_range(&selected) {
-            if q.from == NaiveDate::MIN {
-                q.from = lo;
-            }
-            if q.to == NaiveDate::MAX {
-                q.to = hi;
-            }
-        }
-    }
-    crate::cmd_facts::warn_stale(&facts, org);
-    let sc = scorecard(&facts, org, q);
-    let mut t = table(&sc, q);
+    let run = scorecard::run(&ctx.ws, &ctx.scope, org, q)?;
+    crate::cmd_facts::say_stale(&run.stale);
+    let mut t = run.table;
     if let Some(cols) = only {
         t = t.select(cols);
     }
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     output::write(&mut out, format, &t)?;
     std::io::Write::flush(&mut out)?;
-    for n in &sc.notes {
+    for n in &run.notes {
         note!("note: {n}");
     }
     Ok(t.rows.len())

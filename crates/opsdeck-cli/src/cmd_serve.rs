@@ -33,11 +33,9 @@ pub fn run(g: &GlobalArgs, a: ServeArgs) -> Result<ExitCode> {
     rt.block_on(async move {
         let store = opsdeck_store::open(&target).await?;
         let backend = store.backend();
-        let state = Arc::new(opsdeck_server::AppState {
-            ws: ws.clone(),
-            store,
-            secure_cookies: a.behind_https_proxy,
-        });
+        let mut state = opsdeck_server::AppState::new(ws.clone(), store);
+        state.secure_cookies = a.behind_https_proxy;
+        let state = Arc::new(state);
         let listener = tokio::net::TcpListener::bind(a.listen)
             .await
             .with_context(|| format!("cannot listen on {} (--listen)", a.listen))?;

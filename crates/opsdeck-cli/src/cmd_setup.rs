@@ -39,7 +39,12 @@ pub fn read_setup(text: &str, path: &Path) -> Result<RawOrg> {
 
 /// Apply reference data and return the report.
 pub fn apply(ctx: &Context, raw: &RawOrg) -> Result<ApplyReport> {
-    Ok(ctx.rt.block_on(ctx.store.apply_org(raw))?)
+    let r = ctx.rt.block_on(ctx.store.apply_org(raw))?;
+    if r.changed() {
+        let body = serde_json::to_vec(raw).unwrap_or_default();
+        ctx.audit("setup.apply", "reference data", None, &body);
+    }
+    Ok(r)
 }
 
 pub fn print_report(r: &ApplyReport) -> Result<()> {

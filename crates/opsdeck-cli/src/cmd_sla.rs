@@ -2,25 +2,24 @@
 //! (SLA attainment, coverage, credits, invoice, net) for one client or the portfolio, over a
 //! month, a range or a quarter; and the aggregate rows (or missing days) behind one SLA figure.
 
-use crate::cmd_contract::{latest, validated};
+use crate::cmd_contract::latest;
 use crate::context::{Context, GlobalArgs};
 use crate::errors::Usage;
 use crate::output::{self, Format};
 use anyhow::{Context as _, Result};
-use opsdeck_core::contract::Contract;
 use opsdeck_core::sla::measure;
-use opsdeck_core::{parse_period, DateRange, IntervalSums, Org, YearMonth};
+use opsdeck_core::{IntervalSums, Org, YearMonth};
 use opsdeck_engine::views::sla::{
-    evaluate, explain, explain_table, load_for, missing_days, missing_table, money_rows,
-    money_table, sla_table, versions_for, Evaluation, Inclusion, Role, SlaResult,
+    explain, explain_table, load_for, missing_days, missing_table, money_rows, money_table,
+    versions_for, Inclusion, Role,
 };
-use opsdeck_engine::views::table::{self, Table};
-use opsdeck_store::{ContractRevision, Store};
+use opsdeck_engine::views::sla_period::{
+    evaluate_period, months_of, validated, PeriodEvaluation, StoredContracts,
+};
+use opsdeck_engine::views::table;
+use opsdeck_store::Store;
 use std::io::Write as _;
 use std::process::ExitCode;
-
-/// Version of the JSON document `sla evaluate --format json` prints.
-pub const EVALUATION_JSON_VERSION: u32 = 2;
 
 #[derive(clap::Subcommand, Debug)]
 pub enum SlaCommand {
@@ -93,181 +92,39 @@ const MONEY_TEXT: [&str; 12] = [
     "provisional",
 ];
 
-/// The months of a period; SLA evaluation is by whole months.
-pub fn months_of(period: &str) -> Result<(DateRange, Vec<YearMonth>)> {
-    let r = parse_period(period).map_err(Usage)?;
-    if !r.whole_months {
-        return Err(Usage(format!(
-            "--period {period}: SLAs are evaluated by calendar month; give a month (2025-10), a range of months (2025-09..2025-11), a quarter (2025-Q4) or a year"
-        ))
-        .into());
+/// The contracts the CLI reads (every client's), with the history of each, for
+/// [`evaluate_period`].
+pub fn stored_contracts(ctx: &Context) -> Result<StoredContracts> {
+    let latest = ctx.rt.block_on(ctx.store.load_contracts(&ctx.scope))?;
+    let mut history = std::collections::BTreeMap::new();
+    for r in &latest {
+        let revs = ctx
+            .rt
+            .block_on(ctx.store.contract_revisions(&ctx.scope, &r.contract_id))?;
+        history.insert(r.contract_id.clone(), revs);
     }
-    let months = r.months();
-    Ok((r, months))
+    Ok(StoredContracts { latest, history })
 }
 
-/// The client's contract for the month, if one covers it.
-fn pick<'a>(
-    list: &'a [ContractRevision],
-    org: &Org,
-    client: &str,
-    contract: Option<&str>,
-    month: YearMonth,
-) -> Result<Option<(&'a ContractRevision, Contract)>> {
-    let mut candidates = Vec::new();
-    for r in list.iter().filter(|r| r.client == client) {
-        if contract.is_some_and(|c| c != r.contract_id) {
-            continue;
-        }
-        let c = validated(r, org)?;
-        if c.in_term(month.first) || c.in_term(month.last()) {
-            candidates.push((r, c));
-        }
-    }
-    match candidates.len() {
-        0 => Ok(None),
-        1 => Ok(Some(candidates.remove(0))),
-        _ => Err(Usage(format!(
-            "client {client:?} has several contracts covering {} ({}); choose one with --contract",
-            month.label(),
-            candidates
-                .iter()
-                .map(|(r, _)| r.contract_id.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))
-        .into()),
-    }
-}
-
-/// The month's evaluation under the latest revision, plus the rows of earlier revisions whose
-/// governing definition of an SLA differs (re-evaluated history is shown side by side, never
-/// silently rewritten).
-pub fn evaluate_with_history(
-    ctx: &Context,
-    org: &Org,
-    rev: &ContractRevision,
-    c: &Contract,
-    month: YearMonth,
-) -> Result<(Evaluation, Vec<Evaluation>)> {
-    let facts = load_for(&ctx.ws, &ctx.scope, c, month)?;
-    crate::cmd_facts::warn_stale(&facts, org);
-    let e = evaluate(c, rev.revision, org, &facts, month)?;
-    let mut earlier = Vec::new();
-    let history = ctx
-        .rt
-        .block_on(ctx.store.contract_revisions(&ctx.scope, &rev.contract_id))?;
-    for old in history.iter().filter(|o| o.revision < rev.revision) {
-        let Ok(oc) = Contract::from_raw(&old.contract, org) else {
-            continue;
-        };
-        let Ok(mut oe) = evaluate(&oc, old.revision, org, &facts, month) else {
-            continue;
-        };
-        let changed: Vec<String> = oc
-            .slas
-            .keys()
-            .filter(|id| {
-                let now: Vec<_> = versions_for(c, id, month)
-                    .into_iter()
-                    .map(|(v, _)| v)
-                    .collect();
-                let then: Vec<_> = versions_for(&oc, id, month)
-                    .into_iter()
-                    .map(|(v, _)| v)
-                    .collect();
-                now != then
-            })
-            .cloned()
-            .collect();
-        oe.slas.retain(|r| changed.contains(&r.sla));
-        if !oe.slas.is_empty() {
-            earlier.push(oe);
-        }
-    }
-    Ok((e, earlier))
-}
-
-/// Every client-month of the period under its contract: the evaluations, and the earlier
-/// revisions' differing rows. `client` narrows to one client (whose contracts must cover some
-/// month of the period).
-pub fn evaluate_period(
+/// Every client-month of the period under its contract (see [`evaluate_period`]), with a
+/// warning for facts computed with settings that changed since.
+pub fn evaluate_months(
     ctx: &Context,
     org: &Org,
     client: Option<&str>,
     contract: Option<&str>,
     months: &[YearMonth],
-) -> Result<(Vec<Evaluation>, Vec<Evaluation>)> {
-    if let Some(c) = client {
-        org.require("client", c)
-            .map_err(opsdeck_engine::EngineError::from)?;
-    }
-    let list = latest(ctx, client)?;
-    if let Some(id) = contract {
-        if !list.iter().any(|r| r.contract_id == id) {
-            let known: Vec<&str> = list.iter().map(|r| r.contract_id.as_str()).collect();
-            return Err(opsdeck_engine::EngineError::from(opsdeck_core::UnknownId {
-                kind: "contract",
-                id: id.to_string(),
-                nearest: opsdeck_core::org::nearest_ids(id, known),
-            })
-            .into());
-        }
-    }
-    let clients: std::collections::BTreeSet<&str> =
-        list.iter().map(|r| r.client.as_str()).collect();
-    let (mut evals, mut earlier) = (Vec::new(), Vec::new());
-    for cl in clients {
-        for m in months {
-            if let Some((rev, c)) = pick(&list, org, cl, contract, *m)? {
-                let (e, old) = evaluate_with_history(ctx, org, rev, &c, *m)?;
-                evals.push(e);
-                earlier.extend(old);
-            }
-        }
-    }
-    if evals.is_empty() {
-        let span = match (months.first(), months.last()) {
-            (Some(a), Some(b)) if a == b => a.label(),
-            (Some(a), Some(b)) => format!("{}..{}", a.label(), b.label()),
-            _ => String::new(),
-        };
-        let who = match client {
-            Some(c) => format!("client {c:?} has no stored contract"),
-            None => "no client has a stored contract".to_string(),
-        };
-        anyhow::bail!("{who} covering {span} (store one with `opsdeck contract apply FILE`)");
-    }
-    Ok((evals, earlier))
-}
-
-/// The SLA rows of evaluations, each month's earlier revisions after it.
-fn sla_rows<'a>(evals: &'a [Evaluation], earlier: &'a [Evaluation]) -> Table {
-    let mut rows: Vec<(&Evaluation, &SlaResult)> = Vec::new();
-    for e in evals {
-        rows.extend(e.slas.iter().map(|r| (e, r)));
-        for o in earlier
-            .iter()
-            .filter(|o| o.client == e.client && o.period == e.period && o.contract == e.contract)
-        {
-            rows.extend(o.slas.iter().map(|r| (o, r)));
-        }
-    }
-    sla_table(rows)
+) -> Result<PeriodEvaluation> {
+    let stored = stored_contracts(ctx)?;
+    let p = evaluate_period(&ctx.ws, &ctx.scope, org, &stored, client, contract, months)?;
+    crate::cmd_facts::say_stale(&p.stale);
+    Ok(p)
 }
 
 /// Write the SLA and money tables for people, with what the reader must know.
-pub fn print_text(
-    out: &mut dyn std::io::Write,
-    evals: &[Evaluation],
-    earlier: &[Evaluation],
-    label: &str,
-) -> Result<()> {
-    output::write(
-        out,
-        Format::Table,
-        &sla_rows(evals, earlier).select(&SLA_TEXT),
-    )?;
+pub fn print_text(out: &mut dyn std::io::Write, p: &PeriodEvaluation, label: &str) -> Result<()> {
+    let evals = &p.evals;
+    output::write(out, Format::Table, &p.sla_rows().select(&SLA_TEXT))?;
     writeln!(out)?;
     output::write(
         out,
@@ -324,29 +181,19 @@ fn run_evaluate(
     format: Format,
 ) -> Result<()> {
     let org = ctx.org()?;
-    let (range, months) = months_of(period)?;
-    let (evals, earlier) = evaluate_period(ctx, &org, client, contract, &months)?;
+    let (range, months) = months_of(period).map_err(|e| Usage(e.to_string()))?;
+    let p = evaluate_months(ctx, &org, client, contract, &months)?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     match format {
         Format::Json => {
-            let v = serde_json::json!({
-                "format_version": EVALUATION_JSON_VERSION,
-                "period": range.label,
-                "evaluations": evals,
-                "totals": money_rows(&evals, &range.label)
-                    .into_iter()
-                    .filter(|m| m.period.contains(".."))
-                    .collect::<Vec<_>>(),
-                "earlier_revisions": earlier,
-            });
-            serde_json::to_writer_pretty(&mut out, &v)?;
+            serde_json::to_writer_pretty(&mut out, &p.to_json(&range.label))?;
             writeln_out(&mut out)?;
         }
         Format::Csv => match view {
-            View::Slas => output::write(&mut out, format, &sla_rows(&evals, &earlier))?,
-            View::Money => output::write(&mut out, format, &money_table(&evals, &range.label))?,
+            View::Slas => output::write(&mut out, format, &p.sla_rows())?,
+            View::Money => output::write(&mut out, format, &money_table(&p.evals, &range.label))?,
         },
-        Format::Table => print_text(&mut out, &evals, &earlier, &range.label)?,
+        Format::Table => print_text(&mut out, &p, &range.label)?,
     }
     std::io::Write::flush(&mut out)?;
     Ok(())

@@ -28,6 +28,9 @@ pub struct GlobalArgs {
     pub database_url: Option<String>,
     /// How long a writing command waits for another writer of the workspace to finish: seconds,
     /// or a number with s, m or h (`90s`, `10m`, `1h`); 0 = fail at once if one is at work.
+    /// Who the audit trail names for this command's writes (default: os:<login name>).
+    #[arg(long, global = true, env = "OPSDECK_ACTOR")]
+    pub actor: Option<String>,
     #[arg(long = "lock-timeout", global = true, env = "OPSDECK_LOCK_TIMEOUT", value_name = "DURATION", default_value = "10m", value_parser = parse_wait)]
     pub lock_timeout: Duration,
 }
@@ -66,6 +69,19 @@ impl GlobalArgs {
             .unwrap_or_else(|| PathBuf::from(DEFAULT_HOME))
     }
 
+    /// The actor of the audit trail: `--actor`, else `os:` and the login name.
+    pub fn actor_name(&self) -> String {
+        match self.actor.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+            Some(a) => a.chars().take(200).collect(),
+            None => format!(
+                "os:{}",
+                std::env::var("USER")
+                    .or_else(|_| std::env::var("USERNAME"))
+                    .unwrap_or_else(|_| "unknown".into())
+            ),
+        }
+    }
+
     fn database_url(&self) -> Option<&str> {
         self.database_url
             .as_deref()
@@ -78,6 +94,8 @@ pub struct Context {
     pub rt: tokio::runtime::Runtime,
     pub ws: Workspace,
     pub store: AnyStore,
+    /// Who the audit trail names for this command's writes.
+    pub actor: String,
     /// What the CLI reads: every client. Whoever runs it on the workspace's machine can read
     /// its files anyway; scopes narrow what the server's users see.
     pub scope: Scope,
@@ -132,6 +150,7 @@ impl Context {
             rt,
             ws,
             store,
+            actor: g.actor_name(),
             scope: Scope::every_client(),
         })
     }
@@ -174,6 +193,7 @@ impl Context {
             rt,
             ws,
             store,
+            actor: g.actor_name(),
             scope: Scope::every_client(),
         })
     }
@@ -228,6 +248,20 @@ impl Context {
                 }
             }),
         })
+    }
+
+    /// Record a committed write in the audit trail. The write stands whatever happens here: a
+    /// failure is a warning.
+    pub fn audit(&self, action: &str, object: &str, client: Option<String>, payload: &[u8]) {
+        let e = opsdeck_server::audit::Entry::new(&self.actor, action, object)
+            .client(client)
+            .payload(payload);
+        if let Err(e) = self
+            .rt
+            .block_on(opsdeck_server::audit::record(&self.store, e))
+        {
+            note!("opsdeck: warning: {action} {object} stands, but the audit trail could not record it: {e}");
+        }
     }
 
     pub fn raw_org(&self) -> Result<RawOrg> {

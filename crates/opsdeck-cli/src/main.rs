@@ -21,6 +21,7 @@ macro_rules! note {
     }};
 }
 
+mod cmd_access;
 mod cmd_contract;
 mod cmd_demo;
 mod cmd_facts;
@@ -101,6 +102,15 @@ enum Command {
     /// The HTTP API (and, later, the dashboard) over the workspace, with logins and
     /// client-scoped access (docs/server.md).
     Serve(cmd_serve::ServeArgs),
+    /// Users of `opsdeck serve`: add, list, disable, enable, set-role, set-password.
+    #[command(subcommand)]
+    User(cmd_access::UserCommand),
+    /// API tokens: create (printed once), revoke, list.
+    #[command(subcommand)]
+    Token(cmd_access::TokenCommand),
+    /// The hash-chained audit trail: verify, show.
+    #[command(subcommand)]
+    Audit(cmd_access::AuditCommand),
 }
 
 fn run() -> Result<ExitCode> {
@@ -121,6 +131,9 @@ fn run() -> Result<ExitCode> {
         Command::Mine(c) => cmd_mine::run(c),
         Command::Tables(a) => cmd_tables::run(a),
         Command::Serve(a) => cmd_serve::run(&cli.global, a),
+        Command::User(c) => cmd_access::run_user(&cli.global, c),
+        Command::Token(c) => cmd_access::run_token(&cli.global, c),
+        Command::Audit(c) => cmd_access::run_audit(&cli.global, c),
     }
 }
 

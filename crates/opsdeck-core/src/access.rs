@@ -158,6 +158,15 @@ impl Scope {
         }
     }
 
+    /// Whether data that concerns all of `clients` may be read: every one of them is in
+    /// scope. Data of no known client (an empty list) only by a scope of every client.
+    pub fn sees_all_of<S: AsRef<str>>(&self, clients: &[S]) -> bool {
+        if self.is_every_client() {
+            return true;
+        }
+        !clients.is_empty() && clients.iter().all(|c| self.allows(c.as_ref()))
+    }
+
     /// The part of `self` that `client` (a caller's filter) leaves: that client when in scope,
     /// else nothing — so a filter naming another client returns nothing of it.
     pub fn narrowed_to(&self, client: &str) -> Scope {

@@ -11,6 +11,19 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+/// One stored revision of a contract (the store keeps every one; readers validate it
+/// against today's organisation with [`Contract::from_raw`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContractRevision {
+    pub contract_id: String,
+    pub client: String,
+    /// 1 for the first apply, counting up with every change.
+    pub revision: i64,
+    /// RFC 3339, given by the caller.
+    pub applied_at: String,
+    pub contract: RawContract,
+}
+
 /// A contract as declared (TOML shape documented in docs/formats.md).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -46,6 +46,15 @@ impl ApiError {
         ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no {what}"))
     }
 
+    /// A session's state-changing request without its CSRF token.
+    pub fn csrf() -> ApiError {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "csrf",
+            "this request changes data and lacks the session's CSRF token (form field `csrf` or header `x-csrf-token`; see /api/v1/me)",
+        )
+    }
+
     pub fn internal(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
     }
@@ -68,8 +77,11 @@ impl From<EngineError> for ApiError {
 }
 
 impl From<opsdeck_store::StoreError> for ApiError {
+    /// The store's message names the database (a path, a redacted URL): it goes to the
+    /// server's log, the caller reads a generic message with the request id.
     fn from(e: opsdeck_store::StoreError) -> ApiError {
-        ApiError::internal(e.to_string())
+        tracing::error!("store: {e}");
+        ApiError::internal("the store failed; the server's log has the details (quote the request id)")
     }
 }
 

@@ -14,7 +14,12 @@
 //! blocking pool, the store is async. It shuts down gracefully on Ctrl-C or SIGTERM: new
 //! connections stop, requests in flight finish.
 
+mod api;
+pub mod audit;
+pub mod auth;
 pub mod error;
+pub mod guard;
+mod login;
 pub mod openapi;
 pub mod routes;
 pub mod state;
@@ -33,6 +38,14 @@ use tower_http::trace::TraceLayer;
 /// The header that carries a request's id (set by a proxy, or made here), echoed on the
 /// response and written into every log line and error of the request.
 pub const REQUEST_ID: &str = "x-request-id";
+
+/// The request's id (set by [`app`]'s request-id layer), for the audit trail.
+pub fn request_id(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
 
 /// Request ids: the process's start time and a counter (unique per process, sortable; a
 /// proxy's id is kept when one is given).
@@ -121,9 +134,12 @@ pub async fn serve(
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// Completes on Ctrl-C or (on Unix) SIGTERM.

@@ -21,9 +21,22 @@ fn column_schema(kind: &Kind, about: &str) -> Value {
     json!({"type": ty, "description": about})
 }
 
+/// The 200 response of a route.
+fn ok_response(out: &Output) -> Value {
+    match out {
+        Output::Html(about) => {
+            json!({"description": about, "content": {"text/html": {"schema": {"type": "string"}}}})
+        }
+        Output::Redirect(about) => json!({"description": about}),
+        _ => json!({"description": "ok", "content": {"application/json": {"schema": output_schema(out)}}}),
+    }
+}
+
 fn output_schema(out: &Output) -> Value {
     match out {
-        Output::Object(about) => json!({"type": "object", "description": about}),
+        Output::Object(about) | Output::Html(about) | Output::Redirect(about) => {
+            json!({"type": "object", "description": about})
+        }
         Output::Table(name) => {
             let spec = catalogue().into_iter().find(|t| t.name == *name);
             let mut props = Map::new();
@@ -33,9 +46,12 @@ fn output_schema(out: &Output) -> Value {
                 }
             }
             json!({
-                "type": "array",
+                "type": "object",
                 "description": spec.as_ref().map_or("", |t| t.about),
-                "items": {"type": "object", "properties": props}
+                "properties": {
+                    "rows": {"type": "array", "items": {"type": "object", "properties": props}},
+                    "notes": {"type": "array", "items": {"type": "string"}}
+                }
             })
         }
     }
@@ -78,7 +94,7 @@ pub fn document() -> Value {
             "description": format!("Access: {}.", access_words(r.access)),
             "parameters": params,
             "responses": {
-                "200": {"description": "ok", "content": {"application/json": {"schema": output_schema(&r.output)}}},
+                "200": ok_response(&r.output),
                 "default": {"description": "an error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
             }
         });

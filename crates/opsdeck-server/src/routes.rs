@@ -8,7 +8,7 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, MethodRouter};
+use axum::routing::{get, post, MethodRouter};
 use axum::{Json, Router};
 use std::sync::Arc;
 
@@ -29,7 +29,7 @@ impl Method {
 }
 
 /// Who may call a route.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Access {
     /// Anyone, without logging in (health, readiness, the API's description).
     Public,
@@ -71,10 +71,15 @@ pub struct Param {
 /// What a route answers with.
 #[derive(Debug, Clone, Copy)]
 pub enum Output {
-    /// Rows of an output table of the engine's catalogue (`opsdeck tables`), by name.
+    /// `{"rows": [...], "notes": [...]}`: rows of an output table of the engine's catalogue
+    /// (`opsdeck tables`), by name.
     Table(&'static str),
     /// A JSON object described in words.
     Object(&'static str),
+    /// An HTML page (the login form).
+    Html(&'static str),
+    /// A redirect (after logging in or out).
+    Redirect(&'static str),
 }
 
 /// A route of the API.
@@ -90,6 +95,71 @@ pub struct Route {
     pub params: &'static [Param],
     pub output: Output,
 }
+
+impl Access {
+    /// Whether `role` may call a route with this access (public routes need no role).
+    pub fn allows(self, role: opsdeck_core::Role) -> bool {
+        match self {
+            Access::Public | Access::Read => true,
+            Access::Operate => role.operates(),
+            Access::Administer => role.administers(),
+            Access::Audit => role.reads_audit(),
+        }
+    }
+}
+
+const fn q(name: &'static str, about: &'static str) -> Param {
+    Param {
+        name,
+        at: In::Query,
+        ty: Type::String,
+        required: false,
+        about,
+    }
+}
+
+const fn path(name: &'static str, about: &'static str) -> Param {
+    Param {
+        name,
+        at: In::Path,
+        ty: Type::String,
+        required: true,
+        about,
+    }
+}
+
+const SCORECARD_PARAMS: &[Param] = &[
+    q("client", "one client"),
+    q("program", "one program"),
+    q("queue", "one queue"),
+    q("site", "queues whose home site is this one"),
+    q("channel", "voice, chat, email, callback, messaging or ticket"),
+    q("period", "2025-09-01, 2025-W36, 2025-09, 2025-Q4, 2025, or a range A..B"),
+    q("from", "first local day YYYY-MM-DD (instead of period)"),
+    q("to", "last local day, inclusive"),
+    q("by", "interval, day, week, month (default) or total"),
+    q("level", "client, program, site, channel or queue"),
+    Param {
+        name: "blend",
+        at: In::Query,
+        ty: Type::Boolean,
+        required: false,
+        about: "roll channels up together",
+    },
+    q("sl_variant", "offered (default), answered, abandons_good, exclude_abandons_within_t, exclude_short_abandons"),
+];
+
+const EVALUATION_PARAMS: &[Param] = &[
+    Param {
+        name: "period",
+        at: In::Query,
+        ty: Type::String,
+        required: true,
+        about: "a month 2025-10, a range of months 2025-09..2025-11, a quarter or a year",
+    },
+    q("client", "one client (default: every client with a contract)"),
+    q("contract", "one contract (default: the one whose term covers each month)"),
+];
 
 /// Every route of the server.
 pub const ROUTES: &[Route] = &[
@@ -120,32 +190,291 @@ pub const ROUTES: &[Route] = &[
         params: &[],
         output: Output::Object("an OpenAPI 3.1 document"),
     },
+    Route {
+        method: Method::Get,
+        path: "/login",
+        name: "login_form",
+        summary: "the login form (fields email and password)",
+        access: Access::Public,
+        params: &[],
+        output: Output::Html("the login page; sets the form's CSRF cookie"),
+    },
+    Route {
+        method: Method::Post,
+        path: "/login",
+        name: "login",
+        summary: "log in with email and password (a form); starts a session cookie",
+        access: Access::Public,
+        params: &[],
+        output: Output::Redirect("303 to /api/v1/me; 401 on a wrong password; 429 when throttled"),
+    },
+    Route {
+        method: Method::Post,
+        path: "/logout",
+        name: "logout",
+        summary: "end the session (server-side) and clear its cookie",
+        access: Access::Read,
+        params: &[],
+        output: Output::Redirect("303 to /login"),
+    },
+    Route {
+        method: Method::Get,
+        path: "/api/v1/me",
+        name: "me",
+        summary: "who the caller is: e-mail, role and the clients in scope",
+        access: Access::Read,
+        params: &[],
+        output: Output::Object("{\"email\", \"role\", \"clients\": [ids] or \"all\", \"csrf\"}"),
+    },
+    Route {
+        method: Method::Get,
+        path: "/api/v1/clients",
+        name: "clients",
+        summary: "the clients in the caller's scope",
+        access: Access::Read,
+        params: &[],
+        output: Output::Object("{\"clients\": [{\"id\", \"name\", \"industry\"}]}"),
+    },
+    Route {
+        method: Method::Get,
+        path: "/api/v1/clients/{id}",
+        name: "client",
+        summary: "one client with its programs and queues (404 outside the caller's scope)",
+        access: Access::Read,
+        params: &[path("id", "client id")],
+        output: Output::Object("{\"client\", \"programs\", \"queues\"}"),
+    },
+    Route {
+        method: Method::Get,
+        path: "/api/v1/programs",
+        name: "programs",
+        summary: "the programs of the clients in scope",
+        access: Access::Read,
+        params: &[q("client", "one client")],
+        output: Output::Object("{\"programs\": [{\"id\", \"name\", \"client\", \"sites\"}]}"),
+    },
+    Route {
+        method: Method::Get,
+        path: "/api/v1/queues",
+        name: "queues",
+        summary: "the queues of the clients in scope",
+        access: Access::Read,
+        params: &[q("client", "one client"), q("program", "one program")],
+        output: Output::Object("{\"queues\": [...]}"),
+    },
+    Route {
+        method: Method::Get,
+        path: "/api/v1/sites",
+        name: "sites",
+        summary: "the delivery sites of the programs and queues in scope",
+        access: Access::Read,
+        params: &[],
+        output: Output::Object("{\"sites\": [...]}"),
+    },
+    Route {
+        method: Method::Get,
+        path: "/api/v1/scorecard",
+        name: "scorecard",
+        summary: "KPI scorecard, the parameters of `opsdeck scorecard`",
+        access: Access::Read,
+        params: SCORECARD_PARAMS,
+        output: Output::Table("scorecard"),
+    },
+    Route {
+        method: Method::Get,
+        path: "/api/v1/sla/evaluation",
+        name: "sla_evaluation",
+        summary: "SLA attainment, coverage, credits, invoice and net per client-month (`opsdeck sla evaluate --format json`)",
+        access: Access::Read,
+        params: EVALUATION_PARAMS,
+        output: Output::Object("{\"format_version\": 2, \"period\", \"evaluations\", \"totals\", \"earlier_revisions\"}"),
+    },
+    Route {
+        method: Method::Get,
+        path: "/api/v1/sla/slas",
+        name: "sla_rows",
+        summary: "the SLA rows of an evaluation (one per SLA version and client-month)",
+        access: Access::Read,
+        params: EVALUATION_PARAMS,
+        output: Output::Table("sla"),
+    },
+    Route {
+        method: Method::Get,
+        path: "/api/v1/sla/credits",
+        name: "sla_credits",
+        summary: "invoice, credits and net per client-month, and a range's totals",
+        access: Access::Read,
+        params: EVALUATION_PARAMS,
+        output: Output::Table("sla_money"),
+    },
+    Route {
+        method: Method::Get,
+        path: "/api/v1/contracts",
+        name: "contracts",
+        summary: "the latest revision of each contract of the clients in scope",
+        access: Access::Read,
+        params: &[q("client", "one client")],
+        output: Output::Object("{\"contracts\": [{\"contract_id\", \"client\", \"revision\", \"applied_at\", \"contract\"}]}"),
+    },
+    Route {
+        method: Method::Get,
+        path: "/api/v1/contracts/{id}",
+        name: "contract",
+        summary: "every revision of one contract, oldest first (404 outside the caller's scope)",
+        access: Access::Read,
+        params: &[path("id", "contract id")],
+        output: Output::Object("{\"revisions\": [...]}"),
+    },
+    Route {
+        method: Method::Get,
+        path: "/api/v1/batches",
+        name: "batches",
+        summary: "committed ingest batches whose clients are all in scope",
+        access: Access::Read,
+        params: &[],
+        output: Output::Table("ingest_log"),
+    },
+    Route {
+        method: Method::Get,
+        path: "/api/v1/batches/{id}/quarantine",
+        name: "quarantine",
+        summary: "a batch's quarantined rows as CSV (callers who see every client: a rejected row may belong to no known client)",
+        access: Access::Read,
+        params: &[path("id", "batch id")],
+        output: Output::Object("text/csv: file, line, field, reason and the row"),
+    },
+    Route {
+        method: Method::Get,
+        path: "/api/v1/users",
+        name: "users",
+        summary: "every user with role, clients and whether disabled",
+        access: Access::Administer,
+        params: &[],
+        output: Output::Object("{\"users\": [...]}"),
+    },
+    Route {
+        method: Method::Get,
+        path: "/api/v1/tokens",
+        name: "tokens",
+        summary: "every API token (never the secret)",
+        access: Access::Administer,
+        params: &[],
+        output: Output::Object("{\"tokens\": [...]}"),
+    },
+    Route {
+        method: Method::Get,
+        path: "/api/v1/audit",
+        name: "audit",
+        summary: "the audit trail, in order",
+        access: Access::Audit,
+        params: &[
+            Param {
+                name: "after",
+                at: In::Query,
+                ty: Type::Integer,
+                required: false,
+                about: "events after this sequence number",
+            },
+            Param {
+                name: "limit",
+                at: In::Query,
+                ty: Type::Integer,
+                required: false,
+                about: "at most this many events (default 500, at most 5000)",
+            },
+        ],
+        output: Output::Object("{\"events\": [...]}"),
+    },
+    Route {
+        method: Method::Get,
+        path: "/api/v1/audit/verify",
+        name: "audit_verify",
+        summary: "recompute the audit trail's hash chain",
+        access: Access::Audit,
+        params: &[],
+        output: Output::Object("{\"ok\", \"events\", \"head\"} or {\"ok\": false, \"broken_at\", \"reason\"}"),
+    },
 ];
 
 /// The handler of a route, by name.
 fn handler(name: &str) -> MethodRouter<Arc<AppState>> {
+    use crate::{api, login};
     match name {
         "healthz" => get(healthz),
         "readyz" => get(readyz),
         "openapi" => get(openapi),
+        "login_form" => get(login::form),
+        "login" => post(login::login),
+        "logout" => post(login::logout),
+        "me" => get(api::me),
+        "clients" => get(api::clients),
+        "client" => get(api::client),
+        "programs" => get(api::programs),
+        "queues" => get(api::queues),
+        "sites" => get(api::sites),
+        "scorecard" => get(api::scorecard),
+        "sla_evaluation" => get(api::sla_evaluation),
+        "sla_rows" => get(api::sla_rows),
+        "sla_credits" => get(api::sla_credits),
+        "contracts" => get(api::contracts),
+        "contract" => get(api::contract),
+        "batches" => get(api::batches),
+        "quarantine" => get(api::quarantine),
+        "users" => get(api::users),
+        "tokens" => get(api::tokens),
+        "audit" => get(api::audit),
+        "audit_verify" => get(api::audit_verify),
         other => unreachable!("route {other} has no handler"),
     }
 }
 
-/// The router of every route in [`ROUTES`]; anything else is a JSON 404.
+/// The route of the table a request matched, by its path pattern and method.
+pub fn route_of(pattern: &str, method: &axum::http::Method) -> Option<&'static Route> {
+    ROUTES
+        .iter()
+        .find(|r| r.path == pattern && r.method.as_str() == method.as_str())
+}
+
+/// The router of every route in [`ROUTES`], each behind the access guard
+/// ([`crate::guard::guard`]); anything else is a JSON 404.
 pub fn router(state: Arc<AppState>) -> Router {
     let mut r = Router::new();
-    for route in ROUTES {
-        r = r.route(route.path, handler(route.name));
+    for (path, routes) in by_path() {
+        let mut m: Option<MethodRouter<Arc<AppState>>> = None;
+        for route in routes {
+            let h = handler(route.name);
+            m = Some(match m {
+                None => h,
+                Some(prev) => prev.merge(h),
+            });
+        }
+        if let Some(m) = m {
+            r = r.route(path, m);
+        }
     }
-    r.fallback(|| async { ApiError::not_found("such route (see /api/v1/openapi.json)") })
-        .with_state(state)
+    r.route_layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        crate::guard::guard,
+    ))
+    .fallback(|| async { ApiError::not_found("such route (see /api/v1/openapi.json)") })
+    .with_state(state)
+}
+
+/// The routes grouped by path, in table order.
+fn by_path() -> Vec<(&'static str, Vec<&'static Route>)> {
+    let mut out: Vec<(&'static str, Vec<&'static Route>)> = Vec::new();
+    for r in ROUTES {
+        match out.iter_mut().find(|(p, _)| *p == r.path) {
+            Some((_, v)) => v.push(r),
+            None => out.push((r.path, vec![r])),
+        }
+    }
+    out
 }
 
 async fn healthz() -> Json<serde_json::Value> {
     Json(serde_json::json!({"status": "ok"}))
 }
-
 async fn readyz(State(st): State<Arc<AppState>>) -> ApiResult<Response> {
     use opsdeck_store::Store;
     st.store

@@ -1,8 +1,9 @@
 //! What every request shares: the workspace (facts, quarantine) and the store (reference
-//! data, contracts, users, the audit trail). Several server processes may share one
-//! PostgreSQL and one facts directory: nothing here is a cache that another process could
-//! make stale.
+//! data, contracts, users, sessions, the audit trail), the session policy and the login
+//! throttle. Several server processes may share one PostgreSQL and one facts directory:
+//! nothing here is a cache another process could make stale (the throttle counts per process).
 
+use crate::auth::{SessionPolicy, Throttle};
 use opsdeck_engine::workspace::Workspace;
 use opsdeck_store::AnyStore;
 
@@ -10,6 +11,22 @@ use opsdeck_store::AnyStore;
 pub struct AppState {
     pub ws: Workspace,
     pub store: AnyStore,
-    /// Session cookies carry `Secure` (the server runs behind TLS or an HTTPS proxy).
+    /// Session cookies carry `Secure` (the server runs behind TLS or an HTTPS proxy), and the
+    /// client address for login throttling is the proxy's `X-Forwarded-For`.
     pub secure_cookies: bool,
+    pub sessions: SessionPolicy,
+    pub throttle: Throttle,
+}
+
+impl AppState {
+    /// A server over `ws` and `store` with the default session policy and throttle.
+    pub fn new(ws: Workspace, store: AnyStore) -> AppState {
+        AppState {
+            ws,
+            store,
+            secure_cookies: false,
+            sessions: SessionPolicy::default(),
+            throttle: Throttle::default(),
+        }
+    }
 }

@@ -13,11 +13,7 @@ async fn state(dir: &std::path::Path) -> Arc<AppState> {
     let store = opsdeck_store::open(&opsdeck_store::StoreTarget::Sqlite(ws.sqlite_path()))
         .await
         .unwrap();
-    Arc::new(AppState {
-        ws,
-        store,
-        secure_cookies: false,
-    })
+    Arc::new(AppState::new(ws, store))
 }
 
 async fn call(

@@ -2,20 +2,10 @@
 //! `RawContract` as JSON); the SQL is written once and instantiated per backend by
 //! `contract_sql!`, like the reference data.
 
-use opsdeck_core::contract::RawContract;
 use serde::{Deserialize, Serialize};
 
-/// One stored revision of a contract.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ContractRevision {
-    pub contract_id: String,
-    pub client: String,
-    /// 1 for the first apply, counting up with every change.
-    pub revision: i64,
-    /// RFC 3339, given by the caller.
-    pub applied_at: String,
-    pub contract: RawContract,
-}
+pub use opsdeck_core::contract::ContractRevision;
+use opsdeck_core::contract::RawContract;
 
 /// What `apply_contract` did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -66,10 +66,7 @@ impl IngestRecord {
     /// Whether a caller with `scope` may see this batch: every client it touched is in scope
     /// (a batch touching no known client only to a scope of every client).
     pub fn visible_in(&self, scope: &Scope) -> bool {
-        if scope.is_every_client() {
-            return true;
-        }
-        !self.clients.is_empty() && self.clients.iter().all(|c| scope.allows(c))
+        scope.sees_all_of(&self.clients)
     }
 }
 

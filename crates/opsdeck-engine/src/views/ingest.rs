@@ -94,3 +94,25 @@ pub fn ingest_log_table(rows: &[BatchLine]) -> Table {
             .collect(),
     )
 }
+
+/// The committed batches of `m` a caller with `scope` may see (every client a batch touched is
+/// in scope; see `Scope::sees_all_of`), oldest first.
+pub fn batch_lines(m: &crate::workspace::facts::Manifest, scope: &opsdeck_core::Scope) -> Vec<BatchLine> {
+    m.batches
+        .iter()
+        .filter(|b| scope.sees_all_of(&m.batch_clients(b)))
+        .map(|b| BatchLine {
+            batch_id: b.batch_id.clone(),
+            committed_at: b.committed_at.clone(),
+            kind: b.kind.clone(),
+            rows_read: b.rows_read as i64,
+            rows_accepted: b.rows_accepted as i64,
+            rows_duplicate: b.rows_duplicate as i64,
+            rows_quarantined: b.rows_quarantined as i64,
+            rows_replaced: b.rows_replaced as i64,
+            rows_withdrawn: b.rows_withdrawn as i64,
+            voided_by: b.voided_by.clone().unwrap_or_default(),
+            files: b.files.clone(),
+        })
+        .collect()
+}

@@ -13,5 +13,6 @@ pub mod plan;
 pub mod schedule;
 pub mod scorecard;
 pub mod sla;
+pub mod sla_period;
 pub mod staffing;
 pub mod table;

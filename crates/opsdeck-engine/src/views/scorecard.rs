@@ -741,3 +741,147 @@ mod tests {
         assert!(sc.notes[0].contains("have no data"), "{:?}", sc.notes);
     }
 }
+
+/// A scorecard request as text, the same for every front-end: the CLI's flags and the API's
+/// query parameters parse into it, and [`ScorecardParams::query`] checks it.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScorecardParams {
+    pub client: Option<String>,
+    pub program: Option<String>,
+    pub queue: Option<String>,
+    pub site: Option<String>,
+    /// voice, chat, email, callback, messaging or ticket.
+    pub channel: Option<String>,
+    /// A day, week, month, quarter, year or a range `A..B` (instead of `from` / `to`).
+    pub period: Option<String>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    /// interval, day, week, month (default) or total.
+    pub by: Option<String>,
+    /// client, program, site, channel or queue (default: the finest filter given, else client).
+    pub level: Option<String>,
+    pub blend: Option<bool>,
+    pub sl_variant: Option<String>,
+}
+
+fn invalid(param: &'static str) -> impl FnOnce(String) -> crate::EngineError {
+    move |message| crate::EngineError::Invalid {
+        param: Some(param),
+        message,
+    }
+}
+
+impl ScorecardParams {
+    /// The query these parameters ask for; an open date range is filled in from the data by
+    /// [`run`].
+    pub fn query(&self) -> crate::Result<ScorecardQuery> {
+        let level = match &self.level {
+            Some(l) => l.parse::<Level>().map_err(invalid("level"))?,
+            None if self.queue.is_some() => Level::Queue,
+            None if self.program.is_some() => Level::Program,
+            None if self.site.is_some() => Level::Site,
+            None => Level::Client,
+        };
+        if self.period.is_some() && (self.from.is_some() || self.to.is_some()) {
+            return Err(invalid("period")(
+                "give a period or from / to, not both".into(),
+            ));
+        }
+        let (from, to) = match &self.period {
+            Some(p) => {
+                let r = opsdeck_core::parse_period(p).map_err(invalid("period"))?;
+                (r.from, r.to)
+            }
+            None => (
+                self.from.unwrap_or(NaiveDate::MIN),
+                self.to.unwrap_or(NaiveDate::MAX),
+            ),
+        };
+        if from > to {
+            return Err(invalid("from")(format!("from {from} is after to {to}")));
+        }
+        Ok(ScorecardQuery {
+            client: self.client.clone(),
+            program: self.program.clone(),
+            queue: self.queue.clone(),
+            site: self.site.clone(),
+            channel: self
+                .channel
+                .as_deref()
+                .map(str::parse::<Channel>)
+                .transpose()
+                .map_err(invalid("channel"))?,
+            from,
+            to,
+            by: self
+                .by
+                .as_deref()
+                .unwrap_or("month")
+                .parse::<Period>()
+                .map_err(invalid("by"))?,
+            level,
+            variant: self
+                .sl_variant
+                .as_deref()
+                .unwrap_or("offered")
+                .parse::<SlVariant>()
+                .map_err(invalid("sl_variant"))?,
+            blend: self.blend.unwrap_or(false),
+        })
+    }
+}
+
+/// A scorecard as every front-end shows it.
+#[derive(Debug, Clone)]
+pub struct ScorecardRun {
+    pub table: Table,
+    /// Plain sentences for the reader (blended thresholds, missing data).
+    pub notes: Vec<String>,
+    /// Queues whose facts use settings that changed since (`opsdeck facts rebuild`).
+    pub stale: Vec<String>,
+}
+
+/// The scorecard `q` asks for over the facts `scope` may read. `org` is what the scope may
+/// read too, so an id outside it is unknown (`not_found`, with the nearest ids it may see).
+/// An open date range becomes the data's range, so totals and coverage are meaningful.
+pub fn run(
+    ws: &crate::workspace::Workspace,
+    scope: &opsdeck_core::Scope,
+    org: &Org,
+    q: &mut ScorecardQuery,
+) -> crate::Result<ScorecardRun> {
+    for (kind, id) in [
+        ("client", &q.client),
+        ("program", &q.program),
+        ("queue", &q.queue),
+        ("site", &q.site),
+    ] {
+        if let Some(id) = id {
+            org.require(kind, id)?;
+        }
+    }
+    let facts = ws.interval_facts(scope, q.client.as_deref(), q.from, q.to)?;
+    if q.from == NaiveDate::MIN || q.to == NaiveDate::MAX {
+        let selected: Vec<_> = facts
+            .iter()
+            .filter(|f| selected(f, org, q))
+            .cloned()
+            .collect();
+        if let Some((lo, hi)) = data_range(&selected) {
+            if q.from == NaiveDate::MIN {
+                q.from = lo;
+            }
+            if q.to == NaiveDate::MAX {
+                q.to = hi;
+            }
+        }
+    }
+    let stale = crate::workspace::facts::stale_queues(&facts, org);
+    let sc = scorecard(&facts, org, q);
+    Ok(ScorecardRun {
+        table: table(&sc, q),
+        notes: sc.notes,
+        stale,
+    })
+}

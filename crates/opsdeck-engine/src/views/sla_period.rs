@@ -1,0 +1,243 @@
+//! Clients' months under their stored contracts: which contract governs each month, the
+//! evaluation under its latest revision, and earlier revisions' differing rows side by side.
+//! The CLI (`sla evaluate`) and the server (`/api/v1/sla/evaluation`) both call
+//! [`evaluate_period`], with the contracts their caller's scope may read.
+
+use crate::error::{EngineError, Result};
+use crate::views::sla::{evaluate, load_for, money_rows, sla_table, versions_for, Evaluation};
+use crate::views::table::Table;
+use crate::workspace::facts::stale_queues;
+use crate::workspace::Workspace;
+use opsdeck_core::contract::{Contract, ContractRevision};
+use opsdeck_core::{parse_period, DateRange, Org, Scope, UnknownId, YearMonth};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Version of the JSON document of an evaluation (`sla evaluate --format json`, the API).
+pub const EVALUATION_JSON_VERSION: u32 = 2;
+
+/// The stored contracts a caller may read: the latest revision of each, and every revision
+/// of each (oldest first) for the side-by-side history.
+#[derive(Debug, Clone, Default)]
+pub struct StoredContracts {
+    pub latest: Vec<ContractRevision>,
+    pub history: BTreeMap<String, Vec<ContractRevision>>,
+}
+
+/// Evaluations of a period.
+#[derive(Debug, Clone, Default)]
+pub struct PeriodEvaluation {
+    /// Each client-month under its governing contract's latest revision.
+    pub evals: Vec<Evaluation>,
+    /// Earlier revisions' rows where their definition of an SLA differs.
+    pub earlier: Vec<Evaluation>,
+    /// Queues whose facts were computed with settings that have changed since (see
+    /// `opsdeck facts rebuild`).
+    pub stale: Vec<String>,
+}
+
+/// The months of a period; SLA evaluation is by whole months.
+pub fn months_of(period: &str) -> Result<(DateRange, Vec<YearMonth>)> {
+    let r = parse_period(period).map_err(|message| EngineError::Invalid {
+        param: Some("period"),
+        message,
+    })?;
+    if !r.whole_months {
+        return Err(EngineError::Invalid {
+            param: Some("period"),
+            message: format!(
+                "period {period}: SLAs are evaluated by calendar month; give a month (2025-10), a range of months (2025-09..2025-11), a quarter (2025-Q4) or a year"
+            ),
+        });
+    }
+    let months = r.months();
+    Ok((r, months))
+}
+
+/// Validate a stored revision against today's organisation.
+pub fn validated(rev: &ContractRevision, org: &Org) -> Result<Contract> {
+    Contract::from_raw(&rev.contract, org).map_err(|e| EngineError::Invalid {
+        param: None,
+        message: format!(
+            "stored contract {:?} revision {} no longer matches the organisation ({e}); re-apply a corrected contract file",
+            rev.contract_id, rev.revision
+        ),
+    })
+}
+
+/// The client's contract for the month, if one covers it.
+fn pick<'a>(
+    list: &'a [ContractRevision],
+    org: &Org,
+    client: &str,
+    contract: Option<&str>,
+    month: YearMonth,
+) -> Result<Option<(&'a ContractRevision, Contract)>> {
+    let mut candidates = Vec::new();
+    for r in list.iter().filter(|r| r.client == client) {
+        if contract.is_some_and(|c| c != r.contract_id) {
+            continue;
+        }
+        let c = validated(r, org)?;
+        if c.in_term(month.first) || c.in_term(month.last()) {
+            candidates.push((r, c));
+        }
+    }
+    match candidates.len() {
+        0 => Ok(None),
+        1 => Ok(Some(candidates.remove(0))),
+        _ => Err(EngineError::Invalid {
+            param: Some("contract"),
+            message: format!(
+                "client {client:?} has several contracts covering {} ({}); choose one with --contract",
+                month.label(),
+                candidates
+                    .iter()
+                    .map(|(r, _)| r.contract_id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }),
+    }
+}
+
+/// The month's evaluation under the latest revision, plus the rows of earlier revisions whose
+/// governing definition of an SLA differs (re-evaluated history is shown side by side, never
+/// silently rewritten).
+#[allow(clippy::too_many_arguments)] // the period's inputs, one month, and where it goes
+fn evaluate_with_history(
+    ws: &Workspace,
+    scope: &Scope,
+    org: &Org,
+    stored: &StoredContracts,
+    rev: &ContractRevision,
+    c: &Contract,
+    month: YearMonth,
+    out: &mut PeriodEvaluation,
+) -> Result<()> {
+    let facts = load_for(ws, scope, c, month)?;
+    out.stale.extend(stale_queues(&facts, org));
+    out.evals.push(evaluate(c, rev.revision, org, &facts, month)?);
+    let history = stored.history.get(&rev.contract_id).map_or(&[][..], |h| h);
+    for old in history.iter().filter(|o| o.revision < rev.revision) {
+        let Ok(oc) = Contract::from_raw(&old.contract, org) else {
+            continue;
+        };
+        let Ok(mut oe) = evaluate(&oc, old.revision, org, &facts, month) else {
+            continue;
+        };
+        let changed: Vec<String> = oc
+            .slas
+            .keys()
+            .filter(|id| {
+                let now: Vec<_> = versions_for(c, id, month)
+                    .into_iter()
+                    .map(|(v, _)| v)
+                    .collect();
+                let then: Vec<_> = versions_for(&oc, id, month)
+                    .into_iter()
+                    .map(|(v, _)| v)
+                    .collect();
+                now != then
+            })
+            .cloned()
+            .collect();
+        oe.slas.retain(|r| changed.contains(&r.sla));
+        if !oe.slas.is_empty() {
+            out.earlier.push(oe);
+        }
+    }
+    Ok(())
+}
+
+/// Every client-month of the period under its contract. `client` narrows to one client (whose
+/// contracts must cover some month of the period), `contract` to one contract. `org` and
+/// `stored` are what the caller's `scope` may read, so an id outside it is unknown.
+pub fn evaluate_period(
+    ws: &Workspace,
+    scope: &Scope,
+    org: &Org,
+    stored: &StoredContracts,
+    client: Option<&str>,
+    contract: Option<&str>,
+    months: &[YearMonth],
+) -> Result<PeriodEvaluation> {
+    if let Some(c) = client {
+        org.require("client", c)?;
+    }
+    let list: Vec<ContractRevision> = stored
+        .latest
+        .iter()
+        .filter(|r| scope.allows(&r.client) && client.is_none_or(|x| r.client == x))
+        .cloned()
+        .collect();
+    if let Some(id) = contract {
+        if !list.iter().any(|r| r.contract_id == id) {
+            let known: Vec<&str> = list.iter().map(|r| r.contract_id.as_str()).collect();
+            return Err(UnknownId {
+                kind: "contract",
+                id: id.to_string(),
+                nearest: opsdeck_core::org::nearest_ids(id, known),
+            }
+            .into());
+        }
+    }
+    let clients: BTreeSet<&str> = list.iter().map(|r| r.client.as_str()).collect();
+    let mut out = PeriodEvaluation::default();
+    for cl in clients {
+        for m in months {
+            if let Some((rev, c)) = pick(&list, org, cl, contract, *m)? {
+                evaluate_with_history(ws, scope, org, stored, rev, &c, *m, &mut out)?;
+            }
+        }
+    }
+    if out.evals.is_empty() {
+        let span = match (months.first(), months.last()) {
+            (Some(a), Some(b)) if a == b => a.label(),
+            (Some(a), Some(b)) => format!("{}..{}", a.label(), b.label()),
+            _ => String::new(),
+        };
+        let who = match client {
+            Some(c) => format!("client {c:?} has no stored contract"),
+            None => "no client has a stored contract".to_string(),
+        };
+        return Err(EngineError::NoData {
+            param: None,
+            message: format!(
+                "{who} covering {span} (store one with `opsdeck contract apply FILE`)"
+            ),
+        });
+    }
+    out.stale.sort();
+    out.stale.dedup();
+    Ok(out)
+}
+
+impl PeriodEvaluation {
+    /// The SLA rows, each month's earlier revisions after it.
+    pub fn sla_rows(&self) -> Table {
+        let mut rows = Vec::new();
+        for e in &self.evals {
+            rows.extend(e.slas.iter().map(|r| (e, r)));
+            for o in self.earlier.iter().filter(|o| {
+                o.client == e.client && o.period == e.period && o.contract == e.contract
+            }) {
+                rows.extend(o.slas.iter().map(|r| (o, r)));
+            }
+        }
+        sla_table(rows)
+    }
+
+    /// The whole evaluation as one JSON document (format [`EVALUATION_JSON_VERSION`]).
+    pub fn to_json(&self, range_label: &str) -> serde_json::Value {
+        serde_json::json!({
+            "format_version": EVALUATION_JSON_VERSION,
+            "period": range_label,
+            "evaluations": self.evals,
+            "totals": money_rows(&self.evals, range_label)
+                .into_iter()
+                .filter(|m| m.period.contains(".."))
+                .collect::<Vec<_>>(),
+            "earlier_revisions": self.earlier,
+        })
+    }
+}

@@ -1,0 +1,366 @@
+//! The handlers of `/api/v1`: each reads through the caller's [`Scope`] (the store's and the
+//! engine's reads take it; there is no other way to read client data), calls the same
+//! library functions as the CLI, and writes the engine's output tables as JSON in machine
+//! units. An id outside the scope is unknown, exactly like an id that does not exist.
+
+use crate::audit::{all_events, record, Entry};
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::guard::form_urlencoded;
+use crate::state::AppState;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use opsdeck_core::{Org, Scope};
+use opsdeck_engine::views::ingest::{batch_lines, ingest_log_table};
+use opsdeck_engine::views::scorecard::{self, ScorecardParams};
+use opsdeck_engine::views::sla::money_table;
+use opsdeck_engine::views::sla_period::{
+    evaluate_period, months_of, PeriodEvaluation, StoredContracts,
+};
+use opsdeck_engine::views::table::{json_rows, Table};
+use opsdeck_store::Store;
+use serde::de::DeserializeOwned;
+use serde_json::{json, Map, Value};
+use std::sync::Arc;
+
+type St = State<Arc<AppState>>;
+type Who = Extension<Caller>;
+
+/// Query parameters into `T`: each given at most once; `bools` are read as booleans; an
+/// unknown or malformed one is a 400 naming it.
+fn query<T: DeserializeOwned>(raw: Option<String>, bools: &[&str]) -> ApiResult<T> {
+    let mut obj = Map::new();
+    for (k, v) in form_urlencoded(raw.unwrap_or_default().as_bytes()) {
+        let value = if bools.contains(&k.as_str()) {
+            match v.as_str() {
+                "true" | "1" | "" => Value::Bool(true),
+                "false" | "0" => Value::Bool(false),
+                _ => return Err(bad(format!("parameter {k}: give true or false"))),
+            }
+        } else {
+            Value::String(v)
+        };
+        if obj.insert(k.clone(), value).is_some() {
+            return Err(bad(format!("parameter {k} is given more than once")));
+        }
+    }
+    serde_json::from_value(Value::Object(obj)).map_err(|e| bad(format!("query: {e}")))
+}
+
+fn bad(message: String) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, "invalid_argument", message)
+}
+
+/// Run blocking engine work (file reads) off the async workers.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> opsdeck_engine::Result<T> + Send + 'static,
+) -> ApiResult<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::internal(format!("a worker failed: {e}")))?
+        .map_err(ApiError::from)
+}
+
+/// The reference data the caller may read, validated.
+async fn org_of(st: &AppState, scope: &Scope) -> ApiResult<Org> {
+    let raw = st.store.load_org(scope).await?;
+    Org::from_raw(&raw).map_err(|e| {
+        ApiError::internal(format!("the stored reference data is not valid: {e}"))
+    })
+}
+
+/// A table as the API writes it.
+fn table_json(t: &Table, notes: &[String]) -> Json<Value> {
+    Json(json!({"rows": json_rows(t), "notes": notes}))
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ClientFilter {
+    client: Option<String>,
+    program: Option<String>,
+}
+
+pub async fn me(Extension(c): Who) -> Json<Value> {
+    let clients = match c.scope.listed() {
+        None => json!("all"),
+        Some(set) => json!(set),
+    };
+    Json(json!({
+        "email": c.email,
+        "role": c.role.as_str(),
+        "clients": clients,
+        "csrf": c.session.as_ref().map(|s| s.csrf.clone()),
+    }))
+}
+
+pub async fn clients(State(st): St, Extension(c): Who) -> ApiResult<Json<Value>> {
+    let raw = st.store.load_org(&c.scope).await?;
+    Ok(Json(json!({"clients": raw.clients})))
+}
+
+pub async fn client(
+    State(st): St,
+    Extension(c): Who,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let raw = st.store.load_org(&c.scope).await?;
+    let Some(client) = raw.clients.iter().find(|x| x.id == id) else {
+        return Err(ApiError::not_found(&format!("client {id:?}")));
+    };
+    let programs: Vec<_> = raw.programs.iter().filter(|p| p.client == id).collect();
+    let queues: Vec<_> = raw
+        .queues
+        .iter()
+        .filter(|q| programs.iter().any(|p| p.id == q.program))
+        .collect();
+    Ok(Json(
+        json!({"client": client, "programs": programs, "queues": queues}),
+    ))
+}
+
+pub async fn programs(
+    State(st): St,
+    Extension(c): Who,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let f: ClientFilter = query(raw, &[])?;
+    let org = st.store.load_org(&c.scope).await?;
+    let programs: Vec<_> = org
+        .programs
+        .iter()
+        .filter(|p| f.client.as_ref().is_none_or(|x| *x == p.client))
+        .collect();
+    Ok(Json(json!({"programs": programs})))
+}
+
+pub async fn queues(
+    State(st): St,
+    Extension(c): Who,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let f: ClientFilter = query(raw, &[])?;
+    let org = st.store.load_org(&c.scope).await?;
+    let queues: Vec<_> = org
+        .queues
+        .iter()
+        .filter(|q| f.program.as_ref().is_none_or(|x| *x == q.program))
+        .filter(|q| {
+            f.client.as_ref().is_none_or(|x| {
+                org.programs
+                    .iter()
+                    .any(|p| p.id == q.program && p.client == *x)
+            })
+        })
+        .collect();
+    Ok(Json(json!({"queues": queues})))
+}
+
+pub async fn sites(State(st): St, Extension(c): Who) -> ApiResult<Json<Value>> {
+    let org = st.store.load_org(&c.scope).await?;
+    Ok(Json(json!({"sites": org.sites})))
+}
+
+pub async fn scorecard(
+    State(st): St,
+    Extension(c): Who,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let params: ScorecardParams = query(raw, &["blend"])?;
+    let mut q = params.query()?;
+    let org = org_of(&st, &c.scope).await?;
+    let ws = st.ws.clone();
+    let run = blocking(move || scorecard::run(&ws, &c.scope, &org, &mut q)).await?;
+    let mut notes = run.notes;
+    notes.extend(run.stale);
+    Ok(table_json(&run.table, &notes))
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvaluationParams {
+    period: Option<String>,
+    client: Option<String>,
+    contract: Option<String>,
+}
+
+/// The evaluation of a period, for the caller's clients.
+async fn evaluation(
+    st: &AppState,
+    c: Caller,
+    raw: Option<String>,
+) -> ApiResult<(String, PeriodEvaluation)> {
+    let p: EvaluationParams = query(raw, &[])?;
+    let period = p
+        .period
+        .ok_or_else(|| bad("parameter period is required (a month, a range of months, a quarter or a year)".into()))?;
+    let (range, months) = months_of(&period)?;
+    let org = org_of(st, &c.scope).await?;
+    let latest = st.store.load_contracts(&c.scope).await?;
+    let mut history = std::collections::BTreeMap::new();
+    for r in &latest {
+        let revs = st.store.contract_revisions(&c.scope, &r.contract_id).await?;
+        history.insert(r.contract_id.clone(), revs);
+    }
+    let stored = StoredContracts { latest, history };
+    let ws = st.ws.clone();
+    let e = blocking(move || {
+        evaluate_period(
+            &ws,
+            &c.scope,
+            &org,
+            &stored,
+            p.client.as_deref(),
+            p.contract.as_deref(),
+            &months,
+        )
+    })
+    .await?;
+    Ok((range.label, e))
+}
+
+pub async fn sla_evaluation(
+    State(st): St,
+    Extension(c): Who,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let (label, e) = evaluation(&st, c, raw).await?;
+    Ok(Json(e.to_json(&label)))
+}
+
+pub async fn sla_rows(
+    State(st): St,
+    Extension(c): Who,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let (_, e) = evaluation(&st, c, raw).await?;
+    Ok(table_json(&e.sla_rows(), &e.stale))
+}
+
+pub async fn sla_credits(
+    State(st): St,
+    Extension(c): Who,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let (label, e) = evaluation(&st, c, raw).await?;
+    Ok(table_json(&money_table(&e.evals, &label), &e.stale))
+}
+
+pub async fn contracts(
+    State(st): St,
+    Extension(c): Who,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let f: ClientFilter = query(raw, &[])?;
+    let list: Vec<_> = st
+        .store
+        .load_contracts(&c.scope)
+        .await?
+        .into_iter()
+        .filter(|r| f.client.as_ref().is_none_or(|x| *x == r.client))
+        .collect();
+    Ok(Json(json!({"contracts": list})))
+}
+
+pub async fn contract(
+    State(st): St,
+    Extension(c): Who,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let revs = st.store.contract_revisions(&c.scope, &id).await?;
+    if revs.is_empty() {
+        return Err(ApiError::not_found(&format!("contract {id:?}")));
+    }
+    Ok(Json(json!({"revisions": revs})))
+}
+
+pub async fn batches(State(st): St, Extension(c): Who) -> ApiResult<Json<Value>> {
+    let ws = st.ws.clone();
+    let m = blocking(move || ws.manifest()).await?;
+    let rows = batch_lines(&m, &c.scope);
+    Ok(table_json(&ingest_log_table(&rows), &[]))
+}
+
+/// A batch's quarantine report. Only for callers who see every client: a rejected row is
+/// rejected because it could not be read, so it cannot be attributed to a client with
+/// certainty (a row of another client's queue with a bad timestamp is one).
+pub async fn quarantine(
+    State(st): St,
+    Extension(c): Who,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let missing = || ApiError::not_found(&format!("quarantine report of batch {id:?}"));
+    if !c.scope.is_every_client() {
+        return Err(missing());
+    }
+    let ws = st.ws.clone();
+    let m = blocking(move || ws.manifest()).await?;
+    if !m.batches.iter().any(|b| b.batch_id == id) {
+        return Err(missing());
+    }
+    let path = opsdeck_engine::workspace::report::report_path(&st.ws, &id);
+    let bytes = match tokio::fs::read(&path).await {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(missing()),
+        Err(e) => return Err(ApiError::internal(format!("cannot read a report: {e}"))),
+    };
+    record(
+        &st.store,
+        Entry::new(&c.actor(), "export.quarantine", &id)
+            .request(crate::request_id(&headers))
+            .payload(&bytes),
+    )
+    .await?;
+    Ok((
+        [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+        bytes,
+    )
+        .into_response())
+}
+
+pub async fn users(State(st): St) -> ApiResult<Json<Value>> {
+    Ok(Json(json!({"users": st.store.list_users().await?})))
+}
+
+pub async fn tokens(State(st): St) -> ApiResult<Json<Value>> {
+    Ok(Json(json!({"tokens": st.store.list_tokens().await?})))
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditParams {
+    after: Option<String>,
+    limit: Option<String>,
+}
+
+pub async fn audit(State(st): St, RawQuery(raw): RawQuery) -> ApiResult<Json<Value>> {
+    let p: AuditParams = query(raw, &[])?;
+    let num = |name: &str, v: Option<String>, default: i64| -> ApiResult<i64> {
+        v.map_or(Ok(default), |v| {
+            v.parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| bad(format!("parameter {name}: give a whole number")))
+        })
+    };
+    let after = num("after", p.after, 0)?;
+    let limit = num("limit", p.limit, 500)?.min(5000);
+    Ok(Json(
+        json!({"events": st.store.audit_events(after, limit).await?}),
+    ))
+}
+
+pub async fn audit_verify(State(st): St) -> ApiResult<Json<Value>> {
+    let events = all_events(&st.store).await?;
+    Ok(Json(match opsdeck_core::audit::verify(&events) {
+        Ok(n) => json!({
+            "ok": true,
+            "events": n,
+            "head": events.last().map(|e| e.hash.clone()),
+        }),
+        Err(b) => json!({"ok": false, "broken_at": b.seq, "reason": b.reason}),
+    }))
+}

@@ -1,0 +1,82 @@
+//! Writing the audit trail: one [`Entry`] per write (setup and contract apply, ingest,
+//! replace, void, user, role and token changes, logins, exports), appended to the store's
+//! hash chain. The CLI writes through the same function, with the operating-system user (or
+//! `--actor`) as the actor.
+
+use opsdeck_core::audit::digest;
+use opsdeck_store::{AnyStore, AuditEvent, NewAuditEvent};
+
+/// An event about to be recorded.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    actor: String,
+    action: String,
+    object: String,
+    client: Option<String>,
+    request_id: Option<String>,
+    payload: Vec<u8>,
+}
+
+impl Entry {
+    /// `actor` did `action` (`ingest.contacts`, `user.add`, `login.failure` …) to `object`.
+    pub fn new(actor: &str, action: &str, object: &str) -> Entry {
+        Entry {
+            actor: actor.to_string(),
+            action: action.to_string(),
+            object: object.to_string(),
+            client: None,
+            request_id: None,
+            payload: Vec::new(),
+        }
+    }
+
+    /// The client whose data it concerns.
+    pub fn client(mut self, client: Option<String>) -> Entry {
+        self.client = client;
+        self
+    }
+
+    /// The server request that made it.
+    pub fn request(mut self, id: Option<String>) -> Entry {
+        self.request_id = id;
+        self
+    }
+
+    /// What the write was given (a file, a form without its password): only its SHA-256 is
+    /// kept.
+    pub fn payload(mut self, bytes: &[u8]) -> Entry {
+        self.payload = bytes.to_vec();
+        self
+    }
+}
+
+/// Append `e` to the audit trail, at the current time.
+pub async fn record(store: &AnyStore, e: Entry) -> opsdeck_store::Result<AuditEvent> {
+    let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    store
+        .append_audit(NewAuditEvent {
+            at,
+            actor: e.actor,
+            action: e.action,
+            object: e.object,
+            client: e.client,
+            request_id: e.request_id,
+            payload_digest: digest(&e.payload),
+        })
+        .await
+}
+
+/// The whole trail, in stored order, read in pages.
+pub async fn all_events(store: &AnyStore) -> opsdeck_store::Result<Vec<AuditEvent>> {
+    const PAGE: i64 = 10_000;
+    let mut out: Vec<AuditEvent> = Vec::new();
+    loop {
+        let after = out.last().map_or(0, |e| e.seq);
+        let page = store.audit_events(after, PAGE).await?;
+        let n = page.len();
+        out.extend(page);
+        if (n as i64) < PAGE {
+            return Ok(out);
+        }
+    }
+}
