@@ -104,10 +104,7 @@ fn normalised_email(email: &str) -> Result<String> {
 fn checked_clients(ctx: &Context, role: Role, clients: &[String]) -> Result<Vec<String>> {
     if role.sees_every_client() {
         if !clients.is_empty() {
-            return Err(Usage(format!(
-                "role {role} sees every client; give no --client"
-            ))
-            .into());
+            return Err(Usage(format!("role {role} sees every client; give no --client")).into());
         }
         return Ok(Vec::new());
     }
@@ -207,12 +204,14 @@ pub fn run_user(g: &GlobalArgs, c: UserCommand) -> Result<ExitCode> {
                 disabled: false,
                 created_at: now(),
             };
-            ctx.rt.block_on(ctx.store.add_user(&u)).map_err(|e| match e {
-                opsdeck_store::StoreError::Refused { .. } => {
-                    anyhow::Error::from(Usage(format!("user {email:?} already exists")))
-                }
-                other => other.into(),
-            })?;
+            ctx.rt
+                .block_on(ctx.store.add_user(&u))
+                .map_err(|e| match e {
+                    opsdeck_store::StoreError::Refused { .. } => {
+                        anyhow::Error::from(Usage(format!("user {email:?} already exists")))
+                    }
+                    other => other.into(),
+                })?;
             let what = format!("role {role}, clients [{}]", clients.join(", "));
             audit(&ctx, "user.add", &email, what.as_bytes())?;
             outln!("user {email} added: {what}");
@@ -222,10 +221,26 @@ pub fn run_user(g: &GlobalArgs, c: UserCommand) -> Result<ExitCode> {
             let t = Table::new(
                 vec![
                     col("email", Kind::Text, "the user's id"),
-                    col("role", Kind::Text, "admin, executive, account-manager, client-viewer or auditor"),
-                    col("clients", Kind::Text, "the clients assigned (space-separated)"),
-                    col("password", Kind::Flag, "whether the user can log in with a password"),
-                    col("disabled", Kind::Flag, "disabled users cannot log in or use tokens"),
+                    col(
+                        "role",
+                        Kind::Text,
+                        "admin, executive, account-manager, client-viewer or auditor",
+                    ),
+                    col(
+                        "clients",
+                        Kind::Text,
+                        "the clients assigned (space-separated)",
+                    ),
+                    col(
+                        "password",
+                        Kind::Flag,
+                        "whether the user can log in with a password",
+                    ),
+                    col(
+                        "disabled",
+                        Kind::Flag,
+                        "disabled users cannot log in or use tokens",
+                    ),
                     col("created_at", Kind::Timestamp, "when the user was added"),
                 ],
                 users
@@ -288,8 +303,8 @@ pub fn run_token(g: &GlobalArgs, c: TokenCommand) -> Result<ExitCode> {
             let u = existing_user(&ctx, &email)?;
             let (id, token) = auth::new_token();
             let created = chrono::Utc::now();
-            let expires_at = expires_days
-                .map(|d| auth::rfc3339(created + chrono::Duration::days(i64::from(d))));
+            let expires_at =
+                expires_days.map(|d| auth::rfc3339(created + chrono::Duration::days(i64::from(d))));
             ctx.rt.block_on(ctx.store.add_token(&TokenRecord {
                 id: id.clone(),
                 email: u.email.clone(),
@@ -299,7 +314,12 @@ pub fn run_token(g: &GlobalArgs, c: TokenCommand) -> Result<ExitCode> {
                 expires_at: expires_at.clone(),
                 revoked_at: None,
             }))?;
-            audit(&ctx, "token.create", &id, format!("{} {name}", u.email).as_bytes())?;
+            audit(
+                &ctx,
+                "token.create",
+                &id,
+                format!("{} {name}", u.email).as_bytes(),
+            )?;
             outln!("{token}");
             note!(
                 "token {id} ({name}) for {}{}: shown once, store it now",
@@ -309,10 +329,9 @@ pub fn run_token(g: &GlobalArgs, c: TokenCommand) -> Result<ExitCode> {
         }
         TokenCommand::Revoke { id } => {
             if !ctx.rt.block_on(ctx.store.revoke_token(&id, &now()))? {
-                return Err(Usage(format!(
-                    "no active token {id:?} (see `opsdeck token list`)"
-                ))
-                .into());
+                return Err(
+                    Usage(format!("no active token {id:?} (see `opsdeck token list`)")).into(),
+                );
             }
             audit(&ctx, "token.revoke", &id, b"")?;
             outln!("token {id} revoked");
@@ -325,7 +344,11 @@ pub fn run_token(g: &GlobalArgs, c: TokenCommand) -> Result<ExitCode> {
                     col("email", Kind::Text, "whose token"),
                     col("name", Kind::Text, "what it is for"),
                     col("created_at", Kind::Timestamp, "when it was made"),
-                    col("expires_at", Kind::Timestamp, "when it stops working (empty: never)"),
+                    col(
+                        "expires_at",
+                        Kind::Timestamp,
+                        "when it stops working (empty: never)",
+                    ),
                     col("revoked_at", Kind::Timestamp, "when it was revoked"),
                 ],
                 tokens
@@ -377,12 +400,20 @@ pub fn run_audit(g: &GlobalArgs, c: AuditCommand) -> Result<ExitCode> {
                 vec![
                     col("seq", Kind::Count, "position in the chain, from 1"),
                     col("at", Kind::Timestamp, "when"),
-                    col("actor", Kind::Text, "who: a user's e-mail, or os:NAME for the CLI"),
+                    col(
+                        "actor",
+                        Kind::Text,
+                        "who: a user's e-mail, or os:NAME for the CLI",
+                    ),
                     col("action", Kind::Text, "what"),
                     col("object", Kind::Text, "acted on"),
                     col("client", Kind::Text, "the client concerned"),
                     col("request_id", Kind::Text, "the server request"),
-                    col("payload_digest", Kind::Text, "SHA-256 of what the write was given"),
+                    col(
+                        "payload_digest",
+                        Kind::Text,
+                        "SHA-256 of what the write was given",
+                    ),
                     col("hash", Kind::Text, "this event's chain hash"),
                 ],
                 events

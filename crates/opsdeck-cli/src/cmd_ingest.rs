@@ -9,8 +9,6 @@ use opsdeck_engine::workspace::ingest::{
     ingest, IngestMode, IngestRequest, IngestSummary, RejectLimit,
 };
 use opsdeck_engine::workspace::restate::void;
-use opsdeck_store::{IngestRecord, Store};
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -159,38 +157,11 @@ pub fn after_commit(ctx: &Context, batch: &str) -> Vec<String> {
     }
 }
 
-/// Record in the store's audit log every committed batch it lacks. The manifest is the truth;
-/// a process killed between the manifest commit (or a store that failed after it) and the log
-/// write is caught up here.
+/// Record in the store's ingest log every committed batch it lacks (the server does the same).
 pub fn sync_audit_log(ctx: &Context) -> Result<()> {
-    let logged: BTreeSet<String> = ctx
+    Ok(ctx
         .rt
-        .block_on(ctx.store.list_ingests(&ctx.scope))?
-        .into_iter()
-        .map(|r| r.batch_id)
-        .collect();
-    let manifest = ctx.ws.manifest()?;
-    for b in manifest
-        .batches
-        .iter()
-        .filter(|b| !logged.contains(&b.batch_id))
-    {
-        let clients = manifest.batch_clients(b);
-        let b = b.clone();
-        let rec = IngestRecord {
-            clients,
-            batch_id: b.batch_id,
-            kind: b.kind,
-            files: b.files,
-            rows_read: b.rows_read as i64,
-            rows_accepted: b.rows_accepted as i64,
-            rows_duplicate: b.rows_duplicate as i64,
-            rows_quarantined: b.rows_quarantined as i64,
-            committed_at: b.committed_at,
-        };
-        ctx.rt.block_on(ctx.store.record_ingest(&rec))?;
-    }
-    Ok(())
+        .block_on(opsdeck_server::audit::sync_ingest_log(&ctx.store, &ctx.ws))?)
 }
 
 pub fn print_summary(s: &IngestSummary) -> Result<()> {

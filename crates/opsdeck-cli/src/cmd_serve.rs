@@ -15,6 +15,12 @@ pub struct ServeArgs {
     /// The server is reached through an HTTPS reverse proxy: session cookies are `Secure`.
     #[arg(long = "behind-https-proxy")]
     pub behind_https_proxy: bool,
+    /// A browser session ends after this long without a request (seconds, or with s, m, h).
+    #[arg(long = "session-idle", default_value = "30m", value_parser = crate::context::parse_wait)]
+    pub session_idle: std::time::Duration,
+    /// A browser session ends this long after login, whatever happens.
+    #[arg(long = "session-max", default_value = "12h", value_parser = crate::context::parse_wait)]
+    pub session_max: std::time::Duration,
 }
 
 pub fn run(g: &GlobalArgs, a: ServeArgs) -> Result<ExitCode> {
@@ -35,6 +41,10 @@ pub fn run(g: &GlobalArgs, a: ServeArgs) -> Result<ExitCode> {
         let backend = store.backend();
         let mut state = opsdeck_server::AppState::new(ws.clone(), store);
         state.secure_cookies = a.behind_https_proxy;
+        state.sessions = opsdeck_server::auth::SessionPolicy {
+            idle: a.session_idle,
+            absolute: a.session_max,
+        };
         let state = Arc::new(state);
         let listener = tokio::net::TcpListener::bind(a.listen)
             .await

@@ -36,7 +36,7 @@ pub struct GlobalArgs {
 }
 
 /// A duration on the command line: seconds, or a number with `s`, `m`/`min` or `h`.
-fn parse_wait(s: &str) -> std::result::Result<Duration, String> {
+pub fn parse_wait(s: &str) -> std::result::Result<Duration, String> {
     let t = s.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (n, unit) = t.split_at(split);
@@ -71,7 +71,12 @@ impl GlobalArgs {
 
     /// The actor of the audit trail: `--actor`, else `os:` and the login name.
     pub fn actor_name(&self) -> String {
-        match self.actor.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+        match self
+            .actor
+            .as_deref()
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+        {
             Some(a) => a.chars().take(200).collect(),
             None => format!(
                 "os:{}",

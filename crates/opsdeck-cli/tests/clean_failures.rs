@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use util::{answered, Dir, Setup, TestCommand};
+use util::{answered, in_schema, runtime, Dir, PgSchema, Setup, TestCommand};
 
 const PG_ENV: &str = "OPSDECK_TEST_DATABASE_URL";
 
@@ -203,13 +203,6 @@ fn hold_write_lock(dir: &Dir, note: &str) -> std::fs::File {
     f
 }
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
 /// A contact export is committed while another process holds the SQLite database's write
 /// lock: the audit log cannot be written (the database stays locked past its busy timeout),
 /// yet the batch is committed, so the command succeeds with its summary and a warning naming
@@ -351,38 +344,7 @@ fn through(url: &str, port: u16) -> (String, String) {
     (host, format!("{scheme}://{user}127.0.0.1:{port}{tail}"))
 }
 
-/// The URL confined to `schema` (every connection's `search_path`).
-fn in_schema(url: &str, schema: &str) -> String {
-    let sep = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{sep}options[search_path]={schema}")
-}
-
-/// A schema of its own for a test, dropped at the end.
-struct PgSchema {
-    url: String,
-    name: String,
-}
-
 impl PgSchema {
-    fn new(url: &str, test: &str) -> PgSchema {
-        use sqlx::{Connection, Executor};
-        let name = format!("cli_{test}_{}", std::process::id());
-        runtime().block_on(async {
-            let mut c = sqlx::PgConnection::connect(url).await.unwrap();
-            c.execute(
-                format!("DROP SCHEMA IF EXISTS \"{name}\" CASCADE; CREATE SCHEMA \"{name}\"")
-                    .as_str(),
-            )
-            .await
-            .unwrap();
-            c.close().await.unwrap();
-        });
-        PgSchema {
-            url: url.to_string(),
-            name,
-        }
-    }
-
     fn batches(&self) -> Vec<String> {
         use sqlx::Connection;
         runtime().block_on(async {
@@ -397,20 +359,6 @@ impl PgSchema {
             c.close().await.unwrap();
             b
         })
-    }
-}
-
-impl Drop for PgSchema {
-    fn drop(&mut self) {
-        use sqlx::{Connection, Executor};
-        runtime().block_on(async {
-            if let Ok(mut c) = sqlx::PgConnection::connect(&self.url).await {
-                let _ = c
-                    .execute(format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", self.name).as_str())
-                    .await;
-                let _ = c.close().await;
-            }
-        });
     }
 }
 

@@ -66,9 +66,8 @@ async fn blocking<T: Send + 'static>(
 /// The reference data the caller may read, validated.
 async fn org_of(st: &AppState, scope: &Scope) -> ApiResult<Org> {
     let raw = st.store.load_org(scope).await?;
-    Org::from_raw(&raw).map_err(|e| {
-        ApiError::internal(format!("the stored reference data is not valid: {e}"))
-    })
+    Org::from_raw(&raw)
+        .map_err(|e| ApiError::internal(format!("the stored reference data is not valid: {e}")))
 }
 
 /// A table as the API writes it.
@@ -193,15 +192,18 @@ async fn evaluation(
     raw: Option<String>,
 ) -> ApiResult<(String, PeriodEvaluation)> {
     let p: EvaluationParams = query(raw, &[])?;
-    let period = p
-        .period
-        .ok_or_else(|| bad("parameter period is required (a month, a range of months, a quarter or a year)".into()))?;
+    let period = p.period.ok_or_else(|| {
+        bad("parameter period is required (a month, a range of months, a quarter or a year)".into())
+    })?;
     let (range, months) = months_of(&period)?;
     let org = org_of(st, &c.scope).await?;
     let latest = st.store.load_contracts(&c.scope).await?;
     let mut history = std::collections::BTreeMap::new();
     for r in &latest {
-        let revs = st.store.contract_revisions(&c.scope, &r.contract_id).await?;
+        let revs = st
+            .store
+            .contract_revisions(&c.scope, &r.contract_id)
+            .await?;
         history.insert(r.contract_id.clone(), revs);
     }
     let stored = StoredContracts { latest, history };
@@ -314,11 +316,7 @@ pub async fn quarantine(
             .payload(&bytes),
     )
     .await?;
-    Ok((
-        [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
-        bytes,
-    )
-        .into_response())
+    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], bytes).into_response())
 }
 
 pub async fn users(State(st): St) -> ApiResult<Json<Value>> {
@@ -363,4 +361,148 @@ pub async fn audit_verify(State(st): St) -> ApiResult<Json<Value>> {
         }),
         Err(b) => json!({"ok": false, "broken_at": b.seq, "reason": b.reason}),
     }))
+}
+
+/// Largest contacts file the API takes in one upload (the body is held in memory; stream
+/// larger exports through the CLI).
+pub const MAX_UPLOAD: usize = 256 * 1024 * 1024;
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UploadParams {
+    profile: Option<String>,
+    replace: Option<bool>,
+    max_rejects: Option<String>,
+}
+
+/// Ingest an uploaded contacts file as one atomic batch, with the CLI's rules. Only queues of
+/// the caller's clients are known to this ingest: rows of any other queue are quarantined.
+pub async fn ingest_contacts(
+    State(st): St,
+    Extension(c): Who,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
+    use opsdeck_engine::workspace::ingest::{ingest, IngestMode, IngestRequest, RejectLimit};
+    let p: UploadParams = query(raw, &["replace"])?;
+    let profile = opsdeck_engine::contacts::profile::Profile::by_name(
+        p.profile.as_deref().unwrap_or("canonical"),
+    )?;
+    let max_rejects = match p.max_rejects.as_deref() {
+        Some(m) => RejectLimit::parse(m).map_err(bad)?,
+        None => RejectLimit::Default,
+    };
+    if body.is_empty() {
+        return Err(bad(
+            "the request body is empty: send the contacts file as the body".into(),
+        ));
+    }
+    let org = org_of(&st, &c.scope).await?;
+    let now = chrono::Utc::now();
+    let batch_id = format!(
+        "b{}-{}-{}",
+        now.format("%Y%m%dT%H%M%S%3fZ"),
+        std::process::id(),
+        &crate::auth::secret()[..6]
+    );
+    let committed_at = now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let mode = if p.replace.unwrap_or(false) {
+        IngestMode::Replace
+    } else {
+        IngestMode::Add
+    };
+    let ws = st.ws.clone();
+    let id = batch_id.clone();
+    let digest = opsdeck_core::audit::digest(&body);
+    let summary = blocking(move || {
+        ws.ensure()?;
+        let inbox = ws.root.join("inbox");
+        std::fs::create_dir_all(&inbox).map_err(opsdeck_engine::error::io_err(&inbox))?;
+        let file = inbox.join(format!("upload-{id}.csv"));
+        std::fs::write(&file, &body).map_err(opsdeck_engine::error::io_err(&file))?;
+        let files = [file.clone()];
+        let req = IngestRequest {
+            files: &files,
+            profile: &profile,
+            org: &org,
+            batch_id: id,
+            committed_at,
+            zone: None,
+            mode,
+            max_field_bytes: opsdeck_engine::io::csv_reader::DEFAULT_MAX_FIELD_BYTES,
+            max_rejects,
+        };
+        let out = ingest(&ws, &req, &|_| {});
+        let _ = std::fs::remove_file(&file);
+        out
+    })
+    .await?;
+    if summary.committed {
+        let action = match mode {
+            IngestMode::Add => "ingest.contacts",
+            IngestMode::Replace => "ingest.replace",
+        };
+        let e = Entry::new(&c.actor(), action, &batch_id)
+            .request(crate::request_id(&headers))
+            .payload(digest.as_bytes());
+        record(&st.store, e).await?;
+        if let Err(e) = crate::audit::sync_ingest_log(&st.store, &st.ws).await {
+            tracing::warn!("batch {batch_id} stands; the ingest log will be caught up: {e}");
+        }
+    }
+    let v = json!({
+        "batch_id": summary.batch_id,
+        "committed": summary.committed,
+        "rows_read": summary.rows_read,
+        "rows_accepted": summary.rows_accepted,
+        "rows_duplicate": summary.rows_duplicate,
+        "rows_replaced": summary.rows_replaced,
+        "rows_quarantined": summary.rows_quarantined,
+        "rows_skipped": summary.rows_skipped,
+        "partitions": summary.partitions,
+        "refused": summary.refused,
+    });
+    let status = if summary.refused.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(v)).into_response())
+}
+
+/// Store a contract (TOML in the body): a new revision when it differs from the stored one.
+pub async fn contract_apply(
+    State(st): St,
+    Extension(c): Who,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
+    let text = std::str::from_utf8(&body)
+        .map_err(|_| bad("the contract is not UTF-8 text".into()))?
+        .to_string();
+    let org = org_of(&st, &c.scope).await?;
+    let (raw, _) = opsdeck_engine::inputs::contract::read_contract(
+        &text,
+        std::path::Path::new("request body"),
+        &org,
+    )?;
+    let now = crate::auth::rfc3339(chrono::Utc::now());
+    let r = st.store.apply_contract(&raw, &now).await?;
+    if r.changed {
+        let e = Entry::new(
+            &c.actor(),
+            "contract.apply",
+            &format!("{} revision {}", r.contract_id, r.revision),
+        )
+        .client(Some(raw.contract.client.clone()))
+        .request(crate::request_id(&headers))
+        .payload(text.as_bytes());
+        record(&st.store, e).await?;
+    }
+    Ok(Json(json!({
+        "contract_id": r.contract_id,
+        "revision": r.revision,
+        "changed": r.changed,
+    })))
 }

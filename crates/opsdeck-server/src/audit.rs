@@ -80,3 +80,53 @@ pub async fn all_events(store: &AnyStore) -> opsdeck_store::Result<Vec<AuditEven
         }
     }
 }
+
+/// Record in the store's ingest log every committed batch of the workspace's manifest it
+/// lacks, with the clients each touched. The manifest is the truth; a process killed between
+/// its commit and this write is caught up by the next writer.
+pub async fn sync_ingest_log(
+    store: &AnyStore,
+    ws: &opsdeck_engine::workspace::Workspace,
+) -> Result<(), SyncError> {
+    use opsdeck_store::{IngestRecord, Store};
+    let logged: std::collections::BTreeSet<String> = store
+        .list_ingests(&opsdeck_core::Scope::every_client())
+        .await?
+        .into_iter()
+        .map(|r| r.batch_id)
+        .collect();
+    let ws = ws.clone();
+    let manifest = tokio::task::spawn_blocking(move || ws.manifest())
+        .await
+        .map_err(|e| SyncError::Worker(e.to_string()))??;
+    for b in manifest
+        .batches
+        .iter()
+        .filter(|b| !logged.contains(&b.batch_id))
+    {
+        let rec = IngestRecord {
+            batch_id: b.batch_id.clone(),
+            kind: b.kind.clone(),
+            files: b.files.clone(),
+            rows_read: b.rows_read as i64,
+            rows_accepted: b.rows_accepted as i64,
+            rows_duplicate: b.rows_duplicate as i64,
+            rows_quarantined: b.rows_quarantined as i64,
+            committed_at: b.committed_at.clone(),
+            clients: manifest.batch_clients(b),
+        };
+        store.record_ingest(&rec).await?;
+    }
+    Ok(())
+}
+
+/// Why the ingest log could not be brought up to date.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error(transparent)]
+    Store(#[from] opsdeck_store::StoreError),
+    #[error(transparent)]
+    Engine(#[from] opsdeck_engine::EngineError),
+    #[error("a worker failed: {0}")]
+    Worker(String),
+}

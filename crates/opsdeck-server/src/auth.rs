@@ -192,11 +192,7 @@ pub async fn from_session(
     };
     let idle_end = chrono::DateTime::parse_from_rfc3339(&s.last_seen_at)
         .ok()
-        .and_then(|t| {
-            chrono::Duration::from_std(policy.idle)
-                .ok()
-                .map(|d| t + d)
-        });
+        .and_then(|t| chrono::Duration::from_std(policy.idle).ok().map(|d| t + d));
     let idle_over = idle_end.is_none_or(|end| end <= now);
     if is_past(&s.expires_at, now) || idle_over {
         store.end_session(&id_hash).await?;
@@ -219,16 +215,15 @@ pub async fn from_session(
     ))
 }
 
-/// A time as the store keeps it.
+/// A time as the store keeps it (milliseconds, so short idle limits are exact).
 pub fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 /// Compare secrets in time independent of where they differ.
 pub fn same_secret(a: &str, b: &str) -> bool {
     a.len() == b.len()
-        && a
-            .bytes()
+        && a.bytes()
             .zip(b.bytes())
             .fold(0u8, |acc, (x, y)| acc | (x ^ y))
             == 0
@@ -330,10 +325,16 @@ mod tests {
         t.failed("a@x", "1.2.3.4");
         assert_eq!(t.retry_after("a@x", "1.2.3.4"), None);
         t.failed("a@x", "1.2.3.4");
-        assert!(t.retry_after("a@x", "5.6.7.8").is_some(), "the account is throttled");
+        assert!(
+            t.retry_after("a@x", "5.6.7.8").is_some(),
+            "the account is throttled"
+        );
         assert_eq!(t.retry_after("b@x", "5.6.7.8"), None);
         t.failed("b@x", "1.2.3.4");
-        assert!(t.retry_after("c@x", "1.2.3.4").is_some(), "the address is throttled");
+        assert!(
+            t.retry_after("c@x", "1.2.3.4").is_some(),
+            "the address is throttled"
+        );
         t.succeeded("a@x");
         assert_eq!(t.retry_after("a@x", "5.6.7.8"), None);
     }

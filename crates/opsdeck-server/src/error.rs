@@ -33,11 +33,11 @@ impl ApiError {
     }
 
     /// The caller is known but its role may not do this.
-    pub fn forbidden(what: &str) -> ApiError {
+    pub fn forbidden(role: &str, method: &str, path: &str) -> ApiError {
         ApiError::new(
             StatusCode::FORBIDDEN,
             "forbidden",
-            format!("your role may not {what}"),
+            format!("the role {role} may not call {method} {path}"),
         )
     }
 
@@ -81,7 +81,9 @@ impl From<opsdeck_store::StoreError> for ApiError {
     /// server's log, the caller reads a generic message with the request id.
     fn from(e: opsdeck_store::StoreError) -> ApiError {
         tracing::error!("store: {e}");
-        ApiError::internal("the store failed; the server's log has the details (quote the request id)")
+        ApiError::internal(
+            "the store failed; the server's log has the details (quote the request id)",
+        )
     }
 }
 

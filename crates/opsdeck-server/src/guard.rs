@@ -120,7 +120,8 @@ pub async fn guard(
         Err(e) => return e.into_response(),
     };
     if !route.access.allows(caller.role) {
-        return ApiError::forbidden(route.summary).into_response();
+        return ApiError::forbidden(caller.role.as_str(), route.method.as_str(), route.path)
+            .into_response();
     }
     let mut req = req;
     if changes_state(req.method()) {

@@ -125,7 +125,10 @@ pub async fn login(
         let mut res = login_page(
             &st,
             StatusCode::TOO_MANY_REQUESTS,
-            &format!("too many failed logins; try again in {} minute(s)", wait.div_ceil(60)),
+            &format!(
+                "too many failed logins; try again in {} minute(s)",
+                wait.div_ceil(60)
+            ),
         );
         res.headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from(wait));
@@ -179,7 +182,10 @@ pub async fn login(
             Some(st.sessions.absolute.as_secs()),
         ),
     );
-    h.append(header::SET_COOKIE, set_cookie(&st, LOGIN_COOKIE, "", Some(0)));
+    h.append(
+        header::SET_COOKIE,
+        set_cookie(&st, LOGIN_COOKIE, "", Some(0)),
+    );
     Ok(res)
 }
 
@@ -199,7 +205,9 @@ pub async fn logout(
     )
     .await?;
     let mut res = (StatusCode::SEE_OTHER, [(header::LOCATION, "/login")]).into_response();
-    res.headers_mut()
-        .append(header::SET_COOKIE, set_cookie(&st, SESSION_COOKIE, "", Some(0)));
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(&st, SESSION_COOKIE, "", Some(0)),
+    );
     Ok(res)
 }

@@ -28,7 +28,9 @@ fn ok_response(out: &Output) -> Value {
             json!({"description": about, "content": {"text/html": {"schema": {"type": "string"}}}})
         }
         Output::Redirect(about) => json!({"description": about}),
-        _ => json!({"description": "ok", "content": {"application/json": {"schema": output_schema(out)}}}),
+        _ => {
+            json!({"description": "ok", "content": {"application/json": {"schema": output_schema(out)}}})
+        }
     }
 }
 

@@ -157,8 +157,14 @@ const EVALUATION_PARAMS: &[Param] = &[
         required: true,
         about: "a month 2025-10, a range of months 2025-09..2025-11, a quarter or a year",
     },
-    q("client", "one client (default: every client with a contract)"),
-    q("contract", "one contract (default: the one whose term covers each month)"),
+    q(
+        "client",
+        "one client (default: every client with a contract)",
+    ),
+    q(
+        "contract",
+        "one contract (default: the one whose term covers each month)",
+    ),
 ];
 
 /// Every route of the server.
@@ -317,6 +323,15 @@ pub const ROUTES: &[Route] = &[
         output: Output::Object("{\"contracts\": [{\"contract_id\", \"client\", \"revision\", \"applied_at\", \"contract\"}]}"),
     },
     Route {
+        method: Method::Post,
+        path: "/api/v1/contracts",
+        name: "contract_apply",
+        summary: "store a contract (TOML body): a new revision when it changed",
+        access: Access::Administer,
+        params: &[],
+        output: Output::Object("{\"contract_id\", \"revision\", \"changed\"}"),
+    },
+    Route {
         method: Method::Get,
         path: "/api/v1/contracts/{id}",
         name: "contract",
@@ -342,6 +357,25 @@ pub const ROUTES: &[Route] = &[
         access: Access::Read,
         params: &[path("id", "batch id")],
         output: Output::Object("text/csv: file, line, field, reason and the row"),
+    },
+    Route {
+        method: Method::Post,
+        path: "/api/v1/ingest/contacts",
+        name: "ingest_contacts",
+        summary: "ingest a contacts file (the body) as one atomic batch; rows of queues outside the caller's clients are quarantined",
+        access: Access::Operate,
+        params: &[
+            q("profile", "canonical (default) or a built-in profile name"),
+            Param {
+                name: "replace",
+                at: In::Query,
+                ty: Type::Boolean,
+                required: false,
+                about: "a corrected export replaces the stored versions",
+            },
+            q("max_rejects", "rejected rows that refuse the batch: a count or a percentage (default 1 %, at least 10)"),
+        ],
+        output: Output::Object("the batch: ids, row counts, partitions; 422 when refused"),
     },
     Route {
         method: Method::Get,
@@ -417,6 +451,10 @@ fn handler(name: &str) -> MethodRouter<Arc<AppState>> {
         "sla_rows" => get(api::sla_rows),
         "sla_credits" => get(api::sla_credits),
         "contracts" => get(api::contracts),
+        "contract_apply" => post(api::contract_apply),
+        "ingest_contacts" => {
+            post(api::ingest_contacts).layer(axum::extract::DefaultBodyLimit::max(api::MAX_UPLOAD))
+        }
         "contract" => get(api::contract),
         "batches" => get(api::batches),
         "quarantine" => get(api::quarantine),

@@ -504,3 +504,58 @@ pub fn write_export(
     }
     w.flush().unwrap();
 }
+
+/// A runtime for the tests' own database calls.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// The URL confined to `schema` (every connection's `search_path`).
+pub fn in_schema(url: &str, schema: &str) -> String {
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}options[search_path]={schema}")
+}
+
+/// A schema of its own for a test, dropped at the end.
+pub struct PgSchema {
+    pub url: String,
+    pub name: String,
+}
+
+impl PgSchema {
+    pub fn new(url: &str, test: &str) -> PgSchema {
+        use sqlx::{Connection, Executor};
+        let name = format!("cli_{test}_{}", std::process::id());
+        runtime().block_on(async {
+            let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+            c.execute(
+                format!("DROP SCHEMA IF EXISTS \"{name}\" CASCADE; CREATE SCHEMA \"{name}\"")
+                    .as_str(),
+            )
+            .await
+            .unwrap();
+            c.close().await.unwrap();
+        });
+        PgSchema {
+            url: url.to_string(),
+            name,
+        }
+    }
+}
+
+impl Drop for PgSchema {
+    fn drop(&mut self) {
+        use sqlx::{Connection, Executor};
+        runtime().block_on(async {
+            if let Ok(mut c) = sqlx::PgConnection::connect(&self.url).await {
+                let _ = c
+                    .execute(format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", self.name).as_str())
+                    .await;
+                let _ = c.close().await;
+            }
+        });
+    }
+}

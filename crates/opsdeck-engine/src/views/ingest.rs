@@ -2,7 +2,7 @@
 
 use crate::views::table::{col, Column, Kind, Table, Value};
 
-pub static INGEST_LOG_COLUMNS: [Column; 11] = [
+pub static INGEST_LOG_COLUMNS: [Column; 12] = [
     col(
         "batch_id",
         Kind::Text,
@@ -17,6 +17,11 @@ pub static INGEST_LOG_COLUMNS: [Column; 11] = [
         "kind",
         Kind::Text,
         "contacts, replace (a corrected export) or void (a withdrawal)",
+    ),
+    col(
+        "clients",
+        Kind::Text,
+        "the clients whose contacts the batch stored, replaced or withdrew (space-separated)",
     ),
     col("rows_read", Kind::Count, "rows read from the files"),
     col(
@@ -62,6 +67,7 @@ pub struct BatchLine {
     pub batch_id: String,
     pub committed_at: String,
     pub kind: String,
+    pub clients: Vec<String>,
     pub rows_read: i64,
     pub rows_accepted: i64,
     pub rows_duplicate: i64,
@@ -81,6 +87,7 @@ pub fn ingest_log_table(rows: &[BatchLine]) -> Table {
                     Value::Text(r.batch_id.clone()),
                     Value::Text(r.committed_at.clone()),
                     Value::Text(r.kind.clone()),
+                    Value::Text(r.clients.join(" ")),
                     Value::Int(r.rows_read),
                     Value::Int(r.rows_accepted),
                     Value::Int(r.rows_duplicate),
@@ -97,14 +104,19 @@ pub fn ingest_log_table(rows: &[BatchLine]) -> Table {
 
 /// The committed batches of `m` a caller with `scope` may see (every client a batch touched is
 /// in scope; see `Scope::sees_all_of`), oldest first.
-pub fn batch_lines(m: &crate::workspace::facts::Manifest, scope: &opsdeck_core::Scope) -> Vec<BatchLine> {
+pub fn batch_lines(
+    m: &crate::workspace::facts::Manifest,
+    scope: &opsdeck_core::Scope,
+) -> Vec<BatchLine> {
     m.batches
         .iter()
-        .filter(|b| scope.sees_all_of(&m.batch_clients(b)))
-        .map(|b| BatchLine {
+        .map(|b| (b, m.batch_clients(b)))
+        .filter(|(_, clients)| scope.sees_all_of(clients))
+        .map(|(b, clients)| BatchLine {
             batch_id: b.batch_id.clone(),
             committed_at: b.committed_at.clone(),
             kind: b.kind.clone(),
+            clients,
             rows_read: b.rows_read as i64,
             rows_accepted: b.rows_accepted as i64,
             rows_duplicate: b.rows_duplicate as i64,

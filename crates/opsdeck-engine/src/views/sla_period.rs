@@ -116,7 +116,8 @@ fn evaluate_with_history(
 ) -> Result<()> {
     let facts = load_for(ws, scope, c, month)?;
     out.stale.extend(stale_queues(&facts, org));
-    out.evals.push(evaluate(c, rev.revision, org, &facts, month)?);
+    out.evals
+        .push(evaluate(c, rev.revision, org, &facts, month)?);
     let history = stored.history.get(&rev.contract_id).map_or(&[][..], |h| h);
     for old in history.iter().filter(|o| o.revision < rev.revision) {
         let Ok(oc) = Contract::from_raw(&old.contract, org) else {
