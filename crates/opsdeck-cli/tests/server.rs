@@ -700,6 +700,18 @@ fn hostile_parameters(fx: &Fixture, s: &Server) {
         }
     }
     assert!(tried > 50, "{tried}");
+    // NUL in a login form and in a contract: refused, never a 5xx (PostgreSQL refuses NUL)
+    let (r, _) = login(s, "viewer\u{0}@example.com", PASSWORD);
+    assert_eq!(r.status, 401, "{r:?}");
+    let contract = "[contract]\nid = \"x\\u0000\"\nclient = \"northwind\"\n";
+    let r = request(
+        &s.addr,
+        "POST",
+        "/api/v1/contracts",
+        &bearer(&fx.tokens["admin"]),
+        contract.as_bytes(),
+    );
+    assert!((400..500).contains(&r.status), "{r:?}");
     // the users table is still there
     assert_eq!(s.get("/api/v1/users", &fx.tokens["admin"]).status, 200);
 }

@@ -487,6 +487,9 @@ pub async fn contract_apply(
         std::path::Path::new("request body"),
         &org,
     )?;
+    if serde_json::to_string(&raw).is_ok_and(|j| j.contains("\\u0000")) {
+        return Err(bad("the contract holds a NUL character".into()));
+    }
     let now = crate::auth::rfc3339(chrono::Utc::now());
     let r = st.store.apply_contract(&raw, &now).await?;
     if r.changed {

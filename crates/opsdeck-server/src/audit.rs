@@ -19,11 +19,12 @@ pub struct Entry {
 
 impl Entry {
     /// `actor` did `action` (`ingest.contacts`, `user.add`, `login.failure` …) to `object`.
+    /// Text that came from a caller (a typed e-mail) is kept to 254 characters, NUL as U+FFFD.
     pub fn new(actor: &str, action: &str, object: &str) -> Entry {
         Entry {
-            actor: actor.to_string(),
-            action: action.to_string(),
-            object: object.to_string(),
+            actor: clean(actor),
+            action: clean(action),
+            object: clean(object),
             client: None,
             request_id: None,
             payload: Vec::new(),
@@ -32,13 +33,13 @@ impl Entry {
 
     /// The client whose data it concerns.
     pub fn client(mut self, client: Option<String>) -> Entry {
-        self.client = client;
+        self.client = client.as_deref().map(clean);
         self
     }
 
     /// The server request that made it.
     pub fn request(mut self, id: Option<String>) -> Entry {
-        self.request_id = id;
+        self.request_id = id.as_deref().map(clean);
         self
     }
 
@@ -48,6 +49,14 @@ impl Entry {
         self.payload = bytes.to_vec();
         self
     }
+}
+
+/// Text as an audit field keeps it: at most 254 characters, no NUL (PostgreSQL refuses it).
+fn clean(s: &str) -> String {
+    s.chars()
+        .take(254)
+        .map(|c| if c == '\0' { '\u{fffd}' } else { c })
+        .collect()
 }
 
 /// Append `e` to the audit trail, at the current time.

@@ -107,6 +107,17 @@ pub async fn guard(
     req: Request<Body>,
     next: Next,
 ) -> Response {
+    // a NUL byte names nothing anywhere (PostgreSQL refuses it in text); refuse it up front
+    let uri = req.uri();
+    let nul = |s: &str| s.to_ascii_lowercase().contains("%00");
+    if nul(uri.path()) || uri.query().is_some_and(nul) {
+        return ApiError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "invalid_argument",
+            "the request's path or query holds a NUL byte (%00)",
+        )
+        .into_response();
+    }
     let Some(route) = route_of(matched.as_str(), req.method()) else {
         // a method the path does not have: axum answers 405 itself
         return next.run(req).await;

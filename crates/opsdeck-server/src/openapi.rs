@@ -90,13 +90,17 @@ pub fn document() -> Value {
                 })
             })
             .collect();
+        let ok_code = match r.output {
+            Output::Redirect(_) => "303",
+            _ => "200",
+        };
         let mut op = json!({
             "operationId": r.name,
             "summary": r.summary,
             "description": format!("Access: {}.", access_words(r.access)),
             "parameters": params,
             "responses": {
-                "200": ok_response(&r.output),
+                ok_code: ok_response(&r.output),
                 "default": {"description": "an error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
             }
         });
