@@ -2,8 +2,10 @@
 # Load on `opsdeck serve` over loopback with wrk (Debian's package, installed when missing and
 # root): 64 connections against /api/v1/scorecard and /api/v1/sla/evaluation on the demo
 # workspace, and /healthz as the floor (no store, no facts), on SQLite and — when a
-# PostgreSQL answers on 127.0.0.1:5432 — on PostgreSQL. Prints requests/s, p50/p99 latency,
-# errors and the server's peak resident memory, as a Markdown table for docs/benchmarks.md.
+# PostgreSQL answers on 127.0.0.1:5432 — on PostgreSQL; each computing route twice: with the
+# server's answer cache (wrk repeats one URL: hits after the first) and with
+# `--no-answer-cache` (every request computed). Prints requests/s, p50/p99 latency, errors and
+# the server's peak resident memory, as a Markdown table for docs/benchmarks.md.
 #
 #   bash bench/server.sh [--duration 20] [--connections 64] [--skip-build] [--wait-idle]
 set -euo pipefail
@@ -56,24 +58,31 @@ run_backend() {
   "$bin" --home "$home" "${db[@]}" user add bench@example.com --role admin >/dev/null
   local token
   token=$("$bin" --home "$home" "${db[@]}" token create bench@example.com 2>/dev/null)
-  local port=$(( 18100 + RANDOM % 500 ))
-  RUST_LOG=warn "$bin" --home "$home" "${db[@]}" serve --listen "127.0.0.1:$port" 2>"$work/$backend.log" &
-  local pid=$!
-  pids+=("$pid")
-  for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
-  for path in "/healthz" "/api/v1/scorecard?period=2025-10&level=queue" "/api/v1/sla/evaluation?period=2025-10"; do
-    wait_idle
-    local out
-    out=$(wrk -t2 -c"$connections" -d"${duration}s" --latency -H "Authorization: Bearer $token" "http://127.0.0.1:$port$path")
-    local rps p50 p99 errors non2xx
-    rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
-    p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
-    p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
-    errors=$(awk '/Socket errors/ {gsub(",", ""); print $4+$6+$8+$10}' <<<"$out")
-    non2xx=$(awk '/Non-2xx/ {print $5}' <<<"$out")
-    echo "| $backend | \`GET $path\` | ${rps} | ${p50} | ${p99} | ${errors:-0} socket, ${non2xx:-0} non-2xx | $(( $(peak_kib "$pid") / 1024 )) MiB |"
+  local cache
+  for cache in kept computed; do
+    local port=$(( 18100 + RANDOM % 500 )) flag=()
+    [[ $cache = computed ]] && flag=(--no-answer-cache)
+    RUST_LOG=warn "$bin" --home "$home" "${db[@]}" serve --listen "127.0.0.1:$port" "${flag[@]}" 2>"$work/$backend.log" &
+    local pid=$!
+    pids+=("$pid")
+    for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+    local paths=("/api/v1/scorecard?period=2025-10&level=queue" "/api/v1/sla/evaluation?period=2025-10")
+    [[ $cache = kept ]] && paths=("/healthz" "${paths[@]}")
+    for path in "${paths[@]}"; do
+      wait_idle
+      local out
+      out=$(wrk -t2 -c"$connections" -d"${duration}s" --latency -H "Authorization: Bearer $token" "http://127.0.0.1:$port$path")
+      local rps p50 p99 errors non2xx
+      rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+      p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
+      p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+      errors=$(awk '/Socket errors/ {gsub(",", ""); print $4+$6+$8+$10}' <<<"$out")
+      non2xx=$(awk '/Non-2xx/ {print $5}' <<<"$out")
+      local what=$cache; [[ $path = /healthz ]] && what="—"
+      echo "| $backend | \`GET $path\` | $what | ${rps} | ${p50} | ${p99} | ${errors:-0} socket, ${non2xx:-0} non-2xx | $(( $(peak_kib "$pid") / 1024 )) MiB |"
+    done
+    kill "$pid"; wait "$pid" 2>/dev/null || true
   done
-  kill "$pid"; wait "$pid" 2>/dev/null || true
   if [[ $backend = postgresql ]]; then psql_exec "DROP SCHEMA IF EXISTS $schema CASCADE"; fi
 }
 
@@ -82,8 +91,8 @@ psql_exec() {
     log "psql is missing: cannot prepare schema $schema"; return 1; fi
 }
 
-echo "| store | request | requests/s | p50 | p99 | errors | server peak RSS |"
-echo "| --- | --- | ---: | ---: | ---: | --- | ---: |"
+echo "| store | request | answers | requests/s | p50 | p99 | errors | server peak RSS |"
+echo "| --- | --- | --- | ---: | ---: | ---: | --- | ---: |"
 run_backend sqlite
 if pg_answers; then run_backend postgresql; else log "no PostgreSQL on 127.0.0.1:5432: its rows are skipped"; fi
 log "wrk -t2 -c$connections -d${duration}s on $(nproc) cores; the server and wrk share them"

@@ -7,9 +7,8 @@ use anyhow::Result;
 use chrono::NaiveDate;
 use opsdeck_engine::inputs::scenario::{read_scenario, ScenarioSpec};
 use opsdeck_engine::views::plan::{
-    describe, plan, table as plan_table, PlanRequest, PlanView, StaffingModel,
+    describe, plan, table as plan_table, to_json, PlanRequest, PlanView, StaffingModel,
 };
-use opsdeck_engine::views::table;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -101,14 +100,7 @@ pub fn run(g: &GlobalArgs, a: PlanArgs) -> Result<ExitCode> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     match a.format {
         Format::Json => {
-            let table = |v: PlanView| table::json_rows(&plan_table(&report, v));
-            let doc = serde_json::json!({
-                "estimates": report.estimates,
-                "intervals": table(PlanView::Interval),
-                "days": table(PlanView::Day),
-                "sites": table(PlanView::Site),
-            });
-            serde_json::to_writer_pretty(&mut out, &doc)?;
+            serde_json::to_writer_pretty(&mut out, &to_json(&report))?;
             writeln!(out)?;
         }
         Format::Csv | Format::Table => {

@@ -21,6 +21,10 @@ pub struct ServeArgs {
     /// A browser session ends this long after login, whatever happens.
     #[arg(long = "session-max", default_value = "12h", value_parser = crate::context::parse_wait)]
     pub session_max: std::time::Duration,
+    /// Compute every scorecard and SLA answer afresh instead of keeping answers per exact
+    /// input (for measuring the computation; answers kept are never stale either way).
+    #[arg(long = "no-answer-cache")]
+    pub no_answer_cache: bool,
 }
 
 pub fn run(g: &GlobalArgs, a: ServeArgs) -> Result<ExitCode> {
@@ -39,8 +43,9 @@ pub fn run(g: &GlobalArgs, a: ServeArgs) -> Result<ExitCode> {
     rt.block_on(async move {
         let store = opsdeck_store::open(&target).await?;
         let backend = store.backend();
-        let mut state = opsdeck_server::AppState::new(ws.clone(), store);
+        let mut state = opsdeck_server::AppState::new(ws.clone().with_fact_cache(), store);
         state.secure_cookies = a.behind_https_proxy;
+        state.answers.off = a.no_answer_cache;
         state.sessions = opsdeck_server::auth::SessionPolicy {
             idle: a.session_idle,
             absolute: a.session_max,

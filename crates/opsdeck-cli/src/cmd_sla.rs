@@ -95,15 +95,10 @@ const MONEY_TEXT: [&str; 12] = [
 /// The contracts the CLI reads (every client's), with the history of each, for
 /// [`evaluate_period`].
 pub fn stored_contracts(ctx: &Context) -> Result<StoredContracts> {
-    let latest = ctx.rt.block_on(ctx.store.load_contracts(&ctx.scope))?;
-    let mut history = std::collections::BTreeMap::new();
-    for r in &latest {
-        let revs = ctx
-            .rt
-            .block_on(ctx.store.contract_revisions(&ctx.scope, &r.contract_id))?;
-        history.insert(r.contract_id.clone(), revs);
-    }
-    Ok(StoredContracts { latest, history })
+    Ok(StoredContracts::from_revisions(
+        ctx.rt
+            .block_on(ctx.store.all_contract_revisions(&ctx.scope))?,
+    ))
 }
 
 /// Every client-month of the period under its contract (see [`evaluate_period`]), with a

@@ -406,6 +406,16 @@ fn requests_of(
             })
             .collect();
     }
+    if has("queue") {
+        return [
+            ("own", "nwb-cards-voice"),
+            ("other", "tlv-care-voice"),
+            ("none", "no-such-queue"),
+        ]
+        .into_iter()
+        .map(|(case, q)| (case, join(r.path, &format!("{base_query}&queue={q}"))))
+        .collect();
+    }
     vec![("none", join(r.path, base_query))]
 }
 
@@ -723,6 +733,15 @@ fn writes_are_audited_and_the_chain_verifies(fx: &Fixture, s: &Server) {
         "{}\nup-1,nwb-cards-voice,voice,2025-09-30 10:00:00,2025-09-30 10:00:05,2025-09-30 10:05:00,280,0,10,a1,5\nup-2,tlv-care-voice,voice,2025-09-30 10:00:00,2025-09-30 10:00:05,2025-09-30 10:05:00,280,0,10,a1,5\n",
         util::HEADER
     );
+    // the answers kept by the server follow the facts: a commit changes the answer
+    let offered = |s: &Server| {
+        let v = s
+            .get("/api/v1/scorecard?client=northwind&period=2025-09-30&level=queue&queue=nwb-cards-voice", &fx.tokens["account-manager"])
+            .json();
+        v["rows"][0]["offered"].as_i64().unwrap_or(0)
+    };
+    let before = offered(s);
+    assert_eq!(offered(s), before);
     let r = request(
         &s.addr,
         "POST",
@@ -738,6 +757,11 @@ fn writes_are_audited_and_the_chain_verifies(fx: &Fixture, s: &Server) {
         "{v}"
     );
     let batch = v["batch_id"].as_str().unwrap().to_string();
+    assert_eq!(
+        offered(s),
+        before + 1,
+        "the kept answer was computed before the commit"
+    );
     // the manager sees the batch (it touched only their client)
     let b = s
         .get("/api/v1/batches", &fx.tokens["account-manager"])

@@ -66,8 +66,64 @@ async fn blocking<T: Send + 'static>(
 /// The reference data the caller may read, validated.
 async fn org_of(st: &AppState, scope: &Scope) -> ApiResult<Org> {
     let raw = st.store.load_org(scope).await?;
-    Org::from_raw(&raw)
+    validated_org(&raw)
+}
+
+fn validated_org(raw: &opsdeck_core::RawOrg) -> ApiResult<Org> {
+    Org::from_raw(raw)
         .map_err(|e| ApiError::internal(format!("the stored reference data is not valid: {e}")))
+}
+
+/// What a computing read route reads, and the key of its answer in the response cache: the
+/// route, its query, the scope, the manifest's generation, and a digest of the reference data
+/// and contracts as read now.
+struct Inputs {
+    org: Org,
+    stored: StoredContracts,
+    key: String,
+}
+
+async fn inputs(
+    st: &AppState,
+    scope: &Scope,
+    route: &str,
+    raw_query: &Option<String>,
+    with_contracts: bool,
+) -> ApiResult<Inputs> {
+    let raw = st.store.load_org(scope).await?;
+    let stored = if with_contracts {
+        StoredContracts::from_revisions(st.store.all_contract_revisions(scope).await?)
+    } else {
+        StoredContracts::default()
+    };
+    let ws = st.ws.clone();
+    let generation = blocking(move || ws.manifest()).await?.generation;
+    let mut content = serde_json::to_vec(&raw).unwrap_or_default();
+    for revs in stored.history.values() {
+        content.extend(serde_json::to_vec(revs).unwrap_or_default());
+    }
+    let key = format!(
+        "{route}\n{}\n{:?}\n{generation}\n{}",
+        raw_query.as_deref().unwrap_or(""),
+        scope.listed(),
+        opsdeck_core::audit::digest(&content)
+    );
+    Ok(Inputs {
+        org: validated_org(&raw)?,
+        stored,
+        key,
+    })
+}
+
+/// A JSON answer, kept in the response cache under `key`.
+fn kept(st: &AppState, key: String, v: &Value) -> Response {
+    let body = axum::body::Bytes::from(serde_json::to_vec(v).unwrap_or_default());
+    st.answers.put(key, body.clone());
+    json_body(body)
+}
+
+fn json_body(body: axum::body::Bytes) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 /// A table as the API writes it.
@@ -166,15 +222,22 @@ pub async fn scorecard(
     State(st): St,
     Extension(c): Who,
     RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
-    let params: ScorecardParams = query(raw, &["blend"])?;
+) -> ApiResult<Response> {
+    let params: ScorecardParams = query(raw.clone(), &["blend"])?;
     let mut q = params.query()?;
-    let org = org_of(&st, &c.scope).await?;
+    let Inputs { org, key, .. } = inputs(&st, &c.scope, "scorecard", &raw, false).await?;
+    if let Some(body) = st.answers.get(&key) {
+        return Ok(json_body(body));
+    }
+    let _turn = st.answers.turn(&key).await;
+    if let Some(body) = st.answers.get(&key) {
+        return Ok(json_body(body));
+    }
     let ws = st.ws.clone();
     let run = blocking(move || scorecard::run(&ws, &c.scope, &org, &mut q)).await?;
     let mut notes = run.notes;
     notes.extend(run.stale);
-    Ok(table_json(&run.table, &notes))
+    Ok(kept(&st, key, &table_json(&run.table, &notes).0))
 }
 
 #[derive(serde::Deserialize)]
@@ -185,28 +248,35 @@ pub struct EvaluationParams {
     contract: Option<String>,
 }
 
-/// The evaluation of a period, for the caller's clients.
+/// An evaluation computed: the period's label, the evaluation, its cache key, and the turn
+/// held until the answer is kept.
+type Computed = (
+    String,
+    PeriodEvaluation,
+    String,
+    tokio::sync::OwnedMutexGuard<()>,
+);
+
+/// The evaluation of a period, for the caller's clients, with its cache key.
 async fn evaluation(
     st: &AppState,
     c: Caller,
+    route: &str,
     raw: Option<String>,
-) -> ApiResult<(String, PeriodEvaluation)> {
-    let p: EvaluationParams = query(raw, &[])?;
+) -> ApiResult<Result<Computed, axum::body::Bytes>> {
+    let p: EvaluationParams = query(raw.clone(), &[])?;
     let period = p.period.ok_or_else(|| {
         bad("parameter period is required (a month, a range of months, a quarter or a year)".into())
     })?;
     let (range, months) = months_of(&period)?;
-    let org = org_of(st, &c.scope).await?;
-    let latest = st.store.load_contracts(&c.scope).await?;
-    let mut history = std::collections::BTreeMap::new();
-    for r in &latest {
-        let revs = st
-            .store
-            .contract_revisions(&c.scope, &r.contract_id)
-            .await?;
-        history.insert(r.contract_id.clone(), revs);
+    let Inputs { org, stored, key } = inputs(st, &c.scope, route, &raw, true).await?;
+    if let Some(body) = st.answers.get(&key) {
+        return Ok(Err(body));
     }
-    let stored = StoredContracts { latest, history };
+    let turn = st.answers.turn(&key).await;
+    if let Some(body) = st.answers.get(&key) {
+        return Ok(Err(body));
+    }
     let ws = st.ws.clone();
     let e = blocking(move || {
         evaluate_period(
@@ -220,34 +290,45 @@ async fn evaluation(
         )
     })
     .await?;
-    Ok((range.label, e))
+    // the caller keeps the answer before the next in line looks
+    Ok(Ok((range.label, e, key, turn)))
 }
 
 pub async fn sla_evaluation(
     State(st): St,
     Extension(c): Who,
     RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
-    let (label, e) = evaluation(&st, c, raw).await?;
-    Ok(Json(e.to_json(&label)))
+) -> ApiResult<Response> {
+    Ok(match evaluation(&st, c, "sla_evaluation", raw).await? {
+        Err(body) => json_body(body),
+        Ok((label, e, key, _turn)) => kept(&st, key, &e.to_json(&label)),
+    })
 }
 
 pub async fn sla_rows(
     State(st): St,
     Extension(c): Who,
     RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
-    let (_, e) = evaluation(&st, c, raw).await?;
-    Ok(table_json(&e.sla_rows(), &e.stale))
+) -> ApiResult<Response> {
+    Ok(match evaluation(&st, c, "sla_rows", raw).await? {
+        Err(body) => json_body(body),
+        Ok((_, e, key, _turn)) => kept(&st, key, &table_json(&e.sla_rows(), &e.stale).0),
+    })
 }
 
 pub async fn sla_credits(
     State(st): St,
     Extension(c): Who,
     RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
-    let (label, e) = evaluation(&st, c, raw).await?;
-    Ok(table_json(&money_table(&e.evals, &label), &e.stale))
+) -> ApiResult<Response> {
+    Ok(match evaluation(&st, c, "sla_credits", raw).await? {
+        Err(body) => json_body(body),
+        Ok((label, e, key, _turn)) => kept(
+            &st,
+            key,
+            &table_json(&money_table(&e.evals, &label), &e.stale).0,
+        ),
+    })
 }
 
 pub async fn contracts(
@@ -508,4 +589,29 @@ pub async fn contract_apply(
         "revision": r.revision,
         "changed": r.changed,
     })))
+}
+
+/// A capacity plan for a queue in scope: the query parameters of `opsdeck plan`, a scenario
+/// file (TOML) as the body when there is one. Nothing is stored.
+pub async fn plan(
+    State(st): St,
+    Extension(c): Who,
+    RawQuery(raw): RawQuery,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
+    use opsdeck_engine::inputs::scenario::{read_scenario, ScenarioSpec};
+    use opsdeck_engine::views::plan::{plan, to_json, PlanParams};
+    let p: PlanParams = query(raw, &[])?;
+    let scenario = if body.is_empty() {
+        ScenarioSpec::default()
+    } else {
+        let text =
+            std::str::from_utf8(&body).map_err(|_| bad("the scenario is not UTF-8 text".into()))?;
+        read_scenario(text, std::path::Path::new("request body"))?
+    };
+    let req = p.request(scenario)?;
+    let org = org_of(&st, &c.scope).await?;
+    let ws = st.ws.clone();
+    let report = blocking(move || plan(&ws, &c.scope, &org, &req)).await?;
+    Ok(Json(to_json(&report)))
 }

@@ -17,6 +17,7 @@
 mod api;
 pub mod audit;
 pub mod auth;
+pub mod cache;
 pub mod error;
 pub mod guard;
 mod login;

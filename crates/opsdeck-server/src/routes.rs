@@ -314,6 +314,36 @@ pub const ROUTES: &[Route] = &[
         output: Output::Table("sla_money"),
     },
     Route {
+        method: Method::Post,
+        path: "/api/v1/plan",
+        name: "plan",
+        summary: "capacity plan and what-if for a queue in scope (`opsdeck plan`): a scenario file (TOML) as the optional body; nothing is stored",
+        access: Access::Read,
+        params: &[
+            Param {
+                name: "queue",
+                at: In::Query,
+                ty: Type::String,
+                required: true,
+                about: "the queue to plan",
+            },
+            Param {
+                name: "from",
+                at: In::Query,
+                ty: Type::String,
+                required: true,
+                about: "first plan date YYYY-MM-DD (the queue calendar's zone)",
+            },
+            q("days", "number of plan days (default 7)"),
+            q("history_weeks", "weeks of history before from (default 8)"),
+            q("model", "erlang-c (default) or erlang-a"),
+            q("shrinkage", "a fraction in [0, 1) (default 0.30)"),
+            q("max_occupancy", "a fraction in (0, 1] (default 0.85)"),
+            q("fte_hours", "paid hours of one FTE per week (default 40)"),
+        ],
+        output: Output::Object("{\"estimates\", \"intervals\", \"days\", \"sites\"}: the plan's tables"),
+    },
+    Route {
         method: Method::Get,
         path: "/api/v1/contracts",
         name: "contracts",
@@ -451,6 +481,7 @@ fn handler(name: &str) -> MethodRouter<Arc<AppState>> {
         "sla_rows" => get(api::sla_rows),
         "sla_credits" => get(api::sla_credits),
         "contracts" => get(api::contracts),
+        "plan" => post(api::plan),
         "contract_apply" => post(api::contract_apply),
         "ingest_contacts" => {
             post(api::ingest_contacts).layer(axum::extract::DefaultBodyLimit::max(api::MAX_UPLOAD))

@@ -1,9 +1,11 @@
 //! What every request shares: the workspace (facts, quarantine) and the store (reference
 //! data, contracts, users, sessions, the audit trail), the session policy and the login
 //! throttle. Several server processes may share one PostgreSQL and one facts directory:
-//! nothing here is a cache another process could make stale (the throttle counts per process).
+//! nothing here is a cache another process could make stale (the workspace's fact cache holds
+//! decoded fact files, which are never changed once written; the throttle counts per process).
 
 use crate::auth::{SessionPolicy, Throttle};
+use crate::cache::ResponseCache;
 use opsdeck_engine::workspace::Workspace;
 use opsdeck_store::AnyStore;
 
@@ -16,6 +18,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     pub sessions: SessionPolicy,
     pub throttle: Throttle,
+    /// Answers of the computing read routes, per exact input ([`ResponseCache`]).
+    pub answers: ResponseCache,
 }
 
 impl AppState {
@@ -27,6 +31,7 @@ impl AppState {
             secure_cookies: false,
             sessions: SessionPolicy::default(),
             throttle: Throttle::default(),
+            answers: ResponseCache::default(),
         }
     }
 }

@@ -123,6 +123,20 @@ macro_rules! contract_sql {
             revisions_of(&mut conn, contract_id).await
         }
 
+        /// Every revision of every contract, by contract id and revision.
+        pub(crate) async fn all_revisions(
+            pool: &$pool,
+        ) -> Result<Vec<crate::contracts::ContractRevision>> {
+            let rows: Vec<crate::contracts::RevisionRow> = sqlx::query_as(
+                "SELECT contract_id, revision, client_id, body, applied_at FROM contract_revision \
+                 ORDER BY contract_id, revision",
+            )
+            .fetch_all(pool)
+            .await
+            .map_err(db("loading contract revisions"))?;
+            rows.into_iter().map(crate::contracts::into_revision).collect()
+        }
+
         /// The latest revision of every contract, by contract id.
         pub(crate) async fn latest_contracts(
             pool: &$pool,

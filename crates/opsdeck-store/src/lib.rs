@@ -117,6 +117,13 @@ pub trait Store: Send + Sync {
         contract_id: &str,
     ) -> impl Future<Output = Result<Vec<ContractRevision>>> + Send;
 
+    /// Every revision of every contract of a client in `scope`, by contract id, oldest
+    /// revision first (one query: what an evaluation with history reads).
+    fn all_contract_revisions(
+        &self,
+        scope: &Scope,
+    ) -> impl Future<Output = Result<Vec<ContractRevision>>> + Send;
+
     /// Close every connection, waiting for them to finish.
     fn close(self) -> impl Future<Output = ()> + Send
     where
@@ -211,6 +218,10 @@ impl Store for AnyStore {
         contract_id: &str,
     ) -> Result<Vec<ContractRevision>> {
         delegate!(self, s => s.contract_revisions(scope, contract_id))
+    }
+
+    async fn all_contract_revisions(&self, scope: &Scope) -> Result<Vec<ContractRevision>> {
+        delegate!(self, s => s.all_contract_revisions(scope))
     }
 
     async fn close(self) {

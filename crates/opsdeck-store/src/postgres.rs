@@ -291,6 +291,16 @@ impl Store for PgStore {
             .map_err(self.here())
     }
 
+    async fn all_contract_revisions(
+        &self,
+        scope: &crate::Scope,
+    ) -> Result<Vec<crate::ContractRevision>> {
+        all_revisions(&self.pool)
+            .await
+            .map(|rows| crate::scoped(rows, |r| scope.allows(&r.client)))
+            .map_err(self.here())
+    }
+
     async fn close(self) {
         self.pool.close().await;
     }

@@ -884,3 +884,78 @@ pub fn rows(r: &PlanReport, view: PlanView) -> Vec<Vec<Value>> {
         }
     }
 }
+
+/// The plan as one JSON document: the estimates and the interval, day and site tables (the
+/// CLI's `plan --format json` and the API's `/api/v1/plan`).
+pub fn to_json(report: &PlanReport) -> serde_json::Value {
+    let rows = |v: PlanView| crate::views::table::json_rows(&table(report, v));
+    serde_json::json!({
+        "estimates": report.estimates,
+        "intervals": rows(PlanView::Interval),
+        "days": rows(PlanView::Day),
+        "sites": rows(PlanView::Site),
+    })
+}
+
+/// A plan request as text (the API's query parameters), with the CLI's defaults.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanParams {
+    pub queue: Option<String>,
+    pub from: Option<NaiveDate>,
+    pub days: Option<String>,
+    pub history_weeks: Option<String>,
+    /// erlang-c (default) or erlang-a.
+    pub model: Option<String>,
+    pub shrinkage: Option<String>,
+    pub max_occupancy: Option<String>,
+    pub fte_hours: Option<String>,
+}
+
+impl PlanParams {
+    /// The request, with `scenario` (a scenario file's content, or none).
+    pub fn request(&self, scenario: ScenarioSpec) -> Result<PlanRequest> {
+        let invalid = |param: &'static str, message: String| EngineError::Invalid {
+            param: Some(param),
+            message,
+        };
+        fn num<T: std::str::FromStr>(
+            v: &Option<String>,
+            param: &'static str,
+            default: T,
+        ) -> Result<T> {
+            match v {
+                None => Ok(default),
+                Some(s) => s.trim().parse().map_err(|_| EngineError::Invalid {
+                    param: Some(param),
+                    message: format!("{param} {s:?} is not a number"),
+                }),
+            }
+        }
+        Ok(PlanRequest {
+            queue: self
+                .queue
+                .clone()
+                .ok_or_else(|| invalid("queue", "give the queue to plan".into()))?,
+            from: self
+                .from
+                .ok_or_else(|| invalid("from", "give the first plan date".into()))?,
+            days: num(&self.days, "days", 7)?,
+            history_weeks: num(&self.history_weeks, "history_weeks", 8)?,
+            model: match self.model.as_deref().unwrap_or("erlang-c") {
+                "erlang-c" => StaffingModel::ErlangC,
+                "erlang-a" => StaffingModel::ErlangA,
+                other => {
+                    return Err(invalid(
+                        "model",
+                        format!("model {other:?}: give erlang-c or erlang-a"),
+                    ))
+                }
+            },
+            shrinkage: num(&self.shrinkage, "shrinkage", 0.30)?,
+            max_occupancy: num(&self.max_occupancy, "max_occupancy", 0.85)?,
+            fte_hours_per_week: num(&self.fte_hours, "fte_hours", 40.0)?,
+            scenario,
+        })
+    }
+}

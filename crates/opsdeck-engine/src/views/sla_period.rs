@@ -23,6 +23,18 @@ pub struct StoredContracts {
     pub history: BTreeMap<String, Vec<ContractRevision>>,
 }
 
+impl StoredContracts {
+    /// From every revision of every contract, ordered by contract id and revision.
+    pub fn from_revisions(all: Vec<ContractRevision>) -> StoredContracts {
+        let mut history: BTreeMap<String, Vec<ContractRevision>> = BTreeMap::new();
+        for r in all {
+            history.entry(r.contract_id.clone()).or_default().push(r);
+        }
+        let latest = history.values().filter_map(|v| v.last().cloned()).collect();
+        StoredContracts { latest, history }
+    }
+}
+
 /// Evaluations of a period.
 #[derive(Debug, Clone, Default)]
 pub struct PeriodEvaluation {

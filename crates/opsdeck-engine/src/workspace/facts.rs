@@ -133,6 +133,64 @@ pub struct Workspace {
     pub root: PathBuf,
     /// How its writers take the write lock.
     pub lock_options: LockOptions,
+    /// Decoded interval files kept by a long-running reader (the server); `None` reads every
+    /// file each time (the CLI).
+    pub cache: Option<Arc<FactCache>>,
+}
+
+/// Interval fact files already decoded, by path. A fact file is never changed once written (a
+/// commit writes new files under new names and the manifest switches to them), so its decoded
+/// rows stay right for as long as a manifest names it, in this process and any other; files
+/// the manifest no longer names are dropped when its generation changes. Measured on the demo
+/// with `bench/server.sh`: see docs/benchmarks.md (issue 19).
+#[derive(Default)]
+pub struct FactCache {
+    inner: std::sync::Mutex<CachedFiles>,
+}
+
+#[derive(Default)]
+struct CachedFiles {
+    generation: u64,
+    files: std::collections::HashMap<String, Arc<Vec<IntervalFact>>>,
+}
+
+impl std::fmt::Debug for FactCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.inner.lock().map_or(0, |c| c.files.len());
+        write!(f, "FactCache({n} files)")
+    }
+}
+
+impl FactCache {
+    /// Forget files the manifest of `generation` does not name (when it is a new one).
+    fn follow(&self, m: &Manifest) {
+        let mut c = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if c.generation != m.generation {
+            let named: BTreeSet<&str> = m.intervals.iter().map(|f| f.path.as_str()).collect();
+            c.files.retain(|p, _| named.contains(p.as_str()));
+            c.generation = m.generation;
+        }
+    }
+
+    /// The rows of interval file `rel` (under `dir`), decoded once.
+    fn rows(&self, dir: &Path, rel: &str) -> Result<Arc<Vec<IntervalFact>>> {
+        if let Some(r) = self
+            .inner
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .files
+            .get(rel)
+        {
+            return Ok(r.clone());
+        }
+        let rows = Arc::new(read_intervals(&dir.join(rel))?);
+        self.inner
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .files
+            .insert(rel.to_string(), rows.clone());
+        Ok(rows)
+    }
 }
 
 /// How long a writer waits by default for another one to finish.
@@ -199,7 +257,14 @@ impl Workspace {
         Workspace {
             root: root.into(),
             lock_options: LockOptions::default(),
+            cache: None,
         }
+    }
+
+    /// The same workspace, keeping decoded interval files between reads ([`FactCache`]).
+    pub fn with_fact_cache(mut self) -> Self {
+        self.cache = Some(Arc::new(FactCache::default()));
+        self
     }
 
     /// The same workspace, its writers taking the lock as `options` say.
@@ -414,6 +479,9 @@ impl Workspace {
         to: NaiveDate,
     ) -> Result<Vec<IntervalFact>> {
         let m = self.manifest()?;
+        if let Some(c) = &self.cache {
+            c.follow(&m);
+        }
         let mut out = Vec::new();
         let mut files = 0;
         for f in &m.intervals {
@@ -423,7 +491,10 @@ impl Workspace {
             {
                 continue;
             }
-            out.extend(read_intervals(&self.facts_dir().join(&f.path))?);
+            match &self.cache {
+                Some(c) => out.extend(c.rows(&self.facts_dir(), &f.path)?.iter().cloned()),
+                None => out.extend(read_intervals(&self.facts_dir().join(&f.path))?),
+            }
             files += 1;
         }
         if files > 1 {
