@@ -2,7 +2,6 @@
 //! (SLA attainment, coverage, credits, invoice, net) for one client or the portfolio, over a
 //! month, a range or a quarter; and the aggregate rows (or missing days) behind one SLA figure.
 
-use crate::cmd_contract::latest;
 use crate::context::{Context, GlobalArgs};
 use crate::errors::Usage;
 use crate::output::{self, Format};
@@ -10,11 +9,10 @@ use anyhow::{Context as _, Result};
 use opsdeck_core::sla::measure;
 use opsdeck_core::{IntervalSums, Org, YearMonth};
 use opsdeck_engine::views::sla::{
-    explain, explain_table, load_for, missing_days, missing_table, money_rows, money_table,
-    versions_for, Inclusion, Role,
+    explain_table, missing_table, money_rows, money_table, Inclusion,
 };
 use opsdeck_engine::views::sla_period::{
-    evaluate_period, months_of, validated, PeriodEvaluation, StoredContracts,
+    evaluate_period, explain_sla, months_of, PeriodEvaluation, StoredContracts,
 };
 use opsdeck_engine::views::table;
 use opsdeck_store::Store;
@@ -213,70 +211,34 @@ fn run_explain(
     let org = ctx.org()?;
     let month = YearMonth::parse(period)
         .map_err(|e| Usage(format!("--period {e}: explain takes one month")))?;
-    if let Some(c) = client {
-        org.require("client", c)
-            .map_err(opsdeck_engine::EngineError::from)?;
-    }
-    let list = latest(ctx, client)?;
-    let mut found = Vec::new();
-    for r in &list {
-        if r.contract.slas.iter().any(|s| s.id == sla) {
-            found.push((r, validated(r, &org)?));
-        }
-    }
-    let (_, c) = match found.len() {
-        1 => found.remove(0),
-        0 => {
-            let known: std::collections::BTreeSet<&str> = list
-                .iter()
-                .flat_map(|r| r.contract.slas.iter().map(|s| s.id.as_str()))
-                .collect();
-            return Err(opsdeck_engine::EngineError::from(opsdeck_core::UnknownId {
-                kind: "sla",
-                id: sla.to_string(),
-                nearest: opsdeck_core::org::nearest_ids(sla, known),
-            })
-            .into());
-        }
-        _ => {
-            return Err(Usage(format!(
-                "several contracts have an SLA {sla:?}; choose one with --client"
-            ))
-            .into())
-        }
-    };
-    let versions = versions_for(&c, sla, month);
-    let v = match version {
-        Some(n) => c.slas[sla]
-            .iter()
-            .find(|v| v.version == n)
-            .ok_or_else(|| Usage(format!("sla {sla:?} has no version {n}")))?,
-        None => versions
-            .iter()
-            .find(|(_, r)| *r == Role::Governing)
-            .map(|(v, _)| *v)
-            .ok_or_else(|| {
-                Usage(format!(
-                    "no version of sla {sla:?} is in force in {}",
-                    month.label()
-                ))
-            })?,
-    };
-    let facts = load_for(&ctx.ws, &ctx.scope, &c, month)?;
-    let gaps = missing_days(&c, v, &org, &facts, month);
+    let stored = stored_contracts(ctx)?;
+    let x = explain_sla(
+        &ctx.ws,
+        &ctx.scope,
+        &org,
+        &stored,
+        sla,
+        month,
+        client,
+        version,
+        by_interval,
+    )?;
+    let (c, rows, gaps) = (&x.contract, &x.rows, &x.missing);
+    let v = x
+        .sla_version()
+        .ok_or_else(|| anyhow::anyhow!("internal error: the explained version is gone"))?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if missing {
-        output::write(&mut out, format, &missing_table(&gaps))?;
+        output::write(&mut out, format, &missing_table(gaps))?;
         std::io::Write::flush(&mut out)?;
         return Ok(());
     }
-    let rows = explain(&c, v, &org, &facts, month, by_interval);
     let total: IntervalSums = rows
         .iter()
         .filter(|r| r.inclusion == Inclusion::Included)
         .map(|r| r.sums)
         .sum();
-    output::write(&mut out, format, &explain_table(&rows))?;
+    output::write(&mut out, format, &explain_table(rows))?;
     if format == Format::Table {
         let m = measure(&v.metric, &total);
         let unit = v.metric.unit();

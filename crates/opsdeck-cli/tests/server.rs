@@ -302,6 +302,9 @@ fn foreign_names(s: &Server, admin: &str) -> Vec<String> {
     for c in contracts["contracts"].as_array().unwrap() {
         if c["client"] != OWN {
             out.push(c["contract_id"].as_str().unwrap().to_string());
+            for sla in c["contract"]["sla"].as_array().into_iter().flatten() {
+                out.push(sla["id"].as_str().unwrap().to_string());
+            }
         }
     }
     let batches = s.get("/api/v1/batches", admin).json();
@@ -373,15 +376,26 @@ fn requests_of(
 ) -> Vec<(&'static str, String)> {
     let has = |name: &str| r.params.iter().any(|p| p.name == name && p.at == In::Query);
     let required_period = r.params.iter().any(|p| p.name == "period" && p.required);
-    let base_query = if required_period {
-        "period=2025-09"
-    } else {
-        ""
+    let required_from = r.params.iter().any(|p| p.name == "from" && p.required);
+    let base_query = match (required_period, required_from) {
+        (true, _) => "period=2025-09",
+        (_, true) => "from=2025-09-29&days=1&history_weeks=4",
+        _ => "",
     };
     let join = |path: &str, q: &str| match q {
         "" => path.to_string(),
         q => format!("{path}?{q}"),
     };
+    if r.params.iter().any(|p| p.name == "sla" && p.required) {
+        return [
+            ("own", "nwb-cards-voice-sl"),
+            ("other", "crt-voice-sl"),
+            ("none", "no-such-sla"),
+        ]
+        .into_iter()
+        .map(|(case, sla)| (case, join(r.path, &format!("period=2025-09&sla={sla}"))))
+        .collect();
+    }
     if r.params.iter().any(|p| p.at == In::Path) {
         return path_ids(s, admin, r.name)
             .into_iter()
@@ -484,7 +498,10 @@ fn access_matrix(fx: &Fixture, s: &Server) {
                 }
                 // another client's object named in the path is not found; a filter naming
                 // another client finds nothing (404, or an empty list)
-                let in_path = r.params.iter().any(|p| p.at == In::Path);
+                let in_path = r
+                    .params
+                    .iter()
+                    .any(|p| p.at == In::Path || (p.required && matches!(p.name, "sla" | "queue")));
                 if case == "other" && in_path && r.method == Method::Get && res.status != 404 {
                     t.leaks.push(format!(
                         "{method} {path} as {role}: {} instead of 404",
@@ -507,6 +524,22 @@ fn access_matrix(fx: &Fixture, s: &Server) {
 /// the same (apart from the id named and the request id).
 fn no_existence_leak(fx: &Fixture, s: &Server) {
     let viewer = &fx.tokens["client-viewer"];
+    // the own client's figures are there
+    let x = s.get(
+        "/api/v1/sla/explain?sla=nwb-cards-voice-sl&period=2025-09",
+        viewer,
+    );
+    assert_eq!(x.status, 200, "{x:?}");
+    assert!(!x.json()["rows"].as_array().unwrap().is_empty());
+    let plan = request(
+        &s.addr,
+        "POST",
+        "/api/v1/plan?queue=nwb-cards-voice&from=2025-09-29&days=1&history_weeks=4",
+        &bearer(viewer),
+        b"volume_pct = 10\n",
+    );
+    assert_eq!(plan.status, 200, "{plan:?}");
+    assert!(!plan.json()["intervals"].as_array().unwrap().is_empty());
     let strip = |r: Resp| {
         let mut v = r.json();
         v["error"]["request_id"] = serde_json::Value::Null;

@@ -615,3 +615,63 @@ pub async fn plan(
     let report = blocking(move || plan(&ws, &c.scope, &org, &req)).await?;
     Ok(Json(to_json(&report)))
 }
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExplainParams {
+    sla: Option<String>,
+    period: Option<String>,
+    client: Option<String>,
+    version: Option<String>,
+    by_interval: Option<bool>,
+    missing: Option<bool>,
+}
+
+/// The queue × day (or interval) rows behind one SLA's figure for a month, or the queue-days
+/// without data (`opsdeck sla explain`).
+pub async fn sla_explain(
+    State(st): St,
+    Extension(c): Who,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Value>> {
+    use opsdeck_engine::views::sla::{explain_table, missing_table};
+    use opsdeck_engine::views::sla_period::explain_sla;
+    let p: ExplainParams = query(raw.clone(), &["by_interval", "missing"])?;
+    let sla = p
+        .sla
+        .ok_or_else(|| bad("parameter sla is required".into()))?;
+    let period = p
+        .period
+        .ok_or_else(|| bad("parameter period is required (one month)".into()))?;
+    let month = opsdeck_core::YearMonth::parse(&period)
+        .map_err(|e| bad(format!("parameter period: {e} (explain takes one month)")))?;
+    let version = match p.version {
+        Some(v) => Some(
+            v.parse::<u32>()
+                .map_err(|_| bad(format!("parameter version: {v:?} is not a version number")))?,
+        ),
+        None => None,
+    };
+    let Inputs { org, stored, .. } = inputs(&st, &c.scope, "sla_explain", &raw, true).await?;
+    let ws = st.ws.clone();
+    let by_interval = p.by_interval.unwrap_or(false);
+    let x = blocking(move || {
+        explain_sla(
+            &ws,
+            &c.scope,
+            &org,
+            &stored,
+            &sla,
+            month,
+            p.client.as_deref(),
+            version,
+            by_interval,
+        )
+    })
+    .await?;
+    Ok(if p.missing.unwrap_or(false) {
+        table_json(&missing_table(&x.missing), &[])
+    } else {
+        table_json(&explain_table(&x.rows), &[])
+    })
+}

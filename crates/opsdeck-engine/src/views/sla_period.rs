@@ -254,3 +254,109 @@ impl PeriodEvaluation {
         })
     }
 }
+
+/// The rows behind one SLA's figure for a month (`opsdeck sla explain`, `/api/v1/sla/explain`).
+#[derive(Debug, Clone)]
+pub struct Explained {
+    pub contract: Contract,
+    /// The SLA's version explained.
+    pub version: u32,
+    pub sla: String,
+    /// Queue × day (or interval) rows with their sums and whether they count.
+    pub rows: Vec<crate::views::sla::ExplainRow>,
+    /// Queue-days open by the calendars without data (what lowers coverage).
+    pub missing: Vec<crate::views::sla::MissingDay>,
+}
+
+impl Explained {
+    /// The SLA version explained.
+    pub fn sla_version(&self) -> Option<&opsdeck_core::contract::SlaVersion> {
+        self.contract
+            .slas
+            .get(&self.sla)?
+            .iter()
+            .find(|v| v.version == self.version)
+    }
+}
+
+/// Explain SLA `sla` for `month`: the contract that has it (of `client`, when several do),
+/// the version governing the month (or `version`), and the rows behind its figure.
+#[allow(clippy::too_many_arguments)] // the explain request's fields, as the CLI takes them
+pub fn explain_sla(
+    ws: &Workspace,
+    scope: &Scope,
+    org: &Org,
+    stored: &StoredContracts,
+    sla: &str,
+    month: YearMonth,
+    client: Option<&str>,
+    version: Option<u32>,
+    by_interval: bool,
+) -> Result<Explained> {
+    use crate::views::sla::{explain, missing_days, Role};
+    if let Some(c) = client {
+        org.require("client", c)?;
+    }
+    let list: Vec<&ContractRevision> = stored
+        .latest
+        .iter()
+        .filter(|r| scope.allows(&r.client) && client.is_none_or(|x| r.client == x))
+        .collect();
+    let mut found = Vec::new();
+    for r in &list {
+        if r.contract.slas.iter().any(|s| s.id == sla) {
+            found.push(validated(r, org)?);
+        }
+    }
+    let c = match found.len() {
+        1 => found.remove(0),
+        0 => {
+            let known: BTreeSet<&str> = list
+                .iter()
+                .flat_map(|r| r.contract.slas.iter().map(|s| s.id.as_str()))
+                .collect();
+            return Err(UnknownId {
+                kind: "sla",
+                id: sla.to_string(),
+                nearest: opsdeck_core::org::nearest_ids(sla, known),
+            }
+            .into());
+        }
+        _ => {
+            return Err(EngineError::Invalid {
+                param: Some("client"),
+                message: format!("several contracts have an SLA {sla:?}; choose the client"),
+            })
+        }
+    };
+    let v = match version {
+        Some(n) => {
+            c.slas[sla]
+                .iter()
+                .find(|v| v.version == n)
+                .ok_or_else(|| EngineError::Invalid {
+                    param: Some("version"),
+                    message: format!("sla {sla:?} has no version {n}"),
+                })?
+        }
+        None => versions_for(&c, sla, month)
+            .into_iter()
+            .find(|(_, r)| *r == Role::Governing)
+            .map(|(v, _)| v)
+            .ok_or_else(|| EngineError::NoData {
+                param: Some("period"),
+                message: format!("no version of sla {sla:?} is in force in {}", month.label()),
+            })?,
+    };
+    let facts = load_for(ws, scope, &c, month)?;
+    let missing = missing_days(&c, v, org, &facts, month);
+    let rows = explain(&c, v, org, &facts, month, by_interval);
+    let version = v.version;
+    Ok(Explained {
+        contract: c,
+        version,
+        sla: sla.to_string(),
+        rows,
+        missing,
+    })
+}
