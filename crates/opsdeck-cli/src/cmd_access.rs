@@ -6,11 +6,12 @@ use crate::context::{Context, GlobalArgs};
 use crate::errors::Usage;
 use crate::output::{self, Format};
 use anyhow::{Context as _, Result};
-use opsdeck_core::Role;
+use opsdeck_core::{Org, Role};
 use opsdeck_engine::views::table::{col, Kind, Table, Value};
-use opsdeck_server::audit::{all_events, record, Entry};
-use opsdeck_server::auth;
-use opsdeck_store::{TokenRecord, UserRecord};
+use opsdeck_server::accounts::{
+    add_user, change_user, create_token, describe, revoke_token, AccountError, Actor, Change,
+};
+use opsdeck_server::audit::all_events;
 use std::io::BufRead as _;
 use std::process::ExitCode;
 
@@ -88,48 +89,19 @@ pub enum AuditCommand {
     },
 }
 
-fn normalised_email(email: &str) -> Result<String> {
-    let e = email.trim().to_lowercase();
-    let ok = e.len() <= 254
-        && e.split_once('@')
-            .is_some_and(|(a, b)| !a.is_empty() && b.contains('.') && !b.starts_with('.'))
-        && !e.chars().any(|c| c.is_whitespace() || c.is_control());
-    if !ok {
-        return Err(Usage(format!("{email:?} is not an e-mail address")).into());
+/// The account error as the CLI ends with it: a usage error when the request is wrong.
+fn usage(e: AccountError) -> anyhow::Error {
+    match e {
+        AccountError::Invalid(m) | AccountError::NotFound(m) => Usage(m).into(),
+        AccountError::Store(s) => s.into(),
     }
-    Ok(e)
 }
 
-/// Check the clients a role is given against the organisation.
-fn checked_clients(ctx: &Context, role: Role, clients: &[String]) -> Result<Vec<String>> {
-    if role.sees_every_client() {
-        if !clients.is_empty() {
-            return Err(Usage(format!("role {role} sees every client; give no --client")).into());
-        }
-        return Ok(Vec::new());
+fn actor(ctx: &Context) -> Actor {
+    Actor {
+        name: ctx.actor.clone(),
+        request_id: None,
     }
-    if clients.is_empty() {
-        return Err(Usage(format!(
-            "role {role} reads only the clients assigned: give at least one --client"
-        ))
-        .into());
-    }
-    if role == Role::ClientViewer && clients.len() > 1 {
-        return Err(Usage(
-            "a client-viewer reads one client: give exactly one --client (or add one user per client)".into(),
-        )
-        .into());
-    }
-    let org = ctx.org()?;
-    let mut out: Vec<String> = Vec::new();
-    for c in clients {
-        org.require("client", c)
-            .map_err(opsdeck_engine::EngineError::from)?;
-        if !out.contains(c) {
-            out.push(c.clone());
-        }
-    }
-    Ok(out)
 }
 
 fn password_from_stdin() -> Result<String> {
@@ -138,42 +110,26 @@ fn password_from_stdin() -> Result<String> {
         .lock()
         .read_line(&mut line)
         .context("cannot read the password from standard input")?;
-    let pw = line.trim_end_matches(['\r', '\n']).to_string();
-    if pw.chars().count() < 12 {
-        return Err(Usage("the password is shorter than 12 characters".into()).into());
-    }
-    Ok(pw)
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
 
-fn hashed(pw: &str) -> Result<String> {
-    auth::hash_password(pw).map_err(anyhow::Error::msg)
+/// Every client's organisation (a user's clients are checked against it).
+fn org(ctx: &Context) -> Result<Org> {
+    Ok(Org::from_raw(&ctx.raw_org()?).unwrap_or_default())
 }
 
-fn now() -> String {
-    auth::rfc3339(chrono::Utc::now())
-}
-
-fn existing_user(ctx: &Context, email: &str) -> Result<UserRecord> {
-    let email = normalised_email(email)?;
-    ctx.rt
-        .block_on(ctx.store.user(&email))?
-        .ok_or_else(|| Usage(format!("no user {email:?} (see `opsdeck user list`)")).into())
-}
-
-fn audit(ctx: &Context, action: &str, object: &str, payload: &[u8]) -> Result<()> {
-    ctx.rt.block_on(record(
-        &ctx.store,
-        Entry::new(&ctx.actor, action, object).payload(payload),
-    ))?;
-    Ok(())
-}
-
-/// Save `u`, end their sessions, and record `action`.
-fn save(ctx: &Context, u: &UserRecord, action: &str, what: &str) -> Result<()> {
-    ctx.rt.block_on(ctx.store.save_user(u))?;
-    let ended = ctx.rt.block_on(ctx.store.end_sessions_of(&u.email))?;
-    audit(ctx, action, &u.email, what.as_bytes())?;
-    outln!("user {}: {what}; {ended} session(s) ended", u.email);
+/// Apply a change to a user and say what it did.
+fn change(ctx: &Context, email: &str, c: Change) -> Result<()> {
+    let (u, ended) = ctx
+        .rt
+        .block_on(change_user(&ctx.store, &org(ctx)?, &actor(ctx), email, c))
+        .map_err(usage)?;
+    let what = if u.disabled { "disabled" } else { "active" };
+    outln!(
+        "user {}: {}, {what}; {ended} session(s) ended",
+        u.email,
+        describe(&u)
+    );
     Ok(())
 }
 
@@ -189,32 +145,20 @@ pub fn run_user(g: &GlobalArgs, c: UserCommand) -> Result<ExitCode> {
             clients,
             password_stdin,
         } => {
-            let email = normalised_email(&email)?;
-            let clients = checked_clients(&ctx, role, &clients)?;
-            let password_hash = if password_stdin {
-                Some(hashed(&password_from_stdin()?)?)
-            } else {
-                None
-            };
-            let u = UserRecord {
-                email: email.clone(),
-                role: role.as_str().to_string(),
-                clients: clients.clone(),
-                password_hash,
-                disabled: false,
-                created_at: now(),
-            };
-            ctx.rt
-                .block_on(ctx.store.add_user(&u))
-                .map_err(|e| match e {
-                    opsdeck_store::StoreError::Refused { .. } => {
-                        anyhow::Error::from(Usage(format!("user {email:?} already exists")))
-                    }
-                    other => other.into(),
-                })?;
-            let what = format!("role {role}, clients [{}]", clients.join(", "));
-            audit(&ctx, "user.add", &email, what.as_bytes())?;
-            outln!("user {email} added: {what}");
+            let password = password_stdin.then(password_from_stdin).transpose()?;
+            let u = ctx
+                .rt
+                .block_on(add_user(
+                    &ctx.store,
+                    &org(&ctx)?,
+                    &actor(&ctx),
+                    &email,
+                    role,
+                    &clients,
+                    password.as_deref(),
+                ))
+                .map_err(usage)?;
+            outln!("user {} added: {}", u.email, describe(&u));
         }
         UserCommand::List { format } => {
             let users = ctx.rt.block_on(ctx.store.list_users())?;
@@ -259,31 +203,15 @@ pub fn run_user(g: &GlobalArgs, c: UserCommand) -> Result<ExitCode> {
             );
             output::write(&mut std::io::stdout().lock(), format, &t)?;
         }
-        UserCommand::Disable { email } => {
-            let mut u = existing_user(&ctx, &email)?;
-            u.disabled = true;
-            save(&ctx, &u, "user.disable", "disabled")?;
-        }
-        UserCommand::Enable { email } => {
-            let mut u = existing_user(&ctx, &email)?;
-            u.disabled = false;
-            save(&ctx, &u, "user.enable", "enabled")?;
-        }
+        UserCommand::Disable { email } => change(&ctx, &email, Change::Disable)?,
+        UserCommand::Enable { email } => change(&ctx, &email, Change::Enable)?,
         UserCommand::SetRole {
             email,
             role,
             clients,
-        } => {
-            let mut u = existing_user(&ctx, &email)?;
-            u.clients = checked_clients(&ctx, role, &clients)?;
-            u.role = role.as_str().to_string();
-            let what = format!("role {role}, clients [{}]", u.clients.join(", "));
-            save(&ctx, &u, "user.set-role", &what)?;
-        }
+        } => change(&ctx, &email, Change::SetRole { role, clients })?,
         UserCommand::SetPassword { email } => {
-            let mut u = existing_user(&ctx, &email)?;
-            u.password_hash = Some(hashed(&password_from_stdin()?)?);
-            save(&ctx, &u, "user.set-password", "password set")?;
+            change(&ctx, &email, Change::SetPassword(password_from_stdin()?))?
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -300,40 +228,30 @@ pub fn run_token(g: &GlobalArgs, c: TokenCommand) -> Result<ExitCode> {
             name,
             expires_days,
         } => {
-            let u = existing_user(&ctx, &email)?;
-            let (id, token) = auth::new_token();
-            let created = chrono::Utc::now();
-            let expires_at =
-                expires_days.map(|d| auth::rfc3339(created + chrono::Duration::days(i64::from(d))));
-            ctx.rt.block_on(ctx.store.add_token(&TokenRecord {
-                id: id.clone(),
-                email: u.email.clone(),
-                name: name.clone(),
-                token_hash: auth::secret_hash(&token),
-                created_at: auth::rfc3339(created),
-                expires_at: expires_at.clone(),
-                revoked_at: None,
-            }))?;
-            audit(
-                &ctx,
-                "token.create",
-                &id,
-                format!("{} {name}", u.email).as_bytes(),
-            )?;
+            let (t, token) = ctx
+                .rt
+                .block_on(create_token(
+                    &ctx.store,
+                    &actor(&ctx),
+                    &email,
+                    &name,
+                    expires_days,
+                ))
+                .map_err(usage)?;
             outln!("{token}");
             note!(
-                "token {id} ({name}) for {}{}: shown once, store it now",
-                u.email,
-                expires_at.map_or(String::new(), |e| format!(", expires {e}"))
+                "token {} ({}) for {}{}: shown once, store it now",
+                t.id,
+                t.name,
+                t.email,
+                t.expires_at
+                    .map_or(String::new(), |e| format!(", expires {e}"))
             );
         }
         TokenCommand::Revoke { id } => {
-            if !ctx.rt.block_on(ctx.store.revoke_token(&id, &now()))? {
-                return Err(
-                    Usage(format!("no active token {id:?} (see `opsdeck token list`)")).into(),
-                );
-            }
-            audit(&ctx, "token.revoke", &id, b"")?;
+            ctx.rt
+                .block_on(revoke_token(&ctx.store, &actor(&ctx), &id))
+                .map_err(usage)?;
             outln!("token {id} revoked");
         }
         TokenCommand::List { format } => {

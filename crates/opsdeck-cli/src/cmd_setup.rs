@@ -76,26 +76,17 @@ pub fn print_report(r: &ApplyReport) -> Result<()> {
 /// After reference data changed: recompute the interval facts of every client with a queue
 /// whose facts settings changed (one atomic commit), and say what and why.
 pub fn refresh_facts(ctx: &Context, old: &Org, new: &Org) -> Result<Vec<String>> {
-    let changes = old.facts_changes(new);
+    let (_, id) = crate::context::now_and_batch_id();
+    let tag = format!("r{}", id.trim_start_matches('b'));
+    let (changes, parts) = opsdeck_engine::workspace::ingest::refresh_after_setup(
+        &ctx.writer(&tag, None),
+        old,
+        new,
+        &tag,
+    )?;
     if changes.is_empty() {
         return Ok(Vec::new());
     }
-    let mut clients = std::collections::BTreeSet::new();
-    for (q, _) in &changes {
-        for org in [old, new] {
-            if let Some(x) = org.queues.get(q) {
-                clients.insert(x.client.clone());
-            }
-        }
-    }
-    let (_, id) = crate::context::now_and_batch_id();
-    let tag = format!("r{}", id.trim_start_matches('b'));
-    let parts = opsdeck_engine::workspace::ingest::rebuild_intervals(
-        &ctx.writer(&tag, None),
-        new,
-        Some(&clients),
-        &tag,
-    )?;
     let mut lines: Vec<String> = changes
         .iter()
         .map(|(q, what)| format!("queue {q}: {what}"))

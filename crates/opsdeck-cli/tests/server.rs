@@ -353,6 +353,13 @@ fn path_ids(s: &Server, admin: &str, param_route: &str) -> [(&'static str, Strin
                 ("none", "../../etc/passwd".to_string()),
             ]
         }
+        // writes: ids that name nothing, so the matrix changes no data (the writes are
+        // exercised in `writes_are_audited_and_the_chain_verifies`)
+        "void" | "user_disable" | "user_enable" | "user_role" | "token_revoke" => [
+            ("own", "nobody-1@example.com".to_string()),
+            ("other", "b-nothing-2".to_string()),
+            ("none", "../../etc/passwd".to_string()),
+        ],
         other => panic!("no path ids for route {other}"),
     }
 }
@@ -438,6 +445,8 @@ fn body_of(r: &opsdeck_server::routes::Route) -> Vec<u8> {
         "ingest_contacts" => format!("{}\n", util::HEADER).into_bytes(),
         "contract_apply" => b"not = [a contract".to_vec(),
         "login" => b"email=x%40example.com&password=wrong".to_vec(),
+        "user_add" | "user_role" | "token_create" => b"{}".to_vec(),
+        "setup_apply" => b"[[client]\nid = ".to_vec(),
         _ => Vec::new(),
     }
 }
@@ -808,6 +817,106 @@ fn writes_are_audited_and_the_chain_verifies(fx: &Fixture, s: &Server) {
         "{b}"
     );
 
+    // the manager withdraws their batch; the demo's batch (every client) is not theirs to see
+    let demo_batch = s.get("/api/v1/batches", &fx.tokens["admin"]).json()["rows"][0]["batch_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let am = bearer(&fx.tokens["account-manager"]);
+    let r = request(
+        &s.addr,
+        "POST",
+        &format!("/api/v1/batches/{demo_batch}/void"),
+        &am,
+        b"",
+    );
+    assert_eq!(r.status, 404, "{r:?}");
+    let r = request(
+        &s.addr,
+        "POST",
+        &format!("/api/v1/batches/{batch}/void"),
+        &am,
+        b"",
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.json()["rows_withdrawn"], 1);
+    assert_eq!(offered(s), before, "the withdrawal is in the answer");
+
+    // the setup as stored, applied again through the API: nothing changes
+    let setup = fx.cli(&["setup", "show"]).success().stdout;
+    let r = request(
+        &s.addr,
+        "POST",
+        "/api/v1/setup",
+        &bearer(&fx.tokens["admin"]),
+        setup.as_bytes(),
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.json()["changed"], false, "{}", r.body);
+    let r = request(&s.addr, "POST", "/api/v1/setup", &am, setup.as_bytes());
+    assert_eq!(r.status, 403);
+
+    // users and tokens over the API (admin)
+    let admin = bearer(&fx.tokens["admin"]);
+    let r = request(
+        &s.addr,
+        "POST",
+        "/api/v1/users",
+        &admin,
+        br#"{"email": "New@Example.com", "role": "client-viewer", "clients": ["telvia"]}"#,
+    );
+    assert_eq!(r.status, 201, "{r:?}");
+    assert_eq!(r.json()["user"]["email"], "new@example.com");
+    let r = request(
+        &s.addr,
+        "POST",
+        "/api/v1/tokens",
+        &admin,
+        br#"{"email": "new@example.com"}"#,
+    );
+    assert_eq!(r.status, 201, "{r:?}");
+    let v = r.json();
+    let new_token = v["token"].as_str().unwrap().to_string();
+    let me = s.get("/api/v1/me", &new_token).json();
+    assert_eq!(me["clients"], serde_json::json!(["telvia"]));
+    // a client-viewer of another client sees nothing of the manager's client
+    assert_eq!(s.get("/api/v1/clients/northwind", &new_token).status, 404);
+    let r = request(
+        &s.addr,
+        "POST",
+        "/api/v1/users/new@example.com/role",
+        &admin,
+        br#"{"role": "client-viewer", "clients": ["telvia", "cartly"]}"#,
+    );
+    assert_eq!(r.status, 400, "a client viewer has one client: {r:?}");
+    let r = request(
+        &s.addr,
+        "POST",
+        "/api/v1/users/new@example.com/disable",
+        &admin,
+        b"",
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(s.get("/api/v1/me", &new_token).status, 401);
+    let r = request(
+        &s.addr,
+        "POST",
+        "/api/v1/users/new@example.com/enable",
+        &admin,
+        b"",
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    let id = v["id"].as_str().unwrap();
+    let r = request(
+        &s.addr,
+        "POST",
+        &format!("/api/v1/tokens/{id}/revoke"),
+        &admin,
+        b"",
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(s.get("/api/v1/me", &new_token).status, 401);
+
     let audit = s
         .get("/api/v1/audit?limit=5000", &fx.tokens["auditor"])
         .json();
@@ -835,6 +944,11 @@ fn writes_are_audited_and_the_chain_verifies(fx: &Fixture, s: &Server) {
         "login.failure viewer@example.com",
         "logout viewer@example.com",
         "ingest.contacts am@example.com",
+        "ingest.void am@example.com",
+        "user.add admin@example.com",
+        "user.disable admin@example.com",
+        "token.create admin@example.com",
+        "token.revoke admin@example.com",
     ] {
         assert!(
             actions.iter().any(|a| a == want),

@@ -675,3 +675,260 @@ pub async fn sla_explain(
         table_json(&explain_table(&x.rows), &[])
     })
 }
+
+/// Withdraw a batch (its contacts leave the facts; versions it replaced come back). The
+/// caller must see the batch: every client it touched is in scope.
+pub async fn void(
+    State(st): St,
+    Extension(c): Who,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Json<Value>> {
+    let ws = st.ws.clone();
+    let m = blocking(move || ws.manifest()).await?;
+    if !batch_lines(&m, &c.scope).iter().any(|b| b.batch_id == id) {
+        return Err(ApiError::not_found(&format!("batch {id:?}")));
+    }
+    // the withdrawal recomputes the touched partitions with every queue's settings
+    let org = org_of(&st, &Scope::every_client()).await?;
+    let now = chrono::Utc::now();
+    let tag = format!(
+        "v{}-{}-{}",
+        now.format("%Y%m%dT%H%M%S%3fZ"),
+        std::process::id(),
+        &crate::auth::secret()[..6]
+    );
+    let committed_at = now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let ws = st.ws.clone();
+    let (voided, t) = (id.clone(), tag.clone());
+    let s = blocking(move || {
+        opsdeck_engine::workspace::restate::void(&ws, &org, &voided, &t, &committed_at)
+    })
+    .await?;
+    if s.committed {
+        record(
+            &st.store,
+            Entry::new(&c.actor(), "ingest.void", &id)
+                .request(crate::request_id(&headers))
+                .payload(tag.as_bytes()),
+        )
+        .await?;
+        if let Err(e) = crate::audit::sync_ingest_log(&st.store, &st.ws).await {
+            tracing::warn!("withdrawal {tag} stands; the ingest log will be caught up: {e}");
+        }
+    }
+    Ok(Json(serde_json::to_value(&s).unwrap_or_default()))
+}
+
+impl From<crate::accounts::AccountError> for ApiError {
+    fn from(e: crate::accounts::AccountError) -> ApiError {
+        use crate::accounts::AccountError as A;
+        match e {
+            A::Invalid(m) => bad(m),
+            A::NotFound(m) => ApiError::new(StatusCode::NOT_FOUND, "not_found", m),
+            A::Store(s) => s.into(),
+        }
+    }
+}
+
+/// A JSON body into `T`; malformed is a 400 saying why.
+fn json_body_of<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
+    serde_json::from_slice(body).map_err(|e| bad(format!("the body is not the JSON expected: {e}")))
+}
+
+fn actor_of(c: &Caller, headers: &HeaderMap) -> crate::accounts::Actor {
+    crate::accounts::Actor {
+        name: c.actor(),
+        request_id: crate::request_id(headers),
+    }
+}
+
+fn role_of(s: &str) -> ApiResult<opsdeck_core::Role> {
+    s.parse().map_err(bad)
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    email: String,
+    role: String,
+    #[serde(default)]
+    clients: Vec<String>,
+    password: Option<String>,
+}
+
+pub async fn user_add(
+    State(st): St,
+    Extension(c): Who,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
+    let n: NewUser = json_body_of(&body)?;
+    let org = org_of(&st, &c.scope).await?;
+    let u = crate::accounts::add_user(
+        &st.store,
+        &org,
+        &actor_of(&c, &headers),
+        &n.email,
+        role_of(&n.role)?,
+        &n.clients,
+        n.password.as_deref(),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(json!({"user": u}))).into_response())
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleChange {
+    role: String,
+    #[serde(default)]
+    clients: Vec<String>,
+}
+
+async fn user_change(
+    st: &AppState,
+    c: &Caller,
+    headers: &HeaderMap,
+    email: &str,
+    change: crate::accounts::Change,
+) -> ApiResult<Json<Value>> {
+    let org = org_of(st, &c.scope).await?;
+    let (u, ended) =
+        crate::accounts::change_user(&st.store, &org, &actor_of(c, headers), email, change).await?;
+    Ok(Json(json!({"user": u, "sessions_ended": ended})))
+}
+
+pub async fn user_disable(
+    State(st): St,
+    Extension(c): Who,
+    headers: HeaderMap,
+    Path(email): Path<String>,
+) -> ApiResult<Json<Value>> {
+    user_change(&st, &c, &headers, &email, crate::accounts::Change::Disable).await
+}
+
+pub async fn user_enable(
+    State(st): St,
+    Extension(c): Who,
+    headers: HeaderMap,
+    Path(email): Path<String>,
+) -> ApiResult<Json<Value>> {
+    user_change(&st, &c, &headers, &email, crate::accounts::Change::Enable).await
+}
+
+pub async fn user_role(
+    State(st): St,
+    Extension(c): Who,
+    headers: HeaderMap,
+    Path(email): Path<String>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
+    let r: RoleChange = json_body_of(&body)?;
+    let change = crate::accounts::Change::SetRole {
+        role: role_of(&r.role)?,
+        clients: r.clients,
+    };
+    user_change(&st, &c, &headers, &email, change).await
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewToken {
+    email: String,
+    name: Option<String>,
+    expires_days: Option<u32>,
+}
+
+pub async fn token_create(
+    State(st): St,
+    Extension(c): Who,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
+    let n: NewToken = json_body_of(&body)?;
+    let (t, token) = crate::accounts::create_token(
+        &st.store,
+        &actor_of(&c, &headers),
+        &n.email,
+        n.name.as_deref().unwrap_or("api"),
+        n.expires_days,
+    )
+    .await?;
+    let mut res = (
+        StatusCode::CREATED,
+        Json(json!({"token": token, "id": t.id, "email": t.email, "expires_at": t.expires_at})),
+    )
+        .into_response();
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        "no-store".parse().expect("a header value"),
+    );
+    Ok(res)
+}
+
+pub async fn token_revoke(
+    State(st): St,
+    Extension(c): Who,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    crate::accounts::revoke_token(&st.store, &actor_of(&c, &headers), &id).await?;
+    Ok(Json(json!({"revoked": id})))
+}
+
+/// Apply reference data (a setup file, TOML, as the body): entities created or updated in one
+/// transaction, then the interval facts of queues whose facts settings changed recomputed in
+/// one commit, as `opsdeck setup apply` does.
+pub async fn setup_apply(
+    State(st): St,
+    Extension(c): Who,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
+    let text = std::str::from_utf8(&body).map_err(|_| bad("the setup is not UTF-8 text".into()))?;
+    let raw: opsdeck_core::RawOrg =
+        opsdeck_engine::io::from_toml(text).map_err(|m| bad(format!("the setup: {m}")))?;
+    Org::from_raw(&raw).map_err(|e| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_input",
+            format!("the setup: {e}"),
+        )
+    })?;
+    if serde_json::to_string(&raw).is_ok_and(|j| j.contains("\\u0000")) {
+        return Err(bad("the setup holds a NUL character".into()));
+    }
+    let every = Scope::every_client();
+    let old = Org::from_raw(&st.store.load_org(&every).await?).unwrap_or_default();
+    let report = st.store.apply_org(&raw).await?;
+    if report.changed() {
+        record(
+            &st.store,
+            Entry::new(&c.actor(), "setup.apply", "reference data")
+                .request(crate::request_id(&headers))
+                .payload(&body),
+        )
+        .await?;
+    }
+    let new = org_of(&st, &every).await?;
+    let ws = st.ws.clone();
+    let tag = format!(
+        "r{}-{}-{}",
+        chrono::Utc::now().format("%Y%m%dT%H%M%S%3fZ"),
+        std::process::id(),
+        &crate::auth::secret()[..6]
+    );
+    let (changes, partitions) = blocking(move || {
+        opsdeck_engine::workspace::ingest::refresh_after_setup(&ws, &old, &new, &tag)
+    })
+    .await?;
+    let mut v = serde_json::to_value(&report).unwrap_or_default();
+    v["changed"] = json!(report.changed());
+    v["facts_changes"] = json!(changes
+        .iter()
+        .map(|(q, what)| json!({"queue": q, "change": what}))
+        .collect::<Vec<_>>());
+    v["partitions_recomputed"] = json!(partitions);
+    Ok(Json(v))
+}

@@ -14,6 +14,7 @@
 //! blocking pool, the store is async. It shuts down gracefully on Ctrl-C or SIGTERM: new
 //! connections stop, requests in flight finish.
 
+pub mod accounts;
 mod api;
 pub mod audit;
 pub mod auth;

@@ -554,6 +554,31 @@ pub(super) fn publish(
     Ok(())
 }
 
+/// After reference data changed from `old` to `new`: recompute, in one commit named `tag`,
+/// the interval facts of every client with a queue whose facts settings changed. Returns the
+/// changes (queue, what changed) and the partitions rewritten.
+pub fn refresh_after_setup(
+    ws: &Workspace,
+    old: &Org,
+    new: &Org,
+    tag: &str,
+) -> Result<(Vec<(String, String)>, Vec<String>)> {
+    let changes = old.facts_changes(new);
+    if changes.is_empty() {
+        return Ok((changes, Vec::new()));
+    }
+    let mut clients = BTreeSet::new();
+    for (q, _) in &changes {
+        for org in [old, new] {
+            if let Some(x) = org.queues.get(q) {
+                clients.insert(x.client.clone());
+            }
+        }
+    }
+    let parts = rebuild_intervals(ws, new, Some(&clients), tag)?;
+    Ok((changes, parts))
+}
+
 /// Recompute interval partitions from the stored contacts with the queues' current settings
 /// (after a change of threshold, short-abandon threshold, interval, target, zone or program),
 /// as one atomic commit: every partition, or those of `clients`. Returns the partitions
