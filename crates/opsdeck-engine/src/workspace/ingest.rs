@@ -554,15 +554,18 @@ pub(super) fn publish(
     Ok(())
 }
 
+/// What a setup change did to the facts: the queues whose facts settings changed (queue, what
+/// changed) and the `client/month` partitions recomputed.
+pub type SetupRefresh = (Vec<(String, String)>, Vec<String>);
+
 /// After reference data changed from `old` to `new`: recompute, in one commit named `tag`,
-/// the interval facts of every client with a queue whose facts settings changed. Returns the
-/// changes (queue, what changed) and the partitions rewritten.
+/// the interval facts of every client with a queue whose facts settings changed.
 pub fn refresh_after_setup(
     ws: &Workspace,
     old: &Org,
     new: &Org,
     tag: &str,
-) -> Result<(Vec<(String, String)>, Vec<String>)> {
+) -> Result<SetupRefresh> {
     let changes = old.facts_changes(new);
     if changes.is_empty() {
         return Ok((changes, Vec::new()));
