@@ -548,6 +548,26 @@ fn no_existence_leak(fx: &Fixture, s: &Server) {
         b"volume_pct = 10\n",
     );
     assert_eq!(plan.status, 200, "{plan:?}");
+    let log = "case_id,activity,timestamp\n\
+               c1,open,2025-09-01T09:00:00Z\nc1,assign,2025-09-01T09:05:00Z\nc1,close,2025-09-01T10:00:00Z\n\
+               c2,open,2025-09-01T11:00:00Z\nc2,close,2025-09-01T11:30:00Z\n";
+    let m = request(
+        &s.addr,
+        "POST",
+        "/api/v1/mining/summary?top=5",
+        &bearer(viewer),
+        log.as_bytes(),
+    );
+    assert_eq!(m.status, 200, "{m:?}");
+    let v = m.json();
+    assert_eq!(
+        (
+            v["summary"]["cases"].as_u64(),
+            v["summary"]["variants"].as_u64()
+        ),
+        (Some(2), Some(2)),
+        "{v}"
+    );
     assert!(!plan.json()["intervals"].as_array().unwrap().is_empty());
     let strip = |r: Resp| {
         let mut v = r.json();

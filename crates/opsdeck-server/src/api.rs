@@ -932,3 +932,78 @@ pub async fn setup_apply(
     v["partitions_recomputed"] = json!(partitions);
     Ok(Json(v))
 }
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MiningParams {
+    case: Option<String>,
+    activity: Option<String>,
+    timestamp: Option<String>,
+    team: Option<String>,
+    resource: Option<String>,
+    timestamp_format: Option<String>,
+    tz: Option<String>,
+    top: Option<String>,
+    cost_per_hour: Option<String>,
+}
+
+/// Process mining of an uploaded event log (the body: CSV or XES, plain or gzip), as
+/// `opsdeck mine summary --format json`: variants, case durations, bottlenecks, rework,
+/// ping-pong, automation candidates. Nothing is stored.
+pub async fn mining_summary(
+    State(st): St,
+    RawQuery(raw): RawQuery,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
+    use opsdeck_engine::eventlog::{read_event_log, LogOptions};
+    use opsdeck_engine::io::parse::TsFormat;
+    let p: MiningParams = query(raw, &[])?;
+    let num = |name: &str, v: Option<String>, default: f64| -> ApiResult<f64> {
+        v.map_or(Ok(default), |v| {
+            v.parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite() && *x >= 0.0)
+                .ok_or_else(|| bad(format!("parameter {name}: give a number ≥ 0")))
+        })
+    };
+    let top = num("top", p.top, 10.0)? as usize;
+    let automation = opsdeck_core::mining::AutomationOptions {
+        cost_per_hour: num("cost_per_hour", p.cost_per_hour, 30.0)?,
+        ..Default::default()
+    };
+    let zone = opsdeck_core::calendar::parse_zone(p.tz.as_deref().unwrap_or("UTC")).map_err(bad)?;
+    let opts = LogOptions {
+        case: p.case,
+        activity: p.activity,
+        timestamp: p.timestamp,
+        team: p.team,
+        resource: p.resource,
+        ts_format: p.timestamp_format.map_or(TsFormat::Auto, TsFormat::Pattern),
+        zone,
+        ..LogOptions::default()
+    };
+    if body.is_empty() {
+        return Err(bad(
+            "the request body is empty: send the event log as the body".into(),
+        ));
+    }
+    let ws = st.ws.clone();
+    let s = blocking(move || {
+        ws.ensure()?;
+        let inbox = ws.root.join("inbox");
+        std::fs::create_dir_all(&inbox).map_err(opsdeck_engine::error::io_err(&inbox))?;
+        let file = inbox.join(format!("mine-{}.log", &crate::auth::secret()[..12]));
+        std::fs::write(&file, &body).map_err(opsdeck_engine::error::io_err(&file))?;
+        let read = read_event_log(&file, &opts, &|_| {});
+        let _ = std::fs::remove_file(&file);
+        let read = read?;
+        let s = opsdeck_core::mining::summary(&read.log, &automation, top.max(1));
+        Ok(json!({
+            "events_read": read.events_read,
+            "issues": read.issue_count,
+            "summary": s,
+        }))
+    })
+    .await?;
+    Ok(Json(s))
+}

@@ -530,6 +530,25 @@ pub const ROUTES: &[Route] = &[
     },
     Route {
         method: Method::Post,
+        path: "/api/v1/mining/summary",
+        name: "mining_summary",
+        summary: "process mining of an uploaded event log (CSV or XES, plain or gzip, the body), as `opsdeck mine summary --format json`; nothing is stored",
+        access: Access::Read,
+        params: &[
+            q("case", "case id column (CSV default case_id)"),
+            q("activity", "activity column (CSV default activity)"),
+            q("timestamp", "timestamp column (CSV default timestamp)"),
+            q("team", "team column, for ping-pong between teams"),
+            q("resource", "resource column, for ping-pong between resources"),
+            q("timestamp_format", "strftime pattern of CSV timestamps (default ISO 8601)"),
+            q("tz", "IANA zone of timestamps without an offset (default UTC)"),
+            q("top", "variants and edges listed (default 10)"),
+            q("cost_per_hour", "cost of an hour of work, for automation candidates (default 30)"),
+        ],
+        output: Output::Object("{\"events_read\", \"issues\", \"summary\"}"),
+    },
+    Route {
+        method: Method::Post,
         path: "/api/v1/setup",
         name: "setup_apply",
         summary: "apply reference data (a setup file, TOML, as the body), recomputing the facts of queues whose settings changed",
@@ -605,6 +624,9 @@ fn handler(name: &str) -> MethodRouter<Arc<AppState>> {
         "users" => get(api::users),
         "void" => post(api::void),
         "setup_apply" => post(api::setup_apply),
+        "mining_summary" => {
+            post(api::mining_summary).layer(axum::extract::DefaultBodyLimit::max(api::MAX_UPLOAD))
+        }
         "user_add" => post(api::user_add),
         "user_disable" => post(api::user_disable),
         "user_enable" => post(api::user_enable),
