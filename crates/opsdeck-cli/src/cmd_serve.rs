@@ -13,8 +13,14 @@ pub struct ServeArgs {
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
     /// The server is reached through an HTTPS reverse proxy: session cookies are `Secure`.
-    #[arg(long = "behind-https-proxy")]
+    #[arg(long = "behind-https-proxy", conflicts_with = "tls")]
     pub behind_https_proxy: bool,
+    /// Serve HTTPS with this certificate chain (PEM); session cookies are `Secure`.
+    #[arg(long, value_name = "CERT.pem", requires = "tls_key")]
+    pub tls: Option<std::path::PathBuf>,
+    /// The private key of --tls (PEM).
+    #[arg(long = "tls-key", value_name = "KEY.pem", requires = "tls")]
+    pub tls_key: Option<std::path::PathBuf>,
     /// A browser session ends after this long without a request (seconds, or with s, m, h).
     #[arg(long = "session-idle", default_value = "30m", value_parser = crate::context::parse_wait)]
     pub session_idle: std::time::Duration,
@@ -44,7 +50,7 @@ pub fn run(g: &GlobalArgs, a: ServeArgs) -> Result<ExitCode> {
         let store = opsdeck_store::open(&target).await?;
         let backend = store.backend();
         let mut state = opsdeck_server::AppState::new(ws.clone().with_fact_cache(), store);
-        state.secure_cookies = a.behind_https_proxy;
+        state.secure_cookies = a.behind_https_proxy || a.tls.is_some();
         state.answers.off = a.no_answer_cache;
         state.sessions = opsdeck_server::auth::SessionPolicy {
             idle: a.session_idle,
@@ -55,16 +61,19 @@ pub fn run(g: &GlobalArgs, a: ServeArgs) -> Result<ExitCode> {
             .await
             .with_context(|| format!("cannot listen on {} (--listen)", a.listen))?;
         let addr = listener.local_addr()?;
+        let scheme = if a.tls.is_some() { "https" } else { "http" };
         note!(
-            "opsdeck serve: listening on http://{addr} (workspace {}, {backend} store); Ctrl-C stops",
+            "opsdeck serve: listening on {scheme}://{addr} (workspace {}, {backend} store); Ctrl-C stops",
             ws.root.display()
         );
-        opsdeck_server::serve(
-            listener,
-            opsdeck_server::app(state),
-            opsdeck_server::shutdown_signal(),
-        )
-        .await
+        let app = opsdeck_server::app(state);
+        let shutdown = opsdeck_server::shutdown_signal();
+        match (&a.tls, &a.tls_key) {
+            (Some(cert), Some(key)) => {
+                opsdeck_server::serve_tls(listener.into_std()?, app, shutdown, cert, key).await
+            }
+            _ => opsdeck_server::serve(listener, app, shutdown).await,
+        }
         .context("the server stopped")?;
         Ok(ExitCode::SUCCESS)
     })

@@ -144,8 +144,9 @@ impl Server {
             let mut sent = false;
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
                 if !sent {
-                    if let Some(rest) = line.split("listening on http://").nth(1) {
-                        let addr = rest.split_whitespace().next().unwrap_or("").to_string();
+                    if let Some(rest) = line.split("listening on ").nth(1) {
+                        let url = rest.split_whitespace().next().unwrap_or("");
+                        let addr = url.split("://").nth(1).unwrap_or(url).to_string();
                         let _ = tx.send(addr);
                         sent = true;
                     }
@@ -1059,4 +1060,84 @@ fn sessions_end_when_idle() {
         request(&s.addr, "GET", "/api/v1/me", &cookie, b"").status,
         401
     );
+}
+
+/// `--tls`: HTTPS in the process itself, with a self-signed certificate made by openssl;
+/// session cookies are `Secure`, and plain HTTP is not answered.
+#[test]
+fn https_with_tls() {
+    let have = |tool: &str, arg: &str| {
+        Command::new(tool)
+            .arg(arg)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !have("openssl", "version") || !have("curl", "--version") {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "openssl and curl are needed for the TLS test"
+        );
+        eprintln!("skipping: openssl or curl is missing");
+        return;
+    }
+    let fx = Fixture::new(None);
+    let (cert, key) = (fx.dir.path("cert.pem"), fx.dir.path("key.pem"));
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+        ])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let s = fx.server(&[
+        "--tls",
+        cert.to_str().unwrap(),
+        "--tls-key",
+        key.to_str().unwrap(),
+    ]);
+    let curl = |path: &str| {
+        let out = Command::new("curl")
+            .args(["-sk", "-D", "-", "-o", "/dev/null", "--max-time", "20"])
+            .arg(format!("https://{}{path}", s.addr))
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let health = curl("/healthz");
+    assert!(
+        health.starts_with("HTTP/") && health.contains(" 200"),
+        "{health}"
+    );
+    let login = curl("/login");
+    let cookie = login
+        .lines()
+        .find(|l| {
+            l.to_ascii_lowercase()
+                .starts_with("set-cookie: opsdeck_login=")
+        })
+        .unwrap_or_else(|| panic!("{login}"));
+    assert!(cookie.contains("Secure"), "{cookie}");
+    // plain HTTP to the TLS port gets no HTTP answer
+    let mut c = TcpStream::connect(&s.addr).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let _ = c.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    let mut buf = Vec::new();
+    let _ = c.read_to_end(&mut buf);
+    assert!(!String::from_utf8_lossy(&buf).contains("200 OK"));
 }

@@ -97,6 +97,8 @@ fn crates_depend_only_on_what_the_map_allows() {
                 "tower",
                 "tower-http",
                 "argon2",
+                "axum-server",
+                "rustls",
                 "anyhow",
                 "thiserror",
             ],

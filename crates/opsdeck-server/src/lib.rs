@@ -144,6 +144,45 @@ pub async fn serve(
     .await
 }
 
+/// [`serve`] over TLS: the certificate chain and private key are PEM files. On `shutdown`,
+/// new connections stop and requests in flight get 30 s to finish.
+pub async fn serve_tls(
+    listener: std::net::TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    cert: &std::path::Path,
+    key: &std::path::Path,
+) -> std::io::Result<()> {
+    // one crypto provider for the process (a second install is refused, harmlessly). ring, not
+    // aws-lc-rs: no cmake and a short C build here; rustls marks it deprecated only for
+    // lacking post-quantum key exchange.
+    #[allow(deprecated)]
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
+        .await
+        .map_err(|e| {
+            std::io::Error::new(
+                e.kind(),
+                format!(
+                    "cannot load the TLS certificate {} and key {}: {e}",
+                    cert.display(),
+                    key.display()
+                ),
+            )
+        })?;
+    let handle = axum_server::Handle::new();
+    let stop = handle.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        stop.graceful_shutdown(Some(std::time::Duration::from_secs(30)));
+    });
+    listener.set_nonblocking(true)?;
+    axum_server::from_tcp_rustls(listener, config)
+        .handle(handle)
+        .serve(app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .await
+}
+
 /// Completes on Ctrl-C or (on Unix) SIGTERM.
 pub async fn shutdown_signal() {
     let ctrl_c = async {
