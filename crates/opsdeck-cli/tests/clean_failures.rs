@@ -1044,7 +1044,7 @@ fn a_read_only_workspace_is_readable() {
     reader
         .run(&dir, &outdated, &["setup", "show"])
         .code(1)
-        .stderr_has("is opened read-only and its schema is older than this opsdeck's (migrations 1, 2, 3 not applied); open it once with write access to upgrade it");
+        .stderr_has("is opened read-only and its schema is older than this opsdeck's (migrations 1, 2, 3, 4 not applied); open it once with write access to upgrade it");
     set_writable(&outdated, true);
     TestCommand::bare(dir.root())
         .arg("--home")

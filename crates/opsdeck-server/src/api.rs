@@ -74,44 +74,43 @@ fn validated_org(raw: &opsdeck_core::RawOrg) -> ApiResult<Org> {
         .map_err(|e| ApiError::internal(format!("the stored reference data is not valid: {e}")))
 }
 
-/// What a computing read route reads, and the key of its answer in the response cache: the
-/// route, its query, the scope, the manifest's generation, and a digest of the reference data
-/// and contracts as read now.
-struct Inputs {
-    org: Org,
-    stored: StoredContracts,
-    key: String,
-}
-
-async fn inputs(
+/// The key of a computing read route's answer in the response cache: the route, its query,
+/// the caller's scope, the facts manifest's generation and the store's data version (raised
+/// by every change of reference data or contracts). Read before the inputs, so an answer is
+/// never kept under a key older than the data it was computed from.
+async fn answer_key(
     st: &AppState,
     scope: &Scope,
     route: &str,
     raw_query: &Option<String>,
-    with_contracts: bool,
-) -> ApiResult<Inputs> {
+) -> ApiResult<String> {
+    let version = st.store.data_version().await?;
+    let ws = st.ws.clone();
+    let generation = blocking(move || ws.manifest()).await?.generation;
+    Ok(format!(
+        "{route}\n{}\n{:?}\n{generation}\n{version}",
+        raw_query.as_deref().unwrap_or(""),
+        scope.listed(),
+    ))
+}
+
+/// What a computing read route reads: the reference data and (when asked) the contracts the
+/// scope may read.
+struct Inputs {
+    org: Org,
+    stored: StoredContracts,
+}
+
+async fn inputs(st: &AppState, scope: &Scope, with_contracts: bool) -> ApiResult<Inputs> {
     let raw = st.store.load_org(scope).await?;
     let stored = if with_contracts {
         StoredContracts::from_revisions(st.store.all_contract_revisions(scope).await?)
     } else {
         StoredContracts::default()
     };
-    let ws = st.ws.clone();
-    let generation = blocking(move || ws.manifest()).await?.generation;
-    let mut content = serde_json::to_vec(&raw).unwrap_or_default();
-    for revs in stored.history.values() {
-        content.extend(serde_json::to_vec(revs).unwrap_or_default());
-    }
-    let key = format!(
-        "{route}\n{}\n{:?}\n{generation}\n{}",
-        raw_query.as_deref().unwrap_or(""),
-        scope.listed(),
-        opsdeck_core::audit::digest(&content)
-    );
     Ok(Inputs {
         org: validated_org(&raw)?,
         stored,
-        key,
     })
 }
 
@@ -225,7 +224,7 @@ pub async fn scorecard(
 ) -> ApiResult<Response> {
     let params: ScorecardParams = query(raw.clone(), &["blend"])?;
     let mut q = params.query()?;
-    let Inputs { org, key, .. } = inputs(&st, &c.scope, "scorecard", &raw, false).await?;
+    let key = answer_key(&st, &c.scope, "scorecard", &raw).await?;
     if let Some(body) = st.answers.get(&key) {
         return Ok(json_body(body));
     }
@@ -233,6 +232,7 @@ pub async fn scorecard(
     if let Some(body) = st.answers.get(&key) {
         return Ok(json_body(body));
     }
+    let Inputs { org, .. } = inputs(&st, &c.scope, false).await?;
     let ws = st.ws.clone();
     let run = blocking(move || scorecard::run(&ws, &c.scope, &org, &mut q)).await?;
     let mut notes = run.notes;
@@ -269,7 +269,7 @@ async fn evaluation(
         bad("parameter period is required (a month, a range of months, a quarter or a year)".into())
     })?;
     let (range, months) = months_of(&period)?;
-    let Inputs { org, stored, key } = inputs(st, &c.scope, route, &raw, true).await?;
+    let key = answer_key(st, &c.scope, route, &raw).await?;
     if let Some(body) = st.answers.get(&key) {
         return Ok(Err(body));
     }
@@ -277,6 +277,7 @@ async fn evaluation(
     if let Some(body) = st.answers.get(&key) {
         return Ok(Err(body));
     }
+    let Inputs { org, stored } = inputs(st, &c.scope, true).await?;
     let ws = st.ws.clone();
     let e = blocking(move || {
         evaluate_period(
@@ -652,7 +653,7 @@ pub async fn sla_explain(
         ),
         None => None,
     };
-    let Inputs { org, stored, .. } = inputs(&st, &c.scope, "sla_explain", &raw, true).await?;
+    let Inputs { org, stored } = inputs(&st, &c.scope, true).await?;
     let ws = st.ws.clone();
     let by_interval = p.by_interval.unwrap_or(false);
     let x = blocking(move || {

@@ -1,9 +1,10 @@
 //! Answers of the read routes that compute (scorecard, SLA evaluation), kept per exact input:
-//! the route and its query, the caller's scope, the facts manifest's generation and a digest
-//! of the reference data and contracts read from the store for that request. A commit, a
-//! setup or contract change, or another caller's scope makes another key, so an answer is
-//! never served for inputs it was not computed from — in this process or another one sharing
-//! the database. Bounded: past `CAPACITY` answers the oldest half is dropped.
+//! the route and its query, the caller's scope, the facts manifest's generation and the
+//! store's data version (raised in the same transaction by every change of reference data or
+//! contracts). A commit, a setup or contract change, or another caller's scope makes another
+//! key, so an answer is never served for inputs it was not computed from — in this process or
+//! another one sharing the database. Bounded: past `CAPACITY` answers the oldest half is
+//! dropped.
 //!
 //! Why: a queue scorecard of a month on the demo costs ~10 ms of CPU, so 64 connections on two
 //! cores queue for hundreds of milliseconds; dashboards ask the same questions again and

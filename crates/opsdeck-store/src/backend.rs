@@ -214,7 +214,24 @@ macro_rules! reference_data_sql {
                     .await
                     .map_err(write("queue", &q.id, "program, calendar or site"))?;
             }
+            bump_data_version(&mut *conn).await
+        }
+
+        /// Raise the data version inside the caller's transaction (a change was written).
+        pub(crate) async fn bump_data_version(conn: &mut $conn) -> Result<()> {
+            sqlx::query("UPDATE data_version SET version = version + 1 WHERE id = 1")
+                .execute(&mut *conn)
+                .await
+                .map_err(db("raising the data version"))?;
             Ok(())
+        }
+
+        /// The data version: raised by every change of reference data or contracts.
+        pub(crate) async fn data_version(pool: &$pool) -> Result<i64> {
+            sqlx::query_scalar("SELECT version FROM data_version WHERE id = 1")
+                .fetch_one(pool)
+                .await
+                .map_err(db("reading the data version"))
         }
 
         /// Append a batch to the audit log (a repeated batch id is ignored).

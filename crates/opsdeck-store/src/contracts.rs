@@ -94,6 +94,7 @@ macro_rules! contract_sql {
             .execute(&mut *conn)
             .await
             .map_err(write("contract", id, "client"))?;
+            bump_data_version(&mut *conn).await?;
             Ok(crate::contracts::ContractApplyReport {
                 contract_id: id.clone(),
                 revision,

@@ -124,6 +124,10 @@ pub trait Store: Send + Sync {
         scope: &Scope,
     ) -> impl Future<Output = Result<Vec<ContractRevision>>> + Send;
 
+    /// A number every change of reference data or contracts raises (in its own transaction):
+    /// unchanged, so is everything read from them.
+    fn data_version(&self) -> impl Future<Output = Result<i64>> + Send;
+
     /// Close every connection, waiting for them to finish.
     fn close(self) -> impl Future<Output = ()> + Send
     where
@@ -222,6 +226,10 @@ impl Store for AnyStore {
 
     async fn all_contract_revisions(&self, scope: &Scope) -> Result<Vec<ContractRevision>> {
         delegate!(self, s => s.all_contract_revisions(scope))
+    }
+
+    async fn data_version(&self) -> Result<i64> {
+        delegate!(self, s => s.data_version())
     }
 
     async fn close(self) {

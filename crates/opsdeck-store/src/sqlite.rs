@@ -264,6 +264,10 @@ impl Store for SqliteStore {
             .map_err(self.here())
     }
 
+    async fn data_version(&self) -> Result<i64> {
+        data_version(&self.pool).await.map_err(self.here())
+    }
+
     async fn close(self) {
         self.pool.close().await;
     }

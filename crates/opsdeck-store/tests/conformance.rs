@@ -389,10 +389,18 @@ async fn apply_then_load_round_trips(store: &impl Store) {
 }
 
 async fn second_apply_changes_nothing(store: &impl Store) {
+    assert_eq!(store.data_version().await.unwrap(), 0);
     store.apply_org(&sample()).await.expect("first apply");
+    let v1 = store.data_version().await.unwrap();
+    assert!(v1 > 0, "a change raises the data version");
     let report = store.apply_org(&sample()).await.expect("second apply");
     assert_eq!(report, all_unchanged());
     assert!(!report.changed());
+    assert_eq!(
+        store.data_version().await.unwrap(),
+        v1,
+        "no change, same version"
+    );
     // Declaration order does not matter: the same org shuffled is still unchanged.
     let mut shuffled = sample();
     shuffled.sites.reverse();
@@ -588,7 +596,7 @@ async fn read_only_opening_reads_writes_nothing_and_names_the_database(fx: &Fixt
     assert!(matches!(e, StoreError::Outdated { .. }), "{e:?}");
     let msg = e.to_string();
     assert!(msg.starts_with(&fx.location()), "{msg}");
-    assert!(msg.contains("migrations 1, 2, 3 not applied"), "{msg}");
+    assert!(msg.contains("migrations 1, 2, 3, 4 not applied"), "{msg}");
 
     let store = fx.open().await;
     store.apply_org(&sample()).await.expect("apply");
@@ -743,17 +751,23 @@ async fn contracts_keep_every_revision_and_reapply_adds_none(store: &impl Store)
         .unwrap();
     assert_eq!((r.revision, r.changed), (1, true));
     // identical again: no new revision
+    let before = store.data_version().await.unwrap();
     let r = store
         .apply_contract(&v1, "2026-11-02T10:00:00Z")
         .await
         .unwrap();
     assert_eq!((r.revision, r.changed), (1, false));
+    assert_eq!(store.data_version().await.unwrap(), before);
     let v2 = contract("acme-msa", "acme", 85.0);
     let r = store
         .apply_contract(&v2, "2026-11-03T10:00:00Z")
         .await
         .unwrap();
     assert_eq!((r.revision, r.changed), (2, true));
+    assert!(
+        store.data_version().await.unwrap() > before,
+        "a new revision raises it"
+    );
     store
         .apply_contract(&contract("acme-2027", "acme", 90.0), "2026-11-04T10:00:00Z")
         .await
