@@ -90,9 +90,11 @@ pub enum AuditCommand {
 }
 
 /// The account error as the CLI ends with it: a usage error when the request is wrong.
-fn usage(e: AccountError) -> anyhow::Error {
-    match e {
-        AccountError::Invalid(m) | AccountError::NotFound(m) => Usage(m).into(),
+/// `list` names the command that lists what exists (for an id that names nothing).
+fn usage(list: &'static str) -> impl Fn(AccountError) -> anyhow::Error {
+    move |e| match e {
+        AccountError::Invalid(m) => Usage(m).into(),
+        AccountError::NotFound(m) => Usage(format!("{m} (see `{list}`)")).into(),
         AccountError::Store(s) => s.into(),
     }
 }
@@ -123,7 +125,7 @@ fn change(ctx: &Context, email: &str, c: Change) -> Result<()> {
     let (u, ended) = ctx
         .rt
         .block_on(change_user(&ctx.store, &org(ctx)?, &actor(ctx), email, c))
-        .map_err(usage)?;
+        .map_err(usage("opsdeck user list"))?;
     let what = if u.disabled { "disabled" } else { "active" };
     outln!(
         "user {}: {}, {what}; {ended} session(s) ended",
@@ -157,7 +159,7 @@ pub fn run_user(g: &GlobalArgs, c: UserCommand) -> Result<ExitCode> {
                     &clients,
                     password.as_deref(),
                 ))
-                .map_err(usage)?;
+                .map_err(usage("opsdeck user list"))?;
             outln!("user {} added: {}", u.email, describe(&u));
         }
         UserCommand::List { format } => {
@@ -237,7 +239,7 @@ pub fn run_token(g: &GlobalArgs, c: TokenCommand) -> Result<ExitCode> {
                     &name,
                     expires_days,
                 ))
-                .map_err(usage)?;
+                .map_err(usage("opsdeck user list"))?;
             outln!("{token}");
             note!(
                 "token {} ({}) for {}{}: shown once, store it now",
@@ -251,7 +253,7 @@ pub fn run_token(g: &GlobalArgs, c: TokenCommand) -> Result<ExitCode> {
         TokenCommand::Revoke { id } => {
             ctx.rt
                 .block_on(revoke_token(&ctx.store, &actor(&ctx), &id))
-                .map_err(usage)?;
+                .map_err(usage("opsdeck token list"))?;
             outln!("token {id} revoked");
         }
         TokenCommand::List { format } => {

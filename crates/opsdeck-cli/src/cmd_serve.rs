@@ -46,11 +46,18 @@ pub fn run(g: &GlobalArgs, a: ServeArgs) -> Result<ExitCode> {
         .build()
         .context("cannot start the runtime")?;
     let (ws, target) = Context::locate(g)?;
+    for (flag, file) in [("--tls", &a.tls), ("--tls-key", &a.tls_key)] {
+        if let Some(f) = file {
+            std::fs::File::open(f)
+                .with_context(|| format!("cannot read {flag} {}", f.display()))?;
+        }
+    }
     rt.block_on(async move {
         let store = opsdeck_store::open(&target).await?;
         let backend = store.backend();
         let mut state = opsdeck_server::AppState::new(ws.clone().with_fact_cache(), store);
         state.secure_cookies = a.behind_https_proxy || a.tls.is_some();
+        state.behind_proxy = a.behind_https_proxy;
         state.answers.off = a.no_answer_cache;
         state.sessions = opsdeck_server::auth::SessionPolicy {
             idle: a.session_idle,

@@ -819,6 +819,20 @@ fn writes_are_audited_and_the_chain_verifies(fx: &Fixture, s: &Server) {
         (Some(1), Some(1)),
         "{v}"
     );
+    // the uploader reads why its row was rejected, line and field named
+    let rejected = &v["rejected"][0];
+    assert_eq!(
+        (rejected["line"].as_u64(), rejected["field"].as_str()),
+        (Some(3), Some("queue")),
+        "{v}"
+    );
+    assert!(
+        rejected["reason"]
+            .as_str()
+            .unwrap()
+            .contains("tlv-care-voice"),
+        "{v}"
+    );
     let batch = v["batch_id"].as_str().unwrap().to_string();
     assert_eq!(
         offered(s),

@@ -98,6 +98,7 @@ fn crates_depend_only_on_what_the_map_allows() {
                 "tower-http",
                 "argon2",
                 "axum-server",
+                "csv",
                 "rustls",
                 "anyhow",
                 "thiserror",

@@ -544,6 +544,7 @@ pub async fn ingest_contacts(
         "rows_skipped": summary.rows_skipped,
         "partitions": summary.partitions,
         "refused": summary.refused,
+        "rejected": rejected_rows(summary.quarantine_file.as_deref()),
     });
     let status = if summary.refused.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -551,6 +552,30 @@ pub async fn ingest_contacts(
         StatusCode::OK
     };
     Ok((status, Json(v)).into_response())
+}
+
+/// Most rejected rows an upload's answer lists (the whole report is the batch's quarantine).
+const MAX_REJECTED_LISTED: usize = 100;
+
+/// The first rows of an upload's quarantine report — the uploader's own rows, so shown to any
+/// uploader — each with line, field and reason (the file is the request body).
+fn rejected_rows(report: Option<&std::path::Path>) -> Vec<Value> {
+    let Some(Ok(file)) = report.map(std::fs::File::open) else {
+        return Vec::new();
+    };
+    csv::Reader::from_reader(std::io::Read::take(file, 1 << 20))
+        .records()
+        .map_while(Result::ok)
+        .take(MAX_REJECTED_LISTED)
+        .map(|r| {
+            json!({
+                "line": r.get(1).and_then(|l| l.parse::<u64>().ok()),
+                "field": r.get(2),
+                "reason": r.get(3),
+                "row": r.get(4),
+            })
+        })
+        .collect()
 }
 
 /// Store a contract (TOML in the body): a new revision when it differs from the stored one.

@@ -73,7 +73,7 @@ fn login_page(st: &AppState, status: StatusCode, message: &str) -> Response {
 /// The address a login comes from: the TCP peer, or behind a proxy the address the proxy
 /// saw (the last `X-Forwarded-For` entry, the one the proxy itself appended).
 fn address(st: &AppState, headers: &HeaderMap, peer: Option<SocketAddr>) -> String {
-    if st.secure_cookies {
+    if st.behind_proxy {
         if let Some(f) = headers
             .get("x-forwarded-for")
             .and_then(|v| v.to_str().ok())

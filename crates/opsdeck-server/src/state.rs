@@ -13,9 +13,11 @@ use opsdeck_store::AnyStore;
 pub struct AppState {
     pub ws: Workspace,
     pub store: AnyStore,
-    /// Session cookies carry `Secure` (the server runs behind TLS or an HTTPS proxy), and the
-    /// client address for login throttling is the proxy's `X-Forwarded-For`.
+    /// Session cookies carry `Secure` (the server runs with TLS or behind an HTTPS proxy).
     pub secure_cookies: bool,
+    /// A reverse proxy is in front: the client address for login throttling is the last
+    /// `X-Forwarded-For` entry (never trusted otherwise: a client could name any address).
+    pub behind_proxy: bool,
     pub sessions: SessionPolicy,
     pub throttle: Throttle,
     /// Answers of the computing read routes, per exact input ([`ResponseCache`]).
@@ -29,6 +31,7 @@ impl AppState {
             ws,
             store,
             secure_cookies: false,
+            behind_proxy: false,
             sessions: SessionPolicy::default(),
             throttle: Throttle::default(),
             answers: ResponseCache::default(),
