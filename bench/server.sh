@@ -67,23 +67,51 @@ run_backend() {
     pids+=("$pid")
     for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
     local paths=("/api/v1/scorecard?period=2025-10&level=queue" "/api/v1/sla/evaluation?period=2025-10")
-    [[ $cache = kept ]] && paths=("/healthz" "${paths[@]}")
+    [[ $cache = kept ]] && paths=("/healthz" "${paths[@]}" "mix")
     for path in "${paths[@]}"; do
       wait_idle
-      local out
-      out=$(wrk -t2 -c"$connections" -d"${duration}s" --latency -H "Authorization: Bearer $token" "http://127.0.0.1:$port$path")
+      local out script=()
+      [[ $path = mix ]] && script=(-s "$work/mix.lua")
+      out=$(wrk -t2 -c"$connections" -d"${duration}s" --latency "${script[@]}" -H "Authorization: Bearer $token" "http://127.0.0.1:$port${path/mix//}")
       local rps p50 p99 errors non2xx
       rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
       p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
       p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
       errors=$(awk '/Socket errors/ {gsub(",", ""); print $4+$6+$8+$10}' <<<"$out")
       non2xx=$(awk '/Non-2xx/ {print $5}' <<<"$out")
-      local what=$cache; [[ $path = /healthz ]] && what="—"
-      echo "| $backend | \`GET $path\` | $what | ${rps} | ${p50} | ${p99} | ${errors:-0} socket, ${non2xx:-0} non-2xx | $(( $(peak_kib "$pid") / 1024 )) MiB |"
+      local what=$cache request="\`GET $path\`"; [[ $path = /healthz ]] && what="—"
+      [[ $path = mix ]] && request="$(mix_count) distinct URLs in turn (scorecard and SLA)"
+      echo "| $backend | $request | $what | ${rps} | ${p50} | ${p99} | ${errors:-0} socket, ${non2xx:-0} non-2xx | $(( $(peak_kib "$pid") / 1024 )) MiB |"
     done
     kill "$pid"; wait "$pid" 2>/dev/null || true
   done
   if [[ $backend = postgresql ]]; then psql_exec "DROP SCHEMA IF EXISTS $schema CASCADE"; fi
+}
+
+# The dashboard's mix: every client x month x level scorecard and every client x month SLA
+# evaluation of the demo's quarter, and the portfolio's, requested in turn — each computed on
+# its first request, then kept until the data changes.
+mix_urls() {
+  local c p l
+  for p in 2025-09 2025-10 2025-11 2025-09..2025-11; do
+    for l in client program site channel queue; do echo "/api/v1/scorecard?period=$p&level=$l"; done
+    echo "/api/v1/sla/evaluation?period=$p"
+    echo "/api/v1/sla/credits?period=$p"
+    for c in northwind telvia cartly; do
+      echo "/api/v1/scorecard?period=$p&client=$c&level=queue"
+      echo "/api/v1/sla/evaluation?period=$p&client=$c"
+    done
+  done
+}
+mix_count() { mix_urls | wc -l; }
+write_mix() {
+  {
+    echo "paths = {"
+    mix_urls | sed 's/.*/  "&",/'
+    echo "}"
+    echo "i = 0"
+    echo "request = function() i = i + 1; return wrk.format(nil, paths[(i % #paths) + 1]) end"
+  } >"$work/mix.lua"
 }
 
 psql_exec() {
@@ -91,6 +119,7 @@ psql_exec() {
     log "psql is missing: cannot prepare schema $schema"; return 1; fi
 }
 
+write_mix
 echo "| store | request | answers | requests/s | p50 | p99 | errors | server peak RSS |"
 echo "| --- | --- | --- | ---: | ---: | ---: | --- | ---: |"
 run_backend sqlite

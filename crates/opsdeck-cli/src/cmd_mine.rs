@@ -4,11 +4,10 @@
 
 use crate::output::{self, Format};
 use anyhow::{bail, Context, Result};
-use opsdeck_core::mining::{
-    self, AutomationOptions, DurationStats, EventLog, Filter, Order, TimeMode,
+use opsdeck_core::mining::{self, AutomationOptions, DurationStats, EventLog, Order, TimeMode};
+use opsdeck_engine::eventlog::{
+    read_event_log, CostParams, Lifecycle, LogOptions, LogParams, ReadLog,
 };
-use opsdeck_engine::eventlog::{read_event_log, time_bound, Keep, Lifecycle, LogOptions, ReadLog};
-use opsdeck_engine::io::parse::TsFormat;
 use opsdeck_engine::views::mining::{
     activity_times_table, automation_table, bottleneck_table, dfg_table, pingpong_table,
     rework_table, variant_table,
@@ -102,28 +101,26 @@ pub struct LogSource {
 }
 
 impl LogSource {
-    /// Reader options for these columns: no free attributes kept, events in timestamp order.
-    pub fn options(&self) -> Result<LogOptions> {
-        anyhow::ensure!(
-            self.delimiter.is_ascii(),
-            "--delimiter must be one ASCII character"
-        );
-        Ok(LogOptions {
+    /// What these flags ask: no lifecycle pairing, no filters, events in timestamp order.
+    pub fn params(&self) -> LogParams {
+        LogParams {
             case: self.case.clone(),
             activity: self.activity.clone(),
             timestamp: self.timestamp.clone(),
-            keep: Keep::None,
-            ts_format: self
-                .timestamp_format
-                .clone()
-                .map_or(TsFormat::Auto, TsFormat::Pattern),
-            zone: opsdeck_core::calendar::parse_zone(&self.tz).map_err(anyhow::Error::msg)?,
-            delimiter: self.delimiter as u8,
-            max_field_bytes: self.max_field_bytes,
+            timestamp_format: self.timestamp_format.clone(),
+            tz: self.tz.clone(),
+            delimiter: self.delimiter,
             missing: self.missing.clone(),
-            order: Order::Timestamp,
-            ..LogOptions::default()
-        })
+            max_field_bytes: self.max_field_bytes,
+            lifecycle: Lifecycle::Off,
+            source_lines: true,
+            ..LogParams::default()
+        }
+    }
+
+    /// Reader options for these columns: no free attributes kept, events in timestamp order.
+    pub fn options(&self) -> Result<LogOptions> {
+        self.params().options(&flag).map_err(anyhow::Error::msg)
     }
 
     /// Read the log with a progress bar.
@@ -225,24 +222,14 @@ pub struct CostArgs {
 
 impl CostArgs {
     fn options(&self) -> Result<AutomationOptions> {
-        anyhow::ensure!(
-            self.cost_per_hour.is_finite() && self.cost_per_hour >= 0.0,
-            "--cost-per-hour must be a number ≥ 0"
-        );
-        anyhow::ensure!(
-            self.max_work_min.is_finite() && self.max_work_min > 0.0,
-            "--max-work-min must be a number of minutes > 0"
-        );
-        anyhow::ensure!(
-            self.currency.len() == 3 && self.currency.chars().all(|c| c.is_ascii_uppercase()),
-            "--currency {:?} is not an ISO 4217 code such as USD",
-            self.currency
-        );
-        Ok(AutomationOptions {
+        CostParams {
             cost_per_hour: self.cost_per_hour,
             min_occurrences: self.min_occurrences,
-            max_work_s: self.max_work_min * 60.0,
-        })
+            max_work_min: self.max_work_min,
+            currency: self.currency.clone(),
+        }
+        .options(&flag)
+        .map_err(anyhow::Error::msg)
     }
 }
 
@@ -262,45 +249,14 @@ pub struct SummaryArgs {
     pub cost: CostArgs,
 }
 
-impl PickArgs {
-    /// The filters of --where, --from, --to and --time-mode.
-    fn filter(&self, zone: chrono_tz::Tz) -> Result<Filter> {
-        let mut f = Filter::default();
-        for w in &self.where_ {
-            let Some((attr, value)) = w.split_once('=').filter(|(a, _)| !a.trim().is_empty())
-            else {
-                bail!("--where {w:?}: expected ATTR=VALUE");
-            };
-            f.add(attr.trim(), value.trim());
-        }
-        let bound = |opt: &str, text: &Option<String>, end: bool| -> Result<Option<i64>> {
-            text.as_deref()
-                .map(|t| time_bound(t, zone, end).map_err(|e| anyhow::anyhow!("--{opt} {e}")))
-                .transpose()
-        };
-        f.from_us = bound("from", &self.from, false)?;
-        f.to_us = bound("to", &self.to, true)?;
-        if let (Some(a), Some(b)) = (f.from_us, f.to_us) {
-            anyhow::ensure!(
-                a <= b,
-                "--from {:?} is after --to {:?}",
-                self.from.as_deref().unwrap_or(""),
-                self.to.as_deref().unwrap_or("")
-            );
-        }
-        f.time_mode = match self.time_mode {
-            TimeModeArg::Contained => TimeMode::Contained,
-            TimeModeArg::Started => TimeMode::Started,
-            TimeModeArg::Events => TimeMode::Events,
-        };
-        Ok(f)
-    }
+/// A parameter as the command line spells it: `--from`, `--cost-per-hour`.
+pub fn flag(name: &str) -> String {
+    format!("--{}", name.replace('_', "-"))
 }
 
 impl LogArgs {
     fn options(&self) -> Result<LogOptions> {
-        let base = self.src.options()?;
-        Ok(LogOptions {
+        let params = LogParams {
             resource: self.resource.clone(),
             team: self.team.clone(),
             order: match self.order {
@@ -314,9 +270,17 @@ impl LogArgs {
                 (Some(c), false) => Lifecycle::Column(c.clone()),
                 (None, false) => Lifecycle::Auto,
             },
-            filter: self.pick.filter(base.zone)?,
-            ..base
-        })
+            where_: self.pick.where_.clone(),
+            from: self.pick.from.clone(),
+            to: self.pick.to.clone(),
+            time_mode: match self.pick.time_mode {
+                TimeModeArg::Contained => TimeMode::Contained,
+                TimeModeArg::Started => TimeMode::Started,
+                TimeModeArg::Events => TimeMode::Events,
+            },
+            ..self.src.params()
+        };
+        params.options(&flag).map_err(anyhow::Error::msg)
     }
 
     fn read(&self) -> Result<ReadLog> {

@@ -569,6 +569,28 @@ fn no_existence_leak(fx: &Fixture, s: &Server) {
         (Some(2), Some(2)),
         "{v}"
     );
+    // the CLI's filters, by the same names: repeated `where` ORs, a time range
+    let log = "case_id,activity,timestamp,team\n\
+               c1,open,2025-09-01T09:00:00Z,A\nc1,close,2025-09-01T10:00:00Z,A\n\
+               c2,open,2025-09-01T11:00:00Z,B\nc2,close,2025-09-01T11:30:00Z,B\n";
+    for (q, cases, status) in [
+        ("where=team%3DB", Some(1), 200),
+        ("where=team%3DA&where=team%3DB", Some(2), 200),
+        ("from=2025-09-01T10:30:00Z&to=2025-09-01", Some(1), 200),
+        ("from=2025-09-02&to=2025-09-01", None, 400),
+        ("time_mode=sideways", None, 400),
+        ("where=%3Dx", None, 400),
+    ] {
+        let m = request(
+            &s.addr,
+            "POST",
+            &format!("/api/v1/mining/summary?{q}"),
+            &bearer(viewer),
+            log.as_bytes(),
+        );
+        assert_eq!(m.status, status, "{q}: {m:?}");
+        assert_eq!(m.json()["summary"]["cases"].as_u64(), cases, "{q}: {m:?}");
+    }
     assert!(!plan.json()["intervals"].as_array().unwrap().is_empty());
     let strip = |r: Resp| {
         let mut v = r.json();

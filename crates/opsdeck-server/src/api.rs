@@ -31,8 +31,23 @@ type Who = Extension<Caller>;
 /// Query parameters into `T`: each given at most once; `bools` are read as booleans; an
 /// unknown or malformed one is a 400 naming it.
 fn query<T: DeserializeOwned>(raw: Option<String>, bools: &[&str]) -> ApiResult<T> {
+    query_lists(raw, bools, &[])
+}
+
+/// Query parameters as `T`: `bools` read as true / false, `lists` may repeat (an array).
+fn query_lists<T: DeserializeOwned>(
+    raw: Option<String>,
+    bools: &[&str],
+    lists: &[&str],
+) -> ApiResult<T> {
     let mut obj = Map::new();
     for (k, v) in form_urlencoded(raw.unwrap_or_default().as_bytes()) {
+        if lists.contains(&k.as_str()) {
+            if let Value::Array(items) = obj.entry(k).or_insert_with(|| Value::Array(Vec::new())) {
+                items.push(Value::String(v));
+            }
+            continue;
+        }
         let value = if bools.contains(&k.as_str()) {
             match v.as_str() {
                 "true" | "1" | "" => Value::Bool(true),
@@ -969,44 +984,131 @@ pub struct MiningParams {
     resource: Option<String>,
     timestamp_format: Option<String>,
     tz: Option<String>,
+    delimiter: Option<String>,
+    #[serde(default)]
+    missing: Vec<String>,
+    lifecycle: Option<String>,
+    #[serde(default, rename = "where")]
+    where_: Vec<String>,
+    from: Option<String>,
+    to: Option<String>,
+    time_mode: Option<String>,
+    order: Option<String>,
     top: Option<String>,
     cost_per_hour: Option<String>,
+    min_occurrences: Option<String>,
+    max_work_min: Option<String>,
+    currency: Option<String>,
+}
+
+/// A number parameter, finite and ≥ 0, or its default.
+fn number(name: &str, v: Option<&str>, default: f64) -> ApiResult<f64> {
+    v.map_or(Ok(default), |v| {
+        v.parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite() && *x >= 0.0)
+            .ok_or_else(|| bad(format!("parameter {name}: give a number ≥ 0")))
+    })
+}
+
+/// One of a parameter's words, or its default.
+fn choice<T: Copy>(name: &str, v: Option<&str>, words: &[(&str, T)]) -> ApiResult<T> {
+    let v = v.unwrap_or(words[0].0);
+    words
+        .iter()
+        .find(|(w, _)| *w == v)
+        .map(|(_, t)| *t)
+        .ok_or_else(|| {
+            let listed: Vec<&str> = words.iter().map(|(w, _)| *w).collect();
+            bad(format!(
+                "parameter {name}: {v:?} is not one of {}",
+                listed.join(", ")
+            ))
+        })
 }
 
 /// Process mining of an uploaded event log (the body: CSV or XES, plain or gzip), as
-/// `opsdeck mine summary --format json`: variants, case durations, bottlenecks, rework,
-/// ping-pong, automation candidates. Nothing is stored.
+/// `opsdeck mine summary --format json`, with the same columns, lifecycle and filters
+/// (`where` repeatable, `from`, `to`, `time_mode`): variants, case durations, bottlenecks,
+/// rework, ping-pong, automation candidates. Nothing is stored.
 pub async fn mining_summary(
     State(st): St,
     RawQuery(raw): RawQuery,
     body: axum::body::Bytes,
 ) -> ApiResult<Json<Value>> {
-    use opsdeck_engine::eventlog::{read_event_log, LogOptions};
-    use opsdeck_engine::io::parse::TsFormat;
-    let p: MiningParams = query(raw, &[])?;
-    let num = |name: &str, v: Option<String>, default: f64| -> ApiResult<f64> {
-        v.map_or(Ok(default), |v| {
-            v.parse::<f64>()
-                .ok()
-                .filter(|x| x.is_finite() && *x >= 0.0)
-                .ok_or_else(|| bad(format!("parameter {name}: give a number ≥ 0")))
-        })
+    use opsdeck_core::mining::{Order, TimeMode};
+    use opsdeck_engine::eventlog::{read_event_log, CostParams, Lifecycle, LogParams};
+    let p: MiningParams = query_lists(raw, &[], &["where", "missing"])?;
+    let name = |n: &str| format!("parameter {n}");
+    let delimiter = match p.delimiter.as_deref() {
+        None => ',',
+        Some(d) => {
+            let mut chars = d.chars();
+            match (chars.next(), chars.next()) {
+                (Some(c), None) => c,
+                _ => return Err(bad("parameter delimiter: give one character".into())),
+            }
+        }
     };
-    let top = num("top", p.top, 10.0)? as usize;
-    let automation = opsdeck_core::mining::AutomationOptions {
-        cost_per_hour: num("cost_per_hour", p.cost_per_hour, 30.0)?,
-        ..Default::default()
-    };
-    let zone = opsdeck_core::calendar::parse_zone(p.tz.as_deref().unwrap_or("UTC")).map_err(bad)?;
-    let opts = LogOptions {
+    let params = LogParams {
         case: p.case,
         activity: p.activity,
         timestamp: p.timestamp,
-        team: p.team,
         resource: p.resource,
-        ts_format: p.timestamp_format.map_or(TsFormat::Auto, TsFormat::Pattern),
-        zone,
-        ..LogOptions::default()
+        team: p.team,
+        timestamp_format: p.timestamp_format,
+        tz: p.tz.unwrap_or_else(|| "UTC".into()),
+        delimiter,
+        missing: p.missing,
+        lifecycle: match p.lifecycle.as_deref() {
+            None | Some("auto") => Lifecycle::Auto,
+            Some("none") => Lifecycle::Off,
+            Some(column) => Lifecycle::Column(column.to_string()),
+        },
+        where_: p.where_,
+        from: p.from,
+        to: p.to,
+        time_mode: choice(
+            "time_mode",
+            p.time_mode.as_deref(),
+            &[
+                ("contained", TimeMode::Contained),
+                ("started", TimeMode::Started),
+                ("events", TimeMode::Events),
+            ],
+        )?,
+        order: choice(
+            "order",
+            p.order.as_deref(),
+            &[("timestamp", Order::Timestamp), ("file", Order::File)],
+        )?,
+        ..LogParams::default()
+    };
+    let opts = params.options(&name).map_err(bad)?;
+    let defaults = CostParams::default();
+    let automation = CostParams {
+        cost_per_hour: number(
+            "cost_per_hour",
+            p.cost_per_hour.as_deref(),
+            defaults.cost_per_hour,
+        )?,
+        min_occurrences: number(
+            "min_occurrences",
+            p.min_occurrences.as_deref(),
+            defaults.min_occurrences as f64,
+        )? as u64,
+        max_work_min: number(
+            "max_work_min",
+            p.max_work_min.as_deref(),
+            defaults.max_work_min,
+        )?,
+        currency: p.currency.unwrap_or(defaults.currency),
+    }
+    .options(&name)
+    .map_err(bad)?;
+    let top = match number("top", p.top.as_deref(), 10.0)? as usize {
+        0 => usize::MAX,
+        n => n,
     };
     if body.is_empty() {
         return Err(bad(
@@ -1023,7 +1125,7 @@ pub async fn mining_summary(
         let read = read_event_log(&file, &opts, &|_| {});
         let _ = std::fs::remove_file(&file);
         let read = read?;
-        let s = opsdeck_core::mining::summary(&read.log, &automation, top.max(1));
+        let s = opsdeck_core::mining::summary(&read.log, &automation, top);
         Ok(json!({
             "events_read": read.events_read,
             "issues": read.issue_count,

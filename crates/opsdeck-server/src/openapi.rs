@@ -82,11 +82,12 @@ pub fn document() -> Value {
                     "in": match p.at { In::Path => "path", In::Query => "query" },
                     "required": p.required || p.at == In::Path,
                     "description": p.about,
-                    "schema": {"type": match p.ty {
-                        Type::String => "string",
-                        Type::Integer => "integer",
-                        Type::Boolean => "boolean",
-                    }},
+                    "schema": match p.ty {
+                        Type::String => json!({"type": "string"}),
+                        Type::Strings => json!({"type": "array", "items": {"type": "string"}}),
+                        Type::Integer => json!({"type": "integer"}),
+                        Type::Boolean => json!({"type": "boolean"}),
+                    },
                 })
             })
             .collect();

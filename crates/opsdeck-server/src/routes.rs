@@ -54,6 +54,8 @@ pub enum In {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Type {
     String,
+    /// A text parameter that may be given more than once.
+    Strings,
     Integer,
     Boolean,
 }
@@ -115,6 +117,13 @@ const fn q(name: &'static str, about: &'static str) -> Param {
         ty: Type::String,
         required: false,
         about,
+    }
+}
+
+const fn qs(name: &'static str, about: &'static str) -> Param {
+    Param {
+        ty: Type::Strings,
+        ..q(name, about)
     }
 }
 
@@ -541,9 +550,20 @@ pub const ROUTES: &[Route] = &[
             q("team", "team column, for ping-pong between teams"),
             q("resource", "resource column, for ping-pong between resources"),
             q("timestamp_format", "strftime pattern of CSV timestamps (default ISO 8601)"),
-            q("tz", "IANA zone of timestamps without an offset (default UTC)"),
-            q("top", "variants and edges listed (default 10)"),
+            q("tz", "IANA zone of timestamps without an offset, and of from / to (default UTC)"),
+            q("delimiter", "CSV field delimiter (default ,)"),
+            qs("missing", "a text that means no value (e.g. ?); repeatable"),
+            q("lifecycle", "lifecycle column: auto (XES lifecycle:transition, the default), none, or a column"),
+            qs("where", "ATTR=VALUE: keep cases with an event having it; repeatable (one attribute OR, several AND)"),
+            q("from", "start of the time range (a date or a timestamp), included"),
+            q("to", "end of the time range, included (a date: to its last microsecond)"),
+            q("time_mode", "what the range keeps: contained (default), started or events"),
+            q("order", "events within a case: timestamp (default) or file"),
+            q("top", "variants and edges listed (default 10; 0: all)"),
             q("cost_per_hour", "cost of an hour of work, for automation candidates (default 30)"),
+            q("min_occurrences", "activities measured fewer times are not ranked (default 1)"),
+            q("max_work_min", "longest gap counted as work, in minutes (default 60)"),
+            q("currency", "ISO 4217 code of cost_per_hour (default USD)"),
         ],
         output: Output::Object("{\"events_read\", \"issues\", \"summary\"}"),
     },

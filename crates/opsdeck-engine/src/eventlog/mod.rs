@@ -743,8 +743,11 @@ fn same(a: &str, b: &str) -> bool {
 }
 
 mod csv_log;
+mod params;
 mod xes_log;
+
 use csv_log::read_csv_log;
+pub use params::{CostParams, LogParams};
 use xes_log::read_xes_log;
 use xes_log::XES_CHUNK;
 
