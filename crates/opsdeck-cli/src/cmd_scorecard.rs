@@ -54,26 +54,7 @@ pub struct ScorecardArgs {
     pub wide: bool,
 }
 
-/// The columns people see in a scorecard table unless they ask for every one.
-pub const HEADLINE: [&str; 17] = [
-    "client",
-    "program",
-    "site",
-    "queue",
-    "channel",
-    "period",
-    "offered",
-    "abandoned",
-    "service_level",
-    "asa_s",
-    "aht_s",
-    "abandon_rate",
-    "csat_top2_rate",
-    "csat_thin",
-    "nps",
-    "fcr_rate",
-    "coverage",
-];
+pub use opsdeck_engine::views::scorecard::HEADLINE;
 
 /// Build the query; an open date range is filled in from the data by [`print`].
 pub fn build_query(a: &ScorecardArgs) -> Result<ScorecardQuery> {

@@ -6,9 +6,10 @@
 //! when `OPSDECK_TEST_DATABASE_URL` is set, on PostgreSQL — there with two server processes
 //! sharing one database.
 
+mod dashboard;
 mod util;
 
-use opsdeck_server::routes::{Access, In, Method, ROUTES};
+use opsdeck_server::routes::{Access, In, Method, Output, ROUTES};
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -68,8 +69,27 @@ fn request(addr: &str, method: &str, path: &str, headers: &[(&str, String)], bod
     req.push_str("\r\n");
     s.write_all(req.as_bytes()).unwrap();
     s.write_all(body).unwrap();
+    // to the end of the stream, or of the body its Content-Length announces (chromedriver
+    // keeps the connection open)
     let mut raw = Vec::new();
-    s.read_to_end(&mut raw).unwrap();
+    let mut chunk = [0u8; 64 * 1024];
+    loop {
+        let n = s.read(&mut chunk).unwrap();
+        if n == 0 {
+            break;
+        }
+        raw.extend_from_slice(&chunk[..n]);
+        if let Some(head_end) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&raw[..head_end]).to_ascii_lowercase();
+            let length = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse::<usize>().ok());
+            if length.is_some_and(|len| raw.len() >= head_end + 4 + len) {
+                break;
+            }
+        }
+    }
     let split = raw
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
@@ -322,7 +342,7 @@ fn foreign_names(s: &Server, admin: &str) -> Vec<String> {
 /// one of no client at all.
 fn path_ids(s: &Server, admin: &str, param_route: &str) -> [(&'static str, String); 3] {
     match param_route {
-        "client" => [
+        "client" | "page_client" => [
             ("own", OWN.to_string()),
             ("other", "telvia".to_string()),
             ("none", "no-such-client".to_string()),
@@ -404,6 +424,20 @@ fn requests_of(
         .map(|(case, sla)| (case, join(r.path, &format!("period=2025-09&sla={sla}"))))
         .collect();
     }
+    if r.name == "page_sla" {
+        // an SLA of the own client, one of another client (asked under that client), none
+        return [
+            (
+                "own",
+                "/sla/nwb-cards-voice-sl?client=northwind&period=2025-09",
+            ),
+            ("other", "/sla/crt-voice-sl?client=cartly&period=2025-09"),
+            ("none", "/sla/no-such-sla?client=northwind&period=2025-09"),
+        ]
+        .into_iter()
+        .map(|(case, p)| (case, p.to_string()))
+        .collect();
+    }
     if r.params.iter().any(|p| p.at == In::Path) {
         return path_ids(s, admin, r.name)
             .into_iter()
@@ -472,7 +506,15 @@ fn access_matrix(fx: &Fixture, s: &Server) {
             let anon = request(&s.addr, method, &path, &[], &body);
             t.tried += 1;
             assert!(anon.status < 500, "{method} {path} anonymous: {anon:?}");
-            if r.access != Access::Public {
+            if r.access != Access::Public && matches!(r.output, Output::Html(_)) {
+                // a page sends a browser without a session to the login form
+                assert_eq!(
+                    (anon.status, anon.header("location")),
+                    (303, Some("/login")),
+                    "{method} {path} anonymous: {}",
+                    anon.body
+                );
+            } else if r.access != Access::Public {
                 assert_eq!(
                     anon.status, 401,
                     "{method} {path} answered without authentication: {}",
@@ -1034,6 +1076,14 @@ fn run_suite(fx: &Fixture) {
 fn the_api_on_sqlite() {
     let fx = Fixture::new(None);
     run_suite(&fx);
+}
+
+#[test]
+fn the_dashboard_in_a_real_browser() {
+    let fx = Fixture::new(None);
+    let s = fx.server(&[]);
+    dashboard::pages_match_the_cli(&fx, &s);
+    dashboard::every_role_in_a_browser(&fx, &s);
 }
 
 #[test]

@@ -30,7 +30,7 @@ type Who = Extension<Caller>;
 
 /// Query parameters into `T`: each given at most once; `bools` are read as booleans; an
 /// unknown or malformed one is a 400 naming it.
-fn query<T: DeserializeOwned>(raw: Option<String>, bools: &[&str]) -> ApiResult<T> {
+pub(crate) fn query<T: DeserializeOwned>(raw: Option<String>, bools: &[&str]) -> ApiResult<T> {
     query_lists(raw, bools, &[])
 }
 
@@ -64,12 +64,12 @@ fn query_lists<T: DeserializeOwned>(
     serde_json::from_value(Value::Object(obj)).map_err(|e| bad(format!("query: {e}")))
 }
 
-fn bad(message: String) -> ApiError {
+pub(crate) fn bad(message: String) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, "invalid_argument", message)
 }
 
 /// Run blocking engine work (file reads) off the async workers.
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> opsdeck_engine::Result<T> + Send + 'static,
 ) -> ApiResult<T> {
     tokio::task::spawn_blocking(f)
@@ -93,7 +93,7 @@ fn validated_org(raw: &opsdeck_core::RawOrg) -> ApiResult<Org> {
 /// the caller's scope, the facts manifest's generation and the store's data version (raised
 /// by every change of reference data or contracts). Read before the inputs, so an answer is
 /// never kept under a key older than the data it was computed from.
-async fn answer_key(
+pub(crate) async fn answer_key(
     st: &AppState,
     scope: &Scope,
     route: &str,
@@ -111,12 +111,16 @@ async fn answer_key(
 
 /// What a computing read route reads: the reference data and (when asked) the contracts the
 /// scope may read.
-struct Inputs {
-    org: Org,
-    stored: StoredContracts,
+pub(crate) struct Inputs {
+    pub org: Org,
+    pub stored: StoredContracts,
 }
 
-async fn inputs(st: &AppState, scope: &Scope, with_contracts: bool) -> ApiResult<Inputs> {
+pub(crate) async fn inputs(
+    st: &AppState,
+    scope: &Scope,
+    with_contracts: bool,
+) -> ApiResult<Inputs> {
     let raw = st.store.load_org(scope).await?;
     let stored = if with_contracts {
         StoredContracts::from_revisions(st.store.all_contract_revisions(scope).await?)

@@ -6,7 +6,7 @@
 
 use crate::auth::{self, Caller, CSRF_HEADER, SESSION_COOKIE};
 use crate::error::ApiError;
-use crate::routes::{route_of, Access};
+use crate::routes::{route_of, Access, Output};
 use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::{MatchedPath, State};
@@ -127,6 +127,10 @@ pub async fn guard(
     }
     let caller = match authenticate(&st, req.headers()).await {
         Ok(Some(c)) => c,
+        // a browser without a session is sent to the login form, the API answers 401
+        Ok(None) if matches!(route.output, Output::Html(_)) => {
+            return axum::response::Redirect::to("/login").into_response()
+        }
         Ok(None) => return ApiError::unauthenticated().into_response(),
         Err(e) => return e.into_response(),
     };

@@ -25,6 +25,7 @@ mod login;
 pub mod openapi;
 pub mod routes;
 pub mod state;
+pub mod web;
 
 pub use state::AppState;
 

@@ -176,7 +176,7 @@ pub async fn login(
             .payload(from.as_bytes()),
     )
     .await?;
-    let mut res = (StatusCode::SEE_OTHER, [(header::LOCATION, "/api/v1/me")]).into_response();
+    let mut res = (StatusCode::SEE_OTHER, [(header::LOCATION, "/")]).into_response();
     let h = res.headers_mut();
     h.append(
         header::SET_COOKIE,

@@ -28,6 +28,9 @@ fn ok_response(out: &Output) -> Value {
             json!({"description": about, "content": {"text/html": {"schema": {"type": "string"}}}})
         }
         Output::Redirect(about) => json!({"description": about}),
+        Output::Asset(media) => {
+            json!({"description": "the file", "content": {*media: {"schema": {"type": "string"}}}})
+        }
         _ => {
             json!({"description": "ok", "content": {"application/json": {"schema": output_schema(out)}}})
         }
@@ -36,7 +39,10 @@ fn ok_response(out: &Output) -> Value {
 
 fn output_schema(out: &Output) -> Value {
     match out {
-        Output::Object(about) | Output::Html(about) | Output::Redirect(about) => {
+        Output::Object(about)
+        | Output::Html(about)
+        | Output::Redirect(about)
+        | Output::Asset(about) => {
             json!({"type": "object", "description": about})
         }
         Output::Table(name) => {

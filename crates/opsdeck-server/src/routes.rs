@@ -78,8 +78,10 @@ pub enum Output {
     Table(&'static str),
     /// A JSON object described in words.
     Object(&'static str),
-    /// An HTML page (the login form).
+    /// An HTML page (the login form, the dashboard's pages).
     Html(&'static str),
+    /// A file compiled into the binary (the stylesheet), with its media type.
+    Asset(&'static str),
     /// A redirect (after logging in or out).
     Redirect(&'static str),
 }
@@ -213,6 +215,73 @@ pub const ROUTES: &[Route] = &[
         access: Access::Public,
         params: &[],
         output: Output::Html("the login page; sets the form's CSRF cookie"),
+    },
+    Route {
+        method: Method::Get,
+        path: "/assets/opsdeck.css",
+        name: "stylesheet",
+        summary: "the dashboard's stylesheet (compiled into the binary)",
+        access: Access::Public,
+        params: &[],
+        output: Output::Asset("text/css"),
+    },
+    Route {
+        method: Method::Get,
+        path: "/",
+        name: "page_home",
+        summary: "dashboard: the portfolio — clients x SLAs of the last two months with status, trend and credits (a client viewer of one client is sent to its page)",
+        access: Access::Read,
+        params: &[
+            q("period", "the month shown (default: the latest with data)"),
+            q("csv", "download a table of the page as CSV: credits or slas"),
+        ],
+        output: Output::Html("the portfolio page"),
+    },
+    Route {
+        method: Method::Get,
+        path: "/clients",
+        name: "page_clients",
+        summary: "dashboard: the clients the caller may see",
+        access: Access::Read,
+        params: &[],
+        output: Output::Html("the clients page"),
+    },
+    Route {
+        method: Method::Get,
+        path: "/clients/{id}",
+        name: "page_client",
+        summary: "dashboard: one client — SLA attainment by month, credits and invoice, the scorecard by level and period",
+        access: Access::Read,
+        params: &[
+            path("id", "client id"),
+            q("period", "the last month shown (default: the latest with data)"),
+            q("level", "scorecard level: program (default), queue, channel, site or client"),
+            q("by", "scorecard periods: month (default), week, day or total"),
+            q("csv", "download a table of the page as CSV: slas, credits or scorecard"),
+        ],
+        output: Output::Html("the client page"),
+    },
+    Route {
+        method: Method::Get,
+        path: "/sla/{id}",
+        name: "page_sla",
+        summary: "dashboard: one SLA of a client in a month — windows, days, the intervals of a day (`opsdeck sla explain`)",
+        access: Access::Read,
+        params: &[
+            path("id", "SLA id"),
+            Param {
+                name: "client",
+                at: In::Query,
+                ty: Type::String,
+                required: true,
+                about: "the client whose contract has the SLA",
+            },
+            q("period", "the month (default: the latest with data)"),
+            q("window", "only the days of this window"),
+            q("day", "the intervals of this day (YYYY-MM-DD)"),
+            q("csv", "download the rows as CSV: rows"),
+        ],
+        output: Output::Html("the SLA drill-down page"),
     },
     Route {
         method: Method::Post,
@@ -619,6 +688,11 @@ fn handler(name: &str) -> MethodRouter<Arc<AppState>> {
         "readyz" => get(readyz),
         "openapi" => get(openapi),
         "login_form" => get(login::form),
+        "stylesheet" => get(crate::web::stylesheet),
+        "page_home" => get(crate::web::home),
+        "page_clients" => get(crate::web::clients),
+        "page_client" => get(crate::web::client),
+        "page_sla" => get(crate::web::sla),
         "login" => post(login::login),
         "logout" => post(login::logout),
         "me" => get(api::me),

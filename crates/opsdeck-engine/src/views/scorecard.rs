@@ -755,6 +755,28 @@ mod tests {
     }
 }
 
+/// The columns people see in a scorecard table unless they ask for every one (the CLI's table,
+/// the dashboard's pages); CSV and JSON carry every column.
+pub const HEADLINE: [&str; 17] = [
+    "client",
+    "program",
+    "site",
+    "queue",
+    "channel",
+    "period",
+    "offered",
+    "abandoned",
+    "service_level",
+    "asa_s",
+    "aht_s",
+    "abandon_rate",
+    "csat_top2_rate",
+    "csat_thin",
+    "nps",
+    "fcr_rate",
+    "coverage",
+];
+
 /// A scorecard request as text, the same for every front-end: the CLI's flags and the API's
 /// query parameters parse into it, and [`ScorecardParams::query`] checks it.
 #[derive(Debug, Clone, Default, serde::Deserialize)]

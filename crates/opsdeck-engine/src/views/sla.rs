@@ -144,6 +144,32 @@ pub struct Evaluation {
     pub provisional: bool,
 }
 
+/// Margin under which a met SLA is shown as at risk, per unit: one percentage point of a
+/// fraction, one NPS / CSAT point, 5 % of a time target.
+pub const AT_RISK_MARGIN: [(&str, f64); 2] = [("fraction", 0.01), ("points", 1.0)];
+/// Share of a time target (`seconds`) under which a met SLA is shown as at risk.
+pub const AT_RISK_SECONDS_SHARE: f64 = 0.05;
+
+impl SlaResult {
+    /// The status people read on the dashboard and in the packs: the verdict (`met`,
+    /// `missed`, `not_measured`, `insufficient_data` — never a verdict on missing data), and
+    /// `at_risk` for a met SLA whose margin is under [`AT_RISK_MARGIN`] (for a time target,
+    /// [`AT_RISK_SECONDS_SHARE`] of it).
+    pub fn shown_status(&self) -> &'static str {
+        let near = |m: f64| match self.unit.as_str() {
+            "seconds" => m < AT_RISK_SECONDS_SHARE * self.target.abs(),
+            u => AT_RISK_MARGIN
+                .iter()
+                .find(|(x, _)| *x == u)
+                .is_some_and(|(_, limit)| m < *limit),
+        };
+        match (self.status, self.margin) {
+            (Status::Met, Some(m)) if near(m) => "at_risk",
+            (s, _) => s.as_str(),
+        }
+    }
+}
+
 /// Does the queue belong to the SLA's scope for `client`?
 fn queue_in_scope(v: &SlaVersion, q: &Queue, client: &str) -> bool {
     let s = &v.scope;

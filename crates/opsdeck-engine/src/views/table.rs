@@ -60,7 +60,7 @@ impl Kind {
         }
     }
 
-    fn numeric(&self) -> bool {
+    pub fn numeric(&self) -> bool {
         !matches!(
             self,
             Kind::Text | Kind::Timestamp | Kind::LocalTime | Kind::Date | Kind::Period | Kind::Flag

@@ -1,0 +1,521 @@
+//! The dashboard in a real browser: Debian's headless Chromium driven over W3C WebDriver
+//! (chromedriver, plain HTTP calls). Each role logs in through the form, opens its pages and
+//! follows their links; a scoped role must find no other client's name or id on any page it
+//! reaches, and another client's URL must look exactly like one that does not exist. A
+//! screenshot of each kind of page per role is kept under `target/dashboard-screenshots/`.
+//! The figures of the client and drill-down pages are compared with the CLI's for the same
+//! query.
+
+use super::*;
+use serde_json::{json, Value};
+use std::collections::{BTreeSet, VecDeque};
+use std::path::PathBuf;
+
+/// The real browser binary behind Debian's `chromium` wrapper script.
+const CHROMIUM: &str = "/usr/lib/chromium/chromium";
+/// Pages a role opens at most (the drill-down links to every day of a month).
+const MAX_PAGES: usize = 40;
+
+/// chromedriver on a free port, and one browser session.
+pub struct Browser {
+    driver: Child,
+    addr: String,
+    session: String,
+}
+
+impl Browser {
+    /// A headless browser, or why there is none (a notice; a failure under `CI=true`).
+    pub fn start() -> Option<Browser> {
+        let missing = !std::path::Path::new(CHROMIUM).exists()
+            || Command::new("chromedriver")
+                .arg("--version")
+                .output()
+                .is_err();
+        if missing {
+            let msg = "chromium / chromedriver are not installed (scripts/test.sh installs \
+                       Debian's chromium and chromium-driver when it runs as root)";
+            assert!(std::env::var("CI").as_deref() != Ok("true"), "{msg}");
+            eprintln!("skipping the browser test: {msg}");
+            return None;
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let addr = format!("127.0.0.1:{port}");
+        for _ in 0..100 {
+            if TcpStream::connect(&addr).is_ok() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let profile = tempfile::tempdir().unwrap().keep();
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": CHROMIUM,
+                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                         "--disable-background-networking", "--disable-component-update",
+                         "--disable-sync", "--no-first-run", "--window-size=1280,900",
+                         format!("--user-data-dir={}", profile.display())],
+            }
+        }}});
+        let mut b = Browser {
+            driver,
+            addr,
+            session: String::new(),
+        };
+        let v = b.call("POST", "/session", Some(caps));
+        b.session = v["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no browser session: {v}"))
+            .to_string();
+        Some(b)
+    }
+
+    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        let res = request(
+            &self.addr,
+            method,
+            path,
+            &[("Content-Type", "application/json".into())],
+            body.as_bytes(),
+        );
+        let v: Value = serde_json::from_str(&res.body)
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}: {}", res.body));
+        assert!(res.status < 400, "{method} {path}: {}", res.body);
+        v["value"].clone()
+    }
+
+    fn s(&self, path: &str) -> String {
+        format!("/session/{}{path}", self.session)
+    }
+
+    pub fn open(&self, url: &str) {
+        self.call("POST", &self.s("/url"), Some(json!({ "url": url })));
+    }
+
+    pub fn url(&self) -> String {
+        self.call("GET", &self.s("/url"), None)
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    }
+
+    pub fn source(&self) -> String {
+        self.call("GET", &self.s("/source"), None)
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    }
+
+    /// Evaluate a script in the page (the test's own probing; the pages need none).
+    pub fn eval(&self, script: &str) -> Value {
+        self.call(
+            "POST",
+            &self.s("/execute/sync"),
+            Some(json!({"script": script, "args": []})),
+        )
+    }
+
+    fn element(&self, css: &str) -> String {
+        let v = self.call(
+            "POST",
+            &self.s("/element"),
+            Some(json!({"using": "css selector", "value": css})),
+        );
+        v["element-6066-11e4-a52e-4f735466cecf"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no element {css}: {v}"))
+            .to_string()
+    }
+
+    pub fn type_into(&self, css: &str, text: &str) {
+        let e = self.element(css);
+        self.call(
+            "POST",
+            &self.s(&format!("/element/{e}/value")),
+            Some(json!({ "text": text })),
+        );
+    }
+
+    pub fn click(&self, css: &str) {
+        let e = self.element(css);
+        self.call(
+            "POST",
+            &self.s(&format!("/element/{e}/click")),
+            Some(json!({})),
+        );
+    }
+
+    pub fn screenshot(&self, file: &std::path::Path) {
+        let v = self.call("GET", &self.s("/screenshot"), None);
+        let png = base64_decode(v.as_str().unwrap_or(""));
+        std::fs::write(file, png).unwrap();
+    }
+
+    pub fn delete_cookies(&self) {
+        self.call("DELETE", &self.s("/cookie"), None);
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        if !self.session.is_empty() {
+            let _ = request(&self.addr, "DELETE", &self.s(""), &[], b"");
+        }
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn base64_decode(s: &str) -> Vec<u8> {
+    let val = |c: u8| match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    };
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0);
+    for v in s.bytes().filter_map(val) {
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    out
+}
+
+fn screenshots_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"));
+    let dir = target.join("dashboard-screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The kind of a page, for one screenshot per kind: its path without ids.
+fn kind_of(path: &str) -> String {
+    let p = path.split('?').next().unwrap_or("");
+    let mut parts: Vec<&str> = p.split('/').filter(|s| !s.is_empty()).collect();
+    if parts.len() > 1 {
+        parts.truncate(1);
+        parts.push("id");
+    }
+    let mut k = parts.join("-");
+    if path.contains("day=") {
+        k.push_str("-day");
+    } else if path.contains("window=") {
+        k.push_str("-window");
+    }
+    if k.is_empty() {
+        "home".into()
+    } else {
+        k
+    }
+}
+
+/// Log in as `email` through the form, open every page reachable from the start by links,
+/// and check each; returns the paths visited.
+fn crawl(b: &Browser, base: &str, role: &str, email: &str, foreign: &[String]) -> Vec<String> {
+    b.delete_cookies();
+    b.open(&format!("{base}/"));
+    assert!(
+        b.url().ends_with("/login"),
+        "an anonymous visit goes to the login form: {}",
+        b.url()
+    );
+    b.type_into("input[name=email]", email);
+    b.type_into("input[name=password]", PASSWORD);
+    b.click("button[type=submit]");
+    // a click does not always wait for the navigation it starts
+    let mut landed = b.url();
+    for _ in 0..50 {
+        if !landed.ends_with("/login") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        landed = b.url();
+    }
+    if landed.ends_with("/login") {
+        panic!("{role}: the login did not go through: {}", b.source());
+    }
+    if role == "client-viewer" {
+        assert!(
+            landed.ends_with(&format!("/clients/{OWN}")),
+            "{role} lands on {landed}"
+        );
+    } else {
+        assert_eq!(landed, format!("{base}/"), "{role} lands on the portfolio");
+    }
+    let shots = screenshots_dir();
+    let mut seen = BTreeSet::new();
+    let mut kinds = BTreeSet::new();
+    let mut queue: VecDeque<String> = VecDeque::from([landed.trim_start_matches(base).to_string()]);
+    let mut visited = Vec::new();
+    while let Some(path) = queue.pop_front() {
+        if visited.len() >= MAX_PAGES || !seen.insert(path.clone()) {
+            continue;
+        }
+        b.open(&format!("{base}{path}"));
+        let html = b.source();
+        let title = b
+            .eval("return document.title")
+            .as_str()
+            .unwrap_or("")
+            .to_string();
+        assert!(
+            !title.starts_with("Not found")
+                && !title.starts_with("Something went wrong")
+                && !title.starts_with("Cannot show"),
+            "{role}: {path} is an error page: {title}"
+        );
+        assert!(html.contains("<main"), "{role}: {path} has no main: {html}");
+        if role == "account-manager" || role == "client-viewer" {
+            for name in foreign {
+                assert!(
+                    !html.contains(name.as_str()),
+                    "{role}: {path} shows another client's {name:?}"
+                );
+            }
+        }
+        let kind = kind_of(&path);
+        if kinds.insert(kind.clone()) {
+            b.screenshot(&shots.join(format!("{role}-{kind}.png")));
+        }
+        visited.push(path.clone());
+        let links = b.eval(
+            "return Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))",
+        );
+        for l in links
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+        {
+            // pages only: CSV downloads are checked over HTTP, the skip link is this page
+            if l.starts_with('/') && !l.contains("csv=") && !l.starts_with("/api/") {
+                queue.push_back(l.replace("&amp;", "&"));
+            }
+        }
+    }
+    // another client's page looks exactly like one that does not exist
+    if role == "client-viewer" || role == "account-manager" {
+        let strip = |b: &Browser, url: &str| {
+            b.open(url);
+            (
+                b.eval("return document.querySelector('h1').textContent"),
+                b.eval("return document.title"),
+            )
+        };
+        let other = strip(b, &format!("{base}/clients/telvia"));
+        let none = strip(b, &format!("{base}/clients/zzzzzz"));
+        assert_eq!(other.0, json!("Not found"), "{role}: {other:?}");
+        assert_eq!(other, none, "{role}");
+    }
+    // logging out ends the session: pages go back to the login form
+    b.open(&format!("{base}/clients"));
+    b.click("form.logout button");
+    for _ in 0..50 {
+        if b.url().ends_with("/login") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    b.open(&format!("{base}/clients"));
+    assert!(
+        b.url().ends_with("/login"),
+        "{role} after logout: {}",
+        b.url()
+    );
+    visited
+}
+
+/// Every role in the browser.
+pub fn every_role_in_a_browser(fx: &Fixture, s: &Server) {
+    let Some(b) = Browser::start() else {
+        return;
+    };
+    let admin = fx.tokens["admin"].clone();
+    let foreign = foreign_names(s, &admin);
+    let base = format!("http://{}", s.addr);
+    let mut total = 0;
+    for (role, email, _) in USERS {
+        let t0 = std::time::Instant::now();
+        let visited = crawl(&b, &base, role, email, &foreign);
+        assert!(visited.len() >= 2, "{role} reached only {visited:?}");
+        let kinds: BTreeSet<String> = visited.iter().map(|p| kind_of(p)).collect();
+        assert!(
+            kinds.contains("sla-id"),
+            "{role} never reached a drill-down: {visited:?}"
+        );
+        assert!(
+            kinds.contains("sla-id-day"),
+            "{role} never reached a day's intervals: {visited:?}"
+        );
+        println!(
+            "browser: {role}: {} pages ({}) in {:.1} s",
+            visited.len(),
+            kinds.into_iter().collect::<Vec<_>>().join(", "),
+            t0.elapsed().as_secs_f64()
+        );
+        total += visited.len();
+    }
+    println!(
+        "browser: {total} pages opened, screenshots in {}",
+        screenshots_dir().display()
+    );
+}
+
+/// The CSV of a page's table equals the CLI's CSV for the same query, and each cell of the
+/// page's HTML table reads as the CLI's table does.
+pub fn pages_match_the_cli(fx: &Fixture, s: &Server) {
+    let viewer = &fx.tokens["client-viewer"];
+    let page_csv = |path: &str| {
+        let r = s.get(path, viewer);
+        assert_eq!(r.status, 200, "{path}: {r:?}");
+        assert!(
+            r.header("content-type")
+                .unwrap_or("")
+                .starts_with("text/csv"),
+            "{path}"
+        );
+        r.body
+    };
+    // the drill-down: the days behind an SLA's month
+    let cli = fx
+        .cli(&[
+            "sla",
+            "explain",
+            "nwb-cards-voice-sl",
+            "--period",
+            "2025-09",
+            "--client",
+            OWN,
+            "--format",
+            "csv",
+        ])
+        .success()
+        .stdout;
+    let page = page_csv(&format!(
+        "/sla/nwb-cards-voice-sl?client={OWN}&period=2025-09&csv=rows"
+    ));
+    assert_eq!(page, cli, "drill-down rows");
+    assert!(cli.lines().count() > 10, "{cli}");
+    // the client page's scorecard: the trend of six months ending at the month shown
+    let cli = fx
+        .cli(&[
+            "scorecard",
+            "--client",
+            OWN,
+            "--period",
+            "2025-04..2025-09",
+            "--level",
+            "program",
+            "--by",
+            "month",
+            "--format",
+            "csv",
+        ])
+        .success()
+        .stdout;
+    let page = page_csv(&format!(
+        "/clients/{OWN}?period=2025-09&level=program&by=month&csv=scorecard"
+    ));
+    assert_eq!(page, cli, "client scorecard");
+    // the same table as people read it: every cell of the page is the CLI table's cell
+    let text = fx
+        .cli(&[
+            "scorecard",
+            "--client",
+            OWN,
+            "--period",
+            "2025-04..2025-09",
+            "--level",
+            "program",
+            "--by",
+            "month",
+            "--format",
+            "table",
+        ])
+        .success()
+        .stdout;
+    let html = s
+        .get(
+            &format!("/clients/{OWN}?period=2025-09&level=program&by=month"),
+            viewer,
+        )
+        .body;
+    let start = html
+        .find("Scorecard by program")
+        .expect("the scorecard table");
+    let cells = td_texts(&html[start..]);
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let width = header.split_whitespace().count();
+    let expected: Vec<String> = lines.flat_map(|l| split_cells(l, width)).collect();
+    assert_eq!(
+        cells.len(),
+        expected.len(),
+        "cells: {cells:?}\nexpected: {expected:?}"
+    );
+    assert_eq!(cells, expected);
+}
+
+/// The text of each `<td>` of the first table in `html`.
+fn td_texts(html: &str) -> Vec<String> {
+    let end = html.find("</table>").unwrap_or(html.len());
+    let mut out = Vec::new();
+    let mut rest = &html[..end];
+    while let Some(i) = rest.find("<td") {
+        let after = &rest[i..];
+        let open = after.find('>').unwrap() + 1;
+        let close = after.find("</td>").unwrap();
+        let mut text = String::new();
+        let mut in_tag = false;
+        for ch in after[open..close].chars() {
+            match ch {
+                '<' => in_tag = true,
+                '>' => in_tag = false,
+                c if !in_tag => text.push(c),
+                _ => {}
+            }
+        }
+        out.push(
+            text.replace("&amp;", "&")
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace("&#39;", "'"),
+        );
+        rest = &after[close..];
+    }
+    out
+}
+
+/// A line of the CLI's text table split into its `width` cells (separated by two or more
+/// spaces; a cell holds single spaces only).
+fn split_cells(line: &str, width: usize) -> Vec<String> {
+    let cells: Vec<String> = line
+        .split("  ")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_string)
+        .collect();
+    assert_eq!(cells.len(), width, "{line:?}");
+    cells
+}
