@@ -364,6 +364,11 @@ fn path_ids(s: &Server, admin: &str, param_route: &str) -> [(&'static str, Strin
                 ("none", "no-such-contract".to_string()),
             ]
         }
+        "page_queue" => [
+            ("own", "nwb-cards-voice".to_string()),
+            ("other", "tlv-care-voice".to_string()),
+            ("none", "no-such-queue".to_string()),
+        ],
         "quarantine" => {
             let b = s.get("/api/v1/batches", admin).json();
             let id = b["rows"][0]["batch_id"].as_str().unwrap().to_string();

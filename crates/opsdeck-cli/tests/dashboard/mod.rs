@@ -267,7 +267,13 @@ fn crawl(b: &Browser, base: &str, role: &str, email: &str, foreign: &[String]) -
     let mut kinds = BTreeSet::new();
     let mut queue: VecDeque<String> = VecDeque::from([landed.trim_start_matches(base).to_string()]);
     let mut visited = Vec::new();
-    while let Some(path) = queue.pop_front() {
+    // breadth first, but a page of a kind not seen yet goes before the others
+    while let Some(path) = queue
+        .iter()
+        .position(|p| !kinds.contains(&kind_of(p)) && !seen.contains(p))
+        .and_then(|i| queue.remove(i))
+        .or_else(|| queue.pop_front())
+    {
         if visited.len() >= MAX_PAGES || !seen.insert(path.clone()) {
             continue;
         }
@@ -312,6 +318,28 @@ fn crawl(b: &Browser, base: &str, role: &str, email: &str, foreign: &[String]) -
                 queue.push_back(l.replace("&amp;", "&"));
             }
         }
+    }
+    // the what-if form: 10 % more volume and a site out for a day, submitted
+    b.open(&format!("{base}/plan?queue=nwb-cards-voice"));
+    b.type_into("input[name=from]", "09/22/2025");
+    b.type_into("input[name=volume_pct]", "10");
+    b.type_into("textarea[name=outages]", "mnl:2025-09-23:2025-09-23");
+    b.click("form.whatif button[type=submit]");
+    for _ in 0..100 {
+        if b.url().contains("volume_pct=10") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let html = b.source();
+    assert!(
+        html.contains("By day: baseline and scenario") && html.contains("volume +10 %"),
+        "{role}: the what-if plan: {} {}",
+        b.url(),
+        html.chars().take(3000).collect::<String>()
+    );
+    if kinds.insert("plan-whatif".into()) {
+        b.screenshot(&shots.join(format!("{role}-plan-whatif.png")));
     }
     // another client's page looks exactly like one that does not exist
     if role == "client-viewer" || role == "account-manager" {
@@ -367,6 +395,12 @@ pub fn every_role_in_a_browser(fx: &Fixture, s: &Server) {
             kinds.contains("sla-id-day"),
             "{role} never reached a day's intervals: {visited:?}"
         );
+        for k in ["queues-id", "plan", "clients-id"] {
+            assert!(
+                kinds.contains(k),
+                "{role} never reached a {k} page: {visited:?}"
+            );
+        }
         println!(
             "browser: {role}: {} pages ({}) in {:.1} s",
             visited.len(),

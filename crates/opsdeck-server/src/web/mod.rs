@@ -5,9 +5,12 @@
 //! into the binary. Every table can be downloaded as CSV (`?csv=NAME` on the page's URL) with
 //! the CLI's columns.
 
+mod charts;
 pub mod html;
+mod ops;
 mod pages;
 
+pub use ops::{plan_page, queue};
 pub use pages::{client, clients, home, sla};
 
 use crate::error::ApiError;
@@ -29,7 +32,7 @@ pub async fn stylesheet() -> Response {
                 HeaderValue::from_static("public, max-age=3600"),
             ),
         ],
-        CSS,
+        format!("{CSS}\n{}", opsdeck_report::chart::CHART_CSS),
     )
         .into_response()
 }

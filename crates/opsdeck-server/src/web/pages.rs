@@ -97,7 +97,7 @@ fn csv_response(t: &Table, name: &str) -> WebResult<Response> {
 }
 
 /// Pick the table `name` of `tables` for a CSV download, or say which there are.
-fn csv_of(tables: Vec<(&str, Table)>, name: &str) -> WebResult<Response> {
+pub(super) fn csv_of(tables: Vec<(&str, Table)>, name: &str) -> WebResult<Response> {
     let names: Vec<String> = tables.iter().map(|(n, _)| n.to_string()).collect();
     match tables.into_iter().find(|(n, _)| *n == name) {
         Some((n, t)) => csv_response(&t, n),
@@ -364,7 +364,7 @@ async fn portfolio_body(
                 .collect();
             let _ = write!(
                 s,
-                "<tr><td><a href=\"/clients/{}\">{}</a></td><td>{}</td><td class=\"num\">{} {}</td>{}{}<td>{}</td></tr>",
+                "<tr><td><a href=\"/clients/{}\">{}</a></td><td>{}</td><td class=\"num\">{} {}</td>{}{}<td>{}{}</td></tr>",
                 url(&ev.client),
                 esc(name),
                 esc(&r.name),
@@ -372,6 +372,13 @@ async fn portfolio_body(
                 esc(&measure(r.target, &r.unit)),
                 figure_cell(result_of(&e, &ev.client, &prev.label(), &r.sla), &ev.client, &prev.label()),
                 figure_cell(Some(r), &ev.client, &cur_label),
+                super::charts::sla_sparkline(
+                    &format!("sp-{}-{}", ev.client, r.sla),
+                    &r.name,
+                    &series,
+                    r.target,
+                    &r.unit
+                ),
                 trend_text(&series, &r.unit),
             );
             if r.status == opsdeck_core::sla::Status::InsufficientData {
@@ -506,11 +513,24 @@ pub async fn client(
         return csv_of(tables, name);
     }
     let route = format!("page:client:{id}");
-    let body = kept_body(&st, &c.scope, &route, &raw, async {
+    let mut body = kept_body(&st, &c.scope, &route, &raw, async {
         let (tables, cur) = client_tables(&st, &c.scope, &id, &months, &level, &by).await?;
         client_body(&id, tables, &months, cur, &level, &by, &raw)
     })
     .await?;
+    body.push_str("<section><h2>Queues</h2><ul class=\"queues\">");
+    for q in org.queues.values().filter(|q| q.client == id) {
+        let _ = write!(
+            body,
+            "<li><a href=\"/queues/{}\">{}</a> ({}, {}) · <a href=\"/plan?queue={}\">plan</a></li>",
+            url(&q.id),
+            esc(&q.name),
+            esc(&q.id),
+            esc(&q.channel.to_string()),
+            url(&q.id)
+        );
+    }
+    body.push_str("</ul></section>");
     let crumbs = if c.role == Role::ClientViewer {
         vec![]
     } else {
@@ -604,6 +624,12 @@ fn client_body(
     for (name, t) in &tables {
         match *name {
             "slas" => {
+                let shown: Vec<String> = months
+                    .iter()
+                    .filter(|m| cur.is_none_or(|c| **m <= c))
+                    .map(|m| m.label())
+                    .collect();
+                s.push_str(&super::charts::sla_trends(t, &shown));
                 let slim = t.select(&[
                     "period",
                     "sla",
