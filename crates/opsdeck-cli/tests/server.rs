@@ -429,6 +429,21 @@ fn requests_of(
         .map(|(case, sla)| (case, join(r.path, &format!("period=2025-09&sla={sla}"))))
         .collect();
     }
+    if r.name == "page_contacts" {
+        return [
+            ("own", "nwb-cards-voice"),
+            ("other", "tlv-care-voice"),
+            ("none", "no-such-queue"),
+        ]
+        .into_iter()
+        .map(|(case, q)| {
+            (
+                case,
+                format!("/queues/{q}/contacts?start=2025-09-03T13:30:00Z"),
+            )
+        })
+        .collect();
+    }
     if r.name == "page_sla" {
         // an SLA of the own client, one of another client (asked under that client), none
         return [

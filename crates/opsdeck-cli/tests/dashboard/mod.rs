@@ -213,8 +213,7 @@ fn kind_of(path: &str) -> String {
     let p = path.split('?').next().unwrap_or("");
     let mut parts: Vec<&str> = p.split('/').filter(|s| !s.is_empty()).collect();
     if parts.len() > 1 {
-        parts.truncate(1);
-        parts.push("id");
+        parts[1] = "id";
     }
     let mut k = parts.join("-");
     if path.contains("day=") {
@@ -395,7 +394,7 @@ pub fn every_role_in_a_browser(fx: &Fixture, s: &Server) {
             kinds.contains("sla-id-day"),
             "{role} never reached a day's intervals: {visited:?}"
         );
-        for k in ["queues-id", "plan", "clients-id"] {
+        for k in ["queues-id", "queues-id-contacts", "plan", "clients-id"] {
             assert!(
                 kinds.contains(k),
                 "{role} never reached a {k} page: {visited:?}"
@@ -450,6 +449,43 @@ pub fn pages_match_the_cli(fx: &Fixture, s: &Server) {
     ));
     assert_eq!(page, cli, "drill-down rows");
     assert!(cli.lines().count() > 10, "{cli}");
+    // the last step: the contacts behind an interval are as many as the interval counts
+    let intervals = fx
+        .cli(&[
+            "sla",
+            "explain",
+            "nwb-cards-voice-sl",
+            "--period",
+            "2025-09",
+            "--client",
+            OWN,
+            "--by-interval",
+            "--format",
+            "json",
+        ])
+        .success()
+        .stdout;
+    let rows: serde_json::Value = serde_json::from_str(&intervals).unwrap();
+    let rows = rows.as_array().expect("explain rows");
+    let busy: Vec<&Value> = rows
+        .iter()
+        .filter(|r| r["offered"].as_i64().unwrap_or(0) > 0)
+        .take(3)
+        .collect();
+    assert!(!busy.is_empty(), "some interval has contacts");
+    for r in busy {
+        let start = r["period"].as_str().unwrap();
+        let q = r["queue"].as_str().unwrap();
+        let csv = page_csv(&format!(
+            "/queues/{q}/contacts?start={}&csv=contacts",
+            encode(start)
+        ));
+        assert_eq!(
+            csv.lines().count() as i64 - 1,
+            r["offered"].as_i64().unwrap(),
+            "contacts of {q} {start}:\n{csv}"
+        );
+    }
     // the client page's scorecard: the trend of six months ending at the month shown
     let cli = fx
         .cli(&[

@@ -3,7 +3,7 @@
 
 use crate::views::table::{col, Column, Kind, TableSpec};
 use crate::views::{
-    case_clocks, forecast, ingest, kpi, mining, plan, schedule, scorecard, sla, staffing,
+    case_clocks, contacts, forecast, ingest, kpi, mining, plan, schedule, scorecard, sla, staffing,
 };
 
 /// Version of the output tables' shapes; raised when a column changes name, kind or meaning.
@@ -38,6 +38,11 @@ pub fn catalogue() -> Vec<TableSpec> {
         ),
     );
     vec![
+        spec(
+            "interval_contacts",
+            "the dashboard's last drill-down step: the stored contacts of one queue interval, paged",
+            contacts::CONTACT_COLUMNS.to_vec(),
+        ),
         spec(
             "kpi",
             "`opsdeck kpi`: one row per queue × interval of contact files",

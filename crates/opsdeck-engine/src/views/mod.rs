@@ -5,6 +5,7 @@
 
 pub mod case_clocks;
 pub mod catalogue;
+pub mod contacts;
 pub mod forecast;
 pub mod ingest;
 pub mod kpi;

@@ -10,7 +10,7 @@ pub mod html;
 mod ops;
 mod pages;
 
-pub use ops::{plan_page, queue};
+pub use ops::{contacts, plan_page, queue};
 pub use pages::{client, clients, home, sla};
 
 use crate::error::ApiError;

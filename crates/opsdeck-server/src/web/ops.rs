@@ -563,3 +563,98 @@ fn merge_site_tables(toml: &str) -> String {
         .map(|(s, lines)| format!("[sites.{s}]\n{}\n", lines.join("\n")))
         .collect()
 }
+
+/// Contacts per page on the contacts page.
+const CONTACTS_PER_PAGE: usize = 100;
+
+/// `/queues/{id}/contacts?start=T[&page=N]`: the contacts behind one interval of a queue
+/// (`T` as the drill-down writes it, `2025-09-03 09:30-04:00`, or RFC 3339), paged.
+pub async fn contacts(
+    State(st): St,
+    Extension(c): Who,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> WebResult<Response> {
+    use opsdeck_engine::views::contacts::interval_contacts;
+    let p = pairs(&raw);
+    if let Some((k, _)) = p
+        .iter()
+        .find(|(k, _)| !matches!(k.as_str(), "start" | "page" | "csv"))
+    {
+        return Err(WebError(api::bad(format!(
+            "parameter {k} is not known here (start, page, csv)"
+        ))));
+    }
+    let Inputs { org, .. } = api::inputs(&st, &c.scope, false).await?;
+    let q = queue_of(&org, &id)?.clone();
+    let text = one(&p, "start")
+        .ok_or_else(|| WebError(api::bad("parameter start is required".into())))?
+        .trim()
+        .to_string();
+    let start = chrono::DateTime::parse_from_str(&text, "%Y-%m-%d %H:%M%:z")
+        .or_else(|_| chrono::DateTime::parse_from_rfc3339(&text))
+        .map_err(|_| {
+            WebError(api::bad(format!(
+                "parameter start: {text:?} is not a time such as 2025-09-03 09:30-04:00"
+            )))
+        })?
+        .timestamp();
+    let page_no: usize = match one(&p, "page") {
+        None => 1,
+        Some(v) => v.trim().parse().ok().filter(|n| *n >= 1).ok_or_else(|| {
+            WebError(api::bad(format!(
+                "parameter page: {v:?} is not a page number"
+            )))
+        })?,
+    };
+    let csv = one(&p, "csv").map(str::to_string);
+    let (offset, limit) = if csv.is_some() {
+        (0, usize::MAX)
+    } else {
+        ((page_no - 1) * CONTACTS_PER_PAGE, CONTACTS_PER_PAGE)
+    };
+    let (ws, scope, id2) = (st.ws.clone(), c.scope.clone(), id.clone());
+    let r = api::blocking(move || interval_contacts(&ws, &scope, &org, &id2, start, offset, limit))
+        .await?;
+    if let Some(name) = csv {
+        return super::pages::csv_of(vec![("contacts", r.table)], &name);
+    }
+    let path = format!("/queues/{}/contacts?start={}", url(&id), url(&text));
+    let pages = r.total.div_ceil(CONTACTS_PER_PAGE).max(1);
+    let mut s = format!(
+        "<p class=\"lede\">{} contacts arrived in this interval (the interval facts count them by the same rule); page {page_no} of {pages}.</p>",
+        r.total
+    );
+    s.push_str(&table(
+        &r.table,
+        &format!("Contacts of {text}"),
+        Some(&format!("{path}&csv=contacts")),
+        &no_links,
+    ));
+    s.push_str("<nav class=\"pages\" aria-label=\"pages\">");
+    if page_no > 1 {
+        let _ = write!(
+            s,
+            "<a href=\"{}&amp;page={}\">← previous</a> ",
+            esc(&path),
+            page_no - 1
+        );
+    }
+    if page_no < pages {
+        let _ = write!(
+            s,
+            "<a href=\"{}&amp;page={}\">next →</a>",
+            esc(&path),
+            page_no + 1
+        );
+    }
+    s.push_str("</nav>");
+    let mut crumbs = crumbs_for(&c, &q.client);
+    crumbs.push((q.name.clone(), format!("/queues/{}", url(&id))));
+    Ok(page(
+        &c,
+        format!("{} — contacts of {text}", q.name),
+        crumbs,
+        s,
+    ))
+}

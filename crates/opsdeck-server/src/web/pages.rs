@@ -799,10 +799,17 @@ pub async fn sla(
         (None, None) => format!("Days of {}", month.label()),
     };
     let link = |row: usize, col: &str| {
-        (col == "period" && p.day.is_none()).then(|| {
-            let day = detail.get(row, "period").and_then(text_of).unwrap_or("");
-            format!("{base}&day={}", url(day))
-        })
+        let period = detail.get(row, "period").and_then(text_of).unwrap_or("");
+        match (col, p.day.is_some()) {
+            ("period", false) => Some(format!("{base}&day={}", url(period))),
+            // an interval: the contacts behind it
+            ("period", true) => Some(format!(
+                "/queues/{}/contacts?start={}",
+                url(detail.get(row, "queue").and_then(text_of).unwrap_or("")),
+                url(period)
+            )),
+            _ => None,
+        }
     };
     s.push_str(&table(
         &detail,
