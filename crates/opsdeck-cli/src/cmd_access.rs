@@ -7,7 +7,6 @@ use crate::errors::Usage;
 use crate::output::{self, Format};
 use anyhow::{Context as _, Result};
 use opsdeck_core::{Org, Role};
-use opsdeck_engine::views::table::{col, Kind, Table, Value};
 use opsdeck_server::accounts::{
     add_user, change_user, create_token, describe, revoke_token, AccountError, Actor, Change,
 };
@@ -164,45 +163,7 @@ pub fn run_user(g: &GlobalArgs, c: UserCommand) -> Result<ExitCode> {
         }
         UserCommand::List { format } => {
             let users = ctx.rt.block_on(ctx.store.list_users())?;
-            let t = Table::new(
-                vec![
-                    col("email", Kind::Text, "the user's id"),
-                    col(
-                        "role",
-                        Kind::Text,
-                        "admin, executive, account-manager, client-viewer or auditor",
-                    ),
-                    col(
-                        "clients",
-                        Kind::Text,
-                        "the clients assigned (space-separated)",
-                    ),
-                    col(
-                        "password",
-                        Kind::Flag,
-                        "whether the user can log in with a password",
-                    ),
-                    col(
-                        "disabled",
-                        Kind::Flag,
-                        "disabled users cannot log in or use tokens",
-                    ),
-                    col("created_at", Kind::Timestamp, "when the user was added"),
-                ],
-                users
-                    .into_iter()
-                    .map(|u| {
-                        vec![
-                            Value::Text(u.email),
-                            Value::Text(u.role),
-                            Value::Text(u.clients.join(" ")),
-                            Value::Flag(Some(u.password_hash.is_some())),
-                            Value::Flag(Some(u.disabled)),
-                            Value::Text(u.created_at),
-                        ]
-                    })
-                    .collect(),
-            );
+            let t = opsdeck_server::accounts::users_table(users);
             output::write(&mut std::io::stdout().lock(), format, &t)?;
         }
         UserCommand::Disable { email } => change(&ctx, &email, Change::Disable)?,
@@ -258,34 +219,7 @@ pub fn run_token(g: &GlobalArgs, c: TokenCommand) -> Result<ExitCode> {
         }
         TokenCommand::List { format } => {
             let tokens = ctx.rt.block_on(ctx.store.list_tokens())?;
-            let t = Table::new(
-                vec![
-                    col("id", Kind::Text, "the token's public id"),
-                    col("email", Kind::Text, "whose token"),
-                    col("name", Kind::Text, "what it is for"),
-                    col("created_at", Kind::Timestamp, "when it was made"),
-                    col(
-                        "expires_at",
-                        Kind::Timestamp,
-                        "when it stops working (empty: never)",
-                    ),
-                    col("revoked_at", Kind::Timestamp, "when it was revoked"),
-                ],
-                tokens
-                    .into_iter()
-                    .map(|t| {
-                        let opt = |v: Option<String>| Value::Text(v.unwrap_or_default());
-                        vec![
-                            Value::Text(t.id),
-                            Value::Text(t.email),
-                            Value::Text(t.name),
-                            Value::Text(t.created_at),
-                            opt(t.expires_at),
-                            opt(t.revoked_at),
-                        ]
-                    })
-                    .collect(),
-            );
+            let t = opsdeck_server::accounts::tokens_table(tokens);
             output::write(&mut std::io::stdout().lock(), format, &t)?;
         }
     }
@@ -316,44 +250,7 @@ pub fn run_audit(g: &GlobalArgs, c: AuditCommand) -> Result<ExitCode> {
             format,
         } => {
             let events = ctx.rt.block_on(ctx.store.audit_events(after, limit))?;
-            let t = Table::new(
-                vec![
-                    col("seq", Kind::Count, "position in the chain, from 1"),
-                    col("at", Kind::Timestamp, "when"),
-                    col(
-                        "actor",
-                        Kind::Text,
-                        "who: a user's e-mail, or os:NAME for the CLI",
-                    ),
-                    col("action", Kind::Text, "what"),
-                    col("object", Kind::Text, "acted on"),
-                    col("client", Kind::Text, "the client concerned"),
-                    col("request_id", Kind::Text, "the server request"),
-                    col(
-                        "payload_digest",
-                        Kind::Text,
-                        "SHA-256 of what the write was given",
-                    ),
-                    col("hash", Kind::Text, "this event's chain hash"),
-                ],
-                events
-                    .into_iter()
-                    .map(|e| {
-                        let opt = |v: Option<String>| Value::Text(v.unwrap_or_default());
-                        vec![
-                            Value::Int(e.seq),
-                            Value::Text(e.event.at),
-                            Value::Text(e.event.actor),
-                            Value::Text(e.event.action),
-                            Value::Text(e.event.object),
-                            opt(e.event.client),
-                            opt(e.event.request_id),
-                            Value::Text(e.event.payload_digest),
-                            Value::Text(e.hash),
-                        ]
-                    })
-                    .collect(),
-            );
+            let t = opsdeck_server::audit::audit_table(events);
             output::write(&mut std::io::stdout().lock(), format, &t)?;
         }
     }

@@ -369,7 +369,7 @@ fn path_ids(s: &Server, admin: &str, param_route: &str) -> [(&'static str, Strin
             ("other", "tlv-care-voice".to_string()),
             ("none", "no-such-queue".to_string()),
         ],
-        "quarantine" => {
+        "quarantine" | "page_quarantine" => {
             let b = s.get("/api/v1/batches", admin).json();
             let id = b["rows"][0]["batch_id"].as_str().unwrap().to_string();
             // the demo's one batch holds every client's contacts
@@ -381,7 +381,7 @@ fn path_ids(s: &Server, admin: &str, param_route: &str) -> [(&'static str, Strin
         }
         // writes: ids that name nothing, so the matrix changes no data (the writes are
         // exercised in `writes_are_audited_and_the_chain_verifies`)
-        "void" | "user_disable" | "user_enable" | "user_role" | "token_revoke" => [
+        "void" | "page_void" | "user_disable" | "user_enable" | "user_role" | "token_revoke" => [
             ("own", "nobody-1@example.com".to_string()),
             ("other", "b-nothing-2".to_string()),
             ("none", "../../etc/passwd".to_string()),
@@ -502,6 +502,8 @@ fn body_of(r: &opsdeck_server::routes::Route) -> Vec<u8> {
         "login" => b"email=x%40example.com&password=wrong".to_vec(),
         "user_add" | "user_role" | "token_create" => b"{}".to_vec(),
         "setup_apply" => b"[[client]\nid = ".to_vec(),
+        // forms that change nothing: no file, an unknown action
+        "page_admin_change" => b"action=nothing".to_vec(),
         _ => Vec::new(),
     }
 }

@@ -227,3 +227,48 @@ pub async fn revoke_token(store: &AnyStore, by: &Actor, id: &str) -> Result<()> 
     record(store, by.entry("token.revoke", id, "")).await?;
     Ok(())
 }
+
+/// The users as the `users` table of the catalogue.
+pub fn users_table(users: Vec<UserRecord>) -> opsdeck_engine::views::table::Table {
+    use opsdeck_engine::views::table::{Table, Value};
+    Table::new(
+        opsdeck_engine::views::access::USER_COLUMNS.to_vec(),
+        users
+            .into_iter()
+            .map(|u| {
+                vec![
+                    Value::Text(u.email),
+                    Value::Text(u.role),
+                    Value::Text(u.clients.join(" ")),
+                    Value::Flag(Some(u.password_hash.is_some())),
+                    Value::Flag(Some(u.disabled)),
+                    Value::Text(u.created_at),
+                ]
+            })
+            .collect(),
+    )
+}
+
+/// The tokens as the `tokens` table of the catalogue (never a secret: only hashes are stored).
+pub fn tokens_table(
+    tokens: Vec<opsdeck_store::TokenRecord>,
+) -> opsdeck_engine::views::table::Table {
+    use opsdeck_engine::views::table::{Table, Value};
+    Table::new(
+        opsdeck_engine::views::access::TOKEN_COLUMNS.to_vec(),
+        tokens
+            .into_iter()
+            .map(|t| {
+                let opt = |v: Option<String>| Value::Text(v.unwrap_or_default());
+                vec![
+                    Value::Text(t.id),
+                    Value::Text(t.email),
+                    Value::Text(t.name),
+                    Value::Text(t.created_at),
+                    opt(t.expires_at),
+                    opt(t.revoked_at),
+                ]
+            })
+            .collect(),
+    )
+}

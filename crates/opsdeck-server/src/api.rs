@@ -395,6 +395,18 @@ pub async fn quarantine(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
+    let bytes = quarantine_csv(&st, &c, crate::request_id(&headers), &id).await?;
+    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], bytes).into_response())
+}
+
+/// The quarantine report (CSV) of batch `id`, for roles that see every client (a report may
+/// hold any client's rows); the export is audited.
+pub(crate) async fn quarantine_csv(
+    st: &AppState,
+    c: &Caller,
+    request_id: Option<String>,
+    id: &str,
+) -> ApiResult<Vec<u8>> {
     let missing = || ApiError::not_found(&format!("quarantine report of batch {id:?}"));
     if !c.scope.is_every_client() {
         return Err(missing());
@@ -404,7 +416,7 @@ pub async fn quarantine(
     if !m.batches.iter().any(|b| b.batch_id == id) {
         return Err(missing());
     }
-    let path = opsdeck_engine::workspace::report::report_path(&st.ws, &id);
+    let path = opsdeck_engine::workspace::report::report_path(&st.ws, id);
     let bytes = match tokio::fs::read(&path).await {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(missing()),
@@ -412,12 +424,12 @@ pub async fn quarantine(
     };
     record(
         &st.store,
-        Entry::new(&c.actor(), "export.quarantine", &id)
-            .request(crate::request_id(&headers))
+        Entry::new(&c.actor(), "export.quarantine", id)
+            .request(request_id)
             .payload(&bytes),
     )
     .await?;
-    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], bytes).into_response())
+    Ok(bytes)
 }
 
 pub async fn users(State(st): St) -> ApiResult<Json<Value>> {
@@ -485,12 +497,36 @@ pub async fn ingest_contacts(
     RawQuery(raw): RawQuery,
     body: axum::body::Bytes,
 ) -> ApiResult<Response> {
-    use opsdeck_engine::workspace::ingest::{ingest, IngestMode, IngestRequest, RejectLimit};
     let p: UploadParams = query(raw, &["replace"])?;
-    let profile = opsdeck_engine::contacts::profile::Profile::by_name(
-        p.profile.as_deref().unwrap_or("canonical"),
-    )?;
-    let max_rejects = match p.max_rejects.as_deref() {
+    let (status, v) = ingest_upload(
+        &st,
+        &c,
+        crate::request_id(&headers),
+        p.profile.as_deref(),
+        p.replace.unwrap_or(false),
+        p.max_rejects.as_deref(),
+        body,
+    )
+    .await?;
+    Ok((status, Json(v)).into_response())
+}
+
+/// Ingest an uploaded contacts file as one atomic batch, with the CLI's rules (profile,
+/// `replace`, reject limit), audited; the answer's JSON and status (422 when refused). The
+/// API's upload and the dashboard's data page both call it.
+pub(crate) async fn ingest_upload(
+    st: &AppState,
+    c: &Caller,
+    request_id: Option<String>,
+    profile: Option<&str>,
+    replace: bool,
+    max_rejects: Option<&str>,
+    body: axum::body::Bytes,
+) -> ApiResult<(StatusCode, Value)> {
+    use opsdeck_engine::workspace::ingest::{ingest, IngestMode, IngestRequest, RejectLimit};
+    let profile =
+        opsdeck_engine::contacts::profile::Profile::by_name(profile.unwrap_or("canonical"))?;
+    let max_rejects = match max_rejects {
         Some(m) => RejectLimit::parse(m).map_err(bad)?,
         None => RejectLimit::Default,
     };
@@ -499,7 +535,7 @@ pub async fn ingest_contacts(
             "the request body is empty: send the contacts file as the body".into(),
         ));
     }
-    let org = org_of(&st, &c.scope).await?;
+    let org = org_of(st, &c.scope).await?;
     let now = chrono::Utc::now();
     let batch_id = format!(
         "b{}-{}-{}",
@@ -508,7 +544,7 @@ pub async fn ingest_contacts(
         &crate::auth::secret()[..6]
     );
     let committed_at = now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    let mode = if p.replace.unwrap_or(false) {
+    let mode = if replace {
         IngestMode::Replace
     } else {
         IngestMode::Add
@@ -545,7 +581,7 @@ pub async fn ingest_contacts(
             IngestMode::Replace => "ingest.replace",
         };
         let e = Entry::new(&c.actor(), action, &batch_id)
-            .request(crate::request_id(&headers))
+            .request(request_id)
             .payload(digest.as_bytes());
         record(&st.store, e).await?;
         if let Err(e) = crate::audit::sync_ingest_log(&st.store, &st.ws).await {
@@ -570,7 +606,7 @@ pub async fn ingest_contacts(
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(v)).into_response())
+    Ok((status, v))
 }
 
 /// Most rejected rows an upload's answer lists (the whole report is the batch's quarantine).
@@ -729,13 +765,25 @@ pub async fn void(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> ApiResult<Json<Value>> {
+    let s = void_batch(&st, &c, crate::request_id(&headers), &id).await?;
+    Ok(Json(serde_json::to_value(&s).unwrap_or_default()))
+}
+
+/// Withdraw batch `id` for caller `c` (who must see it: every client it touched is in scope),
+/// audited; the API's void and the dashboard's data page both call it.
+pub(crate) async fn void_batch(
+    st: &AppState,
+    c: &Caller,
+    request_id: Option<String>,
+    id: &str,
+) -> ApiResult<opsdeck_engine::workspace::restate::VoidSummary> {
     let ws = st.ws.clone();
     let m = blocking(move || ws.manifest()).await?;
     if !batch_lines(&m, &c.scope).iter().any(|b| b.batch_id == id) {
         return Err(ApiError::not_found(&format!("batch {id:?}")));
     }
     // the withdrawal recomputes the touched partitions with every queue's settings
-    let org = org_of(&st, &Scope::every_client()).await?;
+    let org = org_of(st, &Scope::every_client()).await?;
     let now = chrono::Utc::now();
     let tag = format!(
         "v{}-{}-{}",
@@ -745,7 +793,7 @@ pub async fn void(
     );
     let committed_at = now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let ws = st.ws.clone();
-    let (voided, t) = (id.clone(), tag.clone());
+    let (voided, t) = (id.to_string(), tag.clone());
     let s = blocking(move || {
         opsdeck_engine::workspace::restate::void(&ws, &org, &voided, &t, &committed_at)
     })
@@ -753,8 +801,8 @@ pub async fn void(
     if s.committed {
         record(
             &st.store,
-            Entry::new(&c.actor(), "ingest.void", &id)
-                .request(crate::request_id(&headers))
+            Entry::new(&c.actor(), "ingest.void", id)
+                .request(request_id)
                 .payload(tag.as_bytes()),
         )
         .await?;
@@ -762,7 +810,7 @@ pub async fn void(
             tracing::warn!("withdrawal {tag} stands; the ingest log will be caught up: {e}");
         }
     }
-    Ok(Json(serde_json::to_value(&s).unwrap_or_default()))
+    Ok(s)
 }
 
 impl From<crate::accounts::AccountError> for ApiError {
@@ -980,7 +1028,7 @@ pub async fn setup_apply(
 
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct MiningParams {
+pub(crate) struct MiningParams {
     case: Option<String>,
     activity: Option<String>,
     timestamp: Option<String>,
@@ -1040,9 +1088,31 @@ pub async fn mining_summary(
     RawQuery(raw): RawQuery,
     body: axum::body::Bytes,
 ) -> ApiResult<Json<Value>> {
-    use opsdeck_core::mining::{Order, TimeMode};
-    use opsdeck_engine::eventlog::{read_event_log, CostParams, Lifecycle, LogParams};
     let p: MiningParams = query_lists(raw, &[], &["where", "missing"])?;
+    let o = mining_options(p)?;
+    let read = read_uploaded_log(&st, o.log, body).await?;
+    let s = opsdeck_core::mining::summary(&read.log, &o.automation, o.top);
+    Ok(Json(json!({
+        "events_read": read.events_read,
+        "issues": read.issue_count,
+        "summary": s,
+    })))
+}
+
+/// What the mining parameters ask: the reader's options, the automation estimate's, how many
+/// rows lists show, and the currency of the cost per hour.
+pub(crate) struct MiningOptions {
+    pub log: opsdeck_engine::eventlog::LogOptions,
+    pub automation: opsdeck_core::mining::AutomationOptions,
+    pub top: usize,
+    pub currency: String,
+}
+
+/// The reader's and the estimate's options, and how many rows lists show, from the mining
+/// parameters (the API's query, the dashboard's form).
+pub(crate) fn mining_options(p: MiningParams) -> ApiResult<MiningOptions> {
+    use opsdeck_core::mining::{Order, TimeMode};
+    use opsdeck_engine::eventlog::{CostParams, Lifecycle, LogParams};
     let name = |n: &str| format!("parameter {n}");
     let delimiter = match p.delimiter.as_deref() {
         None => ',',
@@ -1090,6 +1160,7 @@ pub async fn mining_summary(
     };
     let opts = params.options(&name).map_err(bad)?;
     let defaults = CostParams::default();
+    let currency = p.currency.unwrap_or(defaults.currency.clone());
     let automation = CostParams {
         cost_per_hour: number(
             "cost_per_hour",
@@ -1106,7 +1177,7 @@ pub async fn mining_summary(
             p.max_work_min.as_deref(),
             defaults.max_work_min,
         )?,
-        currency: p.currency.unwrap_or(defaults.currency),
+        currency: currency.clone(),
     }
     .options(&name)
     .map_err(bad)?;
@@ -1114,13 +1185,29 @@ pub async fn mining_summary(
         0 => usize::MAX,
         n => n,
     };
+    Ok(MiningOptions {
+        log: opts,
+        automation,
+        top,
+        currency,
+    })
+}
+
+/// Read an uploaded event log (CSV or XES, plain or gzip): it is written to the workspace's
+/// inbox, read, and removed; nothing is stored.
+pub(crate) async fn read_uploaded_log(
+    st: &AppState,
+    opts: opsdeck_engine::eventlog::LogOptions,
+    body: axum::body::Bytes,
+) -> ApiResult<opsdeck_engine::eventlog::ReadLog> {
+    use opsdeck_engine::eventlog::read_event_log;
     if body.is_empty() {
         return Err(bad(
-            "the request body is empty: send the event log as the body".into(),
+            "the event log is empty: send the log's file (CSV or XES)".into(),
         ));
     }
     let ws = st.ws.clone();
-    let s = blocking(move || {
+    blocking(move || {
         ws.ensure()?;
         let inbox = ws.root.join("inbox");
         std::fs::create_dir_all(&inbox).map_err(opsdeck_engine::error::io_err(&inbox))?;
@@ -1128,14 +1215,7 @@ pub async fn mining_summary(
         std::fs::write(&file, &body).map_err(opsdeck_engine::error::io_err(&file))?;
         let read = read_event_log(&file, &opts, &|_| {});
         let _ = std::fs::remove_file(&file);
-        let read = read?;
-        let s = opsdeck_core::mining::summary(&read.log, &automation, top);
-        Ok(json!({
-            "events_read": read.events_read,
-            "issues": read.issue_count,
-            "summary": s,
-        }))
+        read
     })
-    .await?;
-    Ok(Json(s))
+    .await
 }

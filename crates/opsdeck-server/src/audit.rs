@@ -139,3 +139,28 @@ pub enum SyncError {
     #[error("a worker failed: {0}")]
     Worker(String),
 }
+
+/// Audit events as the `audit` table of the catalogue.
+pub fn audit_table(events: Vec<opsdeck_core::audit::Event>) -> opsdeck_engine::views::table::Table {
+    use opsdeck_engine::views::table::{Table, Value};
+    Table::new(
+        opsdeck_engine::views::access::AUDIT_COLUMNS.to_vec(),
+        events
+            .into_iter()
+            .map(|e| {
+                let opt = |v: Option<String>| Value::Text(v.unwrap_or_default());
+                vec![
+                    Value::Int(e.seq),
+                    Value::Text(e.event.at),
+                    Value::Text(e.event.actor),
+                    Value::Text(e.event.action),
+                    Value::Text(e.event.object),
+                    opt(e.event.client),
+                    opt(e.event.request_id),
+                    Value::Text(e.event.payload_digest),
+                    Value::Text(e.hash),
+                ]
+            })
+            .collect(),
+    )
+}

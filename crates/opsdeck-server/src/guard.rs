@@ -134,9 +134,21 @@ pub async fn guard(
         Ok(None) => return ApiError::unauthenticated().into_response(),
         Err(e) => return e.into_response(),
     };
+    let page = matches!(route.output, Output::Html(_));
+    // a page's refusal is a page, the API's is JSON
+    let refuse = |e: ApiError| {
+        if page {
+            crate::web::WebError(e).into_response()
+        } else {
+            e.into_response()
+        }
+    };
     if !route.access.allows(caller.role) {
-        return ApiError::forbidden(caller.role.as_str(), route.method.as_str(), route.path)
-            .into_response();
+        return refuse(ApiError::forbidden(
+            caller.role.as_str(),
+            route.method.as_str(),
+            route.path,
+        ));
     }
     let mut req = req;
     if changes_state(req.method()) {
@@ -146,13 +158,35 @@ pub async fn guard(
                 .get(CSRF_HEADER)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string);
-            let is_form = req
+            let content_type = req
                 .headers()
                 .get(header::CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+                .unwrap_or("")
+                .to_string();
+            let is_form = content_type.starts_with("application/x-www-form-urlencoded");
+            let multipart = crate::web::multipart::boundary(&content_type);
             let (token, rebuilt) = match header_token {
                 Some(t) => (Some(t), req),
+                // an upload form: its csrf part (the body is read once, whole, as the upload
+                // handlers read it anyway)
+                None if multipart.is_some() => {
+                    let (parts, body) = req.into_parts();
+                    let Ok(bytes) = axum::body::to_bytes(body, crate::api::MAX_UPLOAD).await else {
+                        return ApiError::new(
+                            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                            "too_large",
+                            "the upload is larger than 256 MiB",
+                        )
+                        .into_response();
+                    };
+                    let t = multipart.as_deref().and_then(|b| {
+                        crate::web::multipart::parse(&bytes, b).ok().and_then(|p| {
+                            crate::web::multipart::field(&p, "csrf").map(|f| f.text())
+                        })
+                    });
+                    (t, Request::from_parts(parts, Body::from(bytes)))
+                }
                 None if is_form => {
                     let (parts, body) = req.into_parts();
                     let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM).await else {
@@ -169,7 +203,7 @@ pub async fn guard(
                 None => (None, req),
             };
             if !token.is_some_and(|t| auth::same_secret(&t, &session.csrf)) {
-                return ApiError::csrf().into_response();
+                return refuse(ApiError::csrf());
             }
             req = rebuilt;
         }

@@ -3,7 +3,8 @@
 
 use crate::views::table::{col, Column, Kind, TableSpec};
 use crate::views::{
-    case_clocks, contacts, forecast, ingest, kpi, mining, plan, schedule, scorecard, sla, staffing,
+    access, case_clocks, contacts, forecast, ingest, kpi, mining, plan, schedule, scorecard, sla,
+    staffing,
 };
 
 /// Version of the output tables' shapes; raised when a column changes name, kind or meaning.
@@ -38,6 +39,21 @@ pub fn catalogue() -> Vec<TableSpec> {
         ),
     );
     vec![
+        spec(
+            "users",
+            "`opsdeck user list`, the dashboard's admin page: one row per user",
+            access::USER_COLUMNS.to_vec(),
+        ),
+        spec(
+            "tokens",
+            "`opsdeck token list`, the dashboard's admin page: one row per API token (never its secret)",
+            access::TOKEN_COLUMNS.to_vec(),
+        ),
+        spec(
+            "audit",
+            "`opsdeck audit show`, the dashboard's audit page: one row per audit event, in chain order",
+            access::AUDIT_COLUMNS.to_vec(),
+        ),
         spec(
             "interval_contacts",
             "the dashboard's last drill-down step: the stored contacts of one queue interval, paged",

@@ -3,6 +3,7 @@
 //! same tables — fractions, seconds and money with a currency for machines, `84.8 %`,
 //! `12.4 s` and `USD 23,232.00` for people.
 
+pub mod access;
 pub mod case_clocks;
 pub mod catalogue;
 pub mod contacts;

@@ -55,6 +55,15 @@ pub fn document(caller: &Caller, page: &Page) -> String {
         item("/", "Portfolio");
     }
     item("/clients", "Clients");
+    item("/plan", "Plan");
+    item("/mining", "Mining");
+    item("/data", "Data");
+    if caller.role.administers() {
+        item("/admin", "Admin");
+    }
+    if caller.role.reads_audit() {
+        item("/audit", "Audit");
+    }
     let mut crumbs = String::new();
     for (label, href) in &page.crumbs {
         let _ = write!(

@@ -5,11 +5,18 @@
 //! into the binary. Every table can be downloaded as CSV (`?csv=NAME` on the page's URL) with
 //! the CLI's columns.
 
+mod admin;
 mod charts;
+mod data;
 pub mod html;
+mod mining;
+pub mod multipart;
 mod ops;
 mod pages;
 
+pub use admin::{admin, admin_change, audit};
+pub use data::{data, quarantine, upload, void};
+pub use mining::{mining_form, mining_run};
 pub use ops::{contacts, plan_page, queue};
 pub use pages::{client, clients, home, sla};
 
