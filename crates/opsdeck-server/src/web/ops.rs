@@ -145,35 +145,8 @@ pub async fn queue(
             }
         },
     };
-    let params = ScorecardParams {
-        queue: Some(id.clone()),
-        from: Some(day),
-        to: Some(day),
-        by: Some("interval".into()),
-        level: Some("queue".into()),
-        ..ScorecardParams::default()
-    };
-    let mut sq = params.query()?;
-    let (ws, scope, org2) = (st.ws.clone(), c.scope.clone(), org.clone());
-    let actual = match api::blocking(move || scorecard::run(&ws, &scope, &org2, &mut sq)).await {
-        Ok(run) => Some(run.table),
-        Err(e) if e.code == "no_data" => None,
-        Err(e) => return Err(WebError(e)),
-    };
-    let req = PlanParams {
-        queue: Some(id.clone()),
-        from: Some(day),
-        days: Some("1".into()),
-        ..PlanParams::default()
-    }
-    .request(ScenarioSpec::default())?;
-    let (ws, scope, org2) = (st.ws.clone(), c.scope.clone(), org.clone());
-    let planned = api::blocking(move || plan(&ws, &scope, &org2, &req)).await;
-    let plan_t = planned
-        .as_ref()
-        .ok()
-        .map(|r| plan_table(r, PlanView::Interval));
     if let Some(name) = one(&p, "csv") {
+        let (actual, plan_t, _) = queue_compute(&st, &c, &org, &id, &q, day).await?;
         let mut tables = Vec::new();
         if let Some(t) = actual {
             tables.push(("actual", t));
@@ -183,86 +156,12 @@ pub async fn queue(
         }
         return super::pages::csv_of(tables, name);
     }
-    let path = format!("/queues/{}", url(&id));
-    let mut s = String::new();
-    let prev = day.pred_opt().unwrap_or(day);
-    let next = day.succ_opt().unwrap_or(day);
-    let _ = write!(
-        s,
-        "<form class=\"picker\" method=\"get\" action=\"{path}\"><label>day <input type=\"date\" name=\"day\" value=\"{day}\"></label>\
-         <button type=\"submit\">Show</button> <a href=\"{path}?day={prev}\">← {prev}</a> <a href=\"{path}?day={next}\">{next} →</a> \
-         <a href=\"/plan?queue={q}&amp;from={day}&amp;days=7\">Capacity plan from this day</a></form>",
-        q = url(&id)
-    );
-    let _ = write!(
-        s,
-        "<p class=\"lede\">{} · {} · target {} within {} · intervals of {} min, {}</p>",
-        esc(&q.channel.to_string()),
-        esc(&q.program),
-        esc(&opsdeck_engine::views::table::percent(q.sl_target)),
-        esc(&opsdeck_engine::views::table::duration(
-            q.thresholds.service_s as f64
-        )),
-        q.interval.minutes(),
-        esc(q.zone.name())
-    );
-    // offered by interval: actual beside the plan's forecast
-    if let Some(t) = &actual {
-        let labels: Vec<String> = (0..t.rows.len())
-            .map(|r| text_of(t, r, "period").chars().skip(11).take(5).collect())
-            .collect();
-        let mut series = vec![opsdeck_report::chart::Series::new(
-            "offered",
-            (0..t.rows.len()).map(|r| num_of(t, r, "offered")).collect(),
-        )];
-        if let Some(pt) = &plan_t {
-            let forecast: Vec<Option<f64>> = (0..t.rows.len())
-                .map(|r| {
-                    let start = text_of(t, r, "period");
-                    (0..pt.rows.len())
-                        .find(|&i| text_of(pt, i, "start").get(..16) == start.get(..16))
-                        .and_then(|i| num_of(pt, i, "offered"))
-                })
-                .collect();
-            series.push(opsdeck_report::chart::Series::new("forecast", forecast));
-        }
-        s.push_str(&charts::intraday(
-            &format!("Offered by interval, {day}"),
-            &labels,
-            series,
-        ));
-        s.push_str(&table(
-            &t.select(&HEADLINE),
-            &format!("Actual by interval, {day}"),
-            Some(&format!("{path}?day={day}&csv=actual")),
-            &no_links,
-        ));
-    } else {
-        let _ = write!(s, "<p>No contacts on {day}.</p>");
-    }
-    match (&planned, &plan_t) {
-        (Ok(r), Some(t)) => {
-            s.push_str("<ul class=\"notes\">");
-            for l in describe(&r.estimates) {
-                let _ = write!(s, "<li>{}</li>", esc(&l));
-            }
-            s.push_str("</ul>");
-            s.push_str(&table(
-                t,
-                &format!("Plan for {day}: forecast, required and staffed agents"),
-                Some(&format!("{path}?day={day}&csv=plan")),
-                &no_links,
-            ));
-        }
-        (Err(e), _) => {
-            let _ = write!(
-                s,
-                "<p class=\"note\">No plan for this day: {}</p>",
-                esc(&e.message)
-            );
-        }
-        _ => {}
-    }
+    let s = super::pages::kept_titled(&st, &c.scope, &format!("page:queue:{id}"), &raw, async {
+        let (_, _, body) = queue_compute(&st, &c, &org, &id, &q, day).await?;
+        Ok((String::new(), body))
+    })
+    .await?
+    .1;
     Ok(page(
         &c,
         format!("{} — {day}", q.name),
@@ -293,7 +192,31 @@ pub async fn plan_page(
     Extension(c): Who,
     RawQuery(raw): RawQuery,
 ) -> WebResult<Response> {
-    let p = pairs(&raw);
+    let csv = one(&pairs(&raw), "csv").map(str::to_string);
+    if let Some(name) = csv {
+        let (_, _, tables) = plan_compute(&st, &c, &raw).await?;
+        return super::pages::csv_of(tables, &name);
+    }
+    let (title, body) = super::pages::kept_titled(&st, &c.scope, "page:plan", &raw, async {
+        let (title, body, _) = plan_compute(&st, &c, &raw).await?;
+        Ok((title, body))
+    })
+    .await?;
+    let crumbs = if title == "Capacity plan" {
+        vec![]
+    } else {
+        vec![("Capacity plan".to_string(), "/plan".to_string())]
+    };
+    Ok(page(&c, title, crumbs, body))
+}
+
+/// The plan page's title, body and tables.
+async fn plan_compute(
+    st: &AppState,
+    c: &Caller,
+    raw: &Option<String>,
+) -> WebResult<(String, String, Vec<(&'static str, Table)>)> {
+    let p = pairs(raw);
     for (k, _) in &p {
         let known = PLAN_FIELDS.contains(&k.as_str())
             || matches!(k.as_str(), "outages" | "csv" | "by")
@@ -305,7 +228,7 @@ pub async fn plan_page(
             ))));
         }
     }
-    let Inputs { org, .. } = api::inputs(&st, &c.scope, false).await?;
+    let Inputs { org, .. } = api::inputs(st, &c.scope, false).await?;
     let get = |k: &str| one(&p, k).map(str::to_string);
     let mut s = String::new();
     // the form, filled with what was asked
@@ -421,7 +344,7 @@ pub async fn plan_page(
     s.push_str("</fieldset><button type=\"submit\">Plan</button></form>");
     let (Some(qid), Some(_)) = (chosen.clone(), get("from")) else {
         s.push_str("<p class=\"lede\">Pick a queue and a first day. The plan forecasts from the weeks of history before it, sizes the agents each interval needs and splits them across the program's sites; the what-if fields change the volume, the handle time, take sites out or change their shares and seats.</p>");
-        return Ok(page(&c, "Capacity plan".into(), vec![], s));
+        return Ok(("Capacity plan".into(), s, Vec::new()));
     };
     // the scenario: shares and seats as a scenario file's [sites] (checked by its reader),
     // volume, AHT and outages as the CLI's flags
@@ -489,12 +412,6 @@ pub async fn plan_page(
     let days = plan_table(&report, PlanView::Day);
     let sites = plan_table(&report, PlanView::Site);
     let intervals = plan_table(&report, PlanView::Interval);
-    if let Some(name) = one(&p, "csv") {
-        return super::pages::csv_of(
-            vec![("days", days), ("sites", sites), ("intervals", intervals)],
-            name,
-        );
-    }
     s.push_str("<ul class=\"notes\">");
     for l in describe(&report.estimates) {
         let _ = write!(s, "<li>{}</li>", esc(&l));
@@ -530,11 +447,10 @@ pub async fn plan_page(
         Some(&href("intervals")),
         &no_links,
     ));
-    Ok(page(
-        &c,
+    Ok((
         format!("Capacity plan — {}", org.queues[&qid].name),
-        vec![("Capacity plan".into(), "/plan".into())],
         s,
+        vec![("days", days), ("sites", sites), ("intervals", intervals)],
     ))
 }
 
@@ -613,12 +529,17 @@ pub async fn contacts(
     } else {
         ((page_no - 1) * CONTACTS_PER_PAGE, CONTACTS_PER_PAGE)
     };
-    let (ws, scope, id2) = (st.ws.clone(), c.scope.clone(), id.clone());
-    let r = api::blocking(move || interval_contacts(&ws, &scope, &org, &id2, start, offset, limit))
-        .await?;
+    let read = |org: Org| {
+        let (ws, scope, id2) = (st.ws.clone(), c.scope.clone(), id.clone());
+        api::blocking(move || interval_contacts(&ws, &scope, &org, &id2, start, offset, limit))
+    };
     if let Some(name) = csv {
+        let r = read(org).await?;
         return super::pages::csv_of(vec![("contacts", r.table)], &name);
     }
+    let route = format!("page:contacts:{id}");
+    let (_, s) = super::pages::kept_titled(&st, &c.scope, &route, &raw, async {
+    let r = read(org).await?;
     let path = format!("/queues/{}/contacts?start={}", url(&id), url(&text));
     let pages = r.total.div_ceil(CONTACTS_PER_PAGE).max(1);
     let mut s = format!(
@@ -649,6 +570,9 @@ pub async fn contacts(
         );
     }
     s.push_str("</nav>");
+    Ok((String::new(), s))
+    })
+    .await?;
     let mut crumbs = crumbs_for(&c, &q.client);
     crumbs.push((q.name.clone(), format!("/queues/{}", url(&id))));
     Ok(page(
@@ -657,4 +581,124 @@ pub async fn contacts(
         crumbs,
         s,
     ))
+}
+
+/// A queue's day: the actual by interval, the plan's intervals, and the page's body.
+async fn queue_compute(
+    st: &AppState,
+    c: &Caller,
+    org: &Org,
+    id: &str,
+    q: &opsdeck_core::org::Queue,
+    day: NaiveDate,
+) -> WebResult<(Option<Table>, Option<Table>, String)> {
+    let params = ScorecardParams {
+        queue: Some(id.to_string()),
+        from: Some(day),
+        to: Some(day),
+        by: Some("interval".into()),
+        level: Some("queue".into()),
+        ..ScorecardParams::default()
+    };
+    let mut sq = params.query()?;
+    let (ws, scope, org2) = (st.ws.clone(), c.scope.clone(), org.clone());
+    let actual = match api::blocking(move || scorecard::run(&ws, &scope, &org2, &mut sq)).await {
+        Ok(run) => Some(run.table),
+        Err(e) if e.code == "no_data" => None,
+        Err(e) => return Err(WebError(e)),
+    };
+    let req = PlanParams {
+        queue: Some(id.to_string()),
+        from: Some(day),
+        days: Some("1".into()),
+        ..PlanParams::default()
+    }
+    .request(ScenarioSpec::default())?;
+    let (ws, scope, org2) = (st.ws.clone(), c.scope.clone(), org.clone());
+    let planned = api::blocking(move || plan(&ws, &scope, &org2, &req)).await;
+    let plan_t = planned
+        .as_ref()
+        .ok()
+        .map(|r| plan_table(r, PlanView::Interval));
+    let path = format!("/queues/{}", url(id));
+    let mut s = String::new();
+    let prev = day.pred_opt().unwrap_or(day);
+    let next = day.succ_opt().unwrap_or(day);
+    let _ = write!(
+        s,
+        "<form class=\"picker\" method=\"get\" action=\"{path}\"><label>day <input type=\"date\" name=\"day\" value=\"{day}\"></label>\
+         <button type=\"submit\">Show</button> <a href=\"{path}?day={prev}\">← {prev}</a> <a href=\"{path}?day={next}\">{next} →</a> \
+         <a href=\"/plan?queue={q}&amp;from={day}&amp;days=7\">Capacity plan from this day</a></form>",
+        q = url(id)
+    );
+    let _ = write!(
+        s,
+        "<p class=\"lede\">{} · {} · target {} within {} · intervals of {} min, {}</p>",
+        esc(&q.channel.to_string()),
+        esc(&q.program),
+        esc(&opsdeck_engine::views::table::percent(q.sl_target)),
+        esc(&opsdeck_engine::views::table::duration(
+            q.thresholds.service_s as f64
+        )),
+        q.interval.minutes(),
+        esc(q.zone.name())
+    );
+    // offered by interval: actual beside the plan's forecast
+    if let Some(t) = &actual {
+        let labels: Vec<String> = (0..t.rows.len())
+            .map(|r| text_of(t, r, "period").chars().skip(11).take(5).collect())
+            .collect();
+        let mut series = vec![opsdeck_report::chart::Series::new(
+            "offered",
+            (0..t.rows.len()).map(|r| num_of(t, r, "offered")).collect(),
+        )];
+        if let Some(pt) = &plan_t {
+            let forecast: Vec<Option<f64>> = (0..t.rows.len())
+                .map(|r| {
+                    let start = text_of(t, r, "period");
+                    (0..pt.rows.len())
+                        .find(|&i| text_of(pt, i, "start").get(..16) == start.get(..16))
+                        .and_then(|i| num_of(pt, i, "offered"))
+                })
+                .collect();
+            series.push(opsdeck_report::chart::Series::new("forecast", forecast));
+        }
+        s.push_str(&charts::intraday(
+            &format!("Offered by interval, {day}"),
+            &labels,
+            series,
+        ));
+        s.push_str(&table(
+            &t.select(&HEADLINE),
+            &format!("Actual by interval, {day}"),
+            Some(&format!("{path}?day={day}&csv=actual")),
+            &no_links,
+        ));
+    } else {
+        let _ = write!(s, "<p>No contacts on {day}.</p>");
+    }
+    match (&planned, &plan_t) {
+        (Ok(r), Some(t)) => {
+            s.push_str("<ul class=\"notes\">");
+            for l in describe(&r.estimates) {
+                let _ = write!(s, "<li>{}</li>", esc(&l));
+            }
+            s.push_str("</ul>");
+            s.push_str(&table(
+                t,
+                &format!("Plan for {day}: forecast, required and staffed agents"),
+                Some(&format!("{path}?day={day}&csv=plan")),
+                &no_links,
+            ));
+        }
+        (Err(e), _) => {
+            let _ = write!(
+                s,
+                "<p class=\"note\">No plan for this day: {}</p>",
+                esc(&e.message)
+            );
+        }
+        _ => {}
+    }
+    Ok((actual, plan_t, s))
 }

@@ -71,6 +71,27 @@ where
     Ok(body)
 }
 
+/// A page's title and body, kept like [`kept_body`] (they are kept together, split on a NUL,
+/// which no escaped text holds).
+pub(super) async fn kept_titled<Fut>(
+    st: &AppState,
+    scope: &Scope,
+    route: &str,
+    raw: &Option<String>,
+    make: Fut,
+) -> WebResult<(String, String)>
+where
+    Fut: Future<Output = WebResult<(String, String)>>,
+{
+    let both = kept_body(st, scope, route, raw, async {
+        let (title, body) = make.await?;
+        Ok(format!("{}\0{body}", title.replace('\0', "")))
+    })
+    .await?;
+    let (title, body) = both.split_once('\0').unwrap_or(("", &both));
+    Ok((title.to_string(), body.to_string()))
+}
+
 fn page(caller: &Caller, p: Page) -> Response {
     let mut res = Html(html::document(caller, &p)).into_response();
     res.headers_mut().insert(
@@ -704,14 +725,59 @@ pub async fn sla(
             .await?
             .ok_or_else(|| ApiError::not_found(&format!("data for SLA {sla:?}")))?,
     };
-    let Inputs { org, stored } = api::inputs(&st, &c.scope, true).await?;
-    if !org.clients.contains_key(&client) {
+    let route = format!("page:sla:{sla}");
+    if let Some(name) = p.csv.as_deref() {
+        let (detail, _, _) = sla_compute(&st, &c, &sla, &client, month, &p, &raw).await?;
+        return csv_of(vec![("rows", detail)], name);
+    }
+    let (title, s) = kept_titled(&st, &c.scope, &route, &raw, async {
+        let (_, title, body) = sla_compute(&st, &c, &sla, &client, month, &p, &raw).await?;
+        Ok((title, body))
+    })
+    .await?;
+    let base = format!(
+        "/sla/{}?client={}&period={}",
+        url(&sla),
+        url(&client),
+        url(&month.label())
+    );
+    let mut crumbs = vec![];
+    if c.role != Role::ClientViewer {
+        crumbs.push(("Clients".to_string(), "/clients".to_string()));
+    }
+    crumbs.push((client.clone(), format!("/clients/{}", url(&client))));
+    if p.window.is_some() || p.day.is_some() {
+        crumbs.push((format!("{title}, {}", month.label()), base.clone()));
+    }
+    Ok(page(
+        &c,
+        Page {
+            title: format!("{title} — {}", month.label()),
+            crumbs,
+            body: s,
+        },
+    ))
+}
+
+/// The SLA page's rows, title and body.
+#[allow(clippy::too_many_arguments)] // the page's request, as parsed
+async fn sla_compute(
+    st: &AppState,
+    c: &Caller,
+    sla: &str,
+    client: &str,
+    month: YearMonth,
+    p: &PageParams,
+    raw: &Option<String>,
+) -> WebResult<(Table, String, String)> {
+    let Inputs { org, stored } = api::inputs(st, &c.scope, true).await?;
+    if !org.clients.contains_key(client) {
         return Err(WebError(ApiError::not_found(&format!("client {client:?}"))));
     }
     let by_interval = p.day.is_some();
     let ws = st.ws.clone();
     let scope = c.scope.clone();
-    let (sla2, client2) = (sla.clone(), client.clone());
+    let (sla2, client2) = (sla.to_string(), client.to_string());
     let x = api::blocking(move || {
         explain_sla(
             &ws,
@@ -726,10 +792,10 @@ pub async fn sla(
         )
     })
     .await?;
-    let e = evaluation(&st, &c.scope, Some(&client), &[month]).await?;
+    let e = evaluation(st, &c.scope, Some(client), &[month]).await?;
     let result = e
         .as_ref()
-        .and_then(|e| result_of(e, &client, &month.label(), &sla).cloned());
+        .and_then(|e| result_of(e, client, &month.label(), sla).cloned());
     let rows: Vec<_> = x
         .rows
         .iter()
@@ -742,17 +808,14 @@ pub async fn sla(
         .cloned()
         .collect();
     let detail = explain_table(&rows);
-    let path = format!("/sla/{}", url(&sla));
-    if let Some(name) = p.csv.as_deref() {
-        return csv_of(vec![("rows", detail)], name);
-    }
+    let path = format!("/sla/{}", url(sla));
     let base = format!(
         "{path}?client={}&period={}",
-        url(&client),
+        url(client),
         url(&month.label())
     );
     let mut s = String::new();
-    let title = result.as_ref().map_or(sla.clone(), |r| r.name.clone());
+    let title = result.as_ref().map_or(sla.to_string(), |r| r.name.clone());
     if let Some(r) = &result {
         let _ = write!(
             s,
@@ -814,23 +877,8 @@ pub async fn sla(
     s.push_str(&table(
         &detail,
         &caption,
-        Some(&csv_href(&path, &raw, "rows")),
+        Some(&csv_href(&path, raw, "rows")),
         &link,
     ));
-    let mut crumbs = vec![];
-    if c.role != Role::ClientViewer {
-        crumbs.push(("Clients".to_string(), "/clients".to_string()));
-    }
-    crumbs.push((client.clone(), format!("/clients/{}", url(&client))));
-    if p.window.is_some() || p.day.is_some() {
-        crumbs.push((format!("{title}, {}", month.label()), base.clone()));
-    }
-    Ok(page(
-        &c,
-        Page {
-            title: format!("{title} — {}", month.label()),
-            crumbs,
-            body: s,
-        },
-    ))
+    Ok((detail, title, s))
 }
