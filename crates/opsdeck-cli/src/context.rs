@@ -26,11 +26,11 @@ pub struct GlobalArgs {
     /// System of record: postgres://… for a team deployment; default SQLite in the workspace.
     #[arg(long = "database-url", global = true, env = "OPSDECK_DATABASE_URL")]
     pub database_url: Option<String>,
-    /// How long a writing command waits for another writer of the workspace to finish: seconds,
-    /// or a number with s, m or h (`90s`, `10m`, `1h`); 0 = fail at once if one is at work.
     /// Who the audit trail names for this command's writes (default: os:<login name>).
     #[arg(long, global = true, env = "OPSDECK_ACTOR")]
     pub actor: Option<String>,
+    /// How long a writing command waits for another writer of the workspace to finish: seconds,
+    /// or a number with s, m or h (`90s`, `10m`, `1h`); 0 = fail at once if one is at work.
     #[arg(long = "lock-timeout", global = true, env = "OPSDECK_LOCK_TIMEOUT", value_name = "DURATION", default_value = "10m", value_parser = parse_wait)]
     pub lock_timeout: Duration,
 }

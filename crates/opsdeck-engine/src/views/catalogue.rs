@@ -3,8 +3,8 @@
 
 use crate::views::table::{col, Column, Kind, TableSpec};
 use crate::views::{
-    access, case_clocks, contacts, forecast, ingest, kpi, mining, plan, schedule, scorecard, sla,
-    staffing,
+    access, case_clocks, contacts, forecast, ingest, kpi, mining, plan, profile, schedule,
+    scorecard, sla, staffing,
 };
 
 /// Version of the output tables' shapes; raised when a column changes name, kind or meaning.
@@ -53,6 +53,11 @@ pub fn catalogue() -> Vec<TableSpec> {
             "audit",
             "`opsdeck audit show`, the dashboard's audit page: one row per audit event, in chain order",
             access::AUDIT_COLUMNS.to_vec(),
+        ),
+        spec(
+            "week_profile",
+            "the dashboard's queue page: weekday × local time slot of a queue over a month, re-summed",
+            profile::PROFILE_COLUMNS.to_vec(),
         ),
         spec(
             "interval_contacts",

@@ -12,6 +12,7 @@ pub mod ingest;
 pub mod kpi;
 pub mod mining;
 pub mod plan;
+pub mod profile;
 pub mod schedule;
 pub mod scorecard;
 pub mod sla;

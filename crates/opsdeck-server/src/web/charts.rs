@@ -3,11 +3,21 @@
 
 use super::html::esc;
 use opsdeck_engine::views::table::{measure, Table, Value};
-use opsdeck_report::chart::{line, sparkline, LineSpec, Series, SparklineSpec};
+use opsdeck_report::chart::{
+    heatmap, line, pareto, sparkline, stacked_bars, HeatmapSpec, LineSpec, ParetoSpec, Series,
+    SparklineSpec, StackedSpec,
+};
 
-/// A value of `unit` (`fraction`, `seconds`, `points`, `count`) as people read it.
+/// A value of `unit` (`fraction`, `seconds`, `points`, `count`) as people read it; an axis
+/// tick between two counts keeps its decimal (2.5, not a second "2").
 fn formatter(unit: &str) -> impl Fn(f64) -> String + '_ {
-    move |v| measure(v, unit)
+    move |v| {
+        if unit == "count" && v.fract() != 0.0 {
+            opsdeck_engine::views::table::decimal(v, 1)
+        } else {
+            measure(v, unit)
+        }
+    }
 }
 
 fn range_of(unit: &str) -> Option<(f64, f64)> {
@@ -126,5 +136,86 @@ pub fn baseline_vs_scenario(
         "<figure class=\"chart\"><figcaption>{}</figcaption>{}</figure>",
         esc(title),
         line(&spec, &formatter("count"))
+    )
+}
+
+/// A week profile (`week_profile`) as a heatmap of one column: weekdays × slots.
+pub fn week_heatmap(id: &str, t: &Table, column: &str, title: &str, unit: &str) -> String {
+    let mut slots: Vec<String> = (0..t.rows.len())
+        .map(|r| text(t, r, "slot").to_string())
+        .collect();
+    slots.sort();
+    slots.dedup();
+    let days = opsdeck_engine::views::profile::WEEKDAYS;
+    let values: Vec<Vec<Option<f64>>> = days
+        .iter()
+        .map(|d| {
+            slots
+                .iter()
+                .map(|slot| {
+                    (0..t.rows.len())
+                        .find(|&r| text(t, r, "weekday") == *d && text(t, r, "slot") == slot)
+                        .and_then(|r| num(t, r, column))
+                })
+                .collect()
+        })
+        .collect();
+    if slots.is_empty() {
+        return String::new();
+    }
+    let mut spec = HeatmapSpec::new(id, title);
+    spec.rows = days.iter().map(|d| d.to_string()).collect();
+    spec.cols = slots;
+    spec.values = values;
+    spec.width = 760.0;
+    spec.height = 230.0;
+    format!(
+        "<figure class=\"chart\"><figcaption>{}</figcaption>{}</figure>",
+        esc(title),
+        heatmap(&spec, &formatter(unit))
+    )
+}
+
+/// A Pareto chart of named amounts (largest first, cumulative share).
+pub fn pareto_of(id: &str, title: &str, items: Vec<(String, f64)>, unit: &str) -> String {
+    if items.is_empty() {
+        return String::new();
+    }
+    let mut spec = ParetoSpec::new(id, title);
+    spec.items = items;
+    spec.height = 260.0;
+    format!(
+        "<figure class=\"chart\"><figcaption>{}</figcaption>{}</figure>",
+        esc(title),
+        pareto(&spec, &formatter(unit))
+    )
+}
+
+/// Contacts by interval of a scorecard by interval: answered within the threshold, answered
+/// after it, abandoned — stacked, so each bar is the interval's offered.
+pub fn answer_mix(t: &Table, labels: &[String]) -> String {
+    let n = t.rows.len();
+    let col = |name: &str| -> Vec<Option<f64>> { (0..n).map(|r| num(t, r, name)).collect() };
+    let within = col("answered_within_threshold");
+    let answered = col("answered");
+    let late: Vec<Option<f64>> = answered
+        .iter()
+        .zip(&within)
+        .map(|(a, w)| Some(a.unwrap_or(0.0) - w.unwrap_or(0.0)))
+        .collect();
+    let title = "Answered within the threshold, after it, and abandoned, by interval";
+    let mut spec = StackedSpec::new("answer-mix", title);
+    spec.labels = labels.to_vec();
+    spec.series = vec![
+        Series::new("answered within T", within),
+        Series::new("answered after T", late),
+        Series::new("abandoned", col("abandoned")),
+    ];
+    spec.noun = "intervals".into();
+    spec.height = 220.0;
+    format!(
+        "<figure class=\"chart\"><figcaption>{}</figcaption>{}</figure>",
+        esc(title),
+        stacked_bars(&spec, &formatter("count"))
     )
 }

@@ -213,6 +213,16 @@ pub async fn mining_run(
             &no_links,
         ));
     }
+    s.push_str(&super::charts::pareto_of(
+        "pareto-delay",
+        "Where the waiting is: total delay by edge (Pareto)",
+        summary
+            .bottlenecks
+            .iter()
+            .map(|b| (format!("{} → {}", b.from, b.to), b.total_s))
+            .collect(),
+        "seconds",
+    ));
     s.push_str(&table(
         &bottleneck_table(&summary.bottlenecks),
         "Bottlenecks: edges by total delay",

@@ -14,7 +14,7 @@ use crate::state::AppState;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Extension;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use opsdeck_core::{Org, Role};
 use opsdeck_engine::inputs::scenario::{read_scenario, ScenarioSpec};
 use opsdeck_engine::views::plan::{describe, plan, table as plan_table, PlanParams, PlanView};
@@ -668,6 +668,7 @@ async fn queue_compute(
             &labels,
             series,
         ));
+        s.push_str(&charts::answer_mix(t, &labels));
         s.push_str(&table(
             &t.select(&HEADLINE),
             &format!("Actual by interval, {day}"),
@@ -676,6 +677,32 @@ async fn queue_compute(
         ));
     } else {
         let _ = write!(s, "<p>No contacts on {day}.</p>");
+    }
+    // the month's week profile: where the week is heavy, where service suffers
+    let month = opsdeck_core::YearMonth::of(day);
+    let first = NaiveDate::from_ymd_opt(day.year(), day.month(), 1).unwrap_or(day);
+    let (ws, scope, org2, qid) = (st.ws.clone(), c.scope.clone(), org.clone(), id.to_string());
+    let last = month.last();
+    let profile = api::blocking(move || {
+        opsdeck_engine::views::profile::week_profile(&ws, &scope, &org2, &qid, first, last)
+    })
+    .await?;
+    if !profile.rows.is_empty() {
+        let _ = write!(s, "<h2>Week profile, {}</h2>", month.label());
+        s.push_str(&charts::week_heatmap(
+            "heat-offered",
+            &profile,
+            "offered_per_day",
+            &format!("Offered per day by weekday and interval, {}", month.label()),
+            "count",
+        ));
+        s.push_str(&charts::week_heatmap(
+            "heat-sl",
+            &profile,
+            "service_level",
+            &format!("Service level by weekday and interval, {}", month.label()),
+            "fraction",
+        ));
     }
     match (&planned, &plan_t) {
         (Ok(r), Some(t)) => {
