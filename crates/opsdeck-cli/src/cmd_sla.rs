@@ -69,26 +69,7 @@ pub enum View {
     Money,
 }
 
-/// The columns people read of the SLA rows (csv and json have every column).
-const SLA_TEXT: [&str; 13] = [
-    "client", "period", "sla", "version", "role", "unit", "target", "achieved", "coverage",
-    "status", "verdict", "credit", "currency",
-];
-/// The columns people read of the money rows.
-const MONEY_TEXT: [&str; 12] = [
-    "client",
-    "period",
-    "currency",
-    "invoice",
-    "bonus",
-    "malus",
-    "credits_gross",
-    "credits_earned_back",
-    "credits_payable",
-    "cap_binding",
-    "net",
-    "provisional",
-];
+use opsdeck_engine::views::sla::{MONEY_HEADLINE as MONEY_TEXT, SLA_HEADLINE as SLA_TEXT};
 
 /// The contracts the CLI reads (every client's), with the history of each, for
 /// [`evaluate_period`].

@@ -80,7 +80,7 @@ impl Browser {
         Some(b)
     }
 
-    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+    pub fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
         let body = body.map(|b| b.to_string()).unwrap_or_default();
         let res = request(
             &self.addr,
@@ -95,7 +95,7 @@ impl Browser {
         v["value"].clone()
     }
 
-    fn s(&self, path: &str) -> String {
+    pub fn s(&self, path: &str) -> String {
         format!("/session/{}{path}", self.session)
     }
 
@@ -290,6 +290,14 @@ fn crawl(b: &Browser, base: &str, role: &str, email: &str, foreign: &[String]) -
             "{role}: {path} is an error page: {title}"
         );
         assert!(html.contains("<main"), "{role}: {path} has no main: {html}");
+        // every control has a label, every table a caption and column headers
+        let a11y = b.eval(
+            "return [\
+               Array.from(document.querySelectorAll('input:not([type=hidden]),select,textarea')).filter(e => !e.closest('label')).length,\
+               Array.from(document.querySelectorAll('table')).filter(t => !t.querySelector('caption') || !t.querySelector('th[scope=col]')).length,\
+               document.querySelectorAll('h1').length, document.documentElement.lang]",
+        );
+        assert_eq!(a11y, json!([0, 0, 1, "en"]), "{role}: {path}: unlabelled controls, tables without caption or headers, h1 count, lang");
         if role == "account-manager" || role == "client-viewer" {
             for name in foreign {
                 assert!(
@@ -427,6 +435,32 @@ fn crawl(b: &Browser, base: &str, role: &str, email: &str, foreign: &[String]) -
         assert_eq!(other.0, json!("Not found"), "{role}: {other:?}");
         assert_eq!(other, none, "{role}");
     }
+    // on a tablet (768 px): no page scrolls sideways (wide tables scroll in their box)
+    b.call(
+        "POST",
+        &b.s("/window/rect"),
+        Some(json!({"width": 768, "height": 1024})),
+    );
+    let mut tablet = BTreeSet::new();
+    for path in &visited {
+        if !tablet.insert(kind_of(path)) {
+            continue;
+        }
+        b.open(&format!("{base}{path}"));
+        let wide = b.eval("return document.documentElement.scrollWidth - window.innerWidth");
+        assert!(
+            wide.as_i64().unwrap_or(0) <= 1,
+            "{role}: {path} is {wide} px wider than a 768 px tablet"
+        );
+        if kind_of(path) == "clients-id" {
+            b.screenshot(&shots.join(format!("{role}-clients-id-tablet.png")));
+        }
+    }
+    b.call(
+        "POST",
+        &b.s("/window/rect"),
+        Some(json!({"width": 1280, "height": 900})),
+    );
     // logging out ends the session: pages go back to the login form
     b.open(&format!("{base}/clients"));
     b.click("form.logout button");
@@ -454,9 +488,13 @@ pub fn every_role_in_a_browser(fx: &Fixture, s: &Server) {
     let foreign = foreign_names(s, &admin);
     let base = format!("http://{}", s.addr);
     let mut total = 0;
+    let mut admin_paths: Vec<String> = Vec::new();
     for (role, email, _) in USERS {
         let t0 = std::time::Instant::now();
         let visited = crawl(&b, &base, role, email, &foreign);
+        if *role == "admin" {
+            admin_paths = visited.clone();
+        }
         assert!(visited.len() >= 2, "{role} reached only {visited:?}");
         let kinds: BTreeSet<String> = visited.iter().map(|p| kind_of(p)).collect();
         assert!(
@@ -499,6 +537,33 @@ pub fn every_role_in_a_browser(fx: &Fixture, s: &Server) {
         "browser: {total} pages opened, screenshots in {}",
         screenshots_dir().display()
     );
+    // page weight and server time of one page of each kind, as the admin (a second request:
+    // the first computes, the second is what a returning reader gets)
+    let mut seen = BTreeSet::new();
+    for path in &admin_paths {
+        if !seen.insert(kind_of(path)) {
+            continue;
+        }
+        let cold = std::time::Instant::now();
+        let r = s.get(path, &admin);
+        let cold = cold.elapsed();
+        let warm = std::time::Instant::now();
+        let _ = s.get(path, &admin);
+        let warm = warm.elapsed();
+        assert_eq!(r.status, 200, "{path}");
+        assert!(
+            r.body.len() < 300 * 1024,
+            "{path} weighs {} bytes",
+            r.body.len()
+        );
+        println!(
+            "page weight: {:<22} {:>7} bytes, first {:>6.1} ms, again {:>5.1} ms  {path}",
+            kind_of(path),
+            r.body.len(),
+            cold.as_secs_f64() * 1e3,
+            warm.as_secs_f64() * 1e3
+        );
+    }
 }
 
 /// The CSV of a page's table equals the CLI's CSV for the same query, and each cell of the
@@ -594,6 +659,27 @@ pub fn pages_match_the_cli(fx: &Fixture, s: &Server) {
         "/clients/{OWN}?period=2025-09&level=program&by=month&csv=scorecard"
     ));
     assert_eq!(page, cli, "client scorecard");
+    // the client page's SLA rows and money rows: the CLI's `sla evaluate` for the same months
+    for (view, table) in [("slas", "slas"), ("money", "credits")] {
+        let cli = fx
+            .cli(&[
+                "sla",
+                "evaluate",
+                "--client",
+                OWN,
+                "--period",
+                "2025-04..2025-09",
+                "--view",
+                view,
+                "--format",
+                "csv",
+            ])
+            .success()
+            .stdout;
+        let page = page_csv(&format!("/clients/{OWN}?period=2025-09&csv={table}"));
+        assert_eq!(page, cli, "client page {table}");
+        assert!(cli.lines().count() > 1, "{cli}");
+    }
     // the same table as people read it: every cell of the page is the CLI table's cell
     let text = fx
         .cli(&[

@@ -846,6 +846,32 @@ pub fn missing_days(
 // tables
 
 /// One row per SLA version per client-month (`opsdeck sla evaluate`).
+/// The columns people read of the SLA rows — the CLI's table and the dashboard's pages (CSV
+/// and JSON carry every column).
+pub const SLA_HEADLINE: [&str; 13] = [
+    "client", "period", "sla", "version", "role", "unit", "target", "achieved", "coverage",
+    "status", "verdict", "credit", "currency",
+];
+
+/// The columns people read of the money rows: invoice, what is at risk, credits (earned back,
+/// pending earn-back, payable) and net.
+pub const MONEY_HEADLINE: [&str; 14] = [
+    "client",
+    "period",
+    "currency",
+    "invoice",
+    "bonus",
+    "malus",
+    "at_risk",
+    "credits_gross",
+    "credits_earned_back",
+    "credits_pending",
+    "credits_payable",
+    "cap_binding",
+    "net",
+    "provisional",
+];
+
 pub static SLA_COLUMNS: [Column; 31] = [
     col("client", Kind::Text, "client id"),
     col("contract", Kind::Text, "contract id"),

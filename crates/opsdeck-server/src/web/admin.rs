@@ -93,7 +93,7 @@ async fn admin_body(st: &AppState, c: &Caller, message: &str) -> WebResult<Strin
         let _ = write!(
             s,
             "<li><form method=\"post\" action=\"/admin\">{csrf}<input type=\"hidden\" name=\"email\" value=\"{e}\">\
-             <input type=\"hidden\" name=\"action\" value=\"user_role\"><span class=\"who\">{e}</span> {} \
+             <input type=\"hidden\" name=\"action\" value=\"user_role\"><label>role of <span class=\"who\">{e}</span> {}</label> \
              <label>clients <input name=\"clients\" value=\"{}\"></label><button type=\"submit\">Set role</button></form>\
              <form method=\"post\" action=\"/admin\">{csrf}<input type=\"hidden\" name=\"email\" value=\"{e}\">\
              <input type=\"hidden\" name=\"action\" value=\"{toggle}\"><button type=\"submit\">{}</button></form></li>",

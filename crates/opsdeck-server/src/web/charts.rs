@@ -4,8 +4,8 @@
 use super::html::esc;
 use opsdeck_engine::views::table::{measure, Table, Value};
 use opsdeck_report::chart::{
-    heatmap, line, pareto, sparkline, stacked_bars, HeatmapSpec, LineSpec, ParetoSpec, Series,
-    SparklineSpec, StackedSpec,
+    bars, heatmap, line, pareto, sparkline, stacked_bars, Bar, BarSpec, HeatmapSpec, LineSpec,
+    ParetoSpec, Series, SparklineSpec, StackedSpec, Status,
 };
 
 /// A value of `unit` (`fraction`, `seconds`, `points`, `count`) as people read it; an axis
@@ -217,5 +217,39 @@ pub fn answer_mix(t: &Table, labels: &[String]) -> String {
         "<figure class=\"chart\"><figcaption>{}</figcaption>{}</figure>",
         esc(title),
         stacked_bars(&spec, &formatter("count"))
+    )
+}
+
+/// An SLA's windows (days or weeks) as bars against the target, each with its verdict: met,
+/// missed, or not measured (no data) — told by pattern and word as well as colour.
+pub fn window_bars(
+    id: &str,
+    title: &str,
+    windows: &[(String, Option<f64>, Option<bool>)],
+    target: f64,
+    unit: &str,
+) -> String {
+    if windows.is_empty() {
+        return String::new();
+    }
+    let mut spec = BarSpec::new(id, title);
+    spec.bars = windows
+        .iter()
+        .map(|(label, value, met)| {
+            Bar::new(label.clone(), *value).with_status(match met {
+                Some(true) => Status::Met,
+                Some(false) => Status::Missed,
+                None => Status::NoData,
+            })
+        })
+        .collect();
+    spec.target = Some(target);
+    spec.y_range = range_of(unit);
+    spec.noun = "windows".into();
+    spec.height = 220.0;
+    format!(
+        "<figure class=\"chart\"><figcaption>{}</figcaption>{}</figure>",
+        esc(title),
+        bars(&spec, &formatter(unit))
     )
 }

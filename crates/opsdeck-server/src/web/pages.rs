@@ -14,7 +14,9 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Extension;
 use opsdeck_core::{Role, Scope, YearMonth};
 use opsdeck_engine::views::scorecard::{self, ScorecardParams};
-use opsdeck_engine::views::sla::{explain_table, money_table, Evaluation, SlaResult};
+use opsdeck_engine::views::sla::{
+    explain_table, money_table, Evaluation, SlaResult, MONEY_HEADLINE, SLA_HEADLINE,
+};
 use opsdeck_engine::views::sla_period::{evaluate_period, explain_sla, PeriodEvaluation};
 use opsdeck_engine::views::table::{measure, write_csv, Table};
 use std::fmt::Write;
@@ -420,18 +422,7 @@ async fn portfolio_body(
         }
         s.push_str("</ul></section>");
     }
-    let money = money_table(&evals_of(&e, &cur_label), &cur_label).select(&[
-        "client",
-        "contract",
-        "period",
-        "currency",
-        "invoice",
-        "at_risk",
-        "credits_payable",
-        "credits_pending",
-        "net",
-        "provisional",
-    ]);
+    let money = money_table(&evals_of(&e, &cur_label), &cur_label).select(&MONEY_HEADLINE);
     let link = |row: usize, col: &str| {
         (col == "client")
             .then(|| money.get(row, "client"))
@@ -539,6 +530,28 @@ pub async fn client(
         client_body(&id, tables, &months, cur, &level, &by, &raw)
     })
     .await?;
+    let stored = api::inputs(&st, &c.scope, true).await?.stored;
+    let contracts: Vec<_> = stored.latest.iter().filter(|r| r.client == id).collect();
+    if !contracts.is_empty() {
+        body.push_str("<section><h2>Contracts</h2><ul class=\"contracts\">");
+        for r in contracts {
+            let h = &r.contract.contract;
+            let _ = write!(
+                body,
+                "<li>{} {} (revision {}, applied {}): term {}..{}, {}, {} SLAs, minimum coverage {}</li>",
+                esc(&h.id),
+                esc(&h.name),
+                r.revision,
+                esc(&r.applied_at),
+                esc(&h.start),
+                esc(h.end.as_deref().unwrap_or("open")),
+                esc(&h.currency),
+                r.contract.slas.len(),
+                opsdeck_engine::views::table::percent(h.min_coverage.unwrap_or(1.0))
+            );
+        }
+        body.push_str("</ul></section>");
+    }
     body.push_str("<section><h2>Queues</h2><ul class=\"queues\">");
     for q in org.queues.values().filter(|q| q.client == id) {
         let _ = write!(
@@ -651,19 +664,7 @@ fn client_body(
                     .map(|m| m.label())
                     .collect();
                 s.push_str(&super::charts::sla_trends(t, &shown));
-                let slim = t.select(&[
-                    "period",
-                    "sla",
-                    "metric",
-                    "comparison",
-                    "target",
-                    "achieved",
-                    "coverage",
-                    "status",
-                    "verdict",
-                    "credit",
-                    "currency",
-                ]);
+                let slim = t.select(&SLA_HEADLINE);
                 let link = |row: usize, col: &str| {
                     (col == "sla").then(|| {
                         format!(
@@ -682,7 +683,7 @@ fn client_body(
                 ));
             }
             "credits" => s.push_str(&table(
-                t,
+                &t.select(&MONEY_HEADLINE),
                 "Credits, invoice and net by month",
                 Some(&csv_href(&path, raw, "credits")),
                 &no_links,
@@ -834,6 +835,22 @@ async fn sla_compute(
             esc(&r.verdict)
         );
         if r.windows.len() > 1 {
+            let bars: Vec<(String, Option<f64>, Option<bool>)> = r
+                .windows
+                .iter()
+                .map(|w| (w.window.clone(), w.verdict.achieved, w.verdict.met))
+                .collect();
+            s.push_str(&super::charts::window_bars(
+                "windows",
+                &format!(
+                    "{} by window against {}",
+                    r.name,
+                    measure(r.target, &r.unit)
+                ),
+                &bars,
+                r.target,
+                &r.unit,
+            ));
             s.push_str("<div class=\"table\"><table><caption>Windows</caption><thead><tr><th scope=\"col\">window</th>\
                 <th scope=\"col\" class=\"num\">achieved</th><th scope=\"col\" class=\"num\">volume</th><th scope=\"col\">status</th></tr></thead><tbody>");
             for w in &r.windows {
