@@ -1,6 +1,7 @@
 # Sourced by the bench scripts (needs `log` defined by the caller).
 #   wait_idle            with WAIT_IDLE=1, wait (at most 5 min) until the CPUs were >= 90 % idle over 3 s
 #   release_binary NAME  build opsdeck in release unless SKIP_BUILD=1; print its path
+#   need_wrk             install wrk from Debian's packages when missing (as root), or stop
 
 # Shared machines: with --wait-idle, wait (at most 5 min) until the CPUs were >= 90 % idle over 3 s.
 cpu_idle_pct() {
@@ -29,4 +30,15 @@ release_binary() {
   fi
   [[ -x $bin ]] || { echo "$1: $bin not found (build it or drop --skip-build)" >&2; exit 1; }
   echo "$bin"
+}
+
+need_wrk() {
+  command -v wrk >/dev/null && return 0
+  if [[ $(id -u) = 0 ]] && command -v apt-get >/dev/null; then
+    log "installing wrk from Debian's packages"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null) \
+      || { log "cannot install wrk"; exit 1; }
+  else
+    log "wrk is not installed (apt-get install wrk)"; exit 1
+  fi
 }

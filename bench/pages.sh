@@ -22,14 +22,7 @@ done
 log() { echo "pages.sh: $*" >&2; }
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$here/target}"
 source "$here/bench/lib.sh"
-if ! command -v wrk >/dev/null; then
-  if [[ $(id -u) = 0 ]] && command -v apt-get >/dev/null; then
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null) \
-      || { log "cannot install wrk"; exit 1; }
-  else
-    log "wrk is not installed (apt-get install wrk)"; exit 1
-  fi
-fi
+need_wrk
 bin=$(release_binary pages.sh)
 work=$(mktemp -d /tmp/opsdeck-pages-bench.XXXXXX)
 pids=()

@@ -71,6 +71,8 @@ fn crates_depend_only_on_what_the_map_allows() {
             ],
         ),
         ("opsdeck-synth", &["opsdeck-core", "chrono", "toml"]),
+        // charts and packs: no data access of its own (std only for now)
+        ("opsdeck-report", &[]),
         (
             "opsdeck-store",
             &[
@@ -88,9 +90,11 @@ fn crates_depend_only_on_what_the_map_allows() {
                 "opsdeck-core",
                 "opsdeck-engine",
                 "opsdeck-store",
+                "opsdeck-report",
                 "serde",
                 "serde_json",
                 "chrono",
+                "memchr",
                 "tokio",
                 "tracing",
                 "axum",

@@ -359,6 +359,13 @@ fn crawl(b: &Browser, base: &str, role: &str, email: &str, foreign: &[String]) -
         false
     };
     let files = tempfile::tempdir().unwrap();
+    // a page's upload form sent with `file`; the answer must say `expect`
+    let upload = |url: &str, file: &std::path::Path, expect: &str| {
+        b.open(url);
+        b.type_into("form.upload input[name=file]", &file.display().to_string());
+        b.click("form.upload button[type=submit]");
+        assert!(wait_for(b, expect), "{role}: {url}: {}", b.source());
+    };
     // an upload of contacts, by the roles that operate
     if role == "admin" || role == "account-manager" {
         let csv = files.path().join("contacts.csv");
@@ -370,14 +377,7 @@ fn crawl(b: &Browser, base: &str, role: &str, email: &str, foreign: &[String]) -
             ),
         )
         .unwrap();
-        b.open(&format!("{base}/data"));
-        b.type_into("form.upload input[name=file]", &csv.display().to_string());
-        b.click("form.upload button[type=submit]");
-        assert!(
-            wait_for(b, "stored as batch"),
-            "{role}: the upload: {}",
-            b.source()
-        );
+        upload(&format!("{base}/data"), &csv, "stored as batch");
         b.screenshot(&shots.join(format!("{role}-data-upload.png")));
         kinds.insert("data-upload".into());
     }
@@ -389,13 +389,10 @@ fn crawl(b: &Browser, base: &str, role: &str, email: &str, foreign: &[String]) -
          c2,open,2025-09-01T11:00:00Z\nc2,assign,2025-09-01T11:02:00Z\nc2,assign,2025-09-01T11:20:00Z\nc2,close,2025-09-01T11:30:00Z\n",
     )
     .unwrap();
-    b.open(&format!("{base}/mining"));
-    b.type_into("form.upload input[name=file]", &log.display().to_string());
-    b.click("form.upload button[type=submit]");
-    assert!(
-        wait_for(b, "Directly-follows graph: the"),
-        "{role}: mining: {}",
-        b.source()
+    upload(
+        &format!("{base}/mining"),
+        &log,
+        "Directly-follows graph: the",
     );
     let html = b.source();
     assert!(
@@ -639,8 +636,8 @@ pub fn pages_match_the_cli(fx: &Fixture, s: &Server) {
         );
     }
     // the client page's scorecard: the trend of six months ending at the month shown
-    let cli = fx
-        .cli(&[
+    let scorecard = |format: &str| {
+        fx.cli(&[
             "scorecard",
             "--client",
             OWN,
@@ -651,10 +648,12 @@ pub fn pages_match_the_cli(fx: &Fixture, s: &Server) {
             "--by",
             "month",
             "--format",
-            "csv",
+            format,
         ])
         .success()
-        .stdout;
+        .stdout
+    };
+    let cli = scorecard("csv");
     let page = page_csv(&format!(
         "/clients/{OWN}?period=2025-09&level=program&by=month&csv=scorecard"
     ));
@@ -681,22 +680,7 @@ pub fn pages_match_the_cli(fx: &Fixture, s: &Server) {
         assert!(cli.lines().count() > 1, "{cli}");
     }
     // the same table as people read it: every cell of the page is the CLI table's cell
-    let text = fx
-        .cli(&[
-            "scorecard",
-            "--client",
-            OWN,
-            "--period",
-            "2025-04..2025-09",
-            "--level",
-            "program",
-            "--by",
-            "month",
-            "--format",
-            "table",
-        ])
-        .success()
-        .stdout;
+    let text = scorecard("table");
     let html = s
         .get(
             &format!("/clients/{OWN}?period=2025-09&level=program&by=month"),

@@ -24,6 +24,14 @@ fn range_of(unit: &str) -> Option<(f64, f64)> {
     (unit == "fraction").then_some((0.0, 1.0))
 }
 
+/// A chart in a figure with its caption.
+fn figure(title: &str, svg: &str) -> String {
+    format!(
+        "<figure class=\"chart\"><figcaption>{}</figcaption>{svg}</figure>",
+        esc(title)
+    )
+}
+
 /// A sparkline of an SLA's months (oldest first), with its target.
 pub fn sla_sparkline(
     id: &str,
@@ -90,11 +98,7 @@ pub fn sla_trends(t: &Table, months: &[String]) -> String {
         spec.width = 420.0;
         spec.height = 180.0;
         spec.noun = "months".into();
-        out.push_str(&format!(
-            "<figure class=\"chart\"><figcaption>{}</figcaption>{}</figure>",
-            esc(&title),
-            line(&spec, &formatter(&unit))
-        ));
+        out.push_str(&figure(&title, &line(&spec, &formatter(&unit))));
     }
     if out.is_empty() {
         out
@@ -110,11 +114,7 @@ pub fn intraday(title: &str, labels: &[String], series: Vec<Series>) -> String {
     spec.series = series;
     spec.noun = "intervals".into();
     spec.height = 220.0;
-    format!(
-        "<figure class=\"chart\"><figcaption>{}</figcaption>{}</figure>",
-        esc(title),
-        line(&spec, &formatter("count"))
-    )
+    figure(title, &line(&spec, &formatter("count")))
 }
 
 /// A plan's baseline beside its scenario, per day.
@@ -132,11 +132,7 @@ pub fn baseline_vs_scenario(
     ];
     spec.noun = "days".into();
     spec.height = 220.0;
-    format!(
-        "<figure class=\"chart\"><figcaption>{}</figcaption>{}</figure>",
-        esc(title),
-        line(&spec, &formatter("count"))
-    )
+    figure(title, &line(&spec, &formatter("count")))
 }
 
 /// A week profile (`week_profile`) as a heatmap of one column: weekdays × slots.
@@ -169,11 +165,7 @@ pub fn week_heatmap(id: &str, t: &Table, column: &str, title: &str, unit: &str) 
     spec.values = values;
     spec.width = 760.0;
     spec.height = 230.0;
-    format!(
-        "<figure class=\"chart\"><figcaption>{}</figcaption>{}</figure>",
-        esc(title),
-        heatmap(&spec, &formatter(unit))
-    )
+    figure(title, &heatmap(&spec, &formatter(unit)))
 }
 
 /// A Pareto chart of named amounts (largest first, cumulative share).
@@ -184,11 +176,7 @@ pub fn pareto_of(id: &str, title: &str, items: Vec<(String, f64)>, unit: &str) -
     let mut spec = ParetoSpec::new(id, title);
     spec.items = items;
     spec.height = 260.0;
-    format!(
-        "<figure class=\"chart\"><figcaption>{}</figcaption>{}</figure>",
-        esc(title),
-        pareto(&spec, &formatter(unit))
-    )
+    figure(title, &pareto(&spec, &formatter(unit)))
 }
 
 /// Contacts by interval of a scorecard by interval: answered within the threshold, answered
@@ -213,11 +201,7 @@ pub fn answer_mix(t: &Table, labels: &[String]) -> String {
     ];
     spec.noun = "intervals".into();
     spec.height = 220.0;
-    format!(
-        "<figure class=\"chart\"><figcaption>{}</figcaption>{}</figure>",
-        esc(title),
-        stacked_bars(&spec, &formatter("count"))
-    )
+    figure(title, &stacked_bars(&spec, &formatter("count")))
 }
 
 /// An SLA's windows (days or weeks) as bars against the target, each with its verdict: met,
@@ -247,9 +231,5 @@ pub fn window_bars(
     spec.y_range = range_of(unit);
     spec.noun = "windows".into();
     spec.height = 220.0;
-    format!(
-        "<figure class=\"chart\"><figcaption>{}</figcaption>{}</figure>",
-        esc(title),
-        bars(&spec, &formatter(unit))
-    )
+    figure(title, &bars(&spec, &formatter(unit)))
 }

@@ -5,7 +5,7 @@
 //! forms with the session's CSRF token; each is audited.
 
 use super::html::{esc, table, url, Page};
-use super::multipart::{boundary, field, parse};
+use super::multipart::{field, request_parts};
 use super::{WebError, WebResult};
 use crate::api;
 use crate::auth::Caller;
@@ -152,16 +152,7 @@ pub async fn upload(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> WebResult<Response> {
-    let ct = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let b = boundary(ct).ok_or_else(|| {
-        WebError(api::bad(
-            "send the upload form (multipart/form-data)".into(),
-        ))
-    })?;
-    let parts = parse(&body, &b).map_err(|e| WebError(api::bad(format!("the form: {e}"))))?;
+    let parts = request_parts(&headers, &body, "upload").map_err(|e| WebError(api::bad(e)))?;
     let file =
         field(&parts, "file").ok_or_else(|| WebError(api::bad("the form has no file".into())))?;
     let profile = field(&parts, "profile").map(|p| p.text());

@@ -5,13 +5,13 @@
 //! stored; the upload is a POST form only because a file needs one.
 
 use super::html::{esc, no_links, table, Page};
-use super::multipart::{boundary, parse};
+use super::multipart::request_parts;
 use super::{WebError, WebResult};
 use crate::api;
 use crate::auth::Caller;
 use crate::state::AppState;
 use axum::extract::State;
-use axum::http::{header, HeaderMap};
+use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
 use axum::Extension;
 use opsdeck_core::mining;
@@ -88,16 +88,7 @@ pub async fn mining_run(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> WebResult<Response> {
-    let ct = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let b = boundary(ct).ok_or_else(|| {
-        WebError(api::bad(
-            "send the mining form (multipart/form-data)".into(),
-        ))
-    })?;
-    let parts = parse(&body, &b).map_err(|e| WebError(api::bad(format!("the form: {e}"))))?;
+    let parts = request_parts(&headers, &body, "mining").map_err(|e| WebError(api::bad(e)))?;
     // the form's fields as the API's query parameters: one definition of the options
     let mut obj = Map::new();
     let mut file = None;

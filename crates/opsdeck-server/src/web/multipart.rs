@@ -93,6 +93,21 @@ pub fn parse(body: &[u8], boundary: &str) -> Result<Vec<Part>, String> {
     }
 }
 
+/// The parts of a request's form (`what` names the form in the error of a body that is not
+/// one).
+pub fn request_parts(
+    headers: &axum::http::HeaderMap,
+    body: &[u8],
+    what: &str,
+) -> Result<Vec<Part>, String> {
+    let ct = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let b = boundary(ct).ok_or_else(|| format!("send the {what} form (multipart/form-data)"))?;
+    parse(body, &b).map_err(|e| format!("the form: {e}"))
+}
+
 /// The first part called `name`.
 pub fn field<'a>(parts: &'a [Part], name: &str) -> Option<&'a Part> {
     parts.iter().find(|p| p.name == name)
