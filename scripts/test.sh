@@ -2,7 +2,8 @@
 # Run every test of the workspace. When a PostgreSQL server answers on 127.0.0.1:5432 (started
 # here if it is installed but stopped; installed from Debian's packages if missing and we are
 # root), OPSDECK_TEST_DATABASE_URL is set so the store's conformance suite runs on it too.
-# Chromium and chromedriver (the dashboard's browser test) are installed the same way.
+# Chromium, chromedriver and poppler-utils (the dashboard's browser test, the packs' PDF
+# checks) are installed the same way.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_PROFILE_DEV_DEBUG="${CARGO_PROFILE_DEV_DEBUG:-0}" CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
@@ -33,12 +34,13 @@ if [ -z "${OPSDECK_TEST_DATABASE_URL:-}" ]; then
     export OPSDECK_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:5432/test"
   fi
 fi
-# The dashboard's browser test drives Debian's headless Chromium through chromedriver.
-if { [ ! -x /usr/lib/chromium/chromium ] || ! command -v chromedriver >/dev/null 2>&1; } \
+# The dashboard's browser test drives Debian's headless Chromium through chromedriver; the
+# packs' PDF test prints with it and reads the PDF back with poppler-utils.
+if { [ ! -x /usr/lib/chromium/chromium ] || ! command -v chromedriver >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1; } \
   && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && [ "${OPSDECK_NO_BROWSER_INSTALL:-}" = "" ]; then
-  echo "test.sh: installing chromium and chromium-driver from Debian's packages for the browser test" >&2
+  echo "test.sh: installing chromium, chromium-driver and poppler-utils from Debian's packages for the browser and PDF tests" >&2
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    chromium chromium-driver >/dev/null) || echo "test.sh: could not install chromium" >&2
+    chromium chromium-driver poppler-utils >/dev/null) || echo "test.sh: could not install chromium" >&2
 fi
 if [ -n "${OPSDECK_TEST_DATABASE_URL:-}" ]; then
   echo "test.sh: PostgreSQL tests run against ${OPSDECK_TEST_DATABASE_URL%%@*}@…" >&2

@@ -30,6 +30,7 @@ mod cmd_ingest;
 mod cmd_kpi;
 mod cmd_mine;
 mod cmd_plan;
+mod cmd_report;
 mod cmd_schedule;
 mod cmd_scorecard;
 mod cmd_serve;
@@ -99,8 +100,8 @@ enum Command {
     Mine(cmd_mine::MineCommand),
     /// Every output table's columns, kinds and meaning (docs/formats.md §7).
     Tables(cmd_tables::TablesArgs),
-    /// The HTTP API (and, later, the dashboard) over the workspace, with logins and
-    /// client-scoped access (docs/server.md).
+    /// The dashboard and the HTTP API over the workspace, with logins and client-scoped
+    /// access (docs/server.md, docs/dashboard.md).
     Serve(cmd_serve::ServeArgs),
     /// Users of `opsdeck serve`: add, list, disable, enable, set-role, set-password.
     #[command(subcommand)]
@@ -111,6 +112,9 @@ enum Command {
     /// The hash-chained audit trail: verify, show.
     #[command(subcommand)]
     Audit(cmd_access::AuditCommand),
+    /// A review pack drafted from the data: monthly service review, QBR or board pack, as
+    /// self-contained HTML and PDF.
+    Report(cmd_report::ReportArgs),
 }
 
 fn run() -> Result<ExitCode> {
@@ -134,6 +138,7 @@ fn run() -> Result<ExitCode> {
         Command::User(c) => cmd_access::run_user(&cli.global, c),
         Command::Token(c) => cmd_access::run_token(&cli.global, c),
         Command::Audit(c) => cmd_access::run_audit(&cli.global, c),
+        Command::Report(a) => cmd_report::run(&cli.global, a),
     }
 }
 

@@ -1,4 +1,9 @@
-//! opsdeck-report: report building blocks shared by the web dashboard and the PDF/HTML review
-//! packs. Std only; no IO. [`chart`] renders charts as inline, accessible SVG strings.
+//! opsdeck-report: what the dashboard and the review packs share — charts as inline,
+//! accessible SVG ([`chart`], std only), the figures drawn from opsdeck's output tables
+//! ([`figures`]), output tables as HTML ([`html`]), and the review packs ([`pack`]).
 
 pub mod chart;
+pub mod figures;
+pub mod html;
+pub mod pack;
+pub mod pdf;

@@ -598,6 +598,26 @@ pub fn pages_match_the_cli(fx: &Fixture, s: &Server) {
     ));
     assert_eq!(page, cli, "drill-down rows");
     assert!(cli.lines().count() > 10, "{cli}");
+    // the review packs through the caller's scope: a board pack of the viewer's one client,
+    // another client's pack not found, and each drafted pack in the audit trail
+    let board = s.get("/reports/pack?kind=board&period=2025-09", viewer);
+    assert_eq!(board.status, 200, "{board:?}");
+    assert!(board.body.contains("Northwind Bank"));
+    for other in ["telvia", "Telvia Mobile", "cartly", "Cartly"] {
+        assert!(!board.body.contains(other), "the viewer's board pack names {other}");
+    }
+    let other = s.get("/reports/pack?kind=monthly&client=telvia&period=2025-09", viewer);
+    assert_eq!(other.status, 404, "{other:?}");
+    let own = s.get("/reports/pack?kind=monthly&client=northwind&period=2025-09", viewer);
+    assert_eq!(own.status, 200, "{own:?}");
+    let audit = s.get("/api/v1/audit?limit=5000", &fx.tokens["auditor"]).json();
+    let drafted = audit["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "report.generate")
+        .count();
+    assert!(drafted >= 2, "{drafted} pack(s) in the audit trail");
     // the last step: the contacts behind an interval are as many as the interval counts
     let intervals = fx
         .cli(&[

@@ -6,19 +6,21 @@
 //! the CLI's columns.
 
 mod admin;
-mod charts;
 mod data;
 pub mod html;
+use opsdeck_report::figures as charts;
 mod mining;
 pub mod multipart;
 mod ops;
 mod pages;
+mod reports;
 
 pub use admin::{admin, admin_change, audit};
 pub use data::{data, quarantine, upload, void};
 pub use mining::{mining_form, mining_run};
 pub use ops::{contacts, plan_page, queue};
 pub use pages::{client, clients, home, sla};
+pub use reports::{pack, reports};
 
 use crate::error::ApiError;
 use axum::http::{header, HeaderValue, StatusCode};

@@ -1,12 +1,12 @@
-//! The dashboard's charts, drawn by the report crate's chart module (the one the review packs
-//! use) from the engine's output tables; values are labelled as the tables write them.
+//! Charts of opsdeck's figures for the dashboard and the review packs: the chart module drawn
+//! from the engine's output tables, values labelled as the tables write them.
 
-use super::html::esc;
-use opsdeck_engine::views::table::{measure, Table, Value};
-use opsdeck_report::chart::{
+use crate::chart::{
     bars, heatmap, line, pareto, sparkline, stacked_bars, Bar, BarSpec, HeatmapSpec, LineSpec,
     ParetoSpec, Series, SparklineSpec, StackedSpec, Status,
 };
+use crate::html::esc;
+use opsdeck_engine::views::table::{measure, Table, Value};
 
 /// A value of `unit` (`fraction`, `seconds`, `points`, `count`) as people read it; an axis
 /// tick between two counts keeps its decimal (2.5, not a second "2").

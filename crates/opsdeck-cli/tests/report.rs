@@ -1,0 +1,207 @@
+//! `opsdeck report`: the monthly, QBR and board packs of the demo. Every SLA figure and every
+//! amount of the CLI's JSON for the same query is in the PDF's text (read back with
+//! `pdftotext`) and in the HTML; a client's pack holds no other client's name or id; the PDF
+//! renders to images (`pdftoppm`, page 1 kept under `target/report-screenshots/`); the same
+//! inputs give the same HTML bytes.
+
+mod util;
+
+use opsdeck_engine::views::table::{measure, money};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use util::Dir;
+
+/// Another client's names and ids in the demo (the packs below are Northwind's).
+const FOREIGN: [&str; 6] = ["telvia", "Telvia", "cartly", "Cartly", "tlv-", "crt-"];
+
+fn tools() -> bool {
+    let have = |t: &str| Command::new(t).arg("-v").output().is_ok();
+    let ok = opsdeck_report::pdf::chromium().is_some() && have("pdftotext") && have("pdftoppm");
+    if !ok {
+        let msg =
+            "chromium and poppler-utils (pdftotext, pdftoppm) are needed for the PDF checks; \
+                   scripts/test.sh installs them when it runs as root";
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "{msg}");
+        eprintln!("skipping the PDF checks: {msg}");
+    }
+    ok
+}
+
+fn demo() -> Dir {
+    let dir = Dir::new();
+    dir.cmd()
+        .args(["demo", "--days", "31", "--scale", "0.05"])
+        .run()
+        .success();
+    dir
+}
+
+fn report(dir: &Dir, args: &[&str], out: &Path) -> Vec<PathBuf> {
+    let o = dir
+        .cmd()
+        .arg("report")
+        .args(args)
+        .arg("--out")
+        .arg(out)
+        .run()
+        .success();
+    o.stdout.lines().map(PathBuf::from).collect()
+}
+
+fn pdf_text(pdf: &Path) -> String {
+    let out = Command::new("pdftotext")
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "pdftotext {}", pdf.display());
+    // words as the PDF lays them out, lines joined
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn screenshot(pdf: &Path, name: &str) {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/report-screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = Command::new("pdftoppm")
+        .args(["-r", "60", "-png", "-f", "1", "-l", "1", "-singlefile"])
+        .arg(pdf)
+        .arg(dir.join(name))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "pdftoppm {}: {}",
+        pdf.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dir.join(format!("{name}.png")).metadata().unwrap().len() > 1000);
+}
+
+/// The figures people read of the CLI's evaluation of `period` for `client`.
+fn cli_figures(dir: &Dir, client: &str, period: &str) -> Vec<String> {
+    let o = dir
+        .cmd()
+        .args([
+            "sla", "evaluate", "--client", client, "--period", period, "--format", "json",
+        ])
+        .run()
+        .success();
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    let mut out = Vec::new();
+    for e in v["evaluations"].as_array().unwrap() {
+        let cur = e["currency"].as_str().unwrap();
+        for s in e["slas"].as_array().unwrap() {
+            if let Some(a) = s["achieved"].as_f64() {
+                out.push(measure(a, s["unit"].as_str().unwrap()));
+            }
+            out.push(measure(
+                s["target"].as_f64().unwrap(),
+                s["unit"].as_str().unwrap(),
+            ));
+        }
+        out.push(money(e["net"].as_f64().unwrap(), cur));
+        out.push(money(e["credits"]["payable"].as_f64().unwrap(), cur));
+        out.push(money(e["invoice"]["base"].as_f64().unwrap(), cur));
+    }
+    assert!(out.len() > 5, "{out:?}");
+    out
+}
+
+fn no_foreign(what: &str, text: &str) {
+    for f in FOREIGN {
+        assert!(!text.contains(f), "{what} names another client: {f:?}");
+    }
+}
+
+#[test]
+fn monthly_and_qbr_packs_carry_the_clis_figures_and_only_their_client() {
+    let dir = demo();
+    let out = dir.path("packs");
+    let pdf = tools();
+    let format = if pdf { "both" } else { "html" };
+    for (kind, period, cli_period) in [
+        ("monthly", "2025-09", "2025-09"),
+        ("qbr", "2025-Q3", "2025-07..2025-09"),
+    ] {
+        let files = report(
+            &dir,
+            &[
+                kind,
+                "--client",
+                "northwind",
+                "--period",
+                period,
+                "--format",
+                format,
+                "--as-of",
+                "2025-10-02",
+            ],
+            &out,
+        );
+        let html = std::fs::read_to_string(&files[0]).unwrap();
+        no_foreign(&format!("{kind} HTML"), &html);
+        let figures = cli_figures(&dir, "northwind", cli_period);
+        for f in &figures {
+            assert!(html.contains(f.as_str()), "{kind} HTML lacks {f:?}");
+        }
+        // the same inputs, the same bytes
+        let again = report(
+            &dir,
+            &[
+                kind,
+                "--client",
+                "northwind",
+                "--period",
+                period,
+                "--as-of",
+                "2025-10-02",
+            ],
+            &dir.path("again"),
+        );
+        assert_eq!(
+            std::fs::read(&again[0]).unwrap(),
+            html.as_bytes(),
+            "{kind}: a second run differs"
+        );
+        if pdf {
+            let text = pdf_text(&files[1]);
+            no_foreign(&format!("{kind} PDF"), &text);
+            for f in &figures {
+                assert!(
+                    text.contains(f.as_str()),
+                    "{kind} PDF text lacks {f:?}:\n{text}"
+                );
+            }
+            screenshot(&files[1], &format!("{kind}-northwind"));
+        }
+    }
+}
+
+#[test]
+fn the_board_pack_ranks_every_client() {
+    let dir = demo();
+    let files = report(&dir, &["board", "--period", "2025-09"], &dir.path("packs"));
+    let html = std::fs::read_to_string(&files[0]).unwrap();
+    for name in ["Northwind Bank", "Telvia Mobile", "Cartly"] {
+        assert!(html.contains(name), "the board pack lacks {name}");
+    }
+    assert!(html.contains("Clients ranked by risk") && html.contains("Most at risk:"));
+    // a client's pack needs its client; an unknown one is named
+    let o = dir
+        .cmd()
+        .args(["report", "monthly", "--period", "2025-09"])
+        .run();
+    assert_ne!(o.code, Some(0));
+    assert!(o.stderr.contains("--client"), "{}", o.stderr);
+    let o = dir
+        .cmd()
+        .args([
+            "report", "monthly", "--client", "nobody", "--period", "2025-09",
+        ])
+        .run();
+    assert_ne!(o.code, Some(0));
+    assert!(o.stderr.contains("nobody"), "{}", o.stderr);
+}

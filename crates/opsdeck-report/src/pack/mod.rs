@@ -1,0 +1,475 @@
+//! The review packs — monthly service review, QBR, board pack — as one self-contained HTML
+//! document each (inline CSS and SVG, no external request, prints well), drafted from the data:
+//! every table is an output table written from its declaration, every chart comes from
+//! [`crate::figures`], and the commentary is made of sentences whose every number is a cell of
+//! those tables as people read it (`views::table::human`), each linked to the explain view
+//! behind it. Deterministic: the same inputs give the same bytes (no clock; `as_of` only when
+//! the caller gives one). A client's pack reads through a scope of that client alone.
+
+mod commentary;
+mod doc;
+
+use crate::html::{esc, no_links, table, url};
+use opsdeck_core::{Org, Scope, YearMonth};
+use opsdeck_engine::error::{EngineError, Result};
+use opsdeck_engine::views::scorecard::{self, ScorecardParams, HEADLINE};
+use opsdeck_engine::views::sla::{money_table, Evaluation, MONEY_HEADLINE, SLA_HEADLINE};
+use opsdeck_engine::views::sla_period::{
+    evaluate_period, months_of, PeriodEvaluation, StoredContracts,
+};
+use opsdeck_engine::views::table::Table;
+use opsdeck_engine::workspace::Workspace;
+use std::fmt::Write;
+
+/// Which pack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PackKind {
+    /// The month of one client: every SLA with windows, credits, invoice, trends.
+    Monthly,
+    /// A quarter of one client: each month and the total.
+    Qbr,
+    /// Every client the scope reads: the portfolio, ranked by risk.
+    Board,
+}
+
+impl PackKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            PackKind::Monthly => "monthly",
+            PackKind::Qbr => "qbr",
+            PackKind::Board => "board",
+        }
+    }
+    fn title(self) -> &'static str {
+        match self {
+            PackKind::Monthly => "Monthly service review",
+            PackKind::Qbr => "Quarterly business review",
+            PackKind::Board => "Board pack",
+        }
+    }
+}
+
+/// What to draft.
+#[derive(Debug, Clone)]
+pub struct PackRequest {
+    pub kind: PackKind,
+    /// The client (monthly, QBR); the board pack covers the scope.
+    pub client: Option<String>,
+    /// A month (`2025-10`), a quarter (`2025-Q4`) or a range of months.
+    pub period: String,
+    /// Written on the cover when given (never the clock).
+    pub as_of: Option<String>,
+    /// A manager's notes (Markdown: paragraphs, `- ` lists, `#` headings), rendered as written.
+    pub notes: Option<String>,
+    /// Prefix of the explain links (the dashboard's address); empty: links relative to it.
+    pub link_base: String,
+}
+
+/// A drafted pack.
+#[derive(Debug, Clone)]
+pub struct Pack {
+    pub title: String,
+    /// A file name without extension: `monthly-northwind-2025-10`.
+    pub stem: String,
+    pub html: String,
+}
+
+/// Months of trend before the period's last month.
+const TREND_MONTHS: u32 = 6;
+
+fn trend_of(last: YearMonth) -> Vec<YearMonth> {
+    let mut out = vec![last];
+    for _ in 1..TREND_MONTHS {
+        let m = out[0].prev();
+        out.insert(0, m);
+    }
+    out
+}
+
+/// Draft a pack from the workspace, through `scope` (narrowed to the client for a client's
+/// pack), with the organisation and contracts that scope reads.
+pub fn build(
+    ws: &Workspace,
+    scope: &Scope,
+    org: &Org,
+    stored: &StoredContracts,
+    req: &PackRequest,
+) -> Result<Pack> {
+    let (range, months) = months_of(&req.period)?;
+    let (Some(&first), Some(&last)) = (months.first(), months.last()) else {
+        return Err(EngineError::invalid("period", "the period holds no month"));
+    };
+    match req.kind {
+        PackKind::Monthly | PackKind::Qbr => {
+            let client = req.client.as_deref().ok_or_else(|| {
+                EngineError::invalid(
+                    "client",
+                    format!(
+                        "a {} pack is of one client: name it (--client)",
+                        req.kind.name()
+                    ),
+                )
+            })?;
+            org.require("client", client)?;
+            if req.kind == PackKind::Monthly && months.len() != 1 {
+                return Err(EngineError::invalid(
+                    "period",
+                    format!("a monthly pack is of one month, not {}", range.label),
+                ));
+            }
+            let scope = scope.narrowed_to(client);
+            let trend = trend_of(last);
+            let all: Vec<YearMonth> = trend
+                .iter()
+                .copied()
+                .filter(|m| *m < first)
+                .chain(months.iter().copied())
+                .collect();
+            let e = evaluated(ws, &scope, org, stored, Some(client), &all)?;
+            client_pack(
+                ws,
+                &scope,
+                org,
+                req,
+                client,
+                &range.label,
+                &months,
+                &trend,
+                e.as_ref(),
+            )
+        }
+        PackKind::Board => {
+            let e = evaluated(ws, scope, org, stored, None, &months)?;
+            let prev_month = first.prev();
+            let before = evaluated(ws, scope, org, stored, None, &[prev_month])?;
+            board_pack(
+                ws,
+                scope,
+                org,
+                req,
+                &range.label,
+                &months,
+                e.as_ref(),
+                before.as_ref(),
+            )
+        }
+    }
+}
+
+/// The evaluation of `months`, or `None` when no contract covers them.
+fn evaluated(
+    ws: &Workspace,
+    scope: &Scope,
+    org: &Org,
+    stored: &StoredContracts,
+    client: Option<&str>,
+    months: &[YearMonth],
+) -> Result<Option<PeriodEvaluation>> {
+    match evaluate_period(ws, scope, org, stored, client, None, months) {
+        Ok(e) => Ok(Some(e)),
+        Err(EngineError::NoData { .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// The scorecard of a period at a level, or `None` without contacts.
+fn scorecard_of(
+    ws: &Workspace,
+    scope: &Scope,
+    org: &Org,
+    client: Option<&str>,
+    period: &str,
+    level: &str,
+    by: &str,
+) -> Result<Option<Table>> {
+    let mut q = ScorecardParams {
+        client: client.map(str::to_string),
+        period: Some(period.to_string()),
+        level: Some(level.to_string()),
+        by: Some(by.to_string()),
+        ..ScorecardParams::default()
+    }
+    .query()?;
+    match scorecard::run(ws, scope, org, &mut q) {
+        Ok(r) => Ok(Some(r.table)),
+        Err(EngineError::NoData { .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+fn of_months(e: &PeriodEvaluation, months: &[YearMonth]) -> PeriodEvaluation {
+    let keep = |x: &Evaluation| months.iter().any(|m| m.label() == x.period);
+    PeriodEvaluation {
+        evals: e.evals.iter().filter(|x| keep(x)).cloned().collect(),
+        earlier: e.earlier.iter().filter(|x| keep(x)).cloned().collect(),
+        stale: e.stale.clone(),
+    }
+}
+
+#[allow(clippy::too_many_arguments)] // the pack's request, as resolved
+fn client_pack(
+    ws: &Workspace,
+    scope: &Scope,
+    org: &Org,
+    req: &PackRequest,
+    client: &str,
+    label: &str,
+    months: &[YearMonth],
+    trend: &[YearMonth],
+    e: Option<&PeriodEvaluation>,
+) -> Result<Pack> {
+    let name = org.clients.get(client).map_or(client, |c| c.name.as_str());
+    let last = months[months.len() - 1];
+    let title = format!("{} — {name} — {label}", req.kind.title());
+    let mut body = String::new();
+    let period_eval = e.map(|e| of_months(e, months));
+    let prev_eval = e.map(|e| of_months(e, &[months[0].prev()]));
+    let card = scorecard_of(ws, scope, org, Some(client), label, "program", "month")?;
+    let prev_card = scorecard_of(
+        ws,
+        scope,
+        org,
+        Some(client),
+        &months[0].prev().label(),
+        "program",
+        "month",
+    )?;
+    // the summary: sentences from the tables below
+    let sentences = commentary::client(
+        period_eval.as_ref(),
+        prev_eval.as_ref(),
+        card.as_ref(),
+        prev_card.as_ref(),
+        label,
+        &req.link_base,
+        client,
+    );
+    doc::section(&mut body, "summary", "Summary", &doc::sentences(&sentences));
+    match &period_eval {
+        Some(pe) if !pe.evals.is_empty() => {
+            let slas = pe.sla_rows();
+            let link = |row: usize, col: &str| {
+                (col == "sla").then(|| {
+                    format!(
+                        "{}/sla/{}?client={}&period={}",
+                        req.link_base,
+                        url(doc::text(&slas, row, "sla")),
+                        url(client),
+                        url(doc::text(&slas, row, "period"))
+                    )
+                })
+            };
+            let mut s = table(
+                &slas.select(&SLA_HEADLINE),
+                "Every SLA of the contract",
+                None,
+                &link,
+            );
+            let excluded: Vec<String> = (0..slas.rows.len())
+                .filter(|&r| !doc::text(&slas, r, "excluded_days").is_empty())
+                .map(|r| {
+                    format!(
+                        "{} {}: {}",
+                        doc::text(&slas, r, "period"),
+                        doc::text(&slas, r, "sla"),
+                        doc::text(&slas, r, "excluded_days")
+                    )
+                })
+                .collect();
+            if !excluded.is_empty() {
+                s.push_str("<h3>Exclusions applied</h3><ul>");
+                for x in excluded {
+                    let _ = write!(s, "<li>{}</li>", esc(&x));
+                }
+                s.push_str("</ul>");
+            }
+            doc::section(&mut body, "slas", "Service levels", &s);
+            let money = money_table(&pe.evals, label);
+            doc::section(
+                &mut body,
+                "money",
+                "Credits, earn-back and invoice",
+                &table(
+                    &money.select(&MONEY_HEADLINE),
+                    "Invoice, credits and net",
+                    None,
+                    &no_links,
+                ),
+            );
+        }
+        _ => doc::section(
+            &mut body,
+            "slas",
+            "Service levels",
+            "<p>No contract of this client covers the period: no SLA is judged.</p>",
+        ),
+    }
+    if let Some(e) = e {
+        let upto = of_months(e, trend);
+        let labels: Vec<String> = trend.iter().map(|m| m.label()).collect();
+        let charts = crate::figures::sla_trends(&upto.sla_rows(), &labels);
+        if !charts.is_empty() {
+            doc::section(
+                &mut body,
+                "trends",
+                &format!("Trends, {} to {}", labels[0], last.label()),
+                &charts,
+            );
+        }
+    }
+    if let Some(c) = &card {
+        doc::section(
+            &mut body,
+            "scorecard",
+            "Scorecard by program",
+            &table(
+                &c.select(&HEADLINE),
+                &format!("Scorecard, {label}"),
+                None,
+                &no_links,
+            ),
+        );
+    }
+    if months.len() > 1 {
+        if let Some(c) = scorecard_of(ws, scope, org, Some(client), label, "queue", "total")? {
+            doc::section(
+                &mut body,
+                "queues",
+                "The period by queue",
+                &table(
+                    &c.select(&HEADLINE),
+                    &format!("Queues, {label} in total"),
+                    None,
+                    &no_links,
+                ),
+            );
+        }
+    }
+    if let Some(notes) = &req.notes {
+        doc::section(
+            &mut body,
+            "notes",
+            "Notes and commitments",
+            &doc::markdown(notes),
+        );
+    }
+    let stem = format!(
+        "{}-{}-{}",
+        req.kind.name(),
+        client,
+        label.replace("..", "_")
+    );
+    Ok(Pack {
+        html: doc::document(&title, &meta(req, ws)?, &body),
+        title,
+        stem,
+    })
+}
+
+/// The cover's facts: the period's data generation and the as-of date when given.
+fn meta(req: &PackRequest, ws: &Workspace) -> Result<String> {
+    let generation = ws.manifest()?.generation;
+    Ok(format!(
+        "Drafted by opsdeck from facts generation {generation}{}. Every figure is a table cell; \
+         every sentence links to the rows behind it.",
+        req.as_of
+            .as_deref()
+            .map_or(String::new(), |a| format!(", as of {}", esc(a)))
+    ))
+}
+
+#[allow(clippy::too_many_arguments)] // the pack's request, as resolved
+fn board_pack(
+    ws: &Workspace,
+    scope: &Scope,
+    org: &Org,
+    req: &PackRequest,
+    label: &str,
+    months: &[YearMonth],
+    e: Option<&PeriodEvaluation>,
+    before: Option<&PeriodEvaluation>,
+) -> Result<Pack> {
+    let title = format!("{} — {label}", req.kind.title());
+    let mut body = String::new();
+    let card = scorecard_of(ws, scope, org, None, label, "client", "total")?;
+    let prev_label = months[0].prev().label();
+    let prev_card = scorecard_of(ws, scope, org, None, &prev_label, "client", "total")?;
+    let ranked = commentary::risk_ranking(e, org);
+    let sentences = commentary::board(
+        e,
+        before,
+        card.as_ref(),
+        prev_card.as_ref(),
+        &ranked,
+        label,
+        &req.link_base,
+        org,
+    );
+    doc::section(&mut body, "summary", "Summary", &doc::sentences(&sentences));
+    if let Some(e) = e {
+        let mut s = String::from("<ol class=\"ranking\">");
+        for r in &ranked {
+            let _ = write!(s, "<li>{}</li>", esc(&r.line));
+        }
+        s.push_str("</ol>");
+        doc::section(&mut body, "risk", "Clients ranked by risk", &s);
+        let money = money_table(&e.evals, label);
+        doc::section(
+            &mut body,
+            "money",
+            "Credits, invoice and net by client",
+            &table(
+                &money.select(&MONEY_HEADLINE),
+                "Every client's month",
+                None,
+                &no_links,
+            ),
+        );
+        let slas = e.sla_rows();
+        doc::section(
+            &mut body,
+            "slas",
+            "SLA attainment",
+            &table(
+                &slas.select(&SLA_HEADLINE),
+                "Every SLA of every client",
+                None,
+                &no_links,
+            ),
+        );
+    }
+    if let Some(c) = &card {
+        doc::section(
+            &mut body,
+            "clients",
+            "Volume and service by client",
+            &table(
+                &c.select(&HEADLINE),
+                &format!("Clients, {label}"),
+                None,
+                &no_links,
+            ),
+        );
+    }
+    if let Some(c) = scorecard_of(ws, scope, org, None, label, "site", "total")? {
+        doc::section(
+            &mut body,
+            "sites",
+            "Sites",
+            &table(
+                &c.select(&HEADLINE),
+                &format!("Sites, {label}"),
+                None,
+                &no_links,
+            ),
+        );
+    }
+    if let Some(notes) = &req.notes {
+        doc::section(&mut body, "notes", "Notes", &doc::markdown(notes));
+    }
+    Ok(Pack {
+        html: doc::document(&title, &meta(req, ws)?, &body),
+        title,
+        stem: format!("board-{}", label.replace("..", "_")),
+    })
+}
