@@ -42,3 +42,9 @@ need_wrk() {
     log "wrk is not installed (apt-get install wrk)"; exit 1
   fi
 }
+
+# the Chromium that prints the packs' PDFs
+opsdeck_chromium_version() {
+  local b=${OPSDECK_CHROMIUM:-/usr/lib/chromium/chromium}
+  "$b" --version 2>/dev/null | head -1 || echo "no chromium"
+}

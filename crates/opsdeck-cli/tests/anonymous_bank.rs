@@ -205,3 +205,65 @@ fn kpi_matches_an_independent_count() {
     });
     assert_eq!(total, e.total);
 }
+
+#[test]
+fn a_pack_of_the_bank_carries_the_scorecards_figures() {
+    use opsdeck_engine::views::table::{duration, percent, thousands};
+    let Some(file) = calls_file("a_pack_of_the_bank_carries_the_scorecards_figures") else {
+        return;
+    };
+    let dir = Dir::new();
+    let setup = QUEUES
+        .iter()
+        .fold(Setup::new("Asia/Jerusalem"), |s, q| s.queue(q));
+    dir.apply_setup("bank.toml", &setup.toml());
+    dir.cmd()
+        .args(["ingest", "contacts", "--profile", "anonymous-bank"])
+        .arg(&file)
+        .run()
+        .success();
+    let out = dir.path("packs");
+    let files = dir
+        .cmd()
+        .args([
+            "report", "qbr", "--client", "c1", "--period", "1999-02", "--out",
+        ])
+        .arg(&out)
+        .run()
+        .success()
+        .stdout;
+    let html = std::fs::read_to_string(files.lines().next().unwrap()).unwrap();
+    // the scorecard the pack quotes, as the CLI gives it for the same query
+    let card = dir
+        .cmd()
+        .args([
+            "scorecard",
+            "--client",
+            "c1",
+            "--period",
+            "1999-02",
+            "--level",
+            "program",
+            "--by",
+            "month",
+            "--format",
+            "json",
+        ])
+        .run()
+        .success();
+    let rows: serde_json::Value = serde_json::from_str(&card.stdout).unwrap();
+    let rows = rows.as_array().expect("scorecard rows");
+    assert!(!rows.is_empty());
+    for r in rows {
+        let expect = [
+            thousands(r["offered"].as_i64().unwrap()),
+            percent(r["service_level"].as_f64().unwrap()),
+            percent(r["abandon_rate"].as_f64().unwrap()),
+            duration(r["aht_s"].as_f64().unwrap()),
+        ];
+        for f in expect {
+            assert!(html.contains(&f), "the pack lacks the scorecard's {f:?}");
+        }
+    }
+    assert!(html.contains("Client one") && html.contains("Scorecard by program"));
+}

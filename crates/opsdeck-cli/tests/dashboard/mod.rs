@@ -604,13 +604,24 @@ pub fn pages_match_the_cli(fx: &Fixture, s: &Server) {
     assert_eq!(board.status, 200, "{board:?}");
     assert!(board.body.contains("Northwind Bank"));
     for other in ["telvia", "Telvia Mobile", "cartly", "Cartly"] {
-        assert!(!board.body.contains(other), "the viewer's board pack names {other}");
+        assert!(
+            !board.body.contains(other),
+            "the viewer's board pack names {other}"
+        );
     }
-    let other = s.get("/reports/pack?kind=monthly&client=telvia&period=2025-09", viewer);
+    let other = s.get(
+        "/reports/pack?kind=monthly&client=telvia&period=2025-09",
+        viewer,
+    );
     assert_eq!(other.status, 404, "{other:?}");
-    let own = s.get("/reports/pack?kind=monthly&client=northwind&period=2025-09", viewer);
+    let own = s.get(
+        "/reports/pack?kind=monthly&client=northwind&period=2025-09",
+        viewer,
+    );
     assert_eq!(own.status, 200, "{own:?}");
-    let audit = s.get("/api/v1/audit?limit=5000", &fx.tokens["auditor"]).json();
+    let audit = s
+        .get("/api/v1/audit?limit=5000", &fx.tokens["auditor"])
+        .json();
     let drafted = audit["events"]
         .as_array()
         .unwrap()
