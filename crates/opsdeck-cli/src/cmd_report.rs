@@ -1,4 +1,4 @@
-//! `opsdeck report monthly|qbr|board`: a review pack drafted from the data — a self-contained
+//! `opsdeck report weekly|monthly|qbr|board`: a review pack drafted from the data — a self-contained
 //! HTML file and, with `--format pdf|both`, the same content as PDF (printed by headless
 //! Chromium). Written atomically into `--out`; each generation is in the audit trail.
 
@@ -10,6 +10,8 @@ use std::process::ExitCode;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum KindArg {
+    /// Weekly operations review of one client.
+    Weekly,
     /// Monthly service review of one client.
     Monthly,
     /// Quarterly business review of one client.
@@ -33,7 +35,7 @@ pub struct ReportArgs {
     /// The client (monthly, qbr).
     #[arg(long)]
     pub client: Option<String>,
-    /// A month (2025-10), a quarter (2025-Q4) or a range of months (2025-09..2025-11).
+    /// A week (2025-W41, weekly), a month (2025-10), a quarter (2025-Q4) or a range of months.
     #[arg(long)]
     pub period: String,
     /// Directory to write the pack into (created when missing).
@@ -75,6 +77,7 @@ pub fn run(g: &GlobalArgs, a: ReportArgs) -> Result<ExitCode> {
     let stored = crate::cmd_sla::stored_contracts(&ctx)?;
     let req = PackRequest {
         kind: match a.kind {
+            KindArg::Weekly => PackKind::Weekly,
             KindArg::Monthly => PackKind::Monthly,
             KindArg::Qbr => PackKind::Qbr,
             KindArg::Board => PackKind::Board,

@@ -205,3 +205,64 @@ fn the_board_pack_ranks_every_client() {
     assert_ne!(o.code, Some(0));
     assert!(o.stderr.contains("nobody"), "{}", o.stderr);
 }
+
+#[test]
+fn the_weekly_pack_quotes_the_weeks_scorecard_and_the_month_to_date() {
+    use opsdeck_engine::views::table::{percent, thousands};
+    let dir = demo();
+    let files = report(
+        &dir,
+        &["weekly", "--client", "northwind", "--period", "2025-W38"],
+        &dir.path("packs"),
+    );
+    let html = std::fs::read_to_string(&files[0]).unwrap();
+    no_foreign("weekly HTML", &html);
+    let card = dir
+        .cmd()
+        .args([
+            "scorecard",
+            "--client",
+            "northwind",
+            "--period",
+            "2025-W38",
+            "--level",
+            "program",
+            "--by",
+            "total",
+            "--format",
+            "json",
+        ])
+        .run()
+        .success();
+    let rows: serde_json::Value = serde_json::from_str(&card.stdout).unwrap();
+    for r in rows.as_array().unwrap() {
+        for f in [
+            thousands(r["offered"].as_i64().unwrap()),
+            percent(r["service_level"].as_f64().unwrap()),
+        ] {
+            assert!(html.contains(&f), "the weekly pack lacks {f:?}");
+        }
+    }
+    for section in [
+        "Headline KPIs against last week",
+        "The month to date (2025-09)",
+        "Worst days and intervals",
+        "Data: coverage and quarantine",
+    ] {
+        assert!(html.contains(section), "the weekly pack lacks {section:?}");
+    }
+    // a weekly pack is of a week
+    let o = dir
+        .cmd()
+        .args([
+            "report",
+            "weekly",
+            "--client",
+            "northwind",
+            "--period",
+            "2025-09",
+        ])
+        .run();
+    assert_ne!(o.code, Some(0));
+    assert!(o.stderr.contains("one week"), "{}", o.stderr);
+}

@@ -72,7 +72,10 @@ fn crates_depend_only_on_what_the_map_allows() {
         ),
         ("opsdeck-synth", &["opsdeck-core", "chrono", "toml"]),
         // charts, tables as HTML and packs: they ask the core and the engine, never the store
-        ("opsdeck-report", &["opsdeck-core", "opsdeck-engine"]),
+        (
+            "opsdeck-report",
+            &["opsdeck-core", "opsdeck-engine", "chrono"],
+        ),
         (
             "opsdeck-store",
             &[

@@ -8,6 +8,7 @@
 
 mod commentary;
 mod doc;
+mod weekly;
 
 use crate::html::{esc, no_links, table, url};
 use opsdeck_core::{Org, Scope, YearMonth};
@@ -24,6 +25,9 @@ use std::fmt::Write;
 /// Which pack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PackKind {
+    /// A week of one client: headline KPIs against last week, the month to date, the worst
+    /// days and intervals, volume against the plan's forecast, coverage and quarantine.
+    Weekly,
     /// The month of one client: every SLA with windows, credits, invoice, trends.
     Monthly,
     /// A quarter of one client: each month and the total.
@@ -35,6 +39,7 @@ pub enum PackKind {
 impl PackKind {
     pub fn name(self) -> &'static str {
         match self {
+            PackKind::Weekly => "weekly",
             PackKind::Monthly => "monthly",
             PackKind::Qbr => "qbr",
             PackKind::Board => "board",
@@ -42,6 +47,7 @@ impl PackKind {
     }
     fn title(self) -> &'static str {
         match self {
+            PackKind::Weekly => "Weekly operations review",
             PackKind::Monthly => "Monthly service review",
             PackKind::Qbr => "Quarterly business review",
             PackKind::Board => "Board pack",
@@ -95,12 +101,18 @@ pub fn build(
     stored: &StoredContracts,
     req: &PackRequest,
 ) -> Result<Pack> {
-    let (range, months) = months_of(&req.period)?;
-    let (Some(&first), Some(&last)) = (months.first(), months.last()) else {
-        return Err(EngineError::invalid("period", "the period holds no month"));
+    // a week is not made of months: the weekly pack reads its own period
+    let span = || -> Result<_> {
+        let (range, months) = months_of(&req.period)?;
+        match (months.first(), months.last()) {
+            (Some(&first), Some(&last)) => Ok((range, months.clone(), first, last)),
+            _ => Err(EngineError::invalid("period", "the period holds no month")),
+        }
     };
     match req.kind {
+        PackKind::Weekly => weekly::pack(ws, scope, org, stored, req),
         PackKind::Monthly | PackKind::Qbr => {
+            let (range, months, first, last) = span()?;
             let client = req.client.as_deref().ok_or_else(|| {
                 EngineError::invalid(
                     "client",
@@ -139,6 +151,7 @@ pub fn build(
             )
         }
         PackKind::Board => {
+            let (range, months, first, _) = span()?;
             let e = evaluated(ws, scope, org, stored, None, &months)?;
             let prev_month = first.prev();
             let before = evaluated(ws, scope, org, stored, None, &[prev_month])?;
@@ -157,7 +170,7 @@ pub fn build(
 }
 
 /// The evaluation of `months`, or `None` when no contract covers them.
-fn evaluated(
+pub(crate) fn evaluated(
     ws: &Workspace,
     scope: &Scope,
     org: &Org,
@@ -173,7 +186,7 @@ fn evaluated(
 }
 
 /// The scorecard of a period at a level, or `None` without contacts.
-fn scorecard_of(
+pub(crate) fn scorecard_of(
     ws: &Workspace,
     scope: &Scope,
     org: &Org,
@@ -345,6 +358,17 @@ fn client_pack(
             );
         }
     }
+    if req.kind == PackKind::Qbr {
+        let outlook = outlook(ws, scope, org, client, last)?;
+        if !outlook.is_empty() {
+            doc::section(
+                &mut body,
+                "outlook",
+                "Capacity outlook for the next quarter",
+                &outlook,
+            );
+        }
+    }
     if let Some(notes) = &req.notes {
         doc::section(
             &mut body,
@@ -366,8 +390,51 @@ fn client_pack(
     })
 }
 
+/// The next quarter's plan of each of the client's queues (`opsdeck plan` from the day after
+/// the period, 13 weeks, on its history): forecast volume and FTE per site.
+fn outlook(
+    ws: &Workspace,
+    scope: &Scope,
+    org: &Org,
+    client: &str,
+    last: YearMonth,
+) -> Result<String> {
+    use opsdeck_engine::inputs::scenario::ScenarioSpec;
+    use opsdeck_engine::views::plan::{plan, table as plan_table, PlanParams, PlanView};
+    let from = last.last().succ_opt().unwrap_or(last.last());
+    let mut s = String::new();
+    for q in org.queues.values().filter(|q| q.client == client) {
+        let req = PlanParams {
+            queue: Some(q.id.clone()),
+            from: Some(from),
+            days: Some("91".into()),
+            ..PlanParams::default()
+        }
+        .request(ScenarioSpec::default())?;
+        match plan(ws, scope, org, &req) {
+            Ok(r) => s.push_str(&table(
+                &plan_table(&r, PlanView::Site),
+                &format!("{} ({}): the next 13 weeks by site", q.name, q.id),
+                None,
+                &no_links,
+            )),
+            // a queue without history to forecast from is left out, with the reason
+            Err(e) => {
+                let _ = write!(
+                    s,
+                    "<p>{} ({}): no outlook — {}</p>",
+                    esc(&q.name),
+                    esc(&q.id),
+                    esc(&e.to_string())
+                );
+            }
+        }
+    }
+    Ok(s)
+}
+
 /// The cover's facts: the period's data generation and the as-of date when given.
-fn meta(req: &PackRequest, ws: &Workspace) -> Result<String> {
+pub(crate) fn meta(req: &PackRequest, ws: &Workspace) -> Result<String> {
     let generation = ws.manifest()?.generation;
     Ok(format!(
         "Drafted by opsdeck from facts generation {generation}{}. Every figure is a table cell; \

@@ -36,7 +36,7 @@ pub async fn reports(State(st): St, Extension(c): Who) -> WebResult<Response> {
     let body = format!(
         "<p class=\"lede\">A review pack drafted from the data: every figure a table cell, every sentence linked to the rows behind it. The same document as <code>opsdeck report</code>; print it, or use the CLI for a PDF.</p>\
          <form class=\"picker\" method=\"get\" action=\"/reports/pack\">\
-         <label>pack <select name=\"kind\"><option value=\"monthly\">monthly service review</option><option value=\"qbr\">quarterly business review</option><option value=\"board\">board pack (every client you see)</option></select></label>\
+         <label>pack <select name=\"kind\"><option value=\"weekly\">weekly operations review</option><option value=\"monthly\">monthly service review</option><option value=\"qbr\">quarterly business review</option><option value=\"board\">board pack (every client you see)</option></select></label>\
          <label>client <select name=\"client\">{clients}</select></label>\
          <label>period <input name=\"period\" placeholder=\"2025-10 or 2025-Q4\" required></label>\
          <button type=\"submit\">Draft</button></form>"
@@ -69,12 +69,13 @@ pub async fn pack(
     }
     let p: P = api::query(raw, &[])?;
     let kind = match p.kind.as_deref().unwrap_or("monthly") {
+        "weekly" => PackKind::Weekly,
         "monthly" => PackKind::Monthly,
         "qbr" => PackKind::Qbr,
         "board" => PackKind::Board,
         other => {
             return Err(WebError(api::bad(format!(
-                "parameter kind: {other:?} is not monthly, qbr or board"
+                "parameter kind: {other:?} is not weekly, monthly, qbr or board"
             ))))
         }
     };
