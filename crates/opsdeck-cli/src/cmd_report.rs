@@ -18,6 +18,9 @@ pub enum KindArg {
     Qbr,
     /// Board / executive pack: every client.
     Board,
+    /// The packs report-schedules.toml says are due at --at (default: now), stored in the
+    /// workspace's reports/ (what `opsdeck serve` runs each minute).
+    Scheduled,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -37,7 +40,10 @@ pub struct ReportArgs {
     pub client: Option<String>,
     /// A week (2025-W41, weekly), a month (2025-10), a quarter (2025-Q4) or a range of months.
     #[arg(long)]
-    pub period: String,
+    pub period: Option<String>,
+    /// With `scheduled`: the minute to run (RFC 3339, UTC), default now.
+    #[arg(long)]
+    pub at: Option<String>,
     /// Directory to write the pack into (created when missing).
     #[arg(long, default_value = ".")]
     pub out: PathBuf,
@@ -73,17 +79,22 @@ pub fn run(g: &GlobalArgs, a: ReportArgs) -> Result<ExitCode> {
         None => None,
     };
     let ctx = Context::open(g)?;
+    let kind = match a.kind {
+        KindArg::Weekly => PackKind::Weekly,
+        KindArg::Monthly => PackKind::Monthly,
+        KindArg::Qbr => PackKind::Qbr,
+        KindArg::Board => PackKind::Board,
+        KindArg::Scheduled => return scheduled(&ctx, a.at.as_deref()),
+    };
+    let period = a.period.clone().ok_or_else(|| {
+        crate::errors::Usage("give --period (a week, a month, a quarter or a range)".into())
+    })?;
     let org = ctx.org()?;
     let stored = crate::cmd_sla::stored_contracts(&ctx)?;
     let req = PackRequest {
-        kind: match a.kind {
-            KindArg::Weekly => PackKind::Weekly,
-            KindArg::Monthly => PackKind::Monthly,
-            KindArg::Qbr => PackKind::Qbr,
-            KindArg::Board => PackKind::Board,
-        },
+        kind,
         client: a.client.clone(),
-        period: a.period.clone(),
+        period,
         as_of: a.as_of.clone(),
         notes,
         link_base: a.link_base.trim_end_matches('/').to_string(),
@@ -112,4 +123,38 @@ pub fn run(g: &GlobalArgs, a: ReportArgs) -> Result<ExitCode> {
     );
     note!("opsdeck report: {}", pack.title);
     Ok(ExitCode::SUCCESS)
+}
+
+/// Run the schedules due at `at` (RFC 3339; default now) and say what was stored.
+fn scheduled(ctx: &Context, at: Option<&str>) -> Result<ExitCode> {
+    let at = match at {
+        None => chrono::Utc::now(),
+        Some(t) => chrono::DateTime::parse_from_rfc3339(t)
+            .map_err(|e| {
+                crate::errors::Usage(format!("--at {t:?}: {e} (give 2025-11-02T06:00:00Z)"))
+            })?
+            .with_timezone(&chrono::Utc),
+    };
+    let ran = ctx
+        .rt
+        .block_on(opsdeck_server::scheduler::run_due(&ctx.ws, &ctx.store, at))
+        .map_err(anyhow::Error::msg)?;
+    let dir = opsdeck_server::scheduler::reports_dir(&ctx.ws);
+    for w in &ran.written {
+        outln!("{}", dir.join(w).display());
+    }
+    for k in &ran.kept {
+        note!("opsdeck report scheduled: {k} is already stored");
+    }
+    for f in &ran.failed {
+        note!("opsdeck report scheduled: not drafted: {f}");
+    }
+    if ran.written.is_empty() && ran.kept.is_empty() && ran.failed.is_empty() {
+        note!("opsdeck report scheduled: nothing is due at {at} (report-schedules.toml in the workspace)");
+    }
+    Ok(if ran.failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(3)
+    })
 }

@@ -73,6 +73,8 @@ pub fn run(g: &GlobalArgs, a: ServeArgs) -> Result<ExitCode> {
             "opsdeck serve: listening on {scheme}://{addr} (workspace {}, {backend} store); Ctrl-C stops",
             ws.root.display()
         );
+        // the review packs of report-schedules.toml, each minute
+        opsdeck_server::scheduler::spawn(state.clone());
         let app = opsdeck_server::app(state);
         let shutdown = opsdeck_server::shutdown_signal();
         match (&a.tls, &a.tls_key) {

@@ -364,6 +364,11 @@ fn path_ids(s: &Server, admin: &str, param_route: &str) -> [(&'static str, Strin
                 ("none", "no-such-contract".to_string()),
             ]
         }
+        "page_stored_pack" => [
+            ("own", "monthly-northwind-2025-09.html".to_string()),
+            ("other", "monthly-telvia-2025-09.html".to_string()),
+            ("none", "..%2F..%2Fetc%2Fpasswd".to_string()),
+        ],
         "page_queue" => [
             ("own", "nwb-cards-voice".to_string()),
             ("other", "tlv-care-voice".to_string()),

@@ -7,3 +7,4 @@ pub mod figures;
 pub mod html;
 pub mod pack;
 pub mod pdf;
+pub mod schedule;

@@ -24,6 +24,7 @@ pub mod guard;
 mod login;
 pub mod openapi;
 pub mod routes;
+pub mod scheduler;
 pub mod state;
 pub mod web;
 

@@ -433,6 +433,15 @@ pub const ROUTES: &[Route] = &[
     },
     Route {
         method: Method::Get,
+        path: "/reports/stored/{id}",
+        name: "page_stored_pack",
+        summary: "a pack the schedules stored, when the caller may read its client (board packs: roles that see every client)",
+        access: Access::Read,
+        params: &[path("id", "the pack's file name, e.g. monthly-northwind-2025-10.html")],
+        output: Output::Html("the stored pack"),
+    },
+    Route {
+        method: Method::Get,
         path: "/reports/pack",
         name: "page_pack",
         summary: "a review pack drafted for the caller's scope, as `opsdeck report` writes it (self-contained HTML); audited",
@@ -864,6 +873,7 @@ fn handler(name: &str) -> MethodRouter<Arc<AppState>> {
         "page_queue" => get(crate::web::queue),
         "page_reports" => get(crate::web::reports),
         "page_pack" => get(crate::web::pack),
+        "page_stored_pack" => get(crate::web::stored),
         "page_data" => get(crate::web::data),
         "page_quarantine" => get(crate::web::quarantine),
         "page_upload" => {

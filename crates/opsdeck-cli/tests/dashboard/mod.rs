@@ -629,6 +629,53 @@ pub fn pages_match_the_cli(fx: &Fixture, s: &Server) {
         .filter(|e| e["action"] == "report.generate")
         .count();
     assert!(drafted >= 2, "{drafted} pack(s) in the audit trail");
+    // scheduled packs: stored once per period, listed and served by scope
+    std::fs::write(
+        fx.dir.home().join("report-schedules.toml"),
+        "[[report_schedule]]\nkind = \"monthly\"\nclient = \"northwind\"\nrule = \"0 6 2 * *\"\n\
+         [[report_schedule]]\nkind = \"monthly\"\nclient = \"telvia\"\nrule = \"0 6 2 * *\"\n\
+         [[report_schedule]]\nkind = \"board\"\nrule = \"0 6 2 * *\"\n",
+    )
+    .unwrap();
+    let ran = fx
+        .cli(&["report", "scheduled", "--at", "2025-10-02T06:00:00Z"])
+        .success();
+    assert_eq!(ran.stdout.lines().count(), 3, "{}", ran.stdout);
+    let again = fx
+        .cli(&["report", "scheduled", "--at", "2025-10-02T06:00:00Z"])
+        .success();
+    assert_eq!(again.stdout, "", "a stored pack is not drafted again");
+    let nothing = fx
+        .cli(&["report", "scheduled", "--at", "2025-10-02T07:00:00Z"])
+        .success();
+    assert_eq!(nothing.stdout, "");
+    let list = s.get("/reports", viewer).body;
+    assert!(list.contains("monthly-northwind-2025-09.html"), "{list}");
+    assert!(
+        !list.contains("telvia") && !list.contains("board-2025-09"),
+        "{list}"
+    );
+    let own = s.get("/reports/stored/monthly-northwind-2025-09.html", viewer);
+    assert_eq!(own.status, 200);
+    assert!(own
+        .body
+        .contains("Monthly service review — Northwind Bank — 2025-09"));
+    for other in [
+        "monthly-telvia-2025-09.html",
+        "board-2025-09.html",
+        "..%2Freport-schedules.toml",
+    ] {
+        let r = s.get(&format!("/reports/stored/{other}"), viewer);
+        assert_eq!(r.status, 404, "{other}: {r:?}");
+    }
+    assert_eq!(
+        s.get(
+            "/reports/stored/board-2025-09.html",
+            &fx.tokens["executive"]
+        )
+        .status,
+        200
+    );
     // the last step: the contacts behind an interval are as many as the interval counts
     let intervals = fx
         .cli(&[

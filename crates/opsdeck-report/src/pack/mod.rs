@@ -23,7 +23,7 @@ use opsdeck_engine::workspace::Workspace;
 use std::fmt::Write;
 
 /// Which pack.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PackKind {
     /// A week of one client: headline KPIs against last week, the month to date, the worst
     /// days and intervals, volume against the plan's forecast, coverage and quarantine.
@@ -78,6 +78,16 @@ pub struct Pack {
     /// A file name without extension: `monthly-northwind-2025-10`.
     pub stem: String,
     pub html: String,
+}
+
+/// A pack's file name without extension: `monthly-northwind-2025-10`, `board-2025-10`
+/// (a range's `..` written `_`).
+pub fn stem(kind: PackKind, client: Option<&str>, label: &str) -> String {
+    let label = label.replace("..", "_");
+    match client {
+        Some(c) => format!("{}-{c}-{label}", kind.name()),
+        None => format!("{}-{label}", kind.name()),
+    }
 }
 
 /// Months of trend before the period's last month.
@@ -377,12 +387,7 @@ fn client_pack(
             &doc::markdown(notes),
         );
     }
-    let stem = format!(
-        "{}-{}-{}",
-        req.kind.name(),
-        client,
-        label.replace("..", "_")
-    );
+    let stem = stem(req.kind, Some(client), label);
     Ok(Pack {
         html: doc::document(&title, &meta(req, ws)?, &body),
         title,
@@ -537,6 +542,6 @@ fn board_pack(
     Ok(Pack {
         html: doc::document(&title, &meta(req, ws)?, &body),
         title,
-        stem: format!("board-{}", label.replace("..", "_")),
+        stem: stem(req.kind, None, label),
     })
 }

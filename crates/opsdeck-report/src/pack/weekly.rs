@@ -289,6 +289,6 @@ pub fn pack(
     Ok(Pack {
         html: doc::document(&title, &meta(req, ws)?, &body),
         title,
-        stem: format!("weekly-{client}-{}", week.label),
+        stem: super::stem(req.kind, Some(client), &week.label),
     })
 }

@@ -20,7 +20,7 @@ pub use data::{data, quarantine, upload, void};
 pub use mining::{mining_form, mining_run};
 pub use ops::{contacts, plan_page, queue};
 pub use pages::{client, clients, home, sla};
-pub use reports::{pack, reports};
+pub use reports::{pack, reports, stored};
 
 use crate::error::ApiError;
 use axum::http::{header, HeaderValue, StatusCode};

@@ -41,6 +41,34 @@ pub async fn reports(State(st): St, Extension(c): Who) -> WebResult<Response> {
          <label>period <input name=\"period\" placeholder=\"2025-10 or 2025-Q4\" required></label>\
          <button type=\"submit\">Draft</button></form>"
     );
+    // the packs the schedules stored, those the caller may read
+    let ids: Vec<String> = org.clients.keys().cloned().collect();
+    let dir = crate::scheduler::reports_dir(&st.ws);
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+        .filter(|n| crate::scheduler::visible(n, &ids, &c.scope))
+        .collect();
+    names.sort();
+    let mut body = body;
+    body.push_str("<section><h2>Stored packs</h2>");
+    if names.is_empty() {
+        body.push_str("<p>No pack stored yet: the schedules of <code>report-schedules.toml</code> in the workspace store them (docs/reports.md).</p>");
+    } else {
+        body.push_str("<ul class=\"packs\">");
+        for n in &names {
+            let _ = write!(
+                body,
+                "<li><a href=\"/reports/stored/{}\">{}</a></li>",
+                super::html::url(n),
+                esc(n)
+            );
+        }
+        body.push_str("</ul>");
+    }
+    body.push_str("</section>");
     Ok(Html(super::html::document(
         &c,
         &Page {
@@ -112,6 +140,34 @@ pub async fn pack(
     )
     .await?;
     let mut res = Html(pack.html).into_response();
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    Ok(res)
+}
+
+/// `GET /reports/stored/{id}`: a stored pack the caller may read (else not found).
+pub async fn stored(
+    State(st): St,
+    Extension(c): Who,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> WebResult<Response> {
+    let Inputs { org, .. } = api::inputs(&st, &c.scope, false).await?;
+    let ids: Vec<String> = org.clients.keys().cloned().collect();
+    let missing = || WebError(ApiError::not_found(&format!("stored pack {id:?}")));
+    // a plain file name of the reports directory, never a path
+    if id.contains(['/', '\\'])
+        || id.starts_with('.')
+        || !crate::scheduler::visible(&id, &ids, &c.scope)
+    {
+        return Err(missing());
+    }
+    let path = crate::scheduler::reports_dir(&st.ws).join(&id);
+    let html = tokio::fs::read_to_string(&path)
+        .await
+        .map_err(|_| missing())?;
+    let mut res = Html(html).into_response();
     res.headers_mut().insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, no-store"),
