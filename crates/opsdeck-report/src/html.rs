@@ -9,16 +9,7 @@ use std::fmt::Write;
 /// Text made safe for HTML content and attribute values.
 pub fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
+    crate::chart::escape_into(&mut out, s);
     out
 }
 
@@ -139,7 +130,7 @@ mod tests {
         let link = |r: usize, c: &str| (r == 1 && c == "name").then(|| "/x?a=1&b=2".to_string());
         let h = table(&t, "cap & more", Some("/t.csv"), &link);
         assert!(
-            h.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"),
+            h.contains("&lt;script&gt;alert(&apos;x&apos;)&lt;/script&gt;"),
             "{h}"
         );
         assert!(!h.contains("<script>"));

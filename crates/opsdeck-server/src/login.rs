@@ -28,18 +28,14 @@ fn set_cookie(st: &AppState, name: &str, value: &str, max_age: Option<u64>) -> H
     HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static("invalid=1"))
 }
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 fn page(form_token: &str, message: &str) -> String {
     let note = if message.is_empty() {
         String::new()
     } else {
-        format!("<p role=\"alert\">{}</p>", escape(message))
+        format!(
+            "<p role=\"alert\">{}</p>",
+            opsdeck_report::html::esc(message)
+        )
     };
     format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>opsdeck: log in</title>\
@@ -49,7 +45,7 @@ fn page(form_token: &str, message: &str) -> String {
          <p><label>E-mail <input name=\"email\" type=\"email\" autocomplete=\"username\" required></label></p>\
          <p><label>Password <input name=\"password\" type=\"password\" autocomplete=\"current-password\" required></label></p>\
          <p><button type=\"submit\">Log in</button></p></form></main></body></html>",
-        escape(form_token)
+        opsdeck_report::html::esc(form_token)
     )
 }
 

@@ -805,7 +805,8 @@ fn td_texts(html: &str) -> Vec<String> {
                 .replace("&lt;", "<")
                 .replace("&gt;", ">")
                 .replace("&quot;", "\"")
-                .replace("&#39;", "'"),
+                .replace("&#39;", "'")
+                .replace("&apos;", "'"),
         );
         rest = &after[close..];
     }

@@ -41,6 +41,8 @@ pub use heatmap::{heatmap, HeatmapSpec};
 pub use line::{line, LineSpec};
 pub use pareto::{pareto, ParetoSpec};
 pub use sparkline::{sparkline, SparklineSpec};
+/// XML / HTML escaping, one for the charts and the tables.
+pub(crate) use svg::escape_into;
 
 /// Performance against a target, drawn by class, pattern and words.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
