@@ -223,16 +223,45 @@ fn a_pack_of_the_bank_carries_the_scorecards_figures() {
         .run()
         .success();
     let out = dir.path("packs");
-    let files = dir
-        .cmd()
-        .args([
-            "report", "qbr", "--client", "c1", "--period", "1999-02", "--out",
-        ])
-        .arg(&out)
-        .run()
-        .success()
-        .stdout;
-    let html = std::fs::read_to_string(files.lines().next().unwrap()).unwrap();
+    // the PDF too when the tools are here (scripts/test.sh installs them; CI must have them)
+    let pdf = opsdeck_report::pdf::chromium().is_some()
+        && std::process::Command::new("pdftotext")
+            .arg("-v")
+            .output()
+            .is_ok();
+    assert!(
+        pdf || std::env::var("CI").as_deref() != Ok("true"),
+        "chromium and pdftotext are needed"
+    );
+    let mut texts = Vec::new();
+    for kind in ["monthly", "qbr"] {
+        let files = dir
+            .cmd()
+            .args([
+                "report", kind, "--client", "c1", "--period", "1999-02", "--format",
+            ])
+            .arg(if pdf { "both" } else { "html" })
+            .arg("--out")
+            .arg(&out)
+            .run()
+            .success()
+            .stdout;
+        let mut lines = files.lines();
+        texts.push(std::fs::read_to_string(lines.next().unwrap()).unwrap());
+        if let Some(p) = lines.next() {
+            let t = std::process::Command::new("pdftotext")
+                .arg(p)
+                .arg("-")
+                .output()
+                .unwrap();
+            let words: Vec<String> = String::from_utf8_lossy(&t.stdout)
+                .split_whitespace()
+                .map(str::to_string)
+                .collect();
+            texts.push(words.join(" "));
+        }
+    }
+    let html = texts[0].clone();
     // the scorecard the pack quotes, as the CLI gives it for the same query
     let card = dir
         .cmd()
@@ -262,7 +291,12 @@ fn a_pack_of_the_bank_carries_the_scorecards_figures() {
             duration(r["aht_s"].as_f64().unwrap()),
         ];
         for f in expect {
-            assert!(html.contains(&f), "the pack lacks the scorecard's {f:?}");
+            for t in &texts {
+                assert!(
+                    t.contains(&f),
+                    "a pack (HTML or PDF text) lacks the scorecard's {f:?}"
+                );
+            }
         }
     }
     assert!(html.contains("Client one") && html.contains("Scorecard by program"));

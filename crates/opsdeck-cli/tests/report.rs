@@ -266,3 +266,37 @@ fn the_weekly_pack_quotes_the_weeks_scorecard_and_the_month_to_date() {
     assert_ne!(o.code, Some(0));
     assert!(o.stderr.contains("one week"), "{}", o.stderr);
 }
+
+#[test]
+fn a_restatement_is_in_what_changed() {
+    let dir = demo();
+    let row = |talk: u32| {
+        format!(
+            "{}\nfix-1,nwb-cards-voice,voice,2025-09-29 11:00:00,2025-09-29 11:00:07,2025-09-29 11:04:00,{talk},0,20,a1,4\n",
+            util::HEADER
+        )
+    };
+    let first = dir.write("first.csv", row(200));
+    dir.cmd()
+        .args(["ingest", "contacts"])
+        .arg(&first)
+        .run()
+        .success();
+    let fixed = dir.write("fixed.csv", row(260));
+    dir.cmd()
+        .args(["ingest", "contacts", "--replace"])
+        .arg(&fixed)
+        .run()
+        .success();
+    let files = report(
+        &dir,
+        &["monthly", "--client", "northwind", "--period", "2025-09"],
+        &dir.path("packs"),
+    );
+    let html = std::fs::read_to_string(&files[0]).unwrap();
+    assert!(html.contains("What changed and why"), "no changes section");
+    assert!(
+        html.contains("restated the data") && html.contains("1 contacts replaced"),
+        "the restatement is not named"
+    );
+}

@@ -16,7 +16,7 @@ pub struct Sentence {
 }
 
 /// The cell of `col` in `row` as people read it.
-fn h(t: &Table, row: usize, col: &str) -> String {
+pub(super) fn h(t: &Table, row: usize, col: &str) -> String {
     match t.columns.iter().position(|c| c.name == col) {
         Some(c) => human(&t.columns, &t.rows[row], c),
         None => String::new(),

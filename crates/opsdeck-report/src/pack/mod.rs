@@ -152,6 +152,7 @@ pub fn build(
                 ws,
                 &scope,
                 org,
+                stored,
                 req,
                 client,
                 &range.label,
@@ -234,6 +235,7 @@ fn client_pack(
     ws: &Workspace,
     scope: &Scope,
     org: &Org,
+    stored: &StoredContracts,
     req: &PackRequest,
     client: &str,
     label: &str,
@@ -327,6 +329,15 @@ fn client_pack(
             "<p>No contract of this client covers the period: no SLA is judged.</p>",
         ),
     }
+    let changes = changes(ws, scope, stored, client, months, period_eval.as_ref())?;
+    if !changes.is_empty() {
+        let mut list = String::from("<ul>");
+        for c in changes {
+            let _ = write!(list, "<li>{}</li>", esc(&c));
+        }
+        list.push_str("</ul>");
+        doc::section(&mut body, "changes", "What changed and why", &list);
+    }
     if let Some(e) = e {
         let upto = of_months(e, trend);
         let labels: Vec<String> = trend.iter().map(|m| m.label()).collect();
@@ -393,6 +404,83 @@ fn client_pack(
         title,
         stem,
     })
+}
+
+/// What changed in the period and why: SLA versions that came into force, contract revisions
+/// applied, and restatements of the client's data (corrected exports, withdrawn batches).
+fn changes(
+    ws: &Workspace,
+    scope: &Scope,
+    stored: &StoredContracts,
+    client: &str,
+    months: &[YearMonth],
+    e: Option<&PeriodEvaluation>,
+) -> Result<Vec<String>> {
+    use opsdeck_engine::views::ingest::batch_lines;
+    use opsdeck_engine::views::table::thousands;
+    let (from, to) = (months[0].first, months[months.len() - 1].last());
+    let within = |d: &str| {
+        chrono::NaiveDate::parse_from_str(d.get(..10).unwrap_or(""), "%Y-%m-%d")
+            .is_ok_and(|d| d >= from && d <= to)
+    };
+    let mut out = Vec::new();
+    if let Some(e) = e {
+        let t = e.sla_rows();
+        let mut seen = Vec::new();
+        for r in 0..t.rows.len() {
+            let sla = doc::text(&t, r, "sla");
+            let since = doc::text(&t, r, "effective_from");
+            if within(since) && !seen.contains(&(sla, since)) {
+                seen.push((sla, since));
+                out.push(format!(
+                    "SLA {sla} version {} in force from {since} (contract {} revision {}).",
+                    commentary::h(&t, r, "version"),
+                    doc::text(&t, r, "contract"),
+                    commentary::h(&t, r, "revision"),
+                ));
+            }
+        }
+    }
+    for revs in stored.history.values() {
+        for r in revs
+            .iter()
+            .filter(|r| r.client == client && within(&r.applied_at))
+        {
+            out.push(format!(
+                "Contract {} revision {} applied on {}.",
+                r.contract_id,
+                r.revision,
+                r.applied_at.get(..10).unwrap_or(&r.applied_at)
+            ));
+        }
+    }
+    let m = ws.manifest()?;
+    for b in batch_lines(&m, scope)
+        .iter()
+        .filter(|b| b.kind != "contacts" && b.clients.iter().any(|c| c == client))
+        .filter(|b| {
+            b.committed_at
+                .get(..10)
+                .is_some_and(|d| d >= from.to_string().as_str())
+        })
+    {
+        out.push(match b.kind.as_str() {
+            "void" => format!(
+                "Batch {} withdrew {} contacts on {} (batch {}).",
+                b.batch_id,
+                thousands(b.rows_withdrawn),
+                b.committed_at.get(..10).unwrap_or(""),
+                b.files.join(", ")
+            ),
+            _ => format!(
+                "Batch {} restated the data on {}: {} contacts replaced by a corrected export.",
+                b.batch_id,
+                b.committed_at.get(..10).unwrap_or(""),
+                thousands(b.rows_replaced)
+            ),
+        });
+    }
+    Ok(out)
 }
 
 /// The next quarter's plan of each of the client's queues (`opsdeck plan` from the day after

@@ -3,7 +3,7 @@
 //! the month closed today), the worst days and intervals, volume against the plan's forecast
 //! with the staffing gap, and data coverage and quarantine counts.
 
-use super::commentary::Sentence;
+use super::commentary::{h, Sentence};
 use super::{doc, evaluated, meta, scorecard_of, Pack, PackRequest};
 use crate::html::{no_links, table};
 use opsdeck_core::{parse_period, Org, Scope, YearMonth};
@@ -12,7 +12,7 @@ use opsdeck_engine::views::ingest::{batch_lines, ingest_log_table};
 use opsdeck_engine::views::scorecard::HEADLINE;
 use opsdeck_engine::views::sla::{money_table, MONEY_HEADLINE, SLA_HEADLINE};
 use opsdeck_engine::views::sla_period::StoredContracts;
-use opsdeck_engine::views::table::{human, Table, Value};
+use opsdeck_engine::views::table::{Table, Value};
 use opsdeck_engine::workspace::Workspace;
 use std::fmt::Write;
 
@@ -28,13 +28,6 @@ fn num(t: &Table, r: usize, col: &str) -> Option<f64> {
         Some(Value::Int(i)) => Some(*i as f64),
         _ => None,
     }
-}
-
-fn h(t: &Table, r: usize, col: &str) -> String {
-    t.columns
-        .iter()
-        .position(|c| c.name == col)
-        .map_or(String::new(), |c| human(&t.columns, &t.rows[r], c))
 }
 
 /// The rows with the lowest service level (at least `min_offered` offered), worst first, ties
