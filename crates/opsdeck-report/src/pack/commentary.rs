@@ -162,13 +162,8 @@ pub fn client(
                         && num(p, i, "offered").is_some_and(|o| o > 0.0)
                 };
                 if let Some(pr) = (0..p.rows.len()).find(|&i| same(i)) {
-                    s.push_str(&format!(
-                        " In {}: {} offered, service level {}, abandonment {}.",
-                        text(p, pr, "period"),
-                        h(p, pr, "offered"),
-                        h(p, pr, "service_level"),
-                        h(p, pr, "abandon_rate")
-                    ));
+                    s.push(' ');
+                    s.push_str(&movement(c, r, p, pr));
                 }
             }
             out.push(Sentence {
@@ -181,6 +176,80 @@ pub fn client(
         }
     }
     out
+}
+
+/// Share of change under which a figure is said to have held.
+const STEADY: f64 = 0.05;
+/// Service-level change (fraction points) under which it is said to have held.
+const SL_STEADY: f64 = 0.02;
+
+/// How a figure moved between two rows, in words: "rose from 396 to 455".
+fn moved(
+    cur: &Table,
+    r: usize,
+    prev: &Table,
+    pr: usize,
+    col: &str,
+    steady: f64,
+    relative: bool,
+) -> (i8, String) {
+    let (Some(a), Some(b)) = (num(prev, pr, col), num(cur, r, col)) else {
+        return (
+            0,
+            format!("{} (before: {})", h(cur, r, col), h(prev, pr, col)),
+        );
+    };
+    let change = if relative && a != 0.0 {
+        (b - a) / a.abs()
+    } else {
+        b - a
+    };
+    let dir: i8 = if change.abs() < steady {
+        0
+    } else if change > 0.0 {
+        1
+    } else {
+        -1
+    };
+    let verb = match dir {
+        1 => "rose",
+        -1 => "fell",
+        _ => "held",
+    };
+    (
+        dir,
+        format!("{verb} from {} to {}", h(prev, pr, col), h(cur, r, col)),
+    )
+}
+
+/// A headline movement and its drivers, from two scorecard rows of one program and channel:
+/// when the service level moved, which of volume, handle time and abandonment moved with it;
+/// every number a cell of the two rows.
+fn movement(cur: &Table, r: usize, prev: &Table, pr: usize) -> String {
+    let period = text(prev, pr, "period");
+    let (sl, sl_words) = moved(cur, r, prev, pr, "service_level", SL_STEADY, false);
+    let (vol, vol_words) = moved(cur, r, prev, pr, "offered", STEADY, true);
+    let (aht, aht_words) = moved(cur, r, prev, pr, "aht_s", STEADY, true);
+    let (_, ab_words) = moved(cur, r, prev, pr, "abandon_rate", SL_STEADY / 2.0, false);
+    let mut drivers = Vec::new();
+    // what pushes service down: more contacts, longer handling (and the reverse)
+    if sl != 0 && vol == -sl {
+        drivers.push(format!("volume {vol_words}"));
+    }
+    if sl != 0 && aht == -sl {
+        drivers.push(format!("AHT {aht_words}"));
+    }
+    let head = format!("Since {period}, service level {sl_words}");
+    match (sl, drivers.is_empty()) {
+        (0, _) => format!("{head}; volume {vol_words}, AHT {aht_words}."),
+        (_, true) => format!(
+            "{head} while volume {vol_words} and AHT {aht_words}: neither explains it; abandonment {ab_words}."
+        ),
+        (_, false) => format!(
+            "{head} as {}; abandonment {ab_words}.",
+            drivers.join(" and ")
+        ),
+    }
 }
 
 /// A client's place in the board pack's ranking.
