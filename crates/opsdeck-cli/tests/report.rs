@@ -300,3 +300,27 @@ fn a_restatement_is_in_what_changed() {
         "the restatement is not named"
     );
 }
+
+#[test]
+fn a_month_with_history_has_its_volume_against_forecast() {
+    let dir = Dir::new();
+    dir.cmd()
+        .args(["demo", "--days", "61", "--scale", "0.05"])
+        .run()
+        .success();
+    let files = report(
+        &dir,
+        &["monthly", "--client", "northwind", "--period", "2025-10"],
+        &dir.path("packs"),
+    );
+    let html = std::fs::read_to_string(&files[0]).unwrap();
+    assert!(
+        html.contains("Volume against forecast"),
+        "no forecast section"
+    );
+    // (at this scale the chat queue has too few complete days of history to forecast)
+    assert!(
+        html.contains("(nwb-cards-voice): volume against forecast by weekday"),
+        "no forecast table of the voice queue"
+    );
+}

@@ -55,6 +55,11 @@ pub fn catalogue() -> Vec<TableSpec> {
             access::AUDIT_COLUMNS.to_vec(),
         ),
         spec(
+            "forecast_vs_actual",
+            "the review packs: a queue's volume against the plan's forecast by weekday",
+            profile::FORECAST_COLUMNS.to_vec(),
+        ),
+        spec(
             "week_profile",
             "the dashboard's queue page: weekday × local time slot of a queue over a month, re-summed",
             profile::PROFILE_COLUMNS.to_vec(),

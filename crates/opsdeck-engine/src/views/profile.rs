@@ -1,7 +1,8 @@
 //! A queue's week profile: weekday × local time slot over a date range — every interval of the
 //! slot re-summed (additive sums), then the ratios derived once: offered per day of that
 //! weekday, and service level (opsdeck's default variant). The dashboard draws it as a
-//! heatmap; the planner reads where the week is heavy.
+//! heatmap; the planner reads where the week is heavy. And a queue's volume against the plan's
+//! forecast by weekday ([`forecast_vs_actual`]), the review packs' driver of a movement.
 
 use crate::error::Result;
 use crate::views::scorecard::local_day;
@@ -90,4 +91,92 @@ pub fn week_profile(
         })
         .collect();
     Ok(Table::new(PROFILE_COLUMNS.to_vec(), rows))
+}
+
+pub static FORECAST_COLUMNS: [Column; 6] = [
+    col("weekday", Kind::Text, "Mon … Sun, in the queue's zone"),
+    col("days", Kind::Count, "dates of this weekday in the range"),
+    col(
+        "forecast",
+        Kind::Number {
+            unit: "contacts",
+            decimals: 0,
+        },
+        "offered the plan forecast for those dates from the weeks of history before the range (`opsdeck plan`'s baseline)",
+    ),
+    col("actual", Kind::Count, "contacts offered on those dates"),
+    col(
+        "actual_vs_forecast",
+        Kind::Fraction,
+        "actual ÷ forecast − 1: above the forecast when positive",
+    ),
+    col(
+        "required_agents_peak",
+        Kind::Count,
+        "the most productive agents the plan required in one interval of those dates",
+    ),
+];
+
+/// Volume against the forecast by weekday for queue `queue` over `from..=to`: the plan the
+/// queue would have had (forecast from the 8 weeks of history before `from`) beside what
+/// arrived. Fails as `opsdeck plan` does when the history is too short to forecast.
+pub fn forecast_vs_actual(
+    ws: &Workspace,
+    scope: &Scope,
+    org: &Org,
+    queue: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Table> {
+    use crate::inputs::scenario::ScenarioSpec;
+    use crate::views::plan::{plan, PlanParams};
+    org.require("queue", queue)?;
+    let days = (to - from).num_days() + 1;
+    let req = PlanParams {
+        queue: Some(queue.to_string()),
+        from: Some(from),
+        days: Some(days.to_string()),
+        ..PlanParams::default()
+    }
+    .request(ScenarioSpec::default())?;
+    let report = plan(ws, scope, org, &req)?;
+    let mut forecast: BTreeMap<u32, (f64, u64, BTreeSet<NaiveDate>)> = BTreeMap::new();
+    for iv in &report.plan.intervals {
+        let d = iv.start.date();
+        let e = forecast
+            .entry(d.weekday().num_days_from_monday())
+            .or_insert((0.0, 0, BTreeSet::new()));
+        e.0 += iv.offered_baseline;
+        e.1 = e.1.max(iv.required_baseline);
+        e.2.insert(d);
+    }
+    let client = org.queues[queue].client.clone();
+    let mut actual: BTreeMap<u32, i64> = BTreeMap::new();
+    for f in ws
+        .interval_facts(scope, Some(&client), from, to)?
+        .iter()
+        .filter(|f| f.queue == queue)
+    {
+        let d = local_day(f);
+        if d >= from && d <= to {
+            *actual
+                .entry(d.weekday().num_days_from_monday())
+                .or_default() += f.sums.offered;
+        }
+    }
+    let rows = forecast
+        .into_iter()
+        .map(|(wd, (fc, peak, dates))| {
+            let a = actual.get(&wd).copied().unwrap_or(0);
+            vec![
+                Value::Text(WEEKDAYS[wd as usize].into()),
+                Value::count(dates.len() as u64),
+                Value::num(fc),
+                Value::Int(a),
+                Value::Num((fc > 0.0).then(|| a as f64 / fc - 1.0)),
+                Value::count(peak),
+            ]
+        })
+        .collect();
+    Ok(Table::new(FORECAST_COLUMNS.to_vec(), rows))
 }

@@ -252,6 +252,48 @@ fn movement(cur: &Table, r: usize, prev: &Table, pr: usize) -> String {
     }
 }
 
+/// "Mondays" for "Mon".
+fn plural_day(short: &str) -> &str {
+    match short {
+        "Mon" => "Mondays",
+        "Tue" => "Tuesdays",
+        "Wed" => "Wednesdays",
+        "Thu" => "Thursdays",
+        "Fri" => "Fridays",
+        "Sat" => "Saturdays",
+        "Sun" => "Sundays",
+        other => other,
+    }
+}
+
+/// Off the forecast by this share (either way) on a weekday, volume is a driver to name.
+const OFF_FORECAST: f64 = 0.05;
+
+/// The weekday a queue's volume ran furthest from the plan's forecast (`forecast_vs_actual`),
+/// when it ran 5 % or more off: a sentence of its cells.
+pub fn forecast(t: &Table, queue_name: &str, base: &str, queue: &str) -> Vec<Sentence> {
+    let worst = (0..t.rows.len())
+        .filter_map(|r| num(t, r, "actual_vs_forecast").map(|d| (r, d)))
+        .filter(|(_, d)| d.abs() >= OFF_FORECAST)
+        .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()).then(b.0.cmp(&a.0)));
+    let Some((r, d)) = worst else {
+        return Vec::new();
+    };
+    vec![Sentence {
+        text: format!(
+            "{queue_name}: on {} volume ran {} the forecast — {} contacts against {} forecast over {} days ({}); the plan required up to {} agents in an interval.",
+            plural_day(text(t, r, "weekday")),
+            if d > 0.0 { "above" } else { "below" },
+            h(t, r, "actual"),
+            h(t, r, "forecast"),
+            h(t, r, "days"),
+            h(t, r, "actual_vs_forecast"),
+            h(t, r, "required_agents_peak")
+        ),
+        link: Some(format!("{base}/queues/{}", crate::html::url(queue))),
+    }]
+}
+
 /// A client's place in the board pack's ranking.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ranked {

@@ -13,6 +13,7 @@ mod weekly;
 use crate::html::{esc, no_links, table, url};
 use opsdeck_core::{Org, Scope, YearMonth};
 use opsdeck_engine::error::{EngineError, Result};
+use opsdeck_engine::views::profile::forecast_vs_actual;
 use opsdeck_engine::views::scorecard::{self, ScorecardParams, HEADLINE};
 use opsdeck_engine::views::sla::{money_table, Evaluation, MONEY_HEADLINE, SLA_HEADLINE};
 use opsdeck_engine::views::sla_period::{
@@ -260,7 +261,7 @@ fn client_pack(
         "month",
     )?;
     // the summary: sentences from the tables below
-    let sentences = commentary::client(
+    let mut sentences = commentary::client(
         period_eval.as_ref(),
         prev_eval.as_ref(),
         card.as_ref(),
@@ -269,6 +270,23 @@ fn client_pack(
         &req.link_base,
         client,
     );
+    // volume against the plan's forecast, by weekday, per queue: the driver behind a movement
+    let mut forecasts = String::new();
+    for q in org.queues.values().filter(|q| q.client == client) {
+        let (from, to) = (months[0].first, last.last());
+        if let Ok(t) = forecast_vs_actual(ws, scope, org, &q.id, from, to) {
+            sentences.extend(commentary::forecast(&t, &q.name, &req.link_base, &q.id));
+            forecasts.push_str(&table(
+                &t,
+                &format!(
+                    "{} ({}): volume against forecast by weekday, {label}",
+                    q.name, q.id
+                ),
+                None,
+                &no_links,
+            ));
+        }
+    }
     doc::section(&mut body, "summary", "Summary", &doc::sentences(&sentences));
     match &period_eval {
         Some(pe) if !pe.evals.is_empty() => {
@@ -378,6 +396,14 @@ fn client_pack(
                 ),
             );
         }
+    }
+    if !forecasts.is_empty() {
+        doc::section(
+            &mut body,
+            "forecast",
+            "Volume against forecast",
+            &format!("<p>The forecast is the one the plan makes from the eight weeks before the period (<code>opsdeck plan</code>'s baseline).</p>{forecasts}"),
+        );
     }
     if req.kind == PackKind::Qbr {
         let outlook = outlook(ws, scope, org, client, last)?;
