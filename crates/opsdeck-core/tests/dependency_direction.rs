@@ -74,7 +74,14 @@ fn crates_depend_only_on_what_the_map_allows() {
         // charts, tables as HTML and packs: they ask the core and the engine, never the store
         (
             "opsdeck-report",
-            &["opsdeck-core", "opsdeck-engine", "chrono", "serde", "toml"],
+            &[
+                "opsdeck-core",
+                "opsdeck-engine",
+                "chrono",
+                "chrono-tz",
+                "serde",
+                "toml",
+            ],
         ),
         (
             "opsdeck-store",

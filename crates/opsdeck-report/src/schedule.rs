@@ -1,17 +1,20 @@
 //! Scheduled packs: `[[report_schedule]]` entries of the workspace's `report-schedules.toml`
-//! (kind, client, a cron rule in UTC), when each is due, and which period a run drafts — the
-//! last complete week, month or quarter before it. Pure: the server's scheduler and `opsdeck
-//! report scheduled` run what this says is due.
+//! (kind, client, a cron rule read in a zone, whether to print a PDF too), when each is due,
+//! and which period a run drafts — the last complete week, month or quarter before it, in that
+//! zone. Pure: the server's scheduler and `opsdeck report scheduled` run what this says is due.
 //!
 //! ```toml
 //! [[report_schedule]]
 //! kind = "monthly"       # weekly, monthly, qbr or board
 //! client = "northwind"   # not for board
-//! rule = "0 6 2 * *"     # minute hour day-of-month month day-of-week (0 or 7 = Sunday), UTC
+//! rule = "0 6 2 * *"     # minute hour day-of-month month day-of-week (0 or 7 = Sunday)
+//! zone = "Europe/London" # the rule's zone (default UTC)
+//! pdf = true             # print a PDF beside the HTML (default false)
 //! ```
 
 use crate::pack::PackKind;
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Timelike, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Timelike, Utc};
+use chrono_tz::Tz;
 
 /// The file, in the workspace's directory.
 pub const FILE: &str = "report-schedules.toml";
@@ -103,9 +106,9 @@ impl Cron {
         })
     }
 
-    /// Whether the rule fires in the minute of `t`. As cron: when both the day of month and
-    /// the day of week are restricted, either matching is enough.
-    pub fn matches(&self, t: DateTime<Utc>) -> bool {
+    /// Whether the rule fires in the minute of local time `t`. As cron: when both the day of
+    /// month and the day of week are restricted, either matching is enough.
+    pub fn matches(&self, t: NaiveDateTime) -> bool {
         let day = match (self.dom.any, self.dow.any) {
             (false, false) => {
                 self.dom.has(t.day()) || self.dow.has(t.weekday().num_days_from_sunday())
@@ -122,6 +125,10 @@ pub struct Schedule {
     pub kind: PackKind,
     pub client: Option<String>,
     pub rule: Cron,
+    /// The zone the rule is read in, and the run's date.
+    pub zone: Tz,
+    /// Print a PDF beside the HTML.
+    pub pdf: bool,
 }
 
 #[derive(serde::Deserialize)]
@@ -137,6 +144,9 @@ struct RawSchedule {
     kind: String,
     client: Option<String>,
     rule: String,
+    zone: Option<String>,
+    #[serde(default)]
+    pdf: bool,
 }
 
 /// The schedules of a `report-schedules.toml`, or what is wrong with the entry that is.
@@ -168,10 +178,18 @@ pub fn parse(text: &str) -> Result<Vec<Schedule>, String> {
                 (_, None) => return Err(format!("{at}: a {} pack needs its client", r.kind)),
                 _ => {}
             }
+            let zone = match r.zone.as_deref() {
+                None => chrono_tz::UTC,
+                Some(z) => z.parse::<Tz>().map_err(|_| {
+                    format!("{at}: zone {z:?} is not an IANA zone such as Europe/London")
+                })?,
+            };
             Ok(Schedule {
                 kind,
                 client: r.client,
                 rule: Cron::parse(&r.rule).map_err(|e| format!("{at}: {e}"))?,
+                zone,
+                pdf: r.pdf,
             })
         })
         .collect()
@@ -205,12 +223,16 @@ pub fn period_before(kind: PackKind, day: NaiveDate) -> String {
     }
 }
 
-/// The schedules due in the minute of `t`, each with the period it drafts.
+/// The schedules due in the minute of `t` (each read in its zone), with the period each drafts.
 pub fn due(schedules: &[Schedule], t: DateTime<Utc>) -> Vec<(Schedule, String)> {
     schedules
         .iter()
-        .filter(|s| s.rule.matches(t))
-        .map(|s| (s.clone(), period_before(s.kind, t.date_naive())))
+        .filter_map(|s| {
+            let local = t.with_timezone(&s.zone).naive_local();
+            s.rule
+                .matches(local)
+                .then(|| (s.clone(), period_before(s.kind, local.date())))
+        })
         .collect()
 }
 
@@ -218,7 +240,11 @@ pub fn due(schedules: &[Schedule], t: DateTime<Utc>) -> Vec<(Schedule, String)> 
 mod tests {
     use super::*;
 
-    fn at(s: &str) -> DateTime<Utc> {
+    fn at(s: &str) -> NaiveDateTime {
+        DateTime::parse_from_rfc3339(s).unwrap().naive_utc()
+    }
+
+    fn utc(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
     }
 
@@ -274,9 +300,20 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.len(), 2);
-        let due = due(&s, at("2025-11-02T06:00:00Z"));
-        assert_eq!(due.len(), 1);
-        assert_eq!(due[0].1, "2025-10");
+        let now = due(&s, utc("2025-11-02T06:00:00Z"));
+        assert_eq!(now.len(), 1);
+        assert_eq!(now[0].1, "2025-10");
+        assert!(!now[0].0.pdf);
+        // a rule read in its zone: 06:00 in New York is 11:00 UTC in November
+        let ny = parse(
+            "[[report_schedule]]\nkind = \"weekly\"\nclient = \"c\"\nrule = \"0 6 * * 1\"\nzone = \"America/New_York\"\npdf = true\n",
+        )
+        .unwrap();
+        assert!(due(&ny, utc("2025-11-03T06:00:00Z")).is_empty());
+        let fired = due(&ny, utc("2025-11-03T11:00:00Z"));
+        assert_eq!(fired.len(), 1);
+        assert_eq!(fired[0].1, "2025-W44");
+        assert!(fired[0].0.pdf);
         for (text, why) in [
             (
                 "[[report_schedule]]\nkind = \"monthly\"\nrule = \"0 6 2 * *\"\n",

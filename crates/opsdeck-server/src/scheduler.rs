@@ -87,6 +87,23 @@ pub async fn run_due(ws: &Workspace, store: &AnyStore, at: DateTime<Utc>) -> Res
                     .payload(pack.html.as_bytes());
                 record(store, e).await.map_err(|e| e.to_string())?;
                 ran.written.push(name);
+                if s.pdf {
+                    // the PDF beside it; the HTML stands when the browser cannot print
+                    let pdf_name = format!("{}.pdf", pack.stem);
+                    let pdf = dir.join(&pdf_name);
+                    let tmp = dir.join(format!("{}.partial.pdf", pack.stem));
+                    let html_path = path.clone();
+                    let printed = tokio::task::spawn_blocking(move || {
+                        opsdeck_report::pdf::print(&html_path, &tmp)
+                            .and_then(|()| std::fs::rename(&tmp, &pdf).map_err(|e| e.to_string()))
+                    })
+                    .await
+                    .map_err(|e| e.to_string())?;
+                    match printed {
+                        Ok(()) => ran.written.push(pdf_name),
+                        Err(e) => ran.failed.push(format!("{pdf_name}: {e}")),
+                    }
+                }
             }
             Err(e) => ran.failed.push(format!("{name}: {e}")),
         }
@@ -95,12 +112,18 @@ pub async fn run_due(ws: &Workspace, store: &AnyStore, at: DateTime<Utc>) -> Res
 }
 
 /// A stored pack's kind and client, read from its file name (`monthly-northwind-2025-10.html`,
-/// `board-2025-10.html`), for who may see it: a client's pack those whose scope holds the
+/// `board-2025-10.html`, or the `.pdf` beside it), for who may see it: a client's pack those whose scope holds the
 /// client, a board pack those who see every client.
 pub fn visible(name: &str, org_clients: &[String], scope: &Scope) -> bool {
-    let Some(stem) = name.strip_suffix(".html") else {
+    let Some(stem) = name
+        .strip_suffix(".html")
+        .or_else(|| name.strip_suffix(".pdf"))
+    else {
         return false;
     };
+    if stem.ends_with(".partial") {
+        return false;
+    }
     if stem.starts_with("board-") {
         return scope.is_every_client();
     }

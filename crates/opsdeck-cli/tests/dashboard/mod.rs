@@ -321,7 +321,8 @@ fn crawl(b: &Browser, base: &str, role: &str, email: &str, foreign: &[String]) -
             .filter_map(Value::as_str)
         {
             // pages only: CSV downloads are checked over HTTP, the skip link is this page
-            let download = l.contains("csv=") || l.starts_with("/data/quarantine/");
+            let download =
+                l.contains("csv=") || l.starts_with("/data/quarantine/") || l.ends_with(".pdf");
             if l.starts_with('/') && !download && !l.starts_with("/api/") {
                 queue.push_back(l.replace("&amp;", "&"));
             }
@@ -632,7 +633,7 @@ pub fn pages_match_the_cli(fx: &Fixture, s: &Server) {
     // scheduled packs: stored once per period, listed and served by scope
     std::fs::write(
         fx.dir.home().join("report-schedules.toml"),
-        "[[report_schedule]]\nkind = \"monthly\"\nclient = \"northwind\"\nrule = \"0 6 2 * *\"\n\
+        "[[report_schedule]]\nkind = \"monthly\"\nclient = \"northwind\"\nrule = \"0 6 2 * *\"\npdf = true\n\
          [[report_schedule]]\nkind = \"monthly\"\nclient = \"telvia\"\nrule = \"0 6 2 * *\"\n\
          [[report_schedule]]\nkind = \"board\"\nrule = \"0 6 2 * *\"\n",
     )
@@ -640,7 +641,8 @@ pub fn pages_match_the_cli(fx: &Fixture, s: &Server) {
     let ran = fx
         .cli(&["report", "scheduled", "--at", "2025-10-02T06:00:00Z"])
         .success();
-    assert_eq!(ran.stdout.lines().count(), 3, "{}", ran.stdout);
+    // three HTML packs and the northwind pack's PDF (the browser test needs Chromium anyway)
+    assert_eq!(ran.stdout.lines().count(), 4, "{}", ran.stdout);
     let again = fx
         .cli(&["report", "scheduled", "--at", "2025-10-02T06:00:00Z"])
         .success();
@@ -655,6 +657,12 @@ pub fn pages_match_the_cli(fx: &Fixture, s: &Server) {
         !list.contains("telvia") && !list.contains("board-2025-09"),
         "{list}"
     );
+    let pdf = s.get("/reports/stored/monthly-northwind-2025-09.pdf", viewer);
+    assert_eq!(
+        (pdf.status, pdf.header("content-type")),
+        (200, Some("application/pdf"))
+    );
+    assert!(pdf.body.starts_with("%PDF"));
     let own = s.get("/reports/stored/monthly-northwind-2025-09.html", viewer);
     assert_eq!(own.status, 200);
     assert!(own

@@ -164,10 +164,13 @@ pub async fn stored(
         return Err(missing());
     }
     let path = crate::scheduler::reports_dir(&st.ws).join(&id);
-    let html = tokio::fs::read_to_string(&path)
-        .await
-        .map_err(|_| missing())?;
-    let mut res = Html(html).into_response();
+    let bytes = tokio::fs::read(&path).await.map_err(|_| missing())?;
+    let media = if id.ends_with(".pdf") {
+        "application/pdf"
+    } else {
+        "text/html; charset=utf-8"
+    };
+    let mut res = ([(header::CONTENT_TYPE, media)], bytes).into_response();
     res.headers_mut().insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, no-store"),
