@@ -318,7 +318,8 @@ impl<'a> Tokenizer<'a> {
         while k < b.len() && is_ws(b[k]) {
             k += 1;
         }
-        if b.get(k) == Some(&b'>') {
+        // (an empty name before whitespace, `</ >`, is read below, as quick-xml reads it)
+        if b.get(k) == Some(&b'>') && !(name.is_empty() && k > j) {
             return Ok(Token {
                 at: p,
                 end: k + 1,
@@ -798,6 +799,10 @@ mod tests {
                 "<string None=Some(\"b\")/>",
             ]
         );
+        // an end tag of whitespace only keeps it as its name, as quick-xml does (found by the
+        // property test below)
+        assert_eq!(tokens("<trace></ >").unwrap(), ["<trace>", "</ >"]);
+        assert_eq!(tokens("<trace></>").unwrap(), ["<trace>", "</>"]);
         // a `/` inside a name: the name runs to the first whitespace
         assert_eq!(tokens("<a/b x=\"1\"/>").unwrap(), ["<a/b/>"]);
         // `/ >` is not an empty-element end
