@@ -848,9 +848,21 @@ pub fn missing_days(
 /// One row per SLA version per client-month (`opsdeck sla evaluate`).
 /// The columns people read of the SLA rows — the CLI's table and the dashboard's pages (CSV
 /// and JSON carry every column).
-pub const SLA_HEADLINE: [&str; 13] = [
-    "client", "period", "sla", "version", "role", "unit", "target", "achieved", "coverage",
-    "status", "verdict", "credit", "currency",
+pub const SLA_HEADLINE: [&str; 14] = [
+    "client",
+    "period",
+    "sla",
+    "version",
+    "role",
+    "unit",
+    "comparison",
+    "target",
+    "achieved",
+    "coverage",
+    "status",
+    "verdict",
+    "credit",
+    "currency",
 ];
 
 /// The columns people read of the money rows: invoice, what is at risk, credits (earned back,

@@ -127,10 +127,7 @@ pub fn build(
             let client = req.client.as_deref().ok_or_else(|| {
                 EngineError::invalid(
                     "client",
-                    format!(
-                        "a {} pack is of one client: name it (--client)",
-                        req.kind.name()
-                    ),
+                    format!("a {} pack is of one client: name it", req.kind.name()),
                 )
             })?;
             org.require("client", client)?;

@@ -58,12 +58,10 @@ pub fn pack(
     stored: &StoredContracts,
     req: &PackRequest,
 ) -> Result<Pack> {
-    let client = req.client.as_deref().ok_or_else(|| {
-        EngineError::invalid(
-            "client",
-            "a weekly pack is of one client: name it (--client)",
-        )
-    })?;
+    let client = req
+        .client
+        .as_deref()
+        .ok_or_else(|| EngineError::invalid("client", "a weekly pack is of one client: name it"))?;
     org.require("client", client)?;
     let scope = scope.narrowed_to(client);
     let week = parse_period(&req.period).map_err(|e| EngineError::invalid("period", e))?;
@@ -89,8 +87,8 @@ pub fn pack(
     let mut kpis = String::new();
     for level in ["program", "queue", "channel"] {
         if let Some(t) = scorecard_of(ws, &scope, org, Some(client), &week.label, level, "total")? {
+            let last = scorecard_of(ws, &scope, org, Some(client), &before, level, "total")?;
             if level == "program" {
-                let last = scorecard_of(ws, &scope, org, Some(client), &before, level, "total")?;
                 for r in 0..t.rows.len() {
                     let p = doc::text(&t, r, "program");
                     let ch = doc::text(&t, r, "channel");
@@ -131,7 +129,7 @@ pub fn pack(
                 None,
                 &no_links,
             ));
-            if let Some(l) = scorecard_of(ws, &scope, org, Some(client), &before, level, "total")? {
+            if let Some(l) = &last {
                 kpis.push_str(&table(
                     &l.select(&HEADLINE),
                     &format!("By {level}, last week ({before})"),
@@ -197,9 +195,10 @@ pub fn pack(
     }
     // the worst days and intervals
     let mut w = String::new();
-    if let Some(days) = scorecard_of(ws, &scope, org, Some(client), &week.label, "queue", "day")? {
+    let by_day = scorecard_of(ws, &scope, org, Some(client), &week.label, "queue", "day")?;
+    if let Some(days) = &by_day {
         w.push_str(&table(
-            &worst(&days, 1.0).select(&HEADLINE),
+            &worst(days, 1.0).select(&HEADLINE),
             "Worst days by service level",
             None,
             &no_links,
@@ -248,7 +247,7 @@ pub fn pack(
             ));
         }
     }
-    if let Some(days) = scorecard_of(ws, &scope, org, Some(client), &week.label, "queue", "day")? {
+    if let Some(days) = &by_day {
         plans.push_str(&table(
             &days.select(&HEADLINE),
             "Actual by queue and day",

@@ -513,7 +513,7 @@ pub async fn client(
     RawQuery(raw): RawQuery,
 ) -> WebResult<Response> {
     let p: PageParams = api::query(raw.clone(), &[])?;
-    let Inputs { org, .. } = api::inputs(&st, &c.scope, false).await?;
+    let Inputs { org, stored } = api::inputs(&st, &c.scope, true).await?;
     let Some(cl) = org.clients.get(&id).cloned() else {
         return Err(WebError(ApiError::not_found(&format!("client {id:?}"))));
     };
@@ -530,7 +530,6 @@ pub async fn client(
         client_body(&id, tables, &months, cur, &level, &by, &raw)
     })
     .await?;
-    let stored = api::inputs(&st, &c.scope, true).await?.stored;
     let contracts: Vec<_> = stored.latest.iter().filter(|r| r.client == id).collect();
     if !contracts.is_empty() {
         body.push_str("<section><h2>Contracts</h2><ul class=\"contracts\">");
