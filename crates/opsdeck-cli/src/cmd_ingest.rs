@@ -36,6 +36,9 @@ pub enum IngestCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Case logs (tickets: ServiceNow, Jira, Zendesk, Salesforce exports or any mapped CSV /
+    /// XES) into the ticket queues, measured by the queues' clock policy.
+    Cases(Box<crate::cmd_ingest_cases::CaseArgs>),
     /// Withdraw a committed batch: its contacts leave the facts, versions it replaced come
     /// back, the figures are recomputed — one atomic commit.
     Void {
@@ -257,6 +260,7 @@ pub fn run(g: &GlobalArgs, c: IngestCommand) -> Result<ExitCode> {
                 ExitCode::SUCCESS
             })
         }
+        IngestCommand::Cases(a) => crate::cmd_ingest_cases::run(&Context::open(g)?, *a),
         IngestCommand::Void { batch, json } => {
             let ctx = Context::open(g)?;
             let org = ctx.org()?;

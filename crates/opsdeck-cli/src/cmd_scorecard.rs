@@ -46,6 +46,10 @@ pub struct ScorecardArgs {
     /// Service-level variant: offered, answered, abandons_good, exclude_abandons_within_t, exclude_short_abandons.
     #[arg(long = "sl-variant", default_value = "offered")]
     pub sl_variant: String,
+    /// The case scorecard of ticket queues instead (volumes, resolution and first response
+    /// within target by priority, MTTR, backlog and ageing).
+    #[arg(long)]
+    pub cases: bool,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// With --format table, every column (by default people see the headline ones; csv and
@@ -103,6 +107,20 @@ pub fn run(g: &GlobalArgs, a: ScorecardArgs) -> Result<ExitCode> {
     let ctx = Context::open_read(g)?;
     let org = ctx.org()?;
     let mut q = build_query(&a)?;
+    if a.cases {
+        let mut t =
+            opsdeck_engine::views::cases::case_scorecard(&ctx.ws, &ctx.scope, &org, &mut q)?;
+        if a.format == Format::Table && !a.wide {
+            t = t.select(&opsdeck_engine::views::cases::CASE_HEADLINE);
+        }
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        output::write(&mut out, a.format, &t)?;
+        std::io::Write::flush(&mut out)?;
+        if t.rows.is_empty() {
+            note!("opsdeck scorecard --cases: no case data matches (ingest cases first with `opsdeck ingest cases`, or widen the period and the filters)");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let only = (a.format == Format::Table && !a.wide).then_some(&HEADLINE[..]);
     let n = print(&ctx, &org, &mut q, a.format, only)?;
     if n == 0 {

@@ -209,6 +209,30 @@ fn run_explain(
         .sla_version()
         .ok_or_else(|| anyhow::anyhow!("internal error: the explained version is gone"))?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    if v.metric.is_case_metric() {
+        output::write(
+            &mut out,
+            format,
+            &opsdeck_engine::views::sla::case_explain_table(&x.cases),
+        )?;
+        if format == Format::Table {
+            let counted: Vec<_> = x.cases.iter().filter_map(|r| r.within).collect();
+            writeln!(out)?;
+            writeln!(
+                out,
+                "sla {sla} version {} ({} {} {}, window {}): {} cases, {} outside the time (listed first)",
+                v.version,
+                v.metric.name(),
+                v.comparison,
+                table::measure(v.target, v.metric.unit()),
+                v.window.as_str(),
+                table::thousands(x.cases.len() as i64),
+                table::thousands(counted.iter().filter(|w| !**w).count() as i64)
+            )?;
+        }
+        std::io::Write::flush(&mut out)?;
+        return Ok(());
+    }
     if missing {
         output::write(&mut out, format, &missing_table(gaps))?;
         std::io::Write::flush(&mut out)?;

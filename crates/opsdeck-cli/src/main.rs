@@ -22,11 +22,13 @@ macro_rules! note {
 }
 
 mod cmd_access;
+mod cmd_backlog;
 mod cmd_contract;
 mod cmd_demo;
 mod cmd_facts;
 mod cmd_forecast;
 mod cmd_ingest;
+mod cmd_ingest_cases;
 mod cmd_kpi;
 mod cmd_mine;
 mod cmd_plan;
@@ -76,6 +78,8 @@ enum Command {
     Kpi(cmd_kpi::KpiArgs),
     /// KPI scorecard from the workspace, rolled up by period and entity.
     Scorecard(cmd_scorecard::ScorecardArgs),
+    /// The open cases of a ticket queue at an instant, breaching soonest first.
+    Backlog(cmd_backlog::BacklogArgs),
     /// Maintain the fact store.
     #[command(subcommand)]
     Facts(cmd_facts::FactsCommand),
@@ -125,6 +129,7 @@ fn run() -> Result<ExitCode> {
         Command::Ingest(c) => cmd_ingest::run(&cli.global, c),
         Command::Kpi(a) => cmd_kpi::run(a),
         Command::Scorecard(a) => cmd_scorecard::run(&cli.global, a),
+        Command::Backlog(a) => cmd_backlog::run(&cli.global, a),
         Command::Facts(c) => cmd_facts::run(&cli.global, c),
         Command::Contract(c) => cmd_contract::run(&cli.global, c),
         Command::Sla(c) => cmd_sla::run(&cli.global, c),

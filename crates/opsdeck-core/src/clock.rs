@@ -72,10 +72,34 @@ pub enum CancelRule {
     Never,
 }
 
+/// What a clock measures, for the case facts of a workspace (stand-alone runs ignore it).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Measures {
+    /// Time to resolution: the clock stops when the case is resolved.
+    #[default]
+    Resolution,
+    /// Time to the first response.
+    FirstResponse,
+}
+
+impl Measures {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Measures::Resolution => "resolution",
+            Measures::FirstResponse => "first_response",
+        }
+    }
+}
+
 /// A clock definition.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClockPolicy {
     pub name: String,
+    /// Resolution (default) or first response.
+    pub measures: Measures,
     /// Target elapsed time, seconds (business seconds with a schedule).
     pub target_s: i64,
     pub start: Condition,

@@ -131,6 +131,10 @@ pub struct RawSla {
     pub queues: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,
+    /// Case metrics: only cases of this priority (the value of the case's priority field, as
+    /// the export writes it, e.g. `3 - Moderate`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<String>,
     #[serde(default)]
     pub min_volume: i64,
     #[serde(default)]
@@ -363,6 +367,8 @@ pub struct Scope {
     pub program: Option<String>,
     pub queues: BTreeSet<String>,
     pub channel: Option<Channel>,
+    /// Case metrics: cases of this priority only.
+    pub priority: Option<String>,
 }
 
 /// One validated version of an SLA.
@@ -936,6 +942,15 @@ fn sla_from_raw(
         .as_deref()
         .map(|c| c.parse::<Channel>().map_err(|r| cerr(k("channel"), r)))
         .transpose()?;
+    if s.priority.is_some() && !metric.is_case_metric() {
+        return Err(cerr(
+            k("priority"),
+            "applies only to case metrics (case_first_response, case_resolution, backlog_age)",
+        ));
+    }
+    if s.priority.as_deref().is_some_and(|p| p.trim().is_empty()) {
+        return Err(cerr(k("priority"), "must not be empty"));
+    }
     if s.min_volume < 0 {
         return Err(cerr(k("min_volume"), "must be ≥ 0"));
     }
@@ -980,6 +995,7 @@ fn sla_from_raw(
             program: s.program.clone(),
             queues: s.queues.iter().cloned().collect(),
             channel,
+            priority: s.priority.clone(),
         },
         min_volume: s.min_volume,
         credit_allocation_pct,

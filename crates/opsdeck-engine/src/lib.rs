@@ -5,10 +5,12 @@
 //! Layers, each importing only those listed before it (`tests/layers.rs` checks):
 //! `io` (bytes, rows, cells, CSV / Parquet / XML, timestamps) → `contacts` (profiles,
 //! validation, contact readers and sinks) and `eventlog` (case event logs) and `inputs`
-//! (staffing, schedule, series, clock policy, contract and scenario files) → `workspace`
+//! (staffing, schedule, series, clock policy, contract and scenario files) → `cases` (case
+//! profiles, case updates, records and day facts) → `workspace`
 //! (facts, ingest, rebuild) → `views` (the output tables: kpi, scorecard, sla, plan,
 //! staffing, schedule, forecast, mining, case clocks).
 
+pub mod cases;
 pub mod contacts;
 pub mod error;
 pub mod eventlog;

@@ -10,10 +10,14 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("contacts", &["io"]),
     ("eventlog", &["io"]),
     ("inputs", &["io"]),
-    ("workspace", &["io", "contacts"]),
+    ("cases", &["io", "eventlog", "inputs"]),
+    (
+        "workspace",
+        &["io", "contacts", "eventlog", "inputs", "cases"],
+    ),
     (
         "views",
-        &["io", "contacts", "eventlog", "inputs", "workspace"],
+        &["io", "contacts", "eventlog", "inputs", "cases", "workspace"],
     ),
 ];
 

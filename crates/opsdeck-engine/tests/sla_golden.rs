@@ -152,7 +152,7 @@ fn voice(d: &str, offered: i64, within: i64) -> IntervalFact {
 }
 
 fn eval(c: &Contract, facts: &[IntervalFact], month: &str) -> Evaluation {
-    evaluate(c, 1, &org(), facts, YearMonth::parse(month).unwrap()).unwrap()
+    evaluate(c, 1, &org(), facts, &[], YearMonth::parse(month).unwrap()).unwrap()
 }
 
 fn row<'a>(e: &'a Evaluation, sla: &str) -> &'a opsdeck_engine::views::sla::SlaResult {

@@ -15,7 +15,11 @@
 //!   under-staffing noise and a few bad days;
 //! - an FCFS multi-server simulation with lognormal handle times and customer patience, so waits
 //!   and abandonment rise exactly where offered load outruns the staff on duty.
+//!
+//! [`cases`] generates IT service-desk incident update logs (ServiceNow audit-export shape) for
+//! the demo's service-desk program.
 
+pub mod cases;
 mod rng;
 mod sim;
 

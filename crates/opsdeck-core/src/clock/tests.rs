@@ -42,6 +42,7 @@ fn clause(field: &str, any_of: &[&str], not_in: &[&str]) -> Clause {
 fn policy(target_h: i64, schedule: Option<Calendar>) -> ClockPolicy {
     ClockPolicy {
         name: "resolution".into(),
+        measures: Default::default(),
         target_s: target_h * 3600,
         start: Condition(vec![clause(
             "state",

@@ -21,6 +21,9 @@ struct RawPolicyFile {
 struct RawClock {
     name: String,
     target_s: i64,
+    /// `resolution` (default) or `first_response`: which case fact the clock feeds.
+    #[serde(default)]
+    measures: opsdeck_core::clock::Measures,
     /// A calendar of the organisation, by id.
     #[serde(default)]
     schedule: Option<String>,
@@ -101,6 +104,7 @@ pub fn read_policies(text: &str, path: &Path, org: Option<&Org>) -> Result<Vec<C
         };
         out.push(ClockPolicy {
             name: c.name.clone(),
+            measures: c.measures,
             target_s: c.target_s,
             start: c.start.clone(),
             stop: c.stop.clone(),

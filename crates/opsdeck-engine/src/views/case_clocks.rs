@@ -424,6 +424,7 @@ mod tests {
         let closed = || vec!["done".to_string()];
         ClockPolicy {
             name: "res".into(),
+            measures: Default::default(),
             target_s: 3600,
             start: Condition(vec![Clause {
                 field: "state".into(),

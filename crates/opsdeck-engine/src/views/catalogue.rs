@@ -3,7 +3,7 @@
 
 use crate::views::table::{col, Column, Kind, TableSpec};
 use crate::views::{
-    access, case_clocks, contacts, forecast, ingest, kpi, mining, plan, profile, schedule,
+    access, case_clocks, cases, contacts, forecast, ingest, kpi, mining, plan, profile, schedule,
     scorecard, sla, staffing,
 };
 
@@ -63,6 +63,21 @@ pub fn catalogue() -> Vec<TableSpec> {
             "week_profile",
             "the dashboard's queue page: weekday × local time slot of a queue over a month, re-summed",
             profile::PROFILE_COLUMNS.to_vec(),
+        ),
+        spec(
+            "case_scorecard",
+            "`opsdeck scorecard --cases`: one row per ticket queue × period × priority (and `all`), from the case day facts",
+            cases::CASE_SCORECARD_COLUMNS.to_vec(),
+        ),
+        spec(
+            "backlog",
+            "`opsdeck backlog`: the open cases of a ticket queue at an instant, breaching soonest first",
+            cases::BACKLOG_COLUMNS.to_vec(),
+        ),
+        spec(
+            "sla_explain_cases",
+            "`opsdeck sla explain` of a case SLA: the cases behind its figure, those outside the time first",
+            sla::CASE_EXPLAIN_COLUMNS.to_vec(),
         ),
         spec(
             "interval_contacts",

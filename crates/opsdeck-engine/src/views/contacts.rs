@@ -73,12 +73,7 @@ struct Collect<'a> {
     problems: Vec<String>,
 }
 
-fn stamp(s: Option<i64>) -> Value {
-    match s.and_then(|s| chrono::DateTime::from_timestamp(s, 0)) {
-        Some(t) => Value::Text(t.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
-        None => Value::Text(String::new()),
-    }
-}
+use crate::views::table::stamp;
 
 impl ContactSink for Collect<'_> {
     fn contact(&mut self, raw: RawContact<'_>, line: u64) -> std::result::Result<(), FieldIssue> {

@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod case_clocks;
+pub mod cases;
 pub mod catalogue;
 pub mod contacts;
 pub mod forecast;

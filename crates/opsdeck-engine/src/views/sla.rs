@@ -19,9 +19,13 @@
 //! - excluded days are removed from measurement; a window with only excluded days is not
 //!   measured.
 
+use crate::cases::CaseRecord;
 use crate::error::{EngineError, Result};
 use crate::views::table::{self, col, Column, Kind, Table, Value};
 use crate::workspace::{IntervalFact, Workspace};
+
+mod cases;
+pub use cases::{case_explain_table, explain_cases, CaseExplainRow, CASE_EXPLAIN_COLUMNS};
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 use opsdeck_core::calendar::{intervals_of_day, local_time};
@@ -416,6 +420,7 @@ pub fn evaluate_version(
     v: &SlaVersion,
     org: &Org,
     facts: &[IntervalFact],
+    case_records: &[CaseRecord],
     month: YearMonth,
     role: Role,
 ) -> SlaResult {
@@ -454,14 +459,7 @@ pub fn evaluate_version(
         earn_back: EarnBack::NotApplicable,
     };
     if v.metric.is_case_metric() {
-        base.not_measured = Some(
-            NotMeasured::Unmeasurable {
-                detail: "case metrics are measured from case event logs (sla clocks); the workspace holds no case facts".into(),
-            }
-            .describe(),
-        );
-        base.verdict = describe(&base, v.window);
-        return base;
+        return cases::evaluate(c, v, org, case_records, month, base);
     }
     let (open, covered, missing) = coverage(c, v, org, facts, month);
     base.open_intervals = open;
@@ -522,8 +520,20 @@ pub fn evaluate_version(
             });
         }
     }
-    windows.sort_by(|a, b| a.window.cmp(&b.window));
     let m = measure(&v.metric, &total).unwrap_or(none);
+    conclude(c, v, base, windows, m)
+}
+
+/// The month's result from its windows' verdicts and the month's measure: counts, the worst
+/// window, the reason when nothing was measured, the status under the coverage rule.
+fn conclude(
+    c: &Contract,
+    v: &SlaVersion,
+    mut base: SlaResult,
+    mut windows: Vec<WindowResult>,
+    m: opsdeck_core::sla::Measure,
+) -> SlaResult {
+    windows.sort_by(|a, b| a.window.cmp(&b.window));
     let window_status = month_status(windows.iter().map(|w| &w.verdict));
     base.volume = m.volume;
     base.windows_measured = windows.iter().filter(|w| w.verdict.met.is_some()).count();
@@ -617,6 +627,7 @@ fn governing_statuses(
     c: &Contract,
     org: &Org,
     facts: &[IntervalFact],
+    case_records: &[CaseRecord],
     month: YearMonth,
 ) -> BTreeMap<String, Status> {
     let mut out = BTreeMap::new();
@@ -627,7 +638,7 @@ fn governing_statuses(
         {
             out.insert(
                 id.clone(),
-                evaluate_version(c, v, org, facts, month, Role::Governing).status,
+                evaluate_version(c, v, org, facts, case_records, month, Role::Governing).status,
             );
         }
     }
@@ -668,6 +679,7 @@ pub fn evaluate(
     revision: i64,
     org: &Org,
     facts: &[IntervalFact],
+    case_records: &[CaseRecord],
     month: YearMonth,
 ) -> Result<Evaluation> {
     if !c.in_term(month.last()) && !c.in_term(month.first) {
@@ -688,8 +700,9 @@ pub fn evaluate(
     for _ in 0..k {
         m = m.next();
         following_status.push(
-            (has_data(&c.client, facts, m) && c.in_term(m.first))
-                .then(|| governing_statuses(c, org, facts, m)),
+            ((has_data(&c.client, facts, m) || cases::has_data(&c.client, org, case_records, m))
+                && c.in_term(m.first))
+            .then(|| governing_statuses(c, org, facts, case_records, m)),
         );
     }
     let mut slas = Vec::new();
@@ -697,7 +710,7 @@ pub fn evaluate(
     let mut statuses = BTreeMap::new();
     for id in c.slas.keys() {
         for (v, role) in versions_for(c, id, month) {
-            let r = evaluate_version(c, v, org, facts, month, role);
+            let r = evaluate_version(c, v, org, facts, case_records, month, role);
             if role == Role::Governing {
                 statuses.insert(id.clone(), r.status);
                 inputs.push(CreditInput {

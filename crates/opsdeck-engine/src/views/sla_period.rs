@@ -127,15 +127,16 @@ fn evaluate_with_history(
     out: &mut PeriodEvaluation,
 ) -> Result<()> {
     let facts = load_for(ws, scope, c, month)?;
+    let cases = ws.case_records(scope, Some(&c.client))?;
     out.stale.extend(stale_queues(&facts, org));
     out.evals
-        .push(evaluate(c, rev.revision, org, &facts, month)?);
+        .push(evaluate(c, rev.revision, org, &facts, &cases, month)?);
     let history = stored.history.get(&rev.contract_id).map_or(&[][..], |h| h);
     for old in history.iter().filter(|o| o.revision < rev.revision) {
         let Ok(oc) = Contract::from_raw(&old.contract, org) else {
             continue;
         };
-        let Ok(mut oe) = evaluate(&oc, old.revision, org, &facts, month) else {
+        let Ok(mut oe) = evaluate(&oc, old.revision, org, &facts, &cases, month) else {
             continue;
         };
         let changed: Vec<String> = oc
@@ -266,6 +267,8 @@ pub struct Explained {
     pub rows: Vec<crate::views::sla::ExplainRow>,
     /// Queue-days open by the calendars without data (what lowers coverage).
     pub missing: Vec<crate::views::sla::MissingDay>,
+    /// A case SLA: the cases behind its figure (then `rows` and `missing` are empty).
+    pub cases: Vec<crate::views::sla::CaseExplainRow>,
 }
 
 impl Explained {
@@ -348,15 +351,28 @@ pub fn explain_sla(
                 message: format!("no version of sla {sla:?} is in force in {}", month.label()),
             })?,
     };
+    let version = v.version;
+    if v.metric.is_case_metric() {
+        let records = ws.case_records(scope, Some(&c.client))?;
+        let cases = crate::views::sla::explain_cases(&c, v, org, &records, month);
+        return Ok(Explained {
+            contract: c,
+            version,
+            sla: sla.to_string(),
+            rows: vec![],
+            missing: vec![],
+            cases,
+        });
+    }
     let facts = load_for(ws, scope, &c, month)?;
     let missing = missing_days(&c, v, org, &facts, month);
     let rows = explain(&c, v, org, &facts, month, by_interval);
-    let version = v.version;
     Ok(Explained {
         contract: c,
         version,
         sla: sla.to_string(),
         rows,
         missing,
+        cases: vec![],
     })
 }

@@ -139,6 +139,14 @@ impl Value {
 }
 
 /// A declared table: its name in the catalogue, what it is, and its columns.
+/// An instant (epoch seconds) as a timestamp cell (RFC 3339, UTC); empty when there is none.
+pub fn stamp(s: Option<i64>) -> Value {
+    match s.and_then(|s| chrono::DateTime::from_timestamp(s, 0)) {
+        Some(t) => Value::Text(t.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
+        None => Value::Text(String::new()),
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TableSpec {
     pub name: &'static str,

@@ -100,9 +100,42 @@ pub struct Manifest {
     #[serde(default)]
     pub superseded: Vec<FactFile>,
     pub batches: Vec<BatchRecord>,
+    /// Case updates as ingested, by client and UTC month of the case's opening.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub case_events: Vec<FactFile>,
+    /// One record per case, recomputed per partition of `case_events`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cases: Vec<FactFile>,
+    /// Case facts per queue × local day × priority, by client and local month.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub case_days: Vec<FactFile>,
+    /// Every version of each ticket queue's clock policy; the last one of a queue is in force.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub clock_policies: Vec<super::cases::PolicyVersion>,
 }
 
+/// The folders under `facts/` whose files a manifest names.
+pub const FACT_DIRS: [&str; 6] = [
+    "contacts",
+    "intervals",
+    "superseded",
+    "case_events",
+    "cases",
+    "case_days",
+];
+
 impl Manifest {
+    /// Every fact file the manifest names.
+    pub fn files(&self) -> impl Iterator<Item = &FactFile> {
+        self.contacts
+            .iter()
+            .chain(&self.intervals)
+            .chain(&self.superseded)
+            .chain(&self.case_events)
+            .chain(&self.cases)
+            .chain(&self.case_days)
+    }
+
     /// The clients batch `b` touched: as recorded, or for a batch recorded before opsdeck
     /// kept them, the clients of the fact files it wrote (a withdrawal: of the batch it voided).
     pub fn batch_clients(&self, b: &BatchRecord) -> Vec<String> {
@@ -506,15 +539,9 @@ impl Workspace {
     /// Remove fact files that no committed manifest names (left by an interrupted writer), and
     /// settle the quarantine reports of batches no live writer runs.
     pub fn remove_orphans(&self, _lock: &WriteLock, m: &Manifest) -> Result<u64> {
-        let live: BTreeSet<&str> = m
-            .contacts
-            .iter()
-            .chain(&m.intervals)
-            .chain(&m.superseded)
-            .map(|f| f.path.as_str())
-            .collect();
+        let live: BTreeSet<&str> = m.files().map(|f| f.path.as_str()).collect();
         let mut removed = 0;
-        for sub in ["contacts", "intervals", "superseded"] {
+        for sub in FACT_DIRS {
             let base = self.facts_dir();
             let mut stack = vec![base.join(sub)];
             while let Some(d) = stack.pop() {

@@ -527,10 +527,7 @@ pub(super) fn publish(
     // every file written under `tag` carries it in its name (a rewritten file keeps the batch
     // id of its rows)
     for f in manifest
-        .contacts
-        .iter()
-        .chain(&manifest.intervals)
-        .chain(&manifest.superseded)
+        .files()
         .filter(|f| f.batch_id == tag || f.path.contains(tag))
     {
         let p = facts.join(&f.path);
@@ -610,7 +607,7 @@ pub fn rebuild_intervals(
     Ok(partitions)
 }
 
-fn write_quarantine(path: &Path, issues: &[RowIssue]) -> Result<()> {
+pub(super) fn write_quarantine(path: &Path, issues: &[RowIssue]) -> Result<()> {
     let mut w = csv::Writer::from_path(path).map_err(|e| EngineError::Io {
         path: path.to_path_buf(),
         cause: std::io::Error::other(e.to_string()),

@@ -2,6 +2,7 @@
 //! month, made visible only by an atomically renamed manifest; ingest, restatement and rebuild;
 //! the quarantine reports of running batches.
 
+pub mod cases;
 pub mod facts;
 pub mod ingest;
 pub mod report;

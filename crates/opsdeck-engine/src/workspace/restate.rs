@@ -224,6 +224,14 @@ pub fn void(
     if rec.voided_by.is_some() {
         return Ok(summary);
     }
+    if rec.kind == "cases" {
+        return Err(EngineError::invalid(
+            "batch",
+            format!(
+                "batch {voided} is a case batch; withdrawing case batches is not supported yet: ingest the corrected case export with --replace"
+            ),
+        ));
+    }
     if rec.kind == "void" {
         return Err(EngineError::invalid(
             "batch",
