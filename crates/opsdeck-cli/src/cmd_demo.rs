@@ -36,6 +36,59 @@ pub struct DemoArgs {
     pub start: NaiveDate,
 }
 
+/// The IT service desk's incidents: generated as a ServiceNow incident export and ingested
+/// through the same path as a user's (`opsdeck ingest cases --profile servicenow-incident`).
+fn demo_cases(ctx: &Context, org: &Org, spec: &DemoSpec, inbox: &Path) -> Result<()> {
+    let queue = opsdeck_synth::DEMO_ITSD_QUEUE;
+    let Some(q) = org.queues.get(queue) else {
+        return Ok(());
+    };
+    let ispec = opsdeck_synth::cases::IncidentSpec {
+        start: spec.start,
+        days: spec.days,
+        seed: spec.seed,
+        scale: spec.scale,
+        zone: q.zone,
+        ..Default::default()
+    };
+    let file = inbox.join(format!(
+        "demo-incidents-{}-{}d-seed{}.csv",
+        spec.start, spec.days, spec.seed
+    ));
+    let tmp = file.with_extension("csv.part");
+    let stats = opsdeck_synth::cases::generate_incidents(
+        &ispec,
+        std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?,
+    )
+    .with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, &file).with_context(|| format!("cannot rename {}", tmp.display()))?;
+    let policy = inbox.join("demo-itsd-policy.toml");
+    std::fs::write(&policy, opsdeck_synth::DEMO_ITSD_POLICY)
+        .with_context(|| format!("cannot write {}", policy.display()))?;
+    outln!(
+        "generated {} incidents ({} updates, {} still open at the end) for the IT service desk: {}",
+        stats.incidents,
+        stats.updates,
+        stats.open_at_end,
+        file.display()
+    );
+    crate::cmd_ingest_cases::run(
+        ctx,
+        crate::cmd_ingest_cases::CaseArgs {
+            files: vec![file],
+            profile: Some("servicenow-incident".into()),
+            map: None,
+            queue: Some(queue.into()),
+            tz: None,
+            policy: Some(policy),
+            replace: false,
+            max_rejects: None,
+            json: false,
+        },
+    )?;
+    Ok(())
+}
+
 pub fn run(g: &GlobalArgs, a: DemoArgs) -> Result<ExitCode> {
     let t0 = Instant::now();
     let dir = a
@@ -96,6 +149,8 @@ pub fn run(g: &GlobalArgs, a: DemoArgs) -> Result<ExitCode> {
         crate::cmd_ingest::Limits::default(),
     )?;
     print_summary(&done.summary)?;
+
+    demo_cases(&ctx, &org, &spec, &inbox)?;
 
     let last = spec.start + chrono::Days::new(u64::from(spec.days.saturating_sub(1)));
     outln!();

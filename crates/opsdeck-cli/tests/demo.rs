@@ -48,6 +48,22 @@ fn demo_builds_a_workspace_and_is_idempotent() {
             "{n} new contacts stored, 0 already stored, 0 quarantined"
         ))
         .stdout_has("2025-09-01 .. 2025-09-07");
+    // the IT service desk's incidents go through the case ingest, and its case SLAs stand
+    // beside the contact SLAs in the SLA table
+    first
+        .stdout_has("incidents (")
+        .stdout_has("0 rows quarantined")
+        .stdout_has("clock policy stored for queue(s): hld-itsd");
+    let sla_lines: Vec<&str> = first
+        .stdout
+        .lines()
+        .filter(|l| l.contains(" governing "))
+        .collect();
+    assert!(
+        sla_lines.iter().any(|l| l.contains("hld-p3-resolution")),
+        "{sla_lines:#?}"
+    );
+    assert!(sla_lines.iter().any(|l| l.contains("nwb-cards-voice-sl")));
 
     // one headline line per declared client
     let org = TestCommand::bare(dir.root())
@@ -63,11 +79,12 @@ fn demo_builds_a_workspace_and_is_idempotent() {
         .iter()
         .map(|c| c["id"].as_str().unwrap())
         .collect();
-    assert_eq!(clients.len(), 3, "{clients:?}");
+    assert_eq!(clients.len(), 4, "{clients:?}");
     let lines = headline(&first.stdout);
-    // a line per client and channel: no client row blends voice with email
+    // a line per client and channel: no client row blends voice with email; the IT service
+    // desk's client has tickets (cases), not contacts
     let mut offered = 0;
-    for c in &clients {
+    for c in clients.iter().filter(|c| **c != "halden") {
         let mine: Vec<&&str> = lines
             .iter()
             .filter(|l| l.split_whitespace().next() == Some(c))

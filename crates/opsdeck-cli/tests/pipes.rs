@@ -50,7 +50,11 @@ fn every_command_ends_quietly_on_a_closed_pipe() {
         .unwrap()
         .flatten()
         .map(|e| e.path())
-        .find(|p| p.extension().is_some_and(|x| x == "csv"))
+        .find(|p| {
+            p.extension().is_some_and(|x| x == "csv")
+                && p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("demo-contacts-"))
+        })
         .expect("the demo's contact file");
     let inbox = inbox.to_str().unwrap().to_string();
     dir.write(
@@ -103,6 +107,8 @@ fn every_command_ends_quietly_on_a_closed_pipe() {
         vec!["--home", &home, "contract", "show", "--format", "json"],
         vec!["--home", &home, "setup", "show"],
         vec!["--home", &home, "ingest", "log"],
+        vec!["--home", &home, "backlog", "--queue", "hld-itsd"],
+        vec!["--home", &home, "scorecard", "--cases"],
         vec![
             "--home",
             &home,

@@ -70,7 +70,10 @@ fn crates_depend_only_on_what_the_map_allows() {
                 "hashbrown",
             ],
         ),
-        ("opsdeck-synth", &["opsdeck-core", "chrono", "chrono-tz", "toml"]),
+        (
+            "opsdeck-synth",
+            &["opsdeck-core", "chrono", "chrono-tz", "toml"],
+        ),
         // charts, tables as HTML and packs: they ask the core and the engine, never the store
         (
             "opsdeck-report",

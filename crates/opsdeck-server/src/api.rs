@@ -750,7 +750,13 @@ pub async fn sla_explain(
         )
     })
     .await?;
-    Ok(if p.missing.unwrap_or(false) {
+    let is_case = x.sla_version().is_some_and(|v| v.metric.is_case_metric());
+    Ok(if is_case {
+        table_json(
+            &opsdeck_engine::views::sla::case_explain_table(&x.cases),
+            &[],
+        )
+    } else if p.missing.unwrap_or(false) {
         table_json(&missing_table(&x.missing), &[])
     } else {
         table_json(&explain_table(&x.rows), &[])

@@ -602,7 +602,7 @@ pub const ROUTES: &[Route] = &[
         method: Method::Get,
         path: "/api/v1/sla/explain",
         name: "sla_explain",
-        summary: "the queue x day (or interval) rows behind one SLA's figure for a month, or the queue-days without data (`opsdeck sla explain`)",
+        summary: "the queue x day (or interval) rows behind one SLA's figure for a month, or the queue-days without data; for a case SLA the cases behind it, as table sla_explain_cases (`opsdeck sla explain`)",
         access: Access::Read,
         params: &[
             Param {

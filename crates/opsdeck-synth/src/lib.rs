@@ -33,11 +33,19 @@ pub const DEMO_ORG_TOML: &str = include_str!("demo-org.toml");
 
 /// A sample contract per demo client (`client id`, TOML in the shape of
 /// [`opsdeck_core::contract::RawContract`]), applied by `opsdeck demo`.
-pub const DEMO_CONTRACTS: [(&str, &str); 3] = [
+pub const DEMO_CONTRACTS: [(&str, &str); 4] = [
     ("northwind", include_str!("contracts/northwind.toml")),
     ("telvia", include_str!("contracts/telvia.toml")),
     ("cartly", include_str!("contracts/cartly.toml")),
+    ("halden", include_str!("contracts/halden.toml")),
 ];
+
+/// The clock policy of the demo's IT service desk (docs/formats.md §9, on the workspace's
+/// canonical case fields).
+pub const DEMO_ITSD_POLICY: &str = include_str!("demo-itsd-policy.toml");
+
+/// The demo's ticket queue and the assignment groups of its incidents.
+pub const DEMO_ITSD_QUEUE: &str = "hld-itsd";
 
 /// Canonical contact CSV header, as written by [`generate_contacts`].
 pub const CSV_HEADER: &str = "contact_id,queue,channel,arrived_at,answered_at,ended_at,talk_s,hold_s,acw_s,agent_id,csat,site,nps,resolved_first_contact,transferred";

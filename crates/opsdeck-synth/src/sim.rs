@@ -179,7 +179,12 @@ pub struct QueueSim<'a> {
 /// Plan every queue of the org for the spec, in queue-id order (the index is the `qi`).
 pub fn build<'a>(org: &'a Org, spec: &DemoSpec) -> Vec<QueueSim<'a>> {
     let mut sims = Vec::with_capacity(org.queues.len());
-    for (qi, queue) in org.queues.values().enumerate() {
+    // tickets of the service desk come from `cases`, not from this contact simulation
+    let contact_queues = org
+        .queues
+        .values()
+        .filter(|q| q.channel != opsdeck_core::Channel::Ticket);
+    for (qi, queue) in contact_queues.enumerate() {
         let Ok(qi) = u16::try_from(qi) else { break };
         let prof = Profile::for_queue(&queue.id, queue.channel);
         let key = fnv1a(&queue.id);

@@ -315,3 +315,60 @@ pub fn backlog(
     );
     Ok((table, at))
 }
+
+/// The cases of `client` (those `scope` may read) opened in `[from_utc, to_utc)`, as an event
+/// log for process mining: one event per stored update (the opening included), the status as
+/// the activity, the assignee as the resource and the assignment group as the team; `None`
+/// when no case of the client opened then.
+pub fn case_log(
+    ws: &Workspace,
+    scope: &Scope,
+    client: &str,
+    from_utc: i64,
+    to_utc: i64,
+) -> Result<Option<opsdeck_core::mining::EventLog>> {
+    use opsdeck_core::mining::{Column, EventLog, Interner, Order, RawLog};
+    let m = ws.manifest()?;
+    let mut cases: BTreeMap<String, Vec<crate::cases::CaseUpdate>> = BTreeMap::new();
+    for q in m
+        .clock_policies
+        .iter()
+        .map(|p| p.queue.as_str())
+        .collect::<std::collections::BTreeSet<_>>()
+    {
+        for (id, u) in ws.queue_cases(scope, client, q)? {
+            cases.entry(id).or_default().extend(u);
+        }
+    }
+    let mut raw = RawLog {
+        case: Column::new("case"),
+        activity: Column::new("status"),
+        resource: Some(Column::new("assignee")),
+        team: Some(Column::new("group")),
+        ..RawLog::default()
+    };
+    let mut names: [Interner; 4] = Default::default();
+    for (id, updates) in &cases {
+        let opened = updates.iter().map(|u| u.at_utc).min().unwrap_or(0);
+        if opened < from_utc || opened >= to_utc {
+            continue;
+        }
+        for u in updates {
+            let [c, a, r, t] = &mut names;
+            c.push(&mut raw.case, Some(id));
+            a.push(&mut raw.activity, Some(&u.status));
+            raw.ts_us.push(u.at_utc * 1_000_000);
+            let opt = |s: &str| (!s.is_empty()).then_some(s.to_string());
+            if let Some(col) = raw.resource.as_mut() {
+                r.push(col, opt(&u.assignee).as_deref());
+            }
+            if let Some(col) = raw.team.as_mut() {
+                t.push(col, opt(&u.group).as_deref());
+            }
+        }
+    }
+    if raw.ts_us.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(EventLog::from_raw(raw, Order::Timestamp)))
+}

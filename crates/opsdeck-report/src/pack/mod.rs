@@ -6,6 +6,7 @@
 //! behind it. Deterministic: the same inputs give the same bytes (no clock; `as_of` only when
 //! the caller gives one). A client's pack reads through a scope of that client alone.
 
+mod cases;
 mod commentary;
 mod doc;
 mod weekly;
@@ -403,6 +404,14 @@ fn client_pack(
         );
     }
     if req.kind == PackKind::Qbr {
+        if let Some(f) = cases::findings(ws, scope, org, client, months, &req.link_base)? {
+            doc::section(
+                &mut body,
+                "process",
+                "Process findings on the service desk's cases",
+                &f,
+            );
+        }
         let outlook = outlook(ws, scope, org, client, last)?;
         if !outlook.is_empty() {
             doc::section(
@@ -519,7 +528,12 @@ fn outlook(
     use opsdeck_engine::views::plan::{plan, table as plan_table, PlanParams, PlanView};
     let from = last.last().succ_opt().unwrap_or(last.last());
     let mut s = String::new();
-    for q in org.queues.values().filter(|q| q.client == client) {
+    // the plan works from contacts; a ticket queue's cases have no plan yet
+    for q in org
+        .queues
+        .values()
+        .filter(|q| q.client == client && q.channel != opsdeck_core::Channel::Ticket)
+    {
         let req = PlanParams {
             queue: Some(q.id.clone()),
             from: Some(from),

@@ -807,7 +807,19 @@ async fn sla_compute(
         })
         .cloned()
         .collect();
-    let detail = explain_table(&rows);
+    // a case SLA: the cases behind its figure, instead of queue-days
+    let is_case = x.sla_version().is_some_and(|v| v.metric.is_case_metric());
+    let detail = if is_case {
+        let cases: Vec<_> = x
+            .cases
+            .iter()
+            .filter(|r| p.window.as_ref().is_none_or(|w| r.window == *w))
+            .cloned()
+            .collect();
+        opsdeck_engine::views::sla::case_explain_table(&cases)
+    } else {
+        explain_table(&rows)
+    };
     let path = format!("/sla/{}", url(sla));
     let base = format!(
         "{path}?client={}&period={}",
@@ -873,6 +885,10 @@ async fn sla_compute(
         }
     }
     let caption = match (&p.day, &p.window) {
+        _ if is_case => format!(
+            "Cases behind the figure ({}), those outside the time first",
+            p.window.as_deref().unwrap_or(&month.label())
+        ),
         (Some(d), _) => format!("Intervals of {d}"),
         (None, Some(w)) => format!("Days of window {w}"),
         (None, None) => format!("Days of {}", month.label()),
@@ -880,6 +896,7 @@ async fn sla_compute(
     let link = |row: usize, col: &str| {
         let period = detail.get(row, "period").and_then(text_of).unwrap_or("");
         match (col, p.day.is_some()) {
+            _ if is_case => None,
             ("period", false) => Some(format!("{base}&day={}", url(period))),
             // an interval: the contacts behind it
             ("period", true) => Some(format!(
