@@ -13,10 +13,12 @@ use std::process::ExitCode;
 
 #[derive(clap::Args, Debug)]
 pub struct CaseArgs {
-    /// Case logs: CSV, CSV.gz or XES, one row (event) per update of a case.
+    /// Case logs: CSV, CSV.gz or XES (one row per update of a case, or per field change for a
+    /// change-log profile), or Zendesk's ticket audits as JSON.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
-    /// A built-in export profile: servicenow-incident.
+    /// A built-in export profile: servicenow-incident, jira-service-management,
+    /// salesforce-case or zendesk (docs/case-profiles.md).
     #[arg(long, conflicts_with = "map")]
     pub profile: Option<String>,
     /// A mapping file (TOML): the export's columns, statuses, time format and the assignment
@@ -57,7 +59,7 @@ fn profile(a: &CaseArgs, org: &Org) -> Result<CaseProfile> {
         }
         (Some(name), None) => Ok(CaseProfile::built_in(name)?),
         (None, None) => Err(crate::errors::Usage(
-            "give the export's layout: --profile servicenow-incident, or --map MAP.toml".into(),
+            "give the export's layout: --profile NAME (servicenow-incident, jira-service-management, salesforce-case, zendesk) or --map MAP.toml".into(),
         )
         .into()),
     }

@@ -10,7 +10,9 @@ use opsdeck_core::mining::{summary, AutomationOptions};
 use opsdeck_core::{Channel, Org, Scope, YearMonth};
 use opsdeck_engine::error::Result;
 use opsdeck_engine::views::cases::case_log;
-use opsdeck_engine::views::mining::{automation_table, pingpong_table, rework_table, variant_table};
+use opsdeck_engine::views::mining::{
+    automation_table, pingpong_table, rework_table, variant_table,
+};
 use opsdeck_engine::workspace::Workspace;
 
 /// Rows of each table shown.

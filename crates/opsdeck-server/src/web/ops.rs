@@ -135,6 +135,9 @@ pub async fn queue(
     }
     let Inputs { org, .. } = api::inputs(&st, &c.scope, false).await?;
     let q = queue_of(&org, &id)?.clone();
+    if q.channel == opsdeck_core::Channel::Ticket {
+        return ticket_queue(&st, &c, &org, &q, &raw).await;
+    }
     let day = match date(&p, "day")? {
         Some(d) => d,
         None => match last_day(&st, &c, &org, &id).await? {
@@ -168,6 +171,75 @@ pub async fn queue(
         crumbs_for(&c, &q.client),
         s,
     ))
+}
+
+/// A ticket queue's page: the case scorecard by week (each priority and all) and the open
+/// cases at the end of the data, breaching soonest first (`opsdeck scorecard --cases`,
+/// `opsdeck backlog`); `?csv=cases|backlog` downloads either.
+async fn ticket_queue(
+    st: &AppState,
+    c: &Caller,
+    org: &Org,
+    q: &opsdeck_core::org::Queue,
+    raw: &Option<String>,
+) -> WebResult<Response> {
+    let params = ScorecardParams {
+        queue: Some(q.id.clone()),
+        client: Some(q.client.clone()),
+        by: Some("week".into()),
+        ..ScorecardParams::default()
+    };
+    let mut sq = params.query()?;
+    let (ws, scope, org2, id) = (st.ws.clone(), c.scope.clone(), org.clone(), q.id.clone());
+    let (card, (backlog, at)) = api::blocking(move || {
+        let card = opsdeck_engine::views::cases::case_scorecard(&ws, &scope, &org2, &mut sq)?;
+        let b = opsdeck_engine::views::cases::backlog(&ws, &scope, &org2, &id, None)?;
+        Ok((card, b))
+    })
+    .await?;
+    if let Some(name) = one(&pairs(raw), "csv") {
+        return super::pages::csv_of(vec![("cases", card), ("backlog", backlog)], name);
+    }
+    let path = format!("/queues/{}", url(&q.id));
+    let csv = |name: &str| format!("{path}?csv={name}");
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        "<p class=\"lede\">ticket queue · {} · measured by its clock policy (<code>opsdeck ingest cases --policy</code>)</p>",
+        esc(&q.program)
+    );
+    if card.rows.is_empty() {
+        s.push_str("<p>No cases for this queue yet (<code>opsdeck ingest cases</code>).</p>");
+    } else {
+        s.push_str(&table(
+            &card.select(&opsdeck_engine::views::cases::CASE_HEADLINE),
+            "Cases by week and priority",
+            Some(&csv("cases")),
+            &no_links,
+        ));
+        let when = chrono::DateTime::from_timestamp(at, 0)
+            .map(|d| {
+                d.with_timezone(&q.zone)
+                    .format("%Y-%m-%d %H:%M %Z")
+                    .to_string()
+            })
+            .unwrap_or_default();
+        let shown = Table {
+            columns: backlog.columns.clone(),
+            rows: backlog.rows.iter().take(50).cloned().collect(),
+        };
+        s.push_str(&table(
+            &shown,
+            &format!(
+                "Open cases at {when}, breaching soonest first ({} of {})",
+                shown.rows.len(),
+                backlog.rows.len()
+            ),
+            Some(&csv("backlog")),
+            &no_links,
+        ));
+    }
+    Ok(page(c, q.name.clone(), crumbs_for(c, &q.client), s))
 }
 
 /// The what-if fields of the plan form.
