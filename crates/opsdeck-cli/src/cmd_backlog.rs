@@ -3,8 +3,7 @@
 
 use crate::context::{Context, GlobalArgs};
 use crate::output::{self, Format};
-use anyhow::{Context as _, Result};
-use opsdeck_engine::io::parse::{parse_stamp, Cell, TsFormat};
+use anyhow::Result;
 use std::process::ExitCode;
 
 #[derive(clap::Args, Debug)]
@@ -28,19 +27,7 @@ pub fn run(g: &GlobalArgs, a: BacklogArgs) -> Result<ExitCode> {
     let as_of = a
         .as_of
         .as_deref()
-        .map(|s| {
-            parse_stamp(Cell::Str(s), &TsFormat::Auto)
-                .map_err(anyhow::Error::msg)
-                .and_then(|st| st.context("no value"))
-                .and_then(|st| {
-                    opsdeck_engine::io::LocalResolver::new(zone)
-                        .resolve(st)
-                        .map_err(anyhow::Error::msg)
-                })
-                .with_context(|| {
-                    format!("--as-of {s:?}: expected an ISO 8601 time, e.g. 2025-11-30T18:00:00")
-                })
-        })
+        .map(|s| crate::context::instant_arg(s, zone, "--as-of"))
         .transpose()?;
     let (t, at) =
         opsdeck_engine::views::cases::backlog(&ctx.ws, &ctx.scope, &org, &a.queue, as_of)?;

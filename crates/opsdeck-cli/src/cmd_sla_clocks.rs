@@ -6,7 +6,6 @@ use crate::output::{self, Format};
 use anyhow::{Context, Result};
 use opsdeck_engine::eventlog::{Keep, LogOptions};
 use opsdeck_engine::inputs::clock_policy::read_policies;
-use opsdeck_engine::io::parse::{parse_stamp, Cell, TsFormat};
 use opsdeck_engine::views::case_clocks::{
     agreement, agreement_table, clock_table, instant_text, run_case_clocks, ClockRunOptions,
 };
@@ -53,20 +52,11 @@ pub fn run(a: ClocksArgs) -> Result<ExitCode> {
         ..a.src.options()?
     };
     let (zone, ts_format) = (opts.zone, opts.ts_format.clone());
-    let as_of = match &a.as_of {
-        None => None,
-        Some(s) => Some(
-            parse_stamp(Cell::Str(s), &TsFormat::Auto)
-                .map_err(anyhow::Error::msg)
-                .and_then(|st| st.context("no value"))
-                .and_then(|st| {
-                    opsdeck_engine::io::LocalResolver::new(zone)
-                        .resolve(st)
-                        .map_err(anyhow::Error::msg)
-                })
-                .with_context(|| format!("--as-of {s:?}: expected an ISO 8601 time"))?,
-        ),
-    };
+    let as_of = a
+        .as_of
+        .as_deref()
+        .map(|s| crate::context::instant_arg(s, zone, "--as-of"))
+        .transpose()?;
     let text = opsdeck_engine::io::read_toml_file(&a.policy, "a clock policy file")?;
     let policies = read_policies(&text, &a.policy, None)?;
     let read = a.src.read(&opts)?;

@@ -308,6 +308,24 @@ pub fn now_and_batch_id() -> (String, String) {
     )
 }
 
+/// An instant given on the command line (ISO 8601; without an offset, a wall-clock time in
+/// `zone`), as epoch seconds; the error names `flag`.
+pub fn instant_arg(s: &str, zone: chrono_tz::Tz, flag: &str) -> Result<i64> {
+    use anyhow::Context as _;
+    use opsdeck_engine::io::parse::{parse_stamp, Cell, TsFormat};
+    parse_stamp(Cell::Str(s), &TsFormat::Auto)
+        .map_err(anyhow::Error::msg)
+        .and_then(|st| st.context("no value"))
+        .and_then(|st| {
+            opsdeck_engine::io::LocalResolver::new(zone)
+                .resolve(st)
+                .map_err(anyhow::Error::msg)
+        })
+        .with_context(|| {
+            format!("{flag} {s:?}: expected an ISO 8601 time, e.g. 2025-11-30T18:00:00")
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -184,24 +184,18 @@ fn ingest_batch(
     }
     summary.cases_read = batch.len() as u64;
 
-    ws.ensure()?;
-    let allowed = req.max_rejects.allowed(summary.rows_read);
-    if summary.rows_quarantined > allowed {
-        super::ingest::write_quarantine(&super::report::partial_path(ws, &req.batch_id), &issues)?;
-        summary.quarantine_file = Some(
-            ws.quarantine_dir()
-                .join(format!("{}.refused.csv", req.batch_id)),
-        );
-        summary.refused = Some(Refusal {
-            rows_rejected: summary.rows_quarantined,
-            allowed,
-            limit: req.max_rejects.describe(),
-        });
+    let (file, refused) = super::ingest::report_rejects(
+        ws,
+        &req.batch_id,
+        &issues,
+        summary.rows_read,
+        summary.rows_quarantined,
+        &req.max_rejects,
+    )?;
+    summary.quarantine_file = file;
+    if refused.is_some() {
+        summary.refused = refused;
         return Ok(summary);
-    }
-    if !issues.is_empty() {
-        super::ingest::write_quarantine(&super::report::partial_path(ws, &req.batch_id), &issues)?;
-        summary.quarantine_file = Some(super::report::report_path(ws, &req.batch_id));
     }
 
     let lock = ws.lock()?;

@@ -293,25 +293,18 @@ fn ingest_batch(ws: &Workspace, req: &IngestRequest, progress: Progress) -> Resu
     issues.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     summary.rows_quarantined = issues.len() as u64;
 
-    ws.ensure()?;
-    let allowed = req.max_rejects.allowed(summary.rows_read);
-    if summary.rows_quarantined > allowed {
-        // refused whole: nothing is stored, the report says which rows and why
-        write_quarantine(&super::report::partial_path(ws, &req.batch_id), &issues)?;
-        summary.quarantine_file = Some(
-            ws.quarantine_dir()
-                .join(format!("{}.refused.csv", req.batch_id)),
-        );
-        summary.refused = Some(Refusal {
-            rows_rejected: summary.rows_quarantined,
-            allowed,
-            limit: req.max_rejects.describe(),
-        });
+    let (file, refused) = report_rejects(
+        ws,
+        &req.batch_id,
+        &issues,
+        summary.rows_read,
+        summary.rows_quarantined,
+        &req.max_rejects,
+    )?;
+    summary.quarantine_file = file;
+    if refused.is_some() {
+        summary.refused = refused;
         return Ok(summary);
-    }
-    if !issues.is_empty() {
-        write_quarantine(&super::report::partial_path(ws, &req.batch_id), &issues)?;
-        summary.quarantine_file = Some(super::report::report_path(ws, &req.batch_id));
     }
 
     let lock = ws.lock()?;
@@ -462,6 +455,38 @@ fn ingest_batch(ws: &Workspace, req: &IngestRequest, progress: Progress) -> Resu
     Ok(summary)
 }
 
+/// Write a batch's quarantine report (when it has rejected rows) and decide whether the reject
+/// limit refuses the batch whole: nothing is then stored, and the report of the refused batch
+/// says which rows and why. Returns where the report will be published, and the refusal.
+pub(super) fn report_rejects(
+    ws: &Workspace,
+    batch_id: &str,
+    issues: &[RowIssue],
+    rows_read: u64,
+    rows_rejected: u64,
+    limit: &RejectLimit,
+) -> Result<(Option<PathBuf>, Option<Refusal>)> {
+    ws.ensure()?;
+    if !issues.is_empty() || rows_rejected > 0 {
+        write_quarantine(&super::report::partial_path(ws, batch_id), issues)?;
+    }
+    let allowed = limit.allowed(rows_read);
+    if rows_rejected > allowed {
+        return Ok((
+            Some(ws.quarantine_dir().join(format!("{batch_id}.refused.csv"))),
+            Some(Refusal {
+                rows_rejected,
+                allowed,
+                limit: limit.describe(),
+            }),
+        ));
+    }
+    Ok((
+        (!issues.is_empty()).then(|| super::report::report_path(ws, batch_id)),
+        None,
+    ))
+}
+
 /// The clients of `(client, month)` partitions, sorted.
 pub(super) fn clients_of(touched: &BTreeSet<(String, String)>) -> Vec<String> {
     let clients: BTreeSet<&String> = touched.iter().map(|(c, _)| c).collect();
@@ -607,7 +632,7 @@ pub fn rebuild_intervals(
     Ok(partitions)
 }
 
-pub(super) fn write_quarantine(path: &Path, issues: &[RowIssue]) -> Result<()> {
+fn write_quarantine(path: &Path, issues: &[RowIssue]) -> Result<()> {
     let mut w = csv::Writer::from_path(path).map_err(|e| EngineError::Io {
         path: path.to_path_buf(),
         cause: std::io::Error::other(e.to_string()),
