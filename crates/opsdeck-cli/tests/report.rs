@@ -12,7 +12,9 @@ use std::process::Command;
 use util::Dir;
 
 /// Another client's names and ids in the demo (the packs below are Northwind's).
-const FOREIGN: [&str; 6] = ["telvia", "Telvia", "cartly", "Cartly", "tlv-", "crt-"];
+const FOREIGN: [&str; 9] = [
+    "telvia", "Telvia", "cartly", "Cartly", "tlv-", "crt-", "halden", "Halden", "hld-",
+];
 
 fn tools() -> bool {
     let have = |t: &str| Command::new(t).arg("-v").output().is_ok();
@@ -323,4 +325,108 @@ fn a_month_with_history_has_its_volume_against_forecast() {
         html.contains("(nwb-cards-voice): volume against forecast by weekday"),
         "no forecast table of the voice queue"
     );
+}
+
+#[test]
+fn the_qbr_of_a_service_desk_has_the_process_findings_of_its_cases() {
+    let dir = demo();
+    let out = dir.path("packs");
+    let files = report(
+        &dir,
+        &[
+            "qbr", "--client", "halden", "--period", "2025-09", "--format", "html",
+        ],
+        &out,
+    );
+    let html = std::fs::read_to_string(&files[0]).unwrap();
+    assert!(
+        html.contains("Process findings on the service desk"),
+        "no findings section"
+    );
+    // the same figures as `opsdeck mine summary` on the export the demo ingested
+    let inbox = dir.home().join("inbox");
+    let log = std::fs::read_dir(&inbox)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.to_string_lossy().contains("demo-incidents-"))
+        .expect("the demo's incident export");
+    let m = dir
+        .cmd()
+        .args(["mine", "summary", "--log"])
+        .arg(&log)
+        .args([
+            "--case",
+            "number",
+            "--activity",
+            "incident_state",
+            "--timestamp",
+            "sys_updated_at",
+            "--timestamp-format",
+            "%d/%m/%Y %H:%M",
+            "--missing",
+            "?",
+            // the pack's cases: those opened in the period, in the queue's zone
+            "--tz",
+            "Europe/London",
+            "--from",
+            "2025-09-01",
+            "--to",
+            "2025-09-30",
+            "--time-mode",
+            "started",
+            "--format",
+            "json",
+        ])
+        .run()
+        .success()
+        .json();
+    assert!(
+        html.contains(&format!("From the {} cases", m["cases"].as_i64().unwrap())),
+        "the pack counts other cases than mine summary over the period"
+    );
+    let top = &m["top_variants"][0];
+    let path: Vec<&str> = top["variant"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    let sentence = format!(
+        "the most common path ({}) covers {} of them ({})",
+        path.join(" → "),
+        opsdeck_engine::views::table::thousands(top["count"].as_i64().unwrap()),
+        opsdeck_engine::views::table::percent(top["share"].as_f64().unwrap())
+    );
+    let text = html.replace("&nbsp;", " ");
+    assert!(
+        text.contains(&sentence),
+        "{sentence:?} not in the pack's process findings"
+    );
+    let rw = &m["rework"][0];
+    assert!(text.contains(&format!(
+        "Rework: {} repeats in {} of the {} cases",
+        rw["activity"].as_str().unwrap(),
+        opsdeck_engine::views::table::thousands(rw["cases_with_rework"].as_i64().unwrap()),
+        opsdeck_engine::views::table::thousands(rw["cases_with_activity"].as_i64().unwrap())
+    )));
+    no_foreign_of("halden", &text);
+}
+
+/// No other demo client's name or id in a pack of `client`.
+fn no_foreign_of(client: &str, text: &str) {
+    let others = [
+        ("northwind", ["northwind", "Northwind", "nwb-"]),
+        ("telvia", ["telvia", "Telvia", "tlv-"]),
+        ("cartly", ["cartly", "Cartly", "crt-"]),
+        ("halden", ["halden", "Halden", "hld-"]),
+    ];
+    for (c, words) in others {
+        if c == client {
+            continue;
+        }
+        for w in words {
+            assert!(!text.contains(w), "{client}'s pack names {w}");
+        }
+    }
 }
