@@ -22,7 +22,8 @@ pub struct BacklogArgs {
 pub fn run(g: &GlobalArgs, a: BacklogArgs) -> Result<ExitCode> {
     let ctx = Context::open_read(g)?;
     let org = ctx.org()?;
-    org.require("queue", &a.queue)?;
+    org.require("queue", &a.queue)
+        .map_err(opsdeck_engine::EngineError::from)?;
     let zone = org.queues[&a.queue].zone;
     let as_of = a
         .as_of
@@ -34,7 +35,12 @@ pub fn run(g: &GlobalArgs, a: BacklogArgs) -> Result<ExitCode> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     output::write(&mut out, a.format, &t)?;
     std::io::Write::flush(&mut out)?;
-    if a.format == Format::Table {
+    if at == 0 && t.rows.is_empty() {
+        note!(
+            "opsdeck backlog: no cases stored for queue {} (ingest them with `opsdeck ingest cases`)",
+            a.queue
+        );
+    } else if a.format == Format::Table {
         let when = chrono::DateTime::from_timestamp(at, 0)
             .map(|d| {
                 d.with_timezone(&zone)

@@ -100,7 +100,8 @@ fn zone(a: &CaseArgs, p: &CaseProfile, org: &Org) -> Result<chrono_tz::Tz> {
 pub fn run(ctx: &Context, a: CaseArgs) -> Result<ExitCode> {
     let org = ctx.org()?;
     if let Some(q) = &a.queue {
-        org.require("queue", q)?;
+        org.require("queue", q)
+            .map_err(opsdeck_engine::EngineError::from)?;
     }
     let profile = profile(&a, &org)?;
     let zone = zone(&a, &profile, &org)?;
@@ -196,6 +197,12 @@ pub fn print_summary(s: &CaseIngestSummary) -> Result<()> {
         s.updates_duplicate,
         s.rows_quarantined
     );
+    if s.openings_stored > 0 {
+        outln!(
+            "  of the updates stored, {} open a case at its opening time (before its first row)",
+            s.openings_stored
+        );
+    }
     if s.cases_replaced > 0 {
         outln!(
             "  {} stored cases replaced by the file's version",

@@ -109,6 +109,10 @@ fn read_state(
         missing: profile.missing.clone(),
         source_lines: true,
         order: Order::Timestamp,
+        missing_column_hint: Some(format!(
+            "the case profile {} reads it: name the export's columns in a mapping file ([columns], docs/case-profiles.md)",
+            crate::io::quoted(&profile.name)
+        )),
         ..LogOptions::default()
     };
     let read = read_event_log(path, &opts, progress)?;

@@ -64,14 +64,21 @@ impl RowSink for CsvShard {
     }
 }
 
-fn find_col(header: &[String], name: &str, what: &str, path: &Path) -> Result<usize> {
+fn find_col(
+    header: &[String],
+    name: &str,
+    what: &str,
+    path: &Path,
+    hint: Option<&str>,
+) -> Result<usize> {
     header.iter().position(|h| h == name).ok_or_else(|| {
         input_err(
             path,
             format!(
-                "line 1: no {what} column {} (the header has: {}); name it with --{what}",
+                "line 1: no {what} column {} (the header has: {}); {}",
                 crate::io::quoted(name),
-                crate::io::excerpt(&header.join(", "), 300)
+                crate::io::excerpt(&header.join(", "), 300),
+                hint.map_or_else(|| format!("name it with --{what}"), str::to_string)
             ),
         )
     })
@@ -88,19 +95,49 @@ pub(super) fn read_csv_log(
     let mut columns = None;
     let bind = |header: &[String]| -> Result<CsvBinding> {
         let mut idx = vec![
-            Some(find_col(header, &case, "case", path)?),
-            Some(find_col(header, &activity, "activity", path)?),
+            Some(find_col(
+                header,
+                &case,
+                "case",
+                path,
+                opts.missing_column_hint.as_deref(),
+            )?),
+            Some(find_col(
+                header,
+                &activity,
+                "activity",
+                path,
+                opts.missing_column_hint.as_deref(),
+            )?),
         ];
-        let ts = find_col(header, &timestamp, "timestamp", path)?;
+        let ts = find_col(
+            header,
+            &timestamp,
+            "timestamp",
+            path,
+            opts.missing_column_hint.as_deref(),
+        )?;
         let resource = match &opts.resource {
-            Some(r) => Some((r.clone(), find_col(header, r, "resource", path)?)),
+            Some(r) => Some((
+                r.clone(),
+                find_col(
+                    header,
+                    r,
+                    "resource",
+                    path,
+                    opts.missing_column_hint.as_deref(),
+                )?,
+            )),
             None => header
                 .iter()
                 .position(|h| h == "resource")
                 .map(|i| ("resource".to_string(), i)),
         };
         let team = match &opts.team {
-            Some(t) => Some((t.clone(), find_col(header, t, "team", path)?)),
+            Some(t) => Some((
+                t.clone(),
+                find_col(header, t, "team", path, opts.missing_column_hint.as_deref())?,
+            )),
             None => None,
         };
         idx.push(resource.as_ref().map(|r| r.1));
@@ -136,7 +173,7 @@ pub(super) fn read_csv_log(
                         ),
                     )
                 })?,
-                _ => find_col(header, a, what, path)?,
+                _ => find_col(header, a, what, path, opts.missing_column_hint.as_deref())?,
             };
             idx.push(Some(i));
         }

@@ -84,6 +84,9 @@ pub struct LogOptions {
     pub lifecycle: Lifecycle,
     /// Filters applied to the events read (their attributes are read as needed).
     pub filter: Filter,
+    /// What a CSV log missing a named column should do about it (default: name the option
+    /// that names the column).
+    pub missing_column_hint: Option<String>,
 }
 
 impl Default for LogOptions {
@@ -104,6 +107,7 @@ impl Default for LogOptions {
             source_lines: true,
             lifecycle: Lifecycle::Off,
             filter: Filter::default(),
+            missing_column_hint: None,
         }
     }
 }

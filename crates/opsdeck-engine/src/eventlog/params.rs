@@ -85,6 +85,7 @@ impl LogParams {
             source_lines: self.source_lines,
             lifecycle: self.lifecycle.clone(),
             filter: self.filter(zone, name)?,
+            missing_column_hint: None,
         })
     }
 

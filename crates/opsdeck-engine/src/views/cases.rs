@@ -263,6 +263,15 @@ pub fn backlog(
 ) -> Result<(Table, i64)> {
     org.require("queue", queue)?;
     let q = &org.queues[queue];
+    if q.channel != opsdeck_core::Channel::Ticket {
+        return Err(crate::EngineError::invalid(
+            "queue",
+            format!(
+                "queue {queue:?} is a {} queue; the backlog lists the cases of ticket queues",
+                q.channel.as_str()
+            ),
+        ));
+    }
     let m = ws.manifest()?;
     let policies = queue_policy(&m, queue, org)?.unwrap_or_default();
     let cases = ws.queue_cases(scope, &q.client, queue)?;

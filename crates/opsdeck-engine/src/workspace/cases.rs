@@ -67,6 +67,9 @@ pub struct CaseIngestSummary {
     pub cases_read: u64,
     /// Updates stored (new ones; with `--replace` also the new versions of replaced cases).
     pub updates_stored: u64,
+    /// Of the updates stored, the openings placed at a case's opening time (not rows of the
+    /// files).
+    pub openings_stored: u64,
     /// Updates already stored as they are.
     pub updates_duplicate: u64,
     /// Cases whose stored updates `--replace` swapped.
@@ -296,6 +299,7 @@ fn ingest_batch(
             };
             summary.updates_duplicate += (c.updates.len() - fresh.len()) as u64;
             summary.updates_stored += fresh.len() as u64;
+            summary.openings_stored += fresh.iter().filter(|u| u.synthetic).count() as u64;
             if !fresh.is_empty() {
                 touched.insert((client.clone(), month.clone()));
                 by_month.entry(month).or_default().extend(
