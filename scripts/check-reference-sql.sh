@@ -1,12 +1,51 @@
 #!/usr/bin/env bash
-# Diff opsdeck's interval facts with docs/reference-aggregation.sql run in DuckDB.
-# Usage: bash scripts/check-reference-sql.sh [WORKSPACE]   (default: a fresh `opsdeck demo` workspace)
+# Diff opsdeck's interval facts with the reference aggregation run in a SQL engine over the
+# contact Parquet files the workspace's manifest names (docs/reference-aggregation*.sql).
+# Usage: bash scripts/check-reference-sql.sh [--engine duckdb|datafusion|spark] [WORKSPACE]
+#        (default engine duckdb; default workspace: a fresh `opsdeck demo`)
+# Installs what the engine needs into the peers venv (scripts/peers-venv.sh): DataFusion from
+# PyPI's `datafusion`, Spark from PyPI's `pyspark` in local mode, on a Java runtime (Debian's
+# default-jre-headless, installed when missing and this runs as root). Prints
+# `identical: N queue x interval rows …` or the differences; exit 0 only when identical, 1 when
+# they differ, 3 when the engine cannot be installed here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+engine=duckdb
+ws=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --engine) engine="${2:?--engine needs duckdb, datafusion or spark}"; shift 2 ;;
+    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) ws="$1"; shift ;;
+  esac
+done
+case "$engine" in duckdb|datafusion|spark) ;; *) echo "check-reference-sql: unknown engine $engine (duckdb, datafusion or spark)" >&2; exit 2 ;; esac
 venv="$(bash scripts/peers-venv.sh)"
-ws="${1:-}"
+py="$venv/bin/python"
+# the engines' versions, pinned here (the peers' lock does not carry them)
+DATAFUSION_VERSION=55.0.0
+PYSPARK_VERSION=4.3.0
+need() { # module, pip requirement
+  "$py" -c "import $1" 2>/dev/null && return 0
+  echo "check-reference-sql: installing $2 into $venv" >&2
+  "$venv/bin/pip" install -q "$2" >&2 || { echo "check-reference-sql: cannot install $2" >&2; exit 3; }
+}
+case "$engine" in
+  datafusion) need datafusion "datafusion==$DATAFUSION_VERSION" ;;
+  spark)
+    if ! command -v java >/dev/null 2>&1; then
+      if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "check-reference-sql: installing a Java runtime (default-jre-headless) for Spark" >&2
+        (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null) \
+          || { echo "check-reference-sql: cannot install a Java runtime" >&2; exit 3; }
+      else
+        echo "check-reference-sql: Spark needs a Java runtime (apt-get install default-jre-headless)" >&2; exit 3
+      fi
+    fi
+    need pyspark "pyspark==$PYSPARK_VERSION" ;;
+esac
 if [ -z "$ws" ]; then
   ws=target/reference-sql-demo
   cargo run -q --release -p opsdeck-cli -- demo --dir "$ws" >/dev/null
 fi
-"$venv/bin/python" scripts/check_reference_sql.py "$ws"
+"$py" scripts/check_reference_sql.py "$ws" --engine "$engine"
