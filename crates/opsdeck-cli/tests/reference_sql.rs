@@ -1,10 +1,10 @@
 //! The scale path run for real: the reference aggregation (docs/reference-aggregation*.sql) on
 //! DuckDB, Apache DataFusion and Apache Spark (local mode) over the contact Parquet files a
 //! workspace's manifest names gives opsdeck's interval facts row for row — on a demo workspace
-//! and on contacts spanning both DST nights of two zones — and a contact changed in a facts file
-//! outside opsdeck makes every engine's diff fail. `scripts/check-reference-sql.sh` installs
-//! each engine into the peers' venv; an engine that cannot be installed here is skipped with a
-//! notice (DuckDB never is).
+//! (its autumn DST nights included) and on contacts spanning both DST nights of two zones — and
+//! a contact changed in a facts file outside opsdeck makes every engine's diff fail.
+//! `scripts/check-reference-sql.sh` installs each engine into the peers' venv; an engine that
+//! cannot be installed here is skipped with a notice (DuckDB never is).
 
 mod util;
 
@@ -143,8 +143,10 @@ fn the_reference_sql_agrees_on_every_engine_and_catches_a_changed_contact() {
         return; // the peers' venv is made from ../shared/peers
     }
     let demo = Dir::new();
+    // 1 September to 9 November: the demo's DST nights (London 26 October, New York and
+    // Chicago 2 November) are in it
     demo.cmd()
-        .args(["demo", "--days", "7", "--scale", "0.1"])
+        .args(["demo", "--days", "70", "--scale", "0.05"])
         .run()
         .success();
     let dst = Dir::new();
