@@ -410,6 +410,40 @@ fn the_qbr_of_a_service_desk_has_the_process_findings_of_its_cases() {
         opsdeck_engine::views::table::thousands(rw["cases_with_rework"].as_i64().unwrap()),
         opsdeck_engine::views::table::thousands(rw["cases_with_activity"].as_i64().unwrap())
     )));
+    // its figures are the cases' (the CLI's case scorecard), not an empty contact scorecard,
+    // and ingesting the cases is no restatement
+    let sc = dir
+        .cmd()
+        .args([
+            "scorecard",
+            "--cases",
+            "--client",
+            "halden",
+            "--period",
+            "2025-09",
+            "--by",
+            "month",
+            "--format",
+            "json",
+        ])
+        .run()
+        .success()
+        .json_rows();
+    let all = sc.iter().find(|r| r["priority"] == "all").unwrap();
+    assert!(text.contains("Service desk cases by month"));
+    assert!(text.contains(&format!(
+        "<td>all</td><td class=\"num\">{}</td><td class=\"num\">{}</td>",
+        opsdeck_engine::views::table::thousands(all["opened"].as_i64().unwrap()),
+        opsdeck_engine::views::table::thousands(all["resolved"].as_i64().unwrap())
+    )));
+    assert!(
+        !text.contains("Scorecard by program"),
+        "an empty contact scorecard"
+    );
+    assert!(
+        !text.contains("restated"),
+        "the case ingest read as a restatement"
+    );
     no_foreign_of("halden", &text);
 }
 

@@ -127,3 +127,30 @@ pub fn findings(
     }
     Ok(Some(out))
 }
+
+/// The client's case scorecard by month over the period (`opsdeck scorecard --cases`), when it
+/// has ticket queues with cases.
+pub fn card(
+    ws: &Workspace,
+    scope: &Scope,
+    org: &Org,
+    client: &str,
+    period: &str,
+) -> Result<Option<opsdeck_engine::views::table::Table>> {
+    if !org
+        .queues
+        .values()
+        .any(|q| q.client == client && q.channel == Channel::Ticket)
+    {
+        return Ok(None);
+    }
+    let mut q = opsdeck_engine::views::scorecard::ScorecardParams {
+        client: Some(client.to_string()),
+        period: Some(period.to_string()),
+        by: Some("month".into()),
+        ..Default::default()
+    }
+    .query()?;
+    let t = opsdeck_engine::views::cases::case_scorecard(ws, scope, org, &mut q)?;
+    Ok((!t.rows.is_empty()).then_some(t))
+}

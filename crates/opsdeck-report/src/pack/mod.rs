@@ -220,6 +220,28 @@ pub(crate) fn scorecard_of(
     }
 }
 
+/// The scorecard without the rows of ticket channels that carried no contact (a service desk's
+/// figures are its cases').
+fn without_idle_tickets(t: &Table) -> Table {
+    use opsdeck_engine::views::table::Value;
+    let col = |n: &str| t.columns.iter().position(|c| c.name == n);
+    let (Some(ch), Some(off)) = (col("channel"), col("offered")) else {
+        return t.clone();
+    };
+    Table {
+        columns: t.columns.clone(),
+        rows: t
+            .rows
+            .iter()
+            .filter(|r| {
+                !(matches!(&r[ch], Value::Text(c) if c == "ticket")
+                    && matches!(r[off], Value::Int(0)))
+            })
+            .cloned()
+            .collect(),
+    }
+}
+
 fn of_months(e: &PeriodEvaluation, months: &[YearMonth]) -> PeriodEvaluation {
     let keep = |x: &Evaluation| months.iter().any(|m| m.label() == x.period);
     PeriodEvaluation {
@@ -367,7 +389,12 @@ fn client_pack(
             );
         }
     }
-    if let Some(c) = &card {
+    // a ticket program has no contacts: its figures are the cases' (below)
+    if let Some(c) = card
+        .as_ref()
+        .map(without_idle_tickets)
+        .filter(|c| !c.rows.is_empty())
+    {
         doc::section(
             &mut body,
             "scorecard",
@@ -375,6 +402,19 @@ fn client_pack(
             &table(
                 &c.select(&HEADLINE),
                 &format!("Scorecard, {label}"),
+                None,
+                &no_links,
+            ),
+        );
+    }
+    if let Some(t) = cases::card(ws, scope, org, client, label)? {
+        doc::section(
+            &mut body,
+            "cases",
+            "Service desk cases by month",
+            &table(
+                &t.select(&opsdeck_engine::views::cases::CASE_HEADLINE),
+                &format!("Cases by month and priority, {label}"),
                 None,
                 &no_links,
             ),
@@ -490,6 +530,8 @@ fn changes(
     for b in batch_lines(&m, scope)
         .iter()
         .filter(|b| b.kind != "contacts" && b.clients.iter().any(|c| c == client))
+        // a case batch restates only when it replaced cases
+        .filter(|b| b.kind != "cases" || b.rows_replaced > 0)
         .filter(|b| {
             b.committed_at
                 .get(..10)
@@ -497,6 +539,12 @@ fn changes(
         })
     {
         out.push(match b.kind.as_str() {
+            "cases" => format!(
+                "Batch {} restated the cases on {}: {} cases replaced by a corrected export.",
+                b.batch_id,
+                b.committed_at.get(..10).unwrap_or(""),
+                thousands(b.rows_replaced)
+            ),
             "void" => format!(
                 "Batch {} withdrew {} contacts on {} (batch {}).",
                 b.batch_id,
