@@ -546,6 +546,38 @@ fn priority_changes_disorder_reopening_and_zones_are_measured_as_the_policy_says
         ["INC10", "INC11"],
         "P1 breached first, then the reopened P3"
     );
+    // a daily backlog-age SLA is measured on the days the data reaches (its last update is
+    // 4 March 11:00), never on the days after it
+    dir.write(
+        "contract.toml",
+        r#"[contract]
+id = "k"
+client = "acme"
+name = "Acme"
+start = "2016-01-01"
+currency = "USD"
+
+[[sla]]
+id = "backlog-daily"
+effective_from = "2016-01-01"
+metric = "backlog_age"
+target = 172800
+window = "day"
+queues = ["itsd"]
+"#,
+    );
+    dir.cmd()
+        .args(["contract", "apply", "contract.toml"])
+        .run()
+        .success();
+    let v = dir
+        .cmd()
+        .args(["sla", "evaluate", "--period", "2016-03", "--format", "json"])
+        .run()
+        .success()
+        .json();
+    let sla = &v["evaluations"][0]["slas"][0];
+    assert_eq!(sla["windows_measured"], 4, "{sla}");
     // --tz reads the export's times in another zone: the same instants move
     let dir2 = workspace();
     dir2.write("map.toml", MAP);

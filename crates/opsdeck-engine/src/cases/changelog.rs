@@ -23,9 +23,6 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-/// Quarantined rows kept in full (all are counted).
-pub(crate) const MAX_ISSUES: usize = 1000;
-
 /// Where a value was read: its line, and which part of the row or audit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Src {
@@ -150,16 +147,14 @@ struct Sink {
 impl Sink {
     fn issue(&mut self, line: u64, field: &str, reason: String) {
         self.issue_count += 1;
-        if self.issues.len() < MAX_ISSUES {
-            let i = FieldIssue::new(field, reason);
-            self.issues.push(RowIssue {
-                file: String::new(),
-                line,
-                field: i.field,
-                reason: i.reason,
-                raw: String::new(),
-            });
-        }
+        let i = FieldIssue::new(field, reason);
+        self.issues.push(RowIssue {
+            file: String::new(),
+            line,
+            field: i.field,
+            reason: i.reason,
+            raw: String::new(),
+        });
     }
 
     /// A value as stored: trimmed, and empty for a "no value" text.
@@ -486,7 +481,6 @@ pub(crate) fn finish(
         i.file = file.clone();
     }
     parsed.issues.sort_by_key(|i| i.line);
-    parsed.issues.truncate(MAX_ISSUES);
     if parsed.heads.is_empty() {
         let why = match parsed.issues.first() {
             Some(i) => format!(

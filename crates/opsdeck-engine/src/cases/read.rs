@@ -60,7 +60,8 @@ pub struct ReadCase {
 #[derive(Debug, Clone, Default)]
 pub struct CaseRead {
     pub cases: Vec<ReadCase>,
-    /// Quarantined rows (the first ones kept in full; all counted in `rows_quarantined`).
+    /// Quarantined rows, and whole cases left out (one issue each, its rows counted in
+    /// `rows_quarantined`).
     pub issues: Vec<RowIssue>,
     pub rows_read: u64,
     pub rows_quarantined: u64,
@@ -113,6 +114,8 @@ fn read_state(
             "the case profile {} reads it: name the export's columns in a mapping file ([columns], docs/case-profiles.md)",
             crate::io::quoted(&profile.name)
         )),
+        // the quarantine report lists every row left out
+        max_issues: usize::MAX,
         ..LogOptions::default()
     };
     let read = read_event_log(path, &opts, progress)?;

@@ -11,7 +11,7 @@
 //! mapped field whose value is a list) is quarantined with its number in the file as the line
 //! (the first audit is 1) and the JSON path of the value as the field.
 
-use super::changelog::{finish, instant, Change, Head, Parsed, Src, MAX_ISSUES};
+use super::changelog::{finish, instant, Change, Head, Parsed, Src};
 use super::profile::CaseProfile;
 use super::read::CaseRead;
 use crate::error::{input_err, Result};
@@ -110,15 +110,13 @@ fn kind_of(v: &Value) -> &'static str {
 impl Reader<'_> {
     fn issue(&mut self, line: u64, field: String, reason: String) {
         self.parsed.issue_count += 1;
-        if self.parsed.issues.len() < MAX_ISSUES {
-            self.parsed.issues.push(RowIssue {
-                file: String::new(),
-                line,
-                field,
-                reason,
-                raw: String::new(),
-            });
-        }
+        self.parsed.issues.push(RowIssue {
+            file: String::new(),
+            line,
+            field,
+            reason,
+            raw: String::new(),
+        });
     }
 
     /// One audit (`None`: not an audit object), at `prefix`.

@@ -87,6 +87,9 @@ pub struct LogOptions {
     /// What a CSV log missing a named column should do about it (default: name the option
     /// that names the column).
     pub missing_column_hint: Option<String>,
+    /// Problems kept in full (all are counted): [`MAX_ISSUES`] for reading, every one for an
+    /// ingest that writes them to a quarantine report.
+    pub max_issues: usize,
 }
 
 impl Default for LogOptions {
@@ -108,6 +111,7 @@ impl Default for LogOptions {
             lifecycle: Lifecycle::Off,
             filter: Filter::default(),
             missing_column_hint: None,
+            max_issues: MAX_ISSUES,
         }
     }
 }
@@ -190,7 +194,7 @@ fn read_log(
         issues.extend(s.issues.iter().cloned());
     }
     issues.sort_by_key(|i| i.line);
-    issues.truncate(MAX_ISSUES);
+    issues.truncate(opts.max_issues);
     let mut columns = columns;
     let mut raw = merge(shards, &columns);
     if raw.ts_us.is_empty() {
@@ -445,6 +449,7 @@ struct Shard {
     missing: Vec<String>,
     /// Whether events' source lines are kept.
     lines: bool,
+    max_issues: usize,
 }
 
 impl Shard {
@@ -462,6 +467,7 @@ impl Shard {
             n_slots,
             missing: opts.missing.clone(),
             lines: opts.source_lines,
+            max_issues: opts.max_issues,
         }
     }
 
@@ -479,7 +485,7 @@ impl Shard {
 
     fn issue(&mut self, line: u64, field: &str, reason: String) {
         self.issue_count += 1;
-        if self.issues.len() < MAX_ISSUES {
+        if self.issues.len() < self.max_issues {
             self.issues.push(LogIssue {
                 line,
                 field: field.to_string(),

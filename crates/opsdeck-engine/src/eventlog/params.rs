@@ -86,6 +86,7 @@ impl LogParams {
             lifecycle: self.lifecycle.clone(),
             filter: self.filter(zone, name)?,
             missing_column_hint: None,
+            max_issues: super::MAX_ISSUES,
         })
     }
 

@@ -274,7 +274,7 @@ pub fn backlog(
     }
     let m = ws.manifest()?;
     let policies = queue_policy(&m, queue, org)?.unwrap_or_default();
-    let cases = ws.queue_cases(scope, &q.client, queue)?;
+    let cases = ws.client_cases(scope, &q.client, Some(queue))?;
     let end = cases
         .values()
         .flat_map(|u| u.iter().map(|u| u.at_utc))
@@ -337,18 +337,7 @@ pub fn case_log(
     to_utc: i64,
 ) -> Result<Option<opsdeck_core::mining::EventLog>> {
     use opsdeck_core::mining::{Column, EventLog, Interner, Order, RawLog};
-    let m = ws.manifest()?;
-    let mut cases: BTreeMap<String, Vec<crate::cases::CaseUpdate>> = BTreeMap::new();
-    for q in m
-        .clock_policies
-        .iter()
-        .map(|p| p.queue.as_str())
-        .collect::<std::collections::BTreeSet<_>>()
-    {
-        for (id, u) in ws.queue_cases(scope, client, q)? {
-            cases.entry(id).or_default().extend(u);
-        }
-    }
+    let cases = ws.client_cases(scope, client, None)?;
     let mut raw = RawLog {
         case: Column::new("case"),
         activity: Column::new("status"),

@@ -552,13 +552,13 @@ impl Workspace {
         Ok(out)
     }
 
-    /// The stored updates of every case of `queue` (of `client`, when `scope` may read it),
-    /// by case id, in time order.
-    pub fn queue_cases(
+    /// The stored updates of every case of `client` (when `scope` may read it) — of one queue,
+    /// or of all — by case id, in time order.
+    pub fn client_cases(
         &self,
         scope: &Scope,
         client: &str,
-        queue: &str,
+        queue: Option<&str>,
     ) -> Result<BTreeMap<String, Vec<CaseUpdate>>> {
         let mut out: BTreeMap<String, Vec<CaseUpdate>> = BTreeMap::new();
         if !scope.allows(client) {
@@ -567,7 +567,7 @@ impl Workspace {
         let m = self.manifest()?;
         for f in m.case_events.iter().filter(|f| f.client == client) {
             for (id, (u, q)) in read_updates(&self.facts_dir().join(&f.path))? {
-                if q == queue {
+                if queue.is_none_or(|x| x == q) {
                     out.entry(id).or_default().push(u);
                 }
             }

@@ -31,6 +31,15 @@ fn in_scope(v: &SlaVersion, r: &CaseRecord, org: &Org, client: &str) -> bool {
         && v.scope.priority.as_ref().is_none_or(|p| *p == r.priority)
 }
 
+/// The zone of a case's days for an SLA: the SLA calendar's, else the case's queue's.
+fn case_zone(v: &SlaVersion, org: &Org, r: &CaseRecord) -> chrono_tz::Tz {
+    sla_zone(
+        v,
+        org,
+        org.queues.get(&r.queue).map_or(chrono_tz::UTC, |q| q.zone),
+    )
+}
+
 /// The last instant the client's case data covers (its latest update), if it has any.
 fn data_end(client: &str, records: &[CaseRecord]) -> Option<i64> {
     records
@@ -100,22 +109,20 @@ pub(super) fn evaluate(
         .iter()
         .filter(|r| in_scope(v, r, org, &c.client))
         .collect();
-    let zone_of = |r: &CaseRecord| {
-        sla_zone(
-            v,
-            org,
-            org.queues.get(&r.queue).map_or(chrono_tz::UTC, |q| q.zone),
-        )
-    };
+    let zone_of = |r: &CaseRecord| case_zone(v, org, r);
     let mut windows: Vec<WindowResult> = Vec::new();
     let total: Measure;
     if v.metric == Metric::BacklogAge {
         // one measure per window, at its end (or the data's)
-        let mut labels: BTreeMap<String, NaiveDate> = BTreeMap::new();
+        // each window's first and last day that are not excluded
+        let mut labels: BTreeMap<String, (NaiveDate, NaiveDate)> = BTreeMap::new();
         let mut day = month.first;
         while day <= month.last() {
             if !note_excluded(&mut base, day) {
-                labels.insert(window_label(v.window, day), day);
+                labels
+                    .entry(window_label(v.window, day))
+                    .and_modify(|w| w.1 = day)
+                    .or_insert((day, day));
             }
             day = match day.succ_opt() {
                 Some(d) => d,
@@ -123,16 +130,18 @@ pub(super) fn evaluate(
             };
         }
         let mut last = None;
-        for (label, last_day) in labels {
+        for (label, (first_day, last_day)) in labels {
             let at = |r: &CaseRecord| {
                 let e = crate::cases::record::day_end_utc(zone_of(r), last_day) - 1;
                 end.map_or(e, |end| e.min(end))
             };
+            // measured only when the data reaches into the window: a case opened by its end,
+            // and the data's last update on or after its first day
             let covered = end.is_some_and(|end| {
-                scoped
-                    .iter()
-                    .any(|r| local_time(zone_of(r), r.opened_utc).date() <= last_day)
-                    && local_time(chrono_tz::UTC, end).date() >= month.first
+                scoped.iter().any(|r| {
+                    local_time(zone_of(r), r.opened_utc).date() <= last_day
+                        && local_time(zone_of(r), end).date() >= first_day
+                })
             });
             if !covered {
                 continue;
@@ -277,13 +286,7 @@ pub fn explain_cases(
     records: &[CaseRecord],
     month: YearMonth,
 ) -> Vec<CaseExplainRow> {
-    let zone_of = |r: &CaseRecord| {
-        sla_zone(
-            v,
-            org,
-            org.queues.get(&r.queue).map_or(chrono_tz::UTC, |q| q.zone),
-        )
-    };
+    let zone_of = |r: &CaseRecord| case_zone(v, org, r);
     let mut out = Vec::new();
     let end = data_end(&c.client, records);
     for r in records.iter().filter(|r| in_scope(v, r, org, &c.client)) {
