@@ -441,6 +441,10 @@ fn the_qbr_of_a_service_desk_has_the_process_findings_of_its_cases() {
         "an empty contact scorecard"
     );
     assert!(
+        !text.contains(" 0 contacts offered"),
+        "a sentence about contacts a service desk never had"
+    );
+    assert!(
         !text.contains("restated"),
         "the case ingest read as a restatement"
     );

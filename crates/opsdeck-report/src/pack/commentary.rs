@@ -145,7 +145,8 @@ pub fn client(
         }
     }
     if let Some(c) = card {
-        for r in 0..c.rows.len() {
+        // a month or a ticket program without contacts has no figure to speak of
+        for r in (0..c.rows.len()).filter(|&r| num(c, r, "offered").is_some_and(|o| o > 0.0)) {
             let (program, channel) = (text(c, r, "program"), text(c, r, "channel"));
             let mut s = format!(
                 "{program} ({channel}), {}: {} contacts offered, service level {}, abandonment {}, AHT {}.",
@@ -399,7 +400,7 @@ pub fn board(
         }
     }
     if let Some(c) = card {
-        for r in 0..c.rows.len() {
+        for r in (0..c.rows.len()).filter(|&r| num(c, r, "offered").is_some_and(|o| o > 0.0)) {
             let client = text(c, r, "client");
             let name = org.clients.get(client).map_or(client, |x| x.name.as_str());
             let mut s = format!(
