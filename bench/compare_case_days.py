@@ -44,7 +44,7 @@ def main():
         JOIN (SELECT DISTINCT client, queue FROM cases) cq USING (queue)
         JOIN (SELECT client, max(last_update_at) AS data_end FROM cases GROUP BY client) e USING (client)""")
     with open(a.sql) as f:
-        sql = f.read()
+        sql = f.read().replace("{cases}", "cases").replace("{zones}", "zones")
     t0 = time.perf_counter()
     got = con.execute(sql).fetchall()
     sql_s = time.perf_counter() - t0

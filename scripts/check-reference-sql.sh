@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Diff opsdeck's interval facts with the reference aggregation run in a SQL engine over the
-# contact Parquet files the workspace's manifest names (docs/reference-aggregation*.sql).
+# contact Parquet files the workspace's manifest names (docs/reference-aggregation*.sql), and
+# its case day facts with the case-facts SQL over its case records (docs/reference-case-facts*.sql).
 # Usage: bash scripts/check-reference-sql.sh [--engine duckdb|datafusion|spark] [WORKSPACE]
-#        (default engine duckdb; default workspace: a fresh `opsdeck demo`)
+#        (default engine duckdb; default workspace: a fresh `opsdeck demo`; the opsdeck binary
+#        used is $OPSDECK_BIN, else a release build)
 # Installs what the engine needs into the peers venv (scripts/peers-venv.sh): DataFusion from
 # PyPI's `datafusion`, Spark from PyPI's `pyspark` in local mode, on a Java runtime (Debian's
 # default-jre-headless, installed when missing and this runs as root). Prints
@@ -15,7 +17,7 @@ ws=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --engine) engine="${2:?--engine needs duckdb, datafusion or spark}"; shift 2 ;;
-    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) ws="$1"; shift ;;
   esac
 done
@@ -44,8 +46,18 @@ case "$engine" in
     fi
     need pyspark "pyspark==$PYSPARK_VERSION" ;;
 esac
+# the opsdeck that reads the workspace: $OPSDECK_BIN (the tests give theirs), else a release build
+opsdeck="${OPSDECK_BIN:-}"
+if [ -z "$opsdeck" ]; then
+  cargo build -q --release -p opsdeck-cli
+  opsdeck=target/release/opsdeck
+fi
 if [ -z "$ws" ]; then
   ws=target/reference-sql-demo
-  cargo run -q --release -p opsdeck-cli -- demo --dir "$ws" >/dev/null
+  "$opsdeck" demo --dir "$ws" >/dev/null
 fi
-"$py" scripts/check_reference_sql.py "$ws" --engine "$engine"
+# each queue's zone (for the case facts), from the workspace's own setup
+setup="$(mktemp)"
+trap 'rm -f "$setup"' EXIT
+"$opsdeck" --home "$ws" setup show --format json > "$setup"
+"$py" scripts/check_reference_sql.py "$ws" --engine "$engine" --setup "$setup"

@@ -4,11 +4,17 @@ workspace's contact facts and diff the result with opsdeck's own interval facts,
 column for column.
 
 Usage: check_reference_sql.py WORKSPACE_DIR [--engine duckdb|datafusion|spark]
+                               [--setup SETUP.json]
        (exit 0 identical, 1 different, 2 usage)
+
+When the workspace holds case records and --setup (the JSON of `opsdeck setup show --format
+json`, for each queue's zone) is given, the case day facts are checked too:
+docs/reference-case-facts*.sql over the case records, diffed with opsdeck's facts/case_days.
 
 The engine reads the Parquet files the workspace's manifest names (never a glob). opsdeck's side
 is read with pyarrow. DataFusion has no per-row time zone, so the UTC offsets of each queue's zone
-are given to it as a table (zone_offsets) made here from the IANA database (zoneinfo).
+(zone_offsets) and the local days of each zone (zone_days) are given to it as tables made here
+from the IANA database (zoneinfo).
 """
 import argparse
 import json
@@ -66,6 +72,51 @@ def zone_offsets(zones, lo_s, hi_s):
     return rows
 
 
+def zone_days(zones, lo_s, hi_s):
+    """Each local date of each zone from the day of lo_s to the day of hi_s, with the UTC seconds
+    of its first instant and of the next day's."""
+    from datetime import date, datetime, time, timedelta, timezone
+    from zoneinfo import ZoneInfo
+    rows = []
+    for z in sorted(zones):
+        tz = ZoneInfo(z)
+        d = datetime.fromtimestamp(lo_s, timezone.utc).astimezone(tz).date() - timedelta(days=1)
+        last = datetime.fromtimestamp(hi_s, timezone.utc).astimezone(tz).date() + timedelta(days=1)
+        def start(x):
+            return int(datetime.combine(x, time(0), tz).timestamp())
+        while d <= last:
+            rows.append((z, d, start(d), start(d + timedelta(days=1))))
+            d += timedelta(days=1)
+    return rows
+
+
+CASE_COLS = ["client", "queue", "day", "priority", "opened", "resolved", "resolved_within_target",
+             "reopened", "first_responses", "responded_within_target", "resolution_business_s",
+             "resolution_actual_s", "backlog_0_1d", "backlog_1_3d", "backlog_3_7d", "backlog_7_30d",
+             "backlog_over_30d", "breached_open"]
+
+
+def case_zones(cases, setup):
+    """The {zones} input: each queue with cases, its calendar's zone and its client's last update."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    cal = {c["id"]: c["time_zone"] for c in setup.get("calendar", [])}
+    queue_zone = {q["id"]: cal[q["calendar"]] for q in setup.get("queue", [])}
+    last, queue_client = {}, {}
+    for p in cases:
+        t = pq.read_table(p, columns=["client", "queue", "last_update_at"])
+        ts = t.column("last_update_at").cast(pa.int64()).to_pylist()
+        for c, q, x in zip(t.column("client").to_pylist(), t.column("queue").to_pylist(), ts):
+            queue_client[q] = c
+            last[c] = max(last.get(c, x), x)
+    qs = sorted(queue_client)
+    return pa.table({
+        "queue": qs,
+        "time_zone": [queue_zone[q] for q in qs],
+        "data_end": pa.array([last[queue_client[q]] for q in qs], pa.timestamp("us", tz="UTC")),
+    })
+
+
 def run_duckdb(contacts):
     import duckdb
     con = duckdb.connect()
@@ -110,25 +161,109 @@ def run_datafusion(contacts):
     return out, f"DataFusion {datafusion.__version__}"
 
 
-def run_spark(contacts):
-    import pyspark
+def spark_session():
+    """Spark in local mode on this machine's two cores, its session zone UTC."""
     from pyspark.sql import SparkSession
     spark = (SparkSession.builder.master("local[2]").appName("opsdeck-reference-sql")
              .config("spark.sql.session.timeZone", "UTC")
              .config("spark.ui.enabled", "false")
+             .config("spark.ui.showConsoleProgress", "false")
              .getOrCreate())
     spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def run_spark(contacts):
+    import pyspark
+    spark = spark_session()
     spark.read.parquet(*contacts).createOrReplaceTempView("contacts")
     rows = spark.sql(sql_of("reference-aggregation.spark.sql")).collect()
-    out = [tuple(r) for r in rows]
-    spark.stop()
-    return out, f"Spark {pyspark.__version__} (local[2])"
+    return [tuple(r) for r in rows], f"Spark {pyspark.__version__} (local[2])"
+
+
+def run_cases(engine, cases, zones):
+    """The case day facts by the engine's dialect of docs/reference-case-facts.sql."""
+    if engine == "duckdb":
+        import duckdb
+        con = duckdb.connect()
+        con.execute("SET TimeZone = 'UTC'")
+        con.register("zones", zones)
+        sql = (sql_of("reference-case-facts.sql")
+               .replace("{cases}", "read_parquet(" + quoted_list(cases) + ")")
+               .replace("{zones}", "zones"))
+        return con.execute(sql).fetchall()
+    if engine == "datafusion":
+        import pyarrow as pa
+        from datafusion import SessionContext
+        ctx = SessionContext()
+        for i, p in enumerate(cases):
+            ctx.register_parquet(f"cases_{i}", p)
+        union = "(" + " UNION ALL ".join(f"SELECT * FROM cases_{i}" for i in range(len(cases))) + ")"
+        ctx.register_record_batches("zones", [zones.to_batches()])
+        import pyarrow.parquet as pq
+        lo = min(pq.read_table(p, columns=["opened_at"]).column("opened_at").cast(pa.int64()).to_pylist() or [0]
+                 for p in cases)
+        lo = min(lo) // 1_000_000
+        hi = max(zones.column("data_end").cast(pa.int64()).to_pylist()) // 1_000_000
+        rows = zone_days(set(zones.column("time_zone").to_pylist()), lo, hi)
+        days = pa.table({
+            "time_zone": [r[0] for r in rows],
+            "day": pa.array([r[1] for r in rows], pa.date32()),
+            "start_s": pa.array([r[2] for r in rows], pa.int64()),
+            "end_s": pa.array([r[3] for r in rows], pa.int64()),
+        })
+        ctx.register_record_batches("zone_days", [days.to_batches()])
+        sql = (sql_of("reference-case-facts.datafusion.sql")
+               .replace("{cases}", union)
+               .replace("{zones}", "zones").replace("{zone_days}", "zone_days"))
+        out = []
+        for b in ctx.sql(sql).collect():
+            cols = [b.column(i).to_pylist() for i in range(b.num_columns)]
+            out.extend(zip(*cols))
+        return out
+    spark = spark_session()
+    spark.read.parquet(*cases).createOrReplaceTempView("cases")
+    rows = zip(zones.column("queue").to_pylist(), zones.column("time_zone").to_pylist(),
+               zones.column("data_end").to_pylist())
+    spark.createDataFrame(list(rows), "queue string, time_zone string, data_end timestamp") \
+        .createOrReplaceTempView("zones")
+    sql = sql_of("reference-case-facts.spark.sql").replace("{cases}", "cases").replace("{zones}", "zones")
+    return [tuple(r) for r in spark.sql(sql).collect()]
+
+
+def check_cases(engine, name, m, facts, setup):
+    import pyarrow.parquet as pq
+    cases = [os.path.join(facts, x["path"]) for x in m.get("cases", [])]
+    days = [os.path.join(facts, x["path"]) for x in m.get("case_days", [])]
+    zones = case_zones(cases, setup)
+    t0 = time.perf_counter()
+    ref = sorted(tuple(r) for r in run_cases(engine, cases, zones))
+    took = time.perf_counter() - t0
+    ours = []
+    for p in days:
+        t = pq.read_table(p, columns=CASE_COLS)
+        cols = [t.column(c).to_pylist() for c in CASE_COLS]
+        ours.extend(zip(*cols))
+    ours = sorted(ours)
+    ref = [tuple(int(x) if isinstance(x, (int, float)) and not isinstance(x, bool) else x for x in r) for r in ref]
+    if ref == ours:
+        print(f"identical: {len(ref)} queue x day x priority case rows, {len(CASE_COLS)} columns each, "
+              f"{sum(r[4] for r in ref)} cases opened ({name}, {took:.2f} s)")
+        return 0
+    print(f"DIFFERENT: the case facts SQL on {name} gives {len(ref)} rows, opsdeck stored {len(ours)}")
+    gs, ws = set(ref), set(ours)
+    for r in sorted(ws - gs)[:5]:
+        print("DIFFERENT opsdeck only:", r)
+    for r in sorted(gs - ws)[:5]:
+        print("DIFFERENT sql only:", r)
+    return 1
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("workspace")
     ap.add_argument("--engine", default="duckdb", choices=["duckdb", "datafusion", "spark"])
+    ap.add_argument("--setup", help="the JSON of `opsdeck setup show --format json` (queue zones)")
     a = ap.parse_args()
     facts = os.path.join(a.workspace, "facts")
     with open(os.path.join(facts, "manifest.json")) as f:
@@ -175,6 +310,13 @@ def main():
     total = sum(r[4] for r in ref)
     print(f"identical: {len(ref)} queue x interval rows, {len(names)} columns each, {total} contacts "
           f"({engine}, {took:.2f} s)")
+    if m.get("cases"):
+        if not a.setup:
+            print("notice: the workspace has case records; give --setup to check its case facts too")
+            return 0
+        with open(a.setup) as f:
+            setup = json.load(f)
+        return check_cases(a.engine, engine, m, facts, setup)
     return 0
 
 

@@ -2,7 +2,8 @@
 //! DuckDB, Apache DataFusion and Apache Spark (local mode) over the contact Parquet files a
 //! workspace's manifest names gives opsdeck's interval facts row for row — on a demo workspace
 //! (its autumn DST nights included) and on contacts spanning both DST nights of two zones — and
-//! a contact changed in a facts file outside opsdeck makes every engine's diff fail.
+//! a contact changed in a facts file outside opsdeck makes every engine's diff fail. The same
+//! for the case day facts (docs/reference-case-facts*.sql) from the demo's case records.
 //! `scripts/check-reference-sql.sh` installs each engine into the peers' venv; an engine that
 //! cannot be installed here is skipped with a notice (DuckDB never is).
 
@@ -22,6 +23,7 @@ fn check(engine: &str, ws: &Path) -> (i32, String) {
         .arg(repo().join("scripts/check-reference-sql.sh"))
         .args(["--engine", engine])
         .arg(ws)
+        .env("OPSDECK_BIN", env!("CARGO_BIN_EXE_opsdeck"))
         .output()
         .expect("run bash");
     (
@@ -160,6 +162,12 @@ fn the_reference_sql_agrees_on_every_engine_and_catches_a_changed_contact() {
         }
         assert_eq!(code, 0, "{engine} on the demo:\n{out}");
         assert!(out.contains("identical: "), "{out}");
+        // the demo's service desk (Europe/London, its 25-hour day of 26 October included):
+        // the case day facts from the case records agree too
+        assert!(
+            out.contains("queue x day x priority case rows"),
+            "{engine} did not check the demo's case facts:\n{out}"
+        );
         let (code, out) = check(engine, &dst_ws);
         assert_eq!(code, 0, "{engine} on the DST nights:\n{out}");
         assert!(out.contains("identical: "), "{out}");
@@ -204,5 +212,31 @@ fn the_reference_sql_agrees_on_every_engine_and_catches_a_changed_contact() {
         assert_eq!(code, 1, "{engine} after a contact changed:\n{out}");
         assert!(out.contains("DIFFERENT"), "{out}");
         assert!(out.contains("sum_talk_s"), "{out}");
+    }
+    // a case record's opening moved a day earlier in a facts file: every engine's case diff
+    // fails (its contacts still agree)
+    let m = demo.manifest().unwrap();
+    let file = demo
+        .home()
+        .join("facts")
+        .join(m["cases"][0]["path"].as_str().unwrap());
+    let edit = "import sys, pyarrow as pa, pyarrow.parquet as pq\n\
+                t = pq.read_table(sys.argv[1])\n\
+                i = t.schema.get_field_index('opened_at')\n\
+                v = t.column(i).cast(pa.int64()).to_pylist()\n\
+                v[0] -= 86400 * 1000000\n\
+                t = t.set_column(i, t.schema.field(i), pa.array(v, pa.int64()).cast(t.schema.field(i).type))\n\
+                pq.write_table(t, sys.argv[1])\n";
+    let st = Command::new(&py)
+        .args(["-c", edit])
+        .arg(&file)
+        .status()
+        .expect("the peers' python");
+    assert!(st.success(), "could not edit {}", file.display());
+    for engine in &ran {
+        let (code, out) = check(engine, &demo.home());
+        assert_eq!(code, 1, "{engine} after a case changed:\n{out}");
+        assert!(out.contains("identical: "), "{out}");
+        assert!(out.contains("DIFFERENT: the case facts SQL"), "{out}");
     }
 }
