@@ -214,7 +214,11 @@ pub fn print_summary(s: &IngestSummary) -> Result<()> {
             q.display()
         );
     }
-    if !s.committed {
+    if let Some(b) = &s.same_as {
+        outln!(
+            "  the same files as batch {b} (byte for byte, same profile and setup): not read again; the workspace is unchanged"
+        );
+    } else if !s.committed {
         outln!("  nothing new to store; the workspace is unchanged");
     } else {
         outln!("  partitions rewritten: {}", s.partitions.join(", "));

@@ -72,7 +72,7 @@ pub const REQUIRED_FIELDS: usize = 11;
 /// Identity fields of a contact: needed to store it, not to count it. Readers leave them out
 /// (`None`) when the sink only aggregates (`ContactSink::IDS`), so `opsdeck kpi` reads only the
 /// columns its figures use.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub struct Ids<'a> {
     pub contact_id: Cow<'a, str>,
     pub channel: Option<Channel>,
@@ -109,7 +109,7 @@ pub struct RawContact<'a> {
 }
 
 /// A validated contact; instants are UTC epoch seconds.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub struct Contact<'a> {
     pub ids: Option<Ids<'a>>,
     pub queue: Cow<'a, str>,
@@ -151,7 +151,7 @@ impl Contact<'_> {
 }
 
 /// A contact's validated times (UTC epoch seconds) and handle seconds (0 when not given).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Hash)]
 pub struct Timing {
     pub arrived_s: i64,
     pub answered_s: Option<i64>,

@@ -33,6 +33,12 @@ impl<S: ContactSink> RowSink for ContactRows<S> {
     fn bad_row(&mut self, line: u64, issue: FieldIssue, raw: String) {
         self.sink.issue(line, issue, raw);
     }
+    fn piece_start(&mut self, seq: u64) {
+        self.sink.piece_start(seq);
+    }
+    fn piece_end(&mut self) {
+        self.sink.piece_end();
+    }
 }
 
 /// Read all contacts of `path` with `profile`, feeding one sink per worker; returns the sinks.
@@ -180,9 +186,11 @@ where
                 scope.spawn(move || -> Result<S> {
                     let file = File::open(path).map_err(io_err(path))?;
                     while !stop.load(Ordering::Relaxed) {
-                        let Some(unit) = units.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                        let seq = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(unit) = units.get(seq) else {
                             break;
                         };
+                        sink.piece_start(seq as u64);
                         let mut run = || -> Result<()> {
                             let file = file.try_clone().map_err(io_err(path))?;
                             let mut builder = ParquetRecordBatchReaderBuilder::new_with_metadata(
@@ -221,6 +229,7 @@ where
                             stop.store(true, Ordering::Relaxed);
                             return Err(e);
                         }
+                        sink.piece_end();
                         // under the lock, so the bar only moves forward
                         let mut done = done_bytes.lock().unwrap_or_else(|p| p.into_inner());
                         *done += unit.bytes;

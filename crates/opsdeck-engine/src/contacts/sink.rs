@@ -33,6 +33,12 @@ pub trait ContactSink: Send {
     /// A contact validated with the `columnar` resolver, of the queue `queue_slot` gave `slot`,
     /// arrived at `arrived_s` (UTC) with outcome `o`: count it exactly as `contact` would.
     fn add_clean(&mut self, _slot: u32, _arrived_s: i64, _o: &ContactOutcome) {}
+    /// A piece of the file starts (a chunk of CSV rows, a range of Parquet rows): pieces are
+    /// numbered 0, 1, 2 … in file order, whichever worker reads them, so a sink that hands
+    /// its rows on can keep them in file order.
+    fn piece_start(&mut self, _seq: u64) {}
+    /// Every row of the piece `piece_start` announced has been delivered.
+    fn piece_end(&mut self) {}
 }
 
 pub(crate) fn deliver<S: ContactSink, R: Row>(bound: &Bound, row: &R, line: u64, sink: &mut S) {

@@ -53,6 +53,11 @@ pub trait RowSink: Send {
     /// The rows that follow come from a chunk whose first row is on `first_line` and which
     /// spans `lines` lines (so holds at most that many rows).
     fn chunk(&mut self, _first_line: u64, _lines: u64) {}
+    /// A piece of the input (a chunk of rows or one bad row) starts: pieces are numbered
+    /// 0, 1, 2 … in file order, whichever worker gets them.
+    fn piece_start(&mut self, _seq: u64) {}
+    /// The piece `piece_start` announced is done: every row of it was delivered.
+    fn piece_end(&mut self) {}
     /// A row as wide as the header.
     fn row<R: Row>(&mut self, row: &R, line: u64);
     /// A row that cannot be split into the header's fields (`raw`: at most
@@ -480,8 +485,21 @@ fn describe_bad(
 
 /// Hand the whole records before the cutter's `rec_start` to a worker; false when the workers
 /// are gone.
+/// Hands pieces to the workers, numbered in file order.
+struct Pieces {
+    tx: mpsc::SyncSender<(u64, Piece)>,
+    next: u64,
+}
+
+impl Pieces {
+    fn send(&mut self, piece: Piece) -> bool {
+        self.next += 1;
+        self.tx.send((self.next - 1, piece)).is_ok()
+    }
+}
+
 fn send_rows(
-    tx: &mpsc::SyncSender<Piece>,
+    tx: &mut Pieces,
     buf: &mut Vec<u8>,
     cut: &mut Cutter,
     line: &mut u64,
@@ -503,7 +521,6 @@ fn send_rows(
         lines,
         bytes,
     }))
-    .is_ok()
 }
 
 fn read_csv<R, B, S, Bind, Make>(
@@ -610,7 +627,8 @@ where
     buf.drain(..header_end);
 
     let n_workers = workers();
-    let (tx, rx) = mpsc::sync_channel::<Piece>(n_workers * 2);
+    let (tx, rx) = mpsc::sync_channel::<(u64, Piece)>(n_workers * 2);
+    let mut tx = Pieces { tx, next: 0 };
     let rx = Arc::new(Mutex::new(rx));
     let mut sinks = Vec::with_capacity(n_workers);
     let mut any_rows = false;
@@ -626,7 +644,8 @@ where
                             Ok(g) => g.recv(),
                             Err(_) => break,
                         };
-                        let Ok(piece) = piece else { break };
+                        let Ok((seq, piece)) = piece else { break };
+                        sink.piece_start(seq);
                         match piece {
                             Piece::Rows(chunk) => {
                                 sink.chunk(chunk.first_line, chunk.lines + 1);
@@ -639,6 +658,7 @@ where
                                 sink.bad_row(line, issue, raw);
                             }
                         }
+                        sink.piece_end();
                     }
                     sink
                 })
@@ -654,7 +674,7 @@ where
                         Stop::Bad(bad) => bad,
                     };
                     let end = cut.rec_start;
-                    if !send_rows(&tx, &mut buf, &mut cut, &mut line, &mut any_rows) {
+                    if !send_rows(&mut tx, &mut buf, &mut cut, &mut line, &mut any_rows) {
                         return Ok(());
                     }
                     let bad = BadRecord {
@@ -698,11 +718,11 @@ where
                         issue,
                         raw,
                     };
-                    if tx.send(piece).is_err() {
+                    if !tx.send(piece) {
                         return Ok(());
                     }
                 }
-                if !send_rows(&tx, &mut buf, &mut cut, &mut line, &mut any_rows) {
+                if !send_rows(&mut tx, &mut buf, &mut cut, &mut line, &mut any_rows) {
                     return Ok(());
                 }
                 if input.eof {

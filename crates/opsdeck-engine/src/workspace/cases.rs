@@ -394,6 +394,7 @@ fn ingest_batch(
         rows_withdrawn: 0,
         voided_by: None,
         clients: batch_clients.into_iter().collect(),
+        input_digest: None,
     });
     publish(ws, &lock, &manifest, &req.batch_id, superseded)?;
     summary.committed = true;

@@ -81,6 +81,11 @@ pub struct BatchRecord {
     /// manifests written before opsdeck kept it: see [`Manifest::batch_clients`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub clients: Vec<String>,
+    /// Of a batch that added contacts: a digest of what decided its outcome — the bytes of
+    /// its files, the profile, the zone, the field limit and each queue's client and zone —
+    /// so that the same input again is known without reading it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_digest: Option<String>,
 }
 
 fn contacts_kind() -> String {
@@ -312,6 +317,12 @@ impl Workspace {
 
     pub fn quarantine_dir(&self) -> PathBuf {
         self.root.join("quarantine")
+    }
+
+    /// Where a running batch writes its contact files before its commit moves them under
+    /// facts/ (a batch killed or refused leaves nothing under facts/).
+    pub(crate) fn staging_dir(&self) -> PathBuf {
+        self.root.join("staging")
     }
 
     pub fn sqlite_path(&self) -> PathBuf {
@@ -562,6 +573,11 @@ impl Workspace {
                 }
             }
         }
+        // the staging area of a batch that was killed (writers hold the lock, so none runs)
+        let staging = self.staging_dir();
+        if staging.exists() {
+            std::fs::remove_dir_all(&staging).map_err(io_err(&staging))?;
+        }
         let tmp = self.facts_dir().join(format!("{MANIFEST}.tmp"));
         if tmp.exists() {
             std::fs::remove_file(&tmp).map_err(io_err(&tmp))?;
@@ -634,18 +650,23 @@ fn ts_field(name: &str, nullable: bool) -> Field {
     )
 }
 
+/// How every fact file is written: zstd level 1, row groups of 256 Ki rows.
+pub(crate) fn writer_props() -> Result<WriterProperties> {
+    Ok(WriterProperties::builder()
+        .set_compression(Compression::ZSTD(
+            ZstdLevel::try_new(1).map_err(|e| EngineError::Internal(e.to_string()))?,
+        ))
+        .set_max_row_group_size(256 * 1024)
+        .build())
+}
+
 /// Write record batches to `path` (a new file), flushed to disk.
 pub(crate) fn write_parquet(path: &Path, batch: &RecordBatch) -> Result<()> {
     if let Some(d) = path.parent() {
         std::fs::create_dir_all(d).map_err(io_err(d))?;
     }
     let f = File::create(path).map_err(io_err(path))?;
-    let props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(
-            ZstdLevel::try_new(1).map_err(|e| EngineError::Internal(e.to_string()))?,
-        ))
-        .set_max_row_group_size(256 * 1024)
-        .build();
+    let props = writer_props()?;
     let perr = |e: parquet::errors::ParquetError| EngineError::Parquet {
         path: path.to_path_buf(),
         message: e.to_string(),
@@ -851,6 +872,13 @@ pub fn read_intervals(path: &Path) -> Result<Vec<IntervalFact>> {
 
 /// The contact ids stored in a contacts file.
 pub fn read_contact_ids(path: &Path, into: &mut rustc_hash::FxHashSet<String>) -> Result<()> {
+    each_contact_id(path, |id| {
+        into.insert(id.to_string());
+    })
+}
+
+/// Call `f` with each contact id of a stored contacts file (only that column is read).
+pub(crate) fn each_contact_id(path: &Path, mut each: impl FnMut(&str)) -> Result<()> {
     let perr = |m: String| EngineError::Parquet {
         path: path.to_path_buf(),
         message: m,
@@ -866,7 +894,7 @@ pub fn read_contact_ids(path: &Path, into: &mut rustc_hash::FxHashSet<String>) -
         let batch = batch.map_err(|e| perr(e.to_string()))?;
         let ids = batch.column(0).as_string::<i32>();
         for i in 0..batch.num_rows() {
-            into.insert(ids.value(i).to_string());
+            each(ids.value(i));
         }
     }
     Ok(())

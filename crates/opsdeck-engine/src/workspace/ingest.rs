@@ -146,6 +146,11 @@ pub struct IngestSummary {
     /// Set when the batch was refused whole (too many rejected rows): nothing was stored and
     /// `quarantine_file` is the report of the refused batch.
     pub refused: Option<Refusal>,
+    /// Set when the files are byte for byte those of a committed batch, read with the same
+    /// profile and setup, and nothing has been withdrawn since: that batch's counts, nothing
+    /// read again and nothing stored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub same_as: Option<String>,
 }
 
 struct IngestSink<'o> {
@@ -188,7 +193,7 @@ impl ContactSink for IngestSink<'_> {
 
 /// Month partition (`YYYY-MM`, UTC) of an instant: where a contact is stored does not depend
 /// on any calendar, so a change of a queue's zone never moves or duplicates it.
-fn utc_month(utc_s: i64) -> String {
+pub(super) fn utc_month(utc_s: i64) -> String {
     chrono::DateTime::from_timestamp(utc_s, 0)
         .map(|d| d.format("%Y-%m").to_string())
         .unwrap_or_default()
@@ -204,6 +209,19 @@ pub fn ingest(ws: &Workspace, req: &IngestRequest, progress: Progress) -> Result
 }
 
 fn ingest_batch(ws: &Workspace, req: &IngestRequest, progress: Progress) -> Result<IngestSummary> {
+    match req.mode {
+        IngestMode::Add => super::stream::ingest_add(ws, req, progress),
+        IngestMode::Replace => ingest_replace(ws, req, progress),
+    }
+}
+
+/// A corrected export (`--replace`): read whole, as each replaced contact's stored version is
+/// looked up and pushed out of its file (memory grows with the batch; see docs/benchmarks.md).
+fn ingest_replace(
+    ws: &Workspace,
+    req: &IngestRequest,
+    progress: Progress,
+) -> Result<IngestSummary> {
     let zone = req.zone.or(req.profile.zone());
     let mut rows: Vec<(usize, u64, Contact<'static>)> = Vec::new();
     let mut issues: Vec<RowIssue> = Vec::new();
@@ -449,6 +467,7 @@ fn ingest_batch(ws: &Workspace, req: &IngestRequest, progress: Progress) -> Resu
         rows_withdrawn: 0,
         voided_by: None,
         clients: clients_of(&touched),
+        input_digest: None,
     });
     publish(ws, &lock, &manifest, &req.batch_id, superseded)?;
     summary.committed = true;
@@ -470,21 +489,41 @@ pub(super) fn report_rejects(
     if !issues.is_empty() || rows_rejected > 0 {
         write_quarantine(&super::report::partial_path(ws, batch_id), issues)?;
     }
+    Ok(reject_verdict(
+        ws,
+        batch_id,
+        !issues.is_empty(),
+        rows_read,
+        rows_rejected,
+        limit,
+    ))
+}
+
+/// Whether the reject limit refuses a batch whose quarantine report is written (`reported`:
+/// it has rows), and where that report will be published.
+pub(super) fn reject_verdict(
+    ws: &Workspace,
+    batch_id: &str,
+    reported: bool,
+    rows_read: u64,
+    rows_rejected: u64,
+    limit: &RejectLimit,
+) -> (Option<PathBuf>, Option<Refusal>) {
     let allowed = limit.allowed(rows_read);
     if rows_rejected > allowed {
-        return Ok((
+        return (
             Some(ws.quarantine_dir().join(format!("{batch_id}.refused.csv"))),
             Some(Refusal {
                 rows_rejected,
                 allowed,
                 limit: limit.describe(),
             }),
-        ));
+        );
     }
-    Ok((
-        (!issues.is_empty()).then(|| super::report::report_path(ws, batch_id)),
+    (
+        reported.then(|| super::report::report_path(ws, batch_id)),
         None,
-    ))
+    )
 }
 
 /// The clients of `(client, month)` partitions, sorted.
@@ -633,31 +672,57 @@ pub fn rebuild_intervals(
 }
 
 fn write_quarantine(path: &Path, issues: &[RowIssue]) -> Result<()> {
-    let mut w = csv::Writer::from_path(path).map_err(|e| EngineError::Io {
-        path: path.to_path_buf(),
-        cause: std::io::Error::other(e.to_string()),
-    })?;
-    let werr = |e: csv::Error| EngineError::Io {
-        path: path.to_path_buf(),
-        cause: std::io::Error::other(e.to_string()),
-    };
-    w.write_record(["file", "line", "field", "reason", "row"])
-        .map_err(werr)?;
+    let mut w = QuarantineWriter::create(path)?;
     for i in issues {
-        w.write_record([
-            i.file.as_str(),
-            &i.line.to_string(),
-            &i.field,
-            &i.reason,
-            &i.raw,
-        ])
-        .map_err(werr)?;
+        w.write(i)?;
     }
-    let mut inner = w.into_inner().map_err(|e| EngineError::Io {
-        path: path.to_path_buf(),
-        cause: std::io::Error::other(e.to_string()),
-    })?;
-    inner.flush().map_err(io_err(path))
+    w.finish()
+}
+
+/// A quarantine report written row by row: `file,line,field,reason,row`.
+pub(super) struct QuarantineWriter {
+    path: PathBuf,
+    w: csv::Writer<std::fs::File>,
+}
+
+impl QuarantineWriter {
+    pub(super) fn create(path: &Path) -> Result<Self> {
+        let f = std::fs::File::create(path).map_err(io_err(path))?;
+        let mut q = QuarantineWriter {
+            path: path.to_path_buf(),
+            w: csv::Writer::from_writer(f),
+        };
+        q.record(["file", "line", "field", "reason", "row"])?;
+        Ok(q)
+    }
+
+    fn record<'a>(&mut self, r: impl IntoIterator<Item = &'a str>) -> Result<()> {
+        let path = &self.path;
+        self.w.write_record(r).map_err(|e| EngineError::Io {
+            path: path.clone(),
+            cause: std::io::Error::other(e.to_string()),
+        })
+    }
+
+    pub(super) fn write(&mut self, i: &RowIssue) -> Result<()> {
+        let line = i.line.to_string();
+        self.record([
+            i.file.as_str(),
+            line.as_str(),
+            i.field.as_str(),
+            i.reason.as_str(),
+            i.raw.as_str(),
+        ])
+    }
+
+    pub(super) fn finish(self) -> Result<()> {
+        let path = self.path;
+        let mut inner = self.w.into_inner().map_err(|e| EngineError::Io {
+            path: path.clone(),
+            cause: std::io::Error::other(e.to_string()),
+        })?;
+        inner.flush().map_err(io_err(&path))
+    }
 }
 
 fn write_contacts(path: &Path, rows: &[Contact<'static>], org: &Org, batch_id: &str) -> Result<()> {
@@ -665,7 +730,11 @@ fn write_contacts(path: &Path, rows: &[Contact<'static>], org: &Org, batch_id: &
 }
 
 /// Contacts as a record batch of the stored contacts schema.
-fn contacts_batch(rows: &[Contact<'static>], org: &Org, batch_id: &str) -> Result<RecordBatch> {
+pub(super) fn contacts_batch(
+    rows: &[Contact<'static>],
+    org: &Org,
+    batch_id: &str,
+) -> Result<RecordBatch> {
     let mut id = StringBuilder::new();
     let mut queue = StringBuilder::new();
     let mut channel = StringBuilder::new();

@@ -7,5 +7,6 @@ pub mod facts;
 pub mod ingest;
 pub mod report;
 pub mod restate;
+mod stream;
 
 pub use facts::{IntervalFact, Workspace};
