@@ -16,6 +16,7 @@ use crate::contacts::sink::SlotSums;
 use crate::contacts::{read_contacts, validate, Contact, ContactSink, RawContact};
 use crate::error::{io_err, EngineError, Result};
 use crate::io::{FieldIssue, LocalResolver, Progress, RowIssue};
+use chrono::Datelike;
 use chrono_tz::Tz;
 use opsdeck_core::{IntervalSums, Org, Queue, ZoneCache};
 use parquet::arrow::ArrowWriter;
@@ -184,18 +185,23 @@ impl<'a> StreamSink<'_, 'a> {
             self.shared.turn.notify_all();
             keep?
         };
-        let mut by_part: BTreeMap<(String, String), Vec<Contact<'static>>> = BTreeMap::new();
+        // a piece holds a few partitions: found by a scan, named once each
+        let mut by_part: Vec<(MonthKey, Vec<Contact<'static>>)> = Vec::new();
         for ((_, c), k) in rows.into_iter().zip(keep) {
-            if k {
-                let client = org.queues[c.queue.as_ref()].client.clone();
-                by_part
-                    .entry((client, utc_month(c.timing.arrived_s)))
-                    .or_default()
-                    .push(c);
+            if !k {
+                continue;
+            }
+            let client = org.queues[c.queue.as_ref()].client.as_str();
+            let at = chrono::DateTime::from_timestamp(c.timing.arrived_s, 0).unwrap_or_default();
+            let key = (client, at.year(), at.month());
+            match by_part.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, list)) => list.push(c),
+                None => by_part.push((key, vec![c])),
             }
         }
-        for (key, list) in by_part {
-            self.write(key, &list)?;
+        for ((client, _, _), list) in by_part {
+            let month = utc_month(list[0].timing.arrived_s);
+            self.write((client.to_string(), month), &list)?;
         }
         Ok(())
     }
@@ -442,6 +448,12 @@ impl Drop for StreamSink<'_, '_> {
 /// The new sums of a partition, by queue and interval start.
 type PartSums = FxHashMap<(String, i64), IntervalSums>;
 
+/// The new sums of each `(client, month)` partition a batch touched.
+type NewSums = BTreeMap<(String, String), PartSums>;
+
+/// A partition as a piece meets it: client, year and month of arrival (UTC).
+type MonthKey<'o> = (&'o str, i32, u32);
+
 /// Ingest files that add contacts (`IngestMode::Add`) as one batch, streaming.
 pub(super) fn ingest_add(
     ws: &Workspace,
@@ -588,10 +600,10 @@ fn read_all(
     shared: &Shared,
     req: &IngestRequest,
     progress: Progress,
-) -> Result<(Vec<FactFile>, BTreeMap<(String, String), PartSums>)> {
+) -> Result<(Vec<FactFile>, NewSums)> {
     let zone = req.zone.or(req.profile.zone());
     let mut files = Vec::new();
-    let mut sums: BTreeMap<(String, String), PartSums> = BTreeMap::new();
+    let mut sums: NewSums = BTreeMap::new();
     let mut bytes_before = 0u64;
     for (fi, path) in req.files.iter().enumerate() {
         let base = bytes_before;
@@ -662,7 +674,7 @@ fn read_all(
 fn add_intervals(
     ws: &Workspace,
     manifest: &mut Manifest,
-    new: BTreeMap<(String, String), PartSums>,
+    new: NewSums,
     org: &Org,
     tag: &str,
 ) -> Result<(Vec<String>, Vec<FactFile>)> {
@@ -802,7 +814,11 @@ mod tests {
         };
         let wait = (i as i64 * 17) % 70;
         if i % 7 == 3 {
-            format!("c{i},{queue},voice,{},,{},,,,,,,,,", at(arrived), at(arrived + wait))
+            format!(
+                "c{i},{queue},voice,{},,{},,,,,,,,,",
+                at(arrived),
+                at(arrived + wait)
+            )
         } else {
             let talk = 60 + (i as i64 * 31) % 400;
             format!(
@@ -813,9 +829,13 @@ mod tests {
                 i % 3 * 5,
                 10 + i % 20,
                 i % 11,
-                if i % 4 == 0 { (1 + i % 5).to_string() } else { String::new() },
-                if i % 6 == 0 { "9" } else { "" },
-                if i % 5 == 0 { "true" } else { "" },
+                if i.is_multiple_of(4) {
+                    (1 + i % 5).to_string()
+                } else {
+                    String::new()
+                },
+                if i.is_multiple_of(6) { "9" } else { "" },
+                if i.is_multiple_of(5) { "true" } else { "" },
             )
         }
     }
@@ -916,14 +936,20 @@ mod tests {
         let generation = ws.manifest().unwrap().generation;
         let again = run(&ws, &org, std::slice::from_ref(&f), "b2");
         assert_eq!(again.same_as.as_deref(), Some("b1"));
-        assert_eq!((again.rows_read, again.rows_duplicate, again.rows_accepted), (50, 50, 0));
+        assert_eq!(
+            (again.rows_read, again.rows_duplicate, again.rows_accepted),
+            (50, 50, 0)
+        );
         assert_eq!(ws.manifest().unwrap().generation, generation);
         // one byte more: read again, row by row (all 50 already stored, one new)
         let mut more = rows.clone();
         more.push(row(50));
         let g = write(tmp.path(), "b.csv", &more);
         let s = run(&ws, &org, &[g], "b3");
-        assert_eq!((s.same_as, s.rows_accepted, s.rows_duplicate), (None, 1, 50));
+        assert_eq!(
+            (s.same_as, s.rows_accepted, s.rows_duplicate),
+            (None, 1, 50)
+        );
         // the first batch withdrawn: its file stores its contacts again
         super::super::restate::void(&ws, &org, "b1", "b4", "2026-01-02T00:00:00Z").unwrap();
         let s = run(&ws, &org, &[f], "b5");
