@@ -48,14 +48,7 @@ BIN=$(release_binary ingest.sh)
 PEERS_SRC=$REPO/../shared/peers
 mkdir -p "$RUN_DIR/peers/data"
 cp "$PEERS_SRC/_common.py" "$PEERS_SRC/gen_contacts.py" "$RUN_DIR/peers/"
-{
-  printf '[[site]]\nid = "s1"\nname = "Site"\ncountry = "GB"\ntime_zone = "Europe/London"\ncost_per_productive_hour = 20.0\n\n'
-  printf '[[client]]\nid = "c1"\nname = "Client"\n\n[[program]]\nid = "p1"\nname = "Program"\nclient = "c1"\nsites = ["s1"]\n\n'
-  printf '[[calendar]]\nid = "cal1"\ntime_zone = "Europe/London"\n'
-  for q in billing collections general onboarding retention sales tech_support vip; do
-    printf '\n[[queue]]\nid = "%s"\nname = "Queue %s"\nprogram = "p1"\nchannel = "voice"\ncalendar = "cal1"\nthreshold_s = 20\n' "$q" "$q"
-  done
-} > "$RUN_DIR/setup.toml"
+london_setup > "$RUN_DIR/setup.toml"
 out=$RUN_DIR/out; rm -rf "$out"; mkdir -p "$out"
 timeit() { # name, ok codes, command...
   local name=$1 ok=$2; shift 2

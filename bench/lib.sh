@@ -2,6 +2,8 @@
 #   wait_idle            with WAIT_IDLE=1, wait (at most 5 min) until the CPUs were >= 90 % idle over 3 s
 #   release_binary NAME  build opsdeck in release unless SKIP_BUILD=1; print its path
 #   need_wrk             install wrk from Debian's packages when missing (as root), or stop
+#   london_setup         print the setup of the peers' generated contacts: one client, its 8
+#                        queues on a Europe/London calendar (so DST nights are in the data)
 
 # Shared machines: with --wait-idle, wait (at most 5 min) until the CPUs were >= 90 % idle over 3 s.
 cpu_idle_pct() {
@@ -47,4 +49,14 @@ need_wrk() {
 opsdeck_chromium_version() {
   local b=${OPSDECK_CHROMIUM:-/usr/lib/chromium/chromium}
   "$b" --version 2>/dev/null | head -1 || echo "no chromium"
+}
+
+london_setup() {
+  printf '[[site]]\nid = "s1"\nname = "Site"\ncountry = "GB"\ntime_zone = "Europe/London"\ncost_per_productive_hour = 20.0\n\n'
+  printf '[[client]]\nid = "c1"\nname = "Client"\n\n[[program]]\nid = "p1"\nname = "Program"\nclient = "c1"\nsites = ["s1"]\n\n'
+  printf '[[calendar]]\nid = "cal1"\ntime_zone = "Europe/London"\n'
+  local q
+  for q in billing collections general onboarding retention sales tech_support vip; do
+    printf '\n[[queue]]\nid = "%s"\nname = "Queue %s"\nprogram = "p1"\nchannel = "voice"\ncalendar = "cal1"\nthreshold_s = 20\n' "$q" "$q"
+  done
 }

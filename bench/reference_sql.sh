@@ -46,14 +46,7 @@ fi
 ws=$RUN_DIR/ws_$ROWS
 if [[ ! -s $ws/facts/manifest.json ]]; then
   rm -rf "$ws"
-  {
-    printf '[[site]]\nid = "s1"\nname = "Site"\ncountry = "GB"\ntime_zone = "Europe/London"\ncost_per_productive_hour = 20.0\n\n'
-    printf '[[client]]\nid = "c1"\nname = "Client"\n\n[[program]]\nid = "p1"\nname = "Program"\nclient = "c1"\nsites = ["s1"]\n\n'
-    printf '[[calendar]]\nid = "cal1"\ntime_zone = "Europe/London"\n'
-    for q in billing collections general onboarding retention sales tech_support vip; do
-      printf '\n[[queue]]\nid = "%s"\nname = "Queue %s"\nprogram = "p1"\nchannel = "voice"\ncalendar = "cal1"\nthreshold_s = 20\n' "$q" "$q"
-    done
-  } > "$RUN_DIR/setup.toml"
+  london_setup > "$RUN_DIR/setup.toml"
   "$BIN" --home "$ws" setup apply "$RUN_DIR/setup.toml" > /dev/null
   log "ingesting $ROWS contacts"
   # the generator writes wall-clock times, a few inside London's spring-forward gap: those rows

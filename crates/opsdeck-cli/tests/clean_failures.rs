@@ -474,10 +474,11 @@ fn a_failed_batch_removes_its_files_and_report_and_names_the_path() {
         .run();
     out.code(1)
         .stderr_has("opsdeck: error: ")
+        // a batch that adds contacts writes them under staging/ until its commit
         .stderr_has(&format!(
             "{}",
             dir.home()
-                .join("facts/contacts/client=c1/month=2025-03/b")
+                .join("staging/contacts/client=c1/month=2025-03/b")
                 .display()
         ))
         .stderr_has(".parquet");
@@ -485,6 +486,10 @@ fn a_failed_batch_removes_its_files_and_report_and_names_the_path() {
         fact_files(&dir),
         live_files(&dir),
         "partial files were left"
+    );
+    assert!(
+        !dir.home().join("staging").exists(),
+        "the failed batch left its staging area"
     );
     assert_eq!(quarantine_names(&dir), Vec::<String>::new());
     assert_eq!(dir.manifest_bytes().unwrap(), before);

@@ -68,6 +68,7 @@ fn crates_depend_only_on_what_the_map_allows() {
                 "itoa",
                 "rustc-hash",
                 "hashbrown",
+                "twox-hash",
             ],
         ),
         (

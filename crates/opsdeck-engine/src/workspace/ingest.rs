@@ -162,25 +162,35 @@ struct IngestSink<'o> {
     skipped: BTreeMap<&'static str, u64>,
 }
 
+/// A row as the workspace stores it: its queue declared, its ids storable, its wall-clock times
+/// read in `zone` (else its queue's zone; one resolver per zone, kept in `resolvers`).
+pub(super) fn storable_contact(
+    org: &Org,
+    zone: Option<Tz>,
+    resolvers: &mut FxHashMap<Tz, LocalResolver>,
+    raw: RawContact<'_>,
+) -> std::result::Result<Contact<'static>, FieldIssue> {
+    let q = org.queues.get(raw.queue.as_ref()).ok_or_else(|| {
+        FieldIssue::new(
+            "queue",
+            format!(
+                "unknown queue {} (declare it in the setup file)",
+                crate::io::quoted(&raw.queue)
+            ),
+        )
+    })?;
+    crate::contacts::storable::check_ids(raw.ids.as_ref())?;
+    let zone = zone.unwrap_or(q.zone);
+    let r = resolvers
+        .entry(zone)
+        .or_insert_with(|| LocalResolver::new(zone));
+    Ok(validate(raw, r)?.into_owned())
+}
+
 impl ContactSink for IngestSink<'_> {
     fn contact(&mut self, raw: RawContact<'_>, line: u64) -> std::result::Result<(), FieldIssue> {
-        let q = self.org.queues.get(raw.queue.as_ref()).ok_or_else(|| {
-            FieldIssue::new(
-                "queue",
-                format!(
-                    "unknown queue {} (declare it in the setup file)",
-                    crate::io::quoted(&raw.queue)
-                ),
-            )
-        })?;
-        crate::contacts::storable::check_ids(raw.ids.as_ref())?;
-        let zone = self.zone.unwrap_or(q.zone);
-        let r = self
-            .resolvers
-            .entry(zone)
-            .or_insert_with(|| LocalResolver::new(zone));
-        let c = validate(raw, r)?;
-        self.rows.push((line, c.into_owned()));
+        let c = storable_contact(self.org, self.zone, &mut self.resolvers, raw)?;
+        self.rows.push((line, c));
         Ok(())
     }
     fn skip(&mut self, reason: &'static str) {

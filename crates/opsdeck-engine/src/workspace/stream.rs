@@ -9,11 +9,11 @@ use super::facts::{
     BatchRecord, FactFile, IntervalFact, Manifest, Workspace,
 };
 use super::ingest::{
-    aggregate_contact_files, clients_of, contacts_batch, publish, reject_verdict, utc_month,
-    IngestRequest, IngestSummary, QuarantineWriter,
+    aggregate_contact_files, clients_of, contacts_batch, publish, reject_verdict, storable_contact,
+    utc_month, IngestRequest, IngestSummary, QuarantineWriter,
 };
 use crate::contacts::sink::SlotSums;
-use crate::contacts::{read_contacts, validate, Contact, ContactSink, RawContact};
+use crate::contacts::{read_contacts, Contact, ContactSink, RawContact};
 use crate::error::{io_err, EngineError, Result};
 use crate::io::{FieldIssue, LocalResolver, Progress, RowIssue};
 use chrono::Datelike;
@@ -396,24 +396,8 @@ impl<'a> StreamSink<'_, 'a> {
 
 impl ContactSink for StreamSink<'_, '_> {
     fn contact(&mut self, raw: RawContact<'_>, line: u64) -> std::result::Result<(), FieldIssue> {
-        let org = self.shared.req.org;
-        let q = org.queues.get(raw.queue.as_ref()).ok_or_else(|| {
-            FieldIssue::new(
-                "queue",
-                format!(
-                    "unknown queue {} (declare it in the setup file)",
-                    crate::io::quoted(&raw.queue)
-                ),
-            )
-        })?;
-        crate::contacts::storable::check_ids(raw.ids.as_ref())?;
-        let zone = self.zone.unwrap_or(q.zone);
-        let r = self
-            .resolvers
-            .entry(zone)
-            .or_insert_with(|| LocalResolver::new(zone));
-        let c = validate(raw, r)?;
-        self.rows.push((line, c.into_owned()));
+        let c = storable_contact(self.shared.req.org, self.zone, &mut self.resolvers, raw)?;
+        self.rows.push((line, c));
         Ok(())
     }
     fn skip(&mut self, reason: &'static str) {
