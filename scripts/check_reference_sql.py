@@ -3,7 +3,7 @@
 workspace's contact facts and diff the result with opsdeck's own interval facts, row for row and
 column for column.
 
-Usage: check_reference_sql.py WORKSPACE_DIR [--engine duckdb|datafusion|spark]
+Usage: check_reference_sql.py WORKSPACE_DIR [--engine duckdb|datafusion|ballista|spark]
                                [--setup SETUP.json]
        (exit 0 identical, 1 different, 2 usage)
 
@@ -14,7 +14,8 @@ docs/reference-case-facts*.sql over the case records, diffed with opsdeck's fact
 The engine reads the Parquet files the workspace's manifest names (never a glob). opsdeck's side
 is read with pyarrow. DataFusion has no per-row time zone, so the UTC offsets of each queue's zone
 (zone_offsets) and the local days of each zone (zone_days) are given to it as tables made here
-from the IANA database (zoneinfo).
+from the IANA database (zoneinfo). Ballista runs the DataFusion dialect on a scheduler and an
+executor started in this process (its Python client, PyPI `ballista`).
 """
 import argparse
 import json
@@ -124,12 +125,79 @@ def run_duckdb(contacts):
     return con.execute(sql).fetchall(), f"DuckDB {duckdb.__version__}"
 
 
-def run_datafusion(contacts):
-    import datafusion
+_SESSIONS = {}
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def df_session(engine):
+    """A DataFusion session and a function that registers a pyarrow table in it: DataFusion in
+    this process, or (ballista) a client of a Ballista scheduler and executor started here on
+    free ports. Ballista's plans cannot carry in-memory tables, so its tables are Parquet files
+    in a temporary directory."""
+    if engine in _SESSIONS:
+        return _SESSIONS[engine]
+    if engine == "datafusion":
+        import datafusion
+        from datafusion import SessionContext
+        ctx = SessionContext()
+
+        def register(name, table):
+            ctx.register_record_batches(name, [table.to_batches()])
+        label = f"DataFusion {datafusion.__version__}"
+    else:
+        import tempfile
+        import datafusion
+        import ballista
+        import pyarrow.parquet as pq
+        from ballista import BallistaExecutor, BallistaScheduler, BallistaSessionContext
+        sp = free_port()
+        scheduler = BallistaScheduler(bind_host="127.0.0.1", bind_port=sp)
+        scheduler.start()
+        executor = BallistaExecutor(bind_port=free_port(), bind_host="127.0.0.1",
+                                    scheduler_host="127.0.0.1", scheduler_port=sp, concurrent_tasks=2)
+        executor.start()
+        ctx = BallistaSessionContext(f"df://127.0.0.1:{sp}")
+        ctx._opsdeck_cluster = (scheduler, executor)  # kept alive with the session
+        tmp = tempfile.mkdtemp(prefix="opsdeck-ballista-")
+
+        def register(name, table):
+            path = os.path.join(tmp, f"{name}.parquet")
+            pq.write_table(table, path)
+            ctx.register_parquet(name, path)
+        label = (f"Ballista {ballista.__version__} (scheduler and executor in this process, "
+                 f"DataFusion {datafusion.__version__})")
+    _SESSIONS[engine] = (ctx, register, label)
+    return _SESSIONS[engine]
+
+
+def df_collect(ctx, sql):
+    """Run `sql` and return its rows (a Ballista executor may still be registering: retried
+    for up to 30 s)."""
+    for attempt in range(30):
+        try:
+            batches = ctx.sql(sql).collect()
+            break
+        except Exception:
+            if attempt == 29:
+                raise
+            time.sleep(1)
+    out = []
+    for b in batches:
+        cols = [b.column(i).to_pylist() for i in range(b.num_columns)]
+        out.extend(zip(*cols))
+    return out
+
+
+def run_datafusion(contacts, engine="datafusion"):
     import pyarrow as pa
     import pyarrow.parquet as pq
-    from datafusion import SessionContext
-    ctx = SessionContext()
+    ctx, register, label = df_session(engine)
     for i, p in enumerate(contacts):
         ctx.register_parquet(f"contacts_{i}", p)
     union = "(" + " UNION ALL ".join(f"SELECT * FROM contacts_{i}" for i in range(len(contacts))) + ")"
@@ -149,16 +217,11 @@ def run_datafusion(contacts):
         "to_s": pa.array([r[2] for r in rows], pa.int64()),
         "offset_s": pa.array([r[3] for r in rows], pa.int64()),
     })
-    ctx.register_record_batches("zone_offsets", [offsets.to_batches()])
+    register("zone_offsets", offsets)
     sql = (sql_of("reference-aggregation.datafusion.sql")
            .replace("{contacts}", union + " AS contacts")
            .replace("{zone_offsets}", "zone_offsets"))
-    batches = ctx.sql(sql).collect()
-    out = []
-    for b in batches:
-        cols = [b.column(i).to_pylist() for i in range(b.num_columns)]
-        out.extend(zip(*cols))
-    return out, f"DataFusion {datafusion.__version__}"
+    return df_collect(ctx, sql), label
 
 
 def spark_session():
@@ -192,14 +255,13 @@ def run_cases(engine, cases, zones):
                .replace("{cases}", "read_parquet(" + quoted_list(cases) + ")")
                .replace("{zones}", "zones"))
         return con.execute(sql).fetchall()
-    if engine == "datafusion":
+    if engine in ("datafusion", "ballista"):
         import pyarrow as pa
-        from datafusion import SessionContext
-        ctx = SessionContext()
+        ctx, register, _ = df_session(engine)
         for i, p in enumerate(cases):
             ctx.register_parquet(f"cases_{i}", p)
         union = "(" + " UNION ALL ".join(f"SELECT * FROM cases_{i}" for i in range(len(cases))) + ")"
-        ctx.register_record_batches("zones", [zones.to_batches()])
+        register("zones", zones)
         import pyarrow.parquet as pq
         lo = min(pq.read_table(p, columns=["opened_at"]).column("opened_at").cast(pa.int64()).to_pylist() or [0]
                  for p in cases)
@@ -212,15 +274,11 @@ def run_cases(engine, cases, zones):
             "start_s": pa.array([r[2] for r in rows], pa.int64()),
             "end_s": pa.array([r[3] for r in rows], pa.int64()),
         })
-        ctx.register_record_batches("zone_days", [days.to_batches()])
+        register("zone_days", days)
         sql = (sql_of("reference-case-facts.datafusion.sql")
                .replace("{cases}", union)
                .replace("{zones}", "zones").replace("{zone_days}", "zone_days"))
-        out = []
-        for b in ctx.sql(sql).collect():
-            cols = [b.column(i).to_pylist() for i in range(b.num_columns)]
-            out.extend(zip(*cols))
-        return out
+        return df_collect(ctx, sql)
     spark = spark_session()
     spark.read.parquet(*cases).createOrReplaceTempView("cases")
     rows = zip(zones.column("queue").to_pylist(), zones.column("time_zone").to_pylist(),
@@ -262,7 +320,7 @@ def check_cases(engine, name, m, facts, setup):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("workspace")
-    ap.add_argument("--engine", default="duckdb", choices=["duckdb", "datafusion", "spark"])
+    ap.add_argument("--engine", default="duckdb", choices=["duckdb", "datafusion", "ballista", "spark"])
     ap.add_argument("--setup", help="the JSON of `opsdeck setup show --format json` (queue zones)")
     a = ap.parse_args()
     facts = os.path.join(a.workspace, "facts")
@@ -274,7 +332,8 @@ def main():
         print("no contacts in the manifest", file=sys.stderr)
         return 2
     t0 = time.perf_counter()
-    ref, engine = {"duckdb": run_duckdb, "datafusion": run_datafusion, "spark": run_spark}[a.engine](contacts)
+    ref, engine = {"duckdb": run_duckdb, "datafusion": run_datafusion, "spark": run_spark,
+                   "ballista": lambda c: run_datafusion(c, "ballista")}[a.engine](contacts)
     took = time.perf_counter() - t0
     ref = sorted(tuple(int(x) if isinstance(x, (int, float)) and not isinstance(x, bool) else x for x in r) for r in ref)
 
