@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Time the reference aggregation (docs/reference-aggregation*.sql) on DuckDB, DataFusion and
-# Spark local over the same contact facts, next to `opsdeck facts rebuild` (opsdeck's own
+# Spark local (and Ballista, where its client was built) over the same contact facts, next to
+# `opsdeck facts rebuild` (opsdeck's own
 # aggregation of those files), each checked identical to opsdeck's interval facts.
 #
 #   bash bench/reference_sql.sh [--rows 10000000] [--skip-build]
@@ -57,7 +58,8 @@ fi
 out=$RUN_DIR/out; rm -rf "$out"; mkdir -p "$out"
 log "opsdeck facts rebuild"
 "$PY" bench/timeit_cmd.py --repeat 1 -- "$BIN" --home "$ws" facts rebuild > "$out/rebuild.json"
-for e in duckdb datafusion spark; do
+# ballista: only where its client was built (scripts/check-reference-sql.sh, OPSDECK_INSTALL_BALLISTA=1)
+for e in duckdb datafusion ballista spark; do
   log "$e"
   "$PY" bench/timeit_cmd.py --repeat 1 --stdout "$out/$e.txt" -- bash scripts/check-reference-sql.sh --engine "$e" "$ws" > "$out/$e.json" || true
 done
@@ -68,10 +70,13 @@ print(f"| engine | over {rows:,} contacts | engine's own s | process wall s | pe
 print("|---|---|---:|---:|---:|---|")
 r = json.load(open(f"{out}/rebuild.json"))
 print(f"| opsdeck `facts rebuild` | aggregate and write the interval files | — | {r['best_s']:.2f} | {r['max_rss_kb']/1024:.0f} | — |")
-for e in ["duckdb", "datafusion", "spark"]:
+for e in ["duckdb", "datafusion", "ballista", "spark"]:
     j = json.load(open(f"{out}/{e}.json"))
     text = open(f"{out}/{e}.txt").read().strip().splitlines()
-    line = next((l for l in text if l.startswith("identical") or l.startswith("DIFFERENT")), "no result")
+    line = next((l for l in text if l.startswith("identical") or l.startswith("DIFFERENT")), None)
+    if line is None:
+        print(f"| {e} | not installed here (exit {j.get('runs', [{}])[-1].get('rc', '?')}) | — | — | — | — |")
+        continue
     m = re.search(r", ([0-9.]+) s\)$", line)
     own = m.group(1) if m else "—"
     print(f"| {e} | the reference SQL, diffed | {own} | {j.get('best_s', float('nan')):.2f} | {j.get('max_rss_kb', 0)/1024:.0f} | {line.split(' (')[0]} |")

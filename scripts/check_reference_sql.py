@@ -159,6 +159,15 @@ def df_session(engine):
         sp = free_port()
         scheduler = BallistaScheduler(bind_host="127.0.0.1", bind_port=sp)
         scheduler.start()
+        # the executor registers once at start (and gives up if the scheduler does not answer
+        # yet): wait until the scheduler listens
+        import socket
+        for _ in range(300):
+            try:
+                socket.create_connection(("127.0.0.1", sp), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
         executor = BallistaExecutor(bind_port=free_port(), bind_host="127.0.0.1",
                                     scheduler_host="127.0.0.1", scheduler_port=sp, concurrent_tasks=2)
         executor.start()
