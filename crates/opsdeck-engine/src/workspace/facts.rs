@@ -727,6 +727,28 @@ pub struct IntervalFact {
     pub sums: IntervalSums,
 }
 
+impl IntervalFact {
+    /// The fact of queue `id` (settings `q`, as the setup gives them now) at `start`.
+    pub(crate) fn of_queue(
+        id: String,
+        q: &opsdeck_core::Queue,
+        start: i64,
+        sums: IntervalSums,
+    ) -> Self {
+        IntervalFact {
+            client: q.client.clone(),
+            program: q.program.clone(),
+            queue: id,
+            interval_start_utc: start,
+            interval_minutes: q.interval.minutes(),
+            zone: q.zone,
+            thresholds: q.thresholds,
+            sl_target: q.sl_target,
+            sums,
+        }
+    }
+}
+
 fn interval_schema() -> Arc<Schema> {
     let mut fields = vec![
         Field::new("client", DataType::Utf8, false),

@@ -933,17 +933,7 @@ pub fn aggregate_contact_files(files: &[PathBuf], org: &Org) -> Result<Vec<Inter
         .into_iter()
         .map(|((queue, start), sums)| {
             let q = &org.queues[&queue];
-            IntervalFact {
-                client: q.client.clone(),
-                program: q.program.clone(),
-                queue,
-                interval_start_utc: start,
-                interval_minutes: q.interval.minutes(),
-                zone: q.zone,
-                thresholds: q.thresholds,
-                sl_target: q.sl_target,
-                sums,
-            }
+            IntervalFact::of_queue(queue, q, start, sums)
         })
         .collect();
     out.sort_by(|a, b| (&a.queue, a.interval_start_utc).cmp(&(&b.queue, b.interval_start_utc)));

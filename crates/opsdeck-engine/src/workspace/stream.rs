@@ -682,16 +682,8 @@ fn add_intervals(
                 let q = &org.queues[&queue];
                 by_key
                     .entry((queue.clone(), start))
-                    .or_insert_with(|| IntervalFact {
-                        client: q.client.clone(),
-                        program: q.program.clone(),
-                        queue,
-                        interval_start_utc: start,
-                        interval_minutes: q.interval.minutes(),
-                        zone: q.zone,
-                        thresholds: q.thresholds,
-                        sl_target: q.sl_target,
-                        sums: IntervalSums::default(),
+                    .or_insert_with(|| {
+                        IntervalFact::of_queue(queue, q, start, IntervalSums::default())
                     })
                     .sums += v;
             }
