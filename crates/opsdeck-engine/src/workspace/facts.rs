@@ -892,13 +892,6 @@ pub fn read_intervals(path: &Path) -> Result<Vec<IntervalFact>> {
     Ok(out)
 }
 
-/// The contact ids stored in a contacts file.
-pub fn read_contact_ids(path: &Path, into: &mut rustc_hash::FxHashSet<String>) -> Result<()> {
-    each_contact_id(path, |id| {
-        into.insert(id.to_string());
-    })
-}
-
 /// Call `f` with each contact id of a stored contacts file (only that column is read).
 pub(crate) fn each_contact_id(path: &Path, mut each: impl FnMut(&str)) -> Result<()> {
     let perr = |m: String| EngineError::Parquet {

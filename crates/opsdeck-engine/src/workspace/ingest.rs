@@ -4,8 +4,7 @@
 //! publish everything with one manifest rename.
 
 use super::facts::{
-    contact_schema, read_contact_ids, write_intervals, write_parquet, BatchRecord, FactFile,
-    IntervalFact, Workspace,
+    contact_schema, write_intervals, write_parquet, BatchRecord, FactFile, IntervalFact, Workspace,
 };
 use super::restate;
 use crate::contacts::sink::SlotSums;
@@ -19,7 +18,7 @@ use arrow_array::builder::{
 use arrow_array::{ArrayRef, RecordBatch};
 use chrono_tz::Tz;
 use opsdeck_core::{ContactOutcome, IntervalSums, Org, Queue, ZoneCache};
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -339,8 +338,8 @@ fn ingest_replace(
     let mut manifest = ws.manifest()?;
     ws.remove_orphans(&lock, &manifest)?;
 
-    // without --replace, ids stored for the client are not stored again; with it, a row that
-    // differs from the stored version replaces it (wherever that version is stored)
+    // a row that differs from the stored version replaces it (wherever that version is
+    // stored); one stored as it is counts as already stored
     let mut duplicates = repeats;
     let mut gone: Vec<FactFile> = Vec::new();
     let mut rewritten: Vec<FactFile> = Vec::new();
@@ -351,75 +350,60 @@ fn ingest_replace(
         let client_parts = parts
             .range_mut((client.clone(), String::new())..)
             .take_while(|((c, _), _)| c == client);
-        match req.mode {
-            IngestMode::Add => {
-                let mut known: FxHashSet<String> = FxHashSet::default();
-                for f in manifest.contacts.iter().filter(|f| &f.client == client) {
-                    read_contact_ids(&ws.facts_dir().join(&f.path), &mut known)?;
-                }
-                for (_, list) in client_parts {
-                    let before = list.len();
-                    list.retain(|c| !known.contains(c.contact_id()));
-                    duplicates += (before - list.len()) as u64;
+        let stored = restate::stored_fingerprints(ws, &manifest, client)?;
+        let mut replace = BTreeSet::new();
+        for (_, list) in client_parts {
+            let batch = contacts_batch(list, req.org, &req.batch_id)?;
+            let mut keep = Vec::with_capacity(list.len());
+            for (id, fp) in restate::ids(&batch)?
+                .into_iter()
+                .zip(restate::fingerprints(&batch)?)
+            {
+                match stored.get(&id) {
+                    Some(old) if *old == fp => keep.push(false),
+                    Some(_) => {
+                        keep.push(true);
+                        replace.insert(id);
+                    }
+                    None => keep.push(true),
                 }
             }
-            IngestMode::Replace => {
-                let stored = restate::stored_fingerprints(ws, &manifest, client)?;
-                let mut replace = BTreeSet::new();
-                for (_, list) in client_parts {
-                    let batch = contacts_batch(list, req.org, &req.batch_id)?;
-                    let mut keep = Vec::with_capacity(list.len());
-                    for (id, fp) in restate::ids(&batch)?
-                        .into_iter()
-                        .zip(restate::fingerprints(&batch)?)
-                    {
-                        match stored.get(&id) {
-                            Some(old) if *old == fp => keep.push(false),
-                            Some(_) => {
-                                keep.push(true);
-                                replace.insert(id);
-                            }
-                            None => keep.push(true),
-                        }
-                    }
-                    let before = list.len();
-                    let mut k = keep.iter();
-                    list.retain(|_| k.next().copied().unwrap_or(true));
-                    duplicates += (before - list.len()) as u64;
-                }
-                if replace.is_empty() {
-                    continue;
-                }
-                let change = restate::push_out(ws, &manifest, client, &replace)?;
-                summary.rows_replaced += change.replaced;
-                for (old, rows) in &change.rewrites {
-                    touched.insert((old.client.clone(), old.month.clone()));
-                    if rows.num_rows() > 0 {
-                        let name = format!("{}.{}", restate::file_stem(&old.path), req.batch_id);
-                        rewritten.push(restate::write_part(
-                            ws,
-                            "contacts",
-                            client,
-                            &old.month,
-                            &name,
-                            &old.batch_id,
-                            rows,
-                        )?);
-                    }
-                    gone.push(old.clone());
-                }
-                for (month, rows) in &change.pushed_out {
-                    pushed_out.push(restate::write_part(
-                        ws,
-                        "superseded",
-                        client,
-                        month,
-                        &req.batch_id,
-                        &req.batch_id,
-                        rows,
-                    )?);
-                }
+            let before = list.len();
+            let mut k = keep.iter();
+            list.retain(|_| k.next().copied().unwrap_or(true));
+            duplicates += (before - list.len()) as u64;
+        }
+        if replace.is_empty() {
+            continue;
+        }
+        let change = restate::push_out(ws, &manifest, client, &replace)?;
+        summary.rows_replaced += change.replaced;
+        for (old, rows) in &change.rewrites {
+            touched.insert((old.client.clone(), old.month.clone()));
+            if rows.num_rows() > 0 {
+                let name = format!("{}.{}", restate::file_stem(&old.path), req.batch_id);
+                rewritten.push(restate::write_part(
+                    ws,
+                    "contacts",
+                    client,
+                    &old.month,
+                    &name,
+                    &old.batch_id,
+                    rows,
+                )?);
             }
+            gone.push(old.clone());
+        }
+        for (month, rows) in &change.pushed_out {
+            pushed_out.push(restate::write_part(
+                ws,
+                "superseded",
+                client,
+                month,
+                &req.batch_id,
+                &req.batch_id,
+                rows,
+            )?);
         }
     }
     parts.retain(|_, list| !list.is_empty());
@@ -463,11 +447,7 @@ fn ingest_replace(
         committed_at: req.committed_at.clone(),
         files: names,
         profile: req.profile.name().to_string(),
-        kind: match req.mode {
-            IngestMode::Add => "contacts",
-            IngestMode::Replace => "replace",
-        }
-        .into(),
+        kind: "replace".into(),
         rows_read: summary.rows_read,
         rows_accepted: summary.rows_accepted,
         rows_duplicate: summary.rows_duplicate,

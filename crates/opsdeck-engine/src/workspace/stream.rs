@@ -44,6 +44,16 @@ struct Seen {
 
 const STORED: u64 = u64::MAX;
 
+/// The fingerprint of a contact id of a client (xxHash3-128 of `client \x1f id`; `buf` is
+/// scratch space).
+fn id_print(buf: &mut Vec<u8>, client: &str, id: &str) -> u128 {
+    buf.clear();
+    buf.extend_from_slice(client.as_bytes());
+    buf.push(0x1f);
+    buf.extend_from_slice(id.as_bytes());
+    twox_hash::XxHash3_128::oneshot(buf)
+}
+
 /// The contact ids met, by fingerprint, in 256 maps by the fingerprint's top byte: each grows
 /// on its own, so memory never holds a table and its double at once (one map of 10 M ids
 /// peaked at 1.5 times its size while it grew).
@@ -162,11 +172,7 @@ impl<'a> StreamSink<'_, 'a> {
             .iter()
             .map(|(_, c)| {
                 let client = org.queues[c.queue.as_ref()].client.as_str();
-                self.id_buf.clear();
-                self.id_buf.extend_from_slice(client.as_bytes());
-                self.id_buf.push(0x1f);
-                self.id_buf.extend_from_slice(c.contact_id().as_bytes());
-                let id = twox_hash::XxHash3_128::oneshot(&self.id_buf);
+                let id = id_print(&mut self.id_buf, client, c.contact_id());
                 let mut h = twox_hash::XxHash3_64::default();
                 c.hash(&mut h);
                 (id, h.finish())
@@ -242,11 +248,7 @@ impl<'a> StreamSink<'_, 'a> {
                     let mut buf = Vec::new();
                     let seen = &mut st.seen;
                     each_contact_id(&sh.ws.facts_dir().join(&f.path), |stored| {
-                        buf.clear();
-                        buf.extend_from_slice(client.as_bytes());
-                        buf.push(0x1f);
-                        buf.extend_from_slice(stored.as_bytes());
-                        let id = twox_hash::XxHash3_128::oneshot(&buf);
+                        let id = id_print(&mut buf, client, stored);
                         seen.shard(id).insert(
                             id,
                             Seen {
