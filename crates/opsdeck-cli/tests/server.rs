@@ -930,6 +930,26 @@ fn writes_are_audited_and_the_chain_verifies(fx: &Fixture, s: &Server) {
         before + 1,
         "the kept answer was computed before the commit"
     );
+    // the same bytes again: known by their digest, nothing committed, the batch named
+    let again = request(
+        &s.addr,
+        "POST",
+        "/api/v1/ingest/contacts?max_rejects=5",
+        &bearer(&fx.tokens["account-manager"]),
+        rows.as_bytes(),
+    );
+    assert_eq!(again.status, 200, "{again:?}");
+    let w = again.json();
+    assert_eq!(
+        (
+            w["committed"].as_bool(),
+            w["same_as"].as_str(),
+            w["rows_duplicate"].as_u64()
+        ),
+        (Some(false), Some(batch.as_str()), Some(1)),
+        "{w}"
+    );
+    assert_eq!(offered(s), before + 1);
     // the manager sees the batch (it touched only their client)
     let b = s
         .get("/api/v1/batches", &fx.tokens["account-manager"])

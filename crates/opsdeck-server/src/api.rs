@@ -599,6 +599,7 @@ pub(crate) async fn ingest_upload(
         "rows_skipped": summary.rows_skipped,
         "partitions": summary.partitions,
         "refused": summary.refused,
+        "same_as": summary.same_as,
         "rejected": rejected_rows(summary.quarantine_file.as_deref()),
     });
     let status = if summary.refused.is_some() {

@@ -177,6 +177,12 @@ pub async fn upload(
             "stored as batch {}.</p>",
             esc(v["batch_id"].as_str().unwrap_or(""))
         );
+    } else if let Some(b) = v["same_as"].as_str() {
+        let _ = write!(
+            s,
+            "nothing new: the same file as batch {}, whose contacts are all stored.</p>",
+            esc(b)
+        );
     } else {
         s.push_str("nothing new: every contact is already stored as it is.</p>");
     }
