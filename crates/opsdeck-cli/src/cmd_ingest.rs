@@ -6,7 +6,7 @@ use anyhow::Result;
 use opsdeck_engine::contacts::profile::Profile;
 use opsdeck_engine::views::ingest::{batch_lines, ingest_log_table};
 use opsdeck_engine::workspace::ingest::{
-    ingest, IngestMode, IngestRequest, IngestSummary, RejectLimit,
+    ingest, IngestMode, IngestRequest, IngestSummary, RejectLimit, DEFAULT_ID_MEMORY,
 };
 use opsdeck_engine::workspace::restate::void;
 use std::path::PathBuf;
@@ -32,6 +32,10 @@ pub enum IngestCommand {
         /// at least 10 rows.
         #[arg(long = "max-rejects", value_parser = RejectLimit::parse)]
         max_rejects: Option<RejectLimit>,
+        /// Memory, in MiB, for the contact ids checked for duplicates; past it they move to
+        /// the workspace's disk and the check finishes after the read (any file size fits).
+        #[arg(long = "id-memory", value_name = "MIB", default_value_t = DEFAULT_ID_MEMORY >> 20)]
+        id_memory: usize,
         /// Print the summary as JSON.
         #[arg(long)]
         json: bool,
@@ -60,6 +64,8 @@ pub enum IngestCommand {
 pub struct Limits {
     pub max_field_bytes: usize,
     pub max_rejects: RejectLimit,
+    /// Bytes of contact ids kept in memory ([`IngestRequest::id_memory`]).
+    pub id_memory: usize,
 }
 
 impl Default for Limits {
@@ -67,6 +73,7 @@ impl Default for Limits {
         Limits {
             max_field_bytes: opsdeck_engine::io::csv_reader::DEFAULT_MAX_FIELD_BYTES,
             max_rejects: RejectLimit::Default,
+            id_memory: DEFAULT_ID_MEMORY,
         }
     }
 }
@@ -110,6 +117,7 @@ pub fn ingest_contacts(
         mode,
         max_field_bytes: limits.max_field_bytes,
         max_rejects: limits.max_rejects,
+        id_memory: limits.id_memory,
     };
     let bar = crate::progress::bytes_bar(files);
     let ws = ctx.writer(&req.batch_id, Some(&bar));
@@ -234,12 +242,14 @@ pub fn run(g: &GlobalArgs, c: IngestCommand) -> Result<ExitCode> {
             tz,
             replace,
             max_rejects,
+            id_memory,
             json,
         } => {
             let ctx = Context::open(g)?;
             let limits = Limits {
                 max_field_bytes: profile.max_field_bytes,
                 max_rejects: max_rejects.unwrap_or_default(),
+                id_memory: id_memory.saturating_mul(1 << 20),
             };
             let profile = profile.load()?;
             let mode = if replace {

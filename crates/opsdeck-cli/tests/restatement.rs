@@ -179,6 +179,18 @@ fn replace_gives_the_facts_of_the_corrected_file_and_void_restores() {
 /// complete new one; finishing it gives the facts of a fresh ingest of the corrected file.
 #[test]
 fn sigkill_during_replace_leaves_the_previous_or_the_complete_state() {
+    kill_during_replace(&["--replace"]);
+}
+
+/// The same with the contact ids on disk from the first (`--id-memory 0`): the replaced
+/// versions are found after the read, and pushed out as atomically.
+#[test]
+fn sigkill_during_replace_with_the_ids_on_disk_leaves_the_previous_or_the_complete_state() {
+    kill_during_replace(&["--replace", "--id-memory", "0"]);
+}
+
+/// Kill `opsdeck ingest contacts a2.csv <args>` at many points; check each time.
+fn kill_during_replace(args: &[&str]) {
     const N: usize = 150_000;
     let dir = workspace();
     write_export(&dir.path("a.csv"), N, false);
@@ -191,7 +203,8 @@ fn sigkill_during_replace_leaves_the_previous_or_the_complete_state() {
     for ms in [0u64, 30, 80, 150, 300, 500, 800, 1200, 2000] {
         let mut child = dir
             .cmd()
-            .args(["ingest", "contacts", "a2.csv", "--replace"])
+            .args(["ingest", "contacts", "a2.csv"])
+            .args(args)
             .spawn();
         std::thread::sleep(Duration::from_millis(ms));
         let finished = child.try_wait().unwrap().is_some();
@@ -216,7 +229,7 @@ fn sigkill_during_replace_leaves_the_previous_or_the_complete_state() {
         "only {interrupted} kills landed before the commit"
     );
     let t0 = Instant::now();
-    let s = ingest(&dir, "a2.csv", &["--replace"]);
+    let s = ingest(&dir, "a2.csv", args);
     if !committed {
         assert_eq!(s["committed"].as_bool(), Some(true), "{s}");
     }

@@ -569,6 +569,7 @@ pub(crate) async fn ingest_upload(
             mode,
             max_field_bytes: opsdeck_engine::io::csv_reader::DEFAULT_MAX_FIELD_BYTES,
             max_rejects,
+            id_memory: opsdeck_engine::workspace::ingest::DEFAULT_ID_MEMORY,
         };
         let out = ingest(&ws, &req, &|_| {});
         let _ = std::fs::remove_file(&file);

@@ -3,10 +3,7 @@
 //! write the new contacts and the recomputed interval sums of every touched partition, then
 //! publish everything with one manifest rename.
 
-use super::facts::{
-    contact_schema, write_intervals, write_parquet, BatchRecord, FactFile, IntervalFact, Workspace,
-};
-use super::restate;
+use super::facts::{contact_schema, write_intervals, FactFile, IntervalFact, Workspace};
 use crate::contacts::sink::SlotSums;
 use crate::contacts::{read_contacts, validate, Contact, ContactSink, Profile, RawContact};
 use crate::error::{io_err, EngineError, Result};
@@ -52,7 +49,12 @@ pub struct IngestRequest<'a> {
     pub max_field_bytes: usize,
     /// How many rejected rows refuse the whole batch.
     pub max_rejects: RejectLimit,
+    /// Bytes the contact ids checked for duplicates may take before they move to disk
+    /// ([`DEFAULT_ID_MEMORY`]).
+    pub id_memory: usize,
 }
+
+pub use super::spill::DEFAULT_ID_MEMORY;
 
 /// How many rejected (quarantined) rows a batch may have before it is refused whole: nothing
 /// stored, the quarantine report kept as the report of the refused batch.
@@ -152,15 +154,6 @@ pub struct IngestSummary {
     pub same_as: Option<String>,
 }
 
-struct IngestSink<'o> {
-    org: &'o Org,
-    zone: Option<Tz>,
-    resolvers: FxHashMap<Tz, LocalResolver>,
-    rows: Vec<(u64, Contact<'static>)>,
-    issues: Vec<(u64, FieldIssue, String)>,
-    skipped: BTreeMap<&'static str, u64>,
-}
-
 /// A row as the workspace stores it: its queue declared, its ids storable, its wall-clock times
 /// read in `zone` (else its queue's zone; one resolver per zone, kept in `resolvers`).
 pub(super) fn storable_contact(
@@ -186,20 +179,6 @@ pub(super) fn storable_contact(
     Ok(validate(raw, r)?.into_owned())
 }
 
-impl ContactSink for IngestSink<'_> {
-    fn contact(&mut self, raw: RawContact<'_>, line: u64) -> std::result::Result<(), FieldIssue> {
-        let c = storable_contact(self.org, self.zone, &mut self.resolvers, raw)?;
-        self.rows.push((line, c));
-        Ok(())
-    }
-    fn skip(&mut self, reason: &'static str) {
-        *self.skipped.entry(reason).or_default() += 1;
-    }
-    fn issue(&mut self, line: u64, issue: FieldIssue, raw: String) {
-        self.issues.push((line, issue, raw));
-    }
-}
-
 /// Month partition (`YYYY-MM`, UTC) of an instant: where a contact is stored does not depend
 /// on any calendar, so a change of a queue's zone never moves or duplicates it.
 pub(super) fn utc_month(utc_s: i64) -> String {
@@ -218,250 +197,7 @@ pub fn ingest(ws: &Workspace, req: &IngestRequest, progress: Progress) -> Result
 }
 
 fn ingest_batch(ws: &Workspace, req: &IngestRequest, progress: Progress) -> Result<IngestSummary> {
-    match req.mode {
-        IngestMode::Add => super::stream::ingest_add(ws, req, progress),
-        IngestMode::Replace => ingest_replace(ws, req, progress),
-    }
-}
-
-/// A corrected export (`--replace`): read whole, as each replaced contact's stored version is
-/// looked up and pushed out of its file (memory grows with the batch; see docs/benchmarks.md).
-fn ingest_replace(
-    ws: &Workspace,
-    req: &IngestRequest,
-    progress: Progress,
-) -> Result<IngestSummary> {
-    let zone = req.zone.or(req.profile.zone());
-    let mut rows: Vec<(usize, u64, Contact<'static>)> = Vec::new();
-    let mut issues: Vec<RowIssue> = Vec::new();
-    let mut summary = IngestSummary {
-        batch_id: req.batch_id.clone(),
-        ..Default::default()
-    };
-    let names: Vec<String> = req.files.iter().map(|p| p.display().to_string()).collect();
-    // progress counts bytes over all files, not per file
-    let mut bytes_before = 0u64;
-    for (fi, path) in req.files.iter().enumerate() {
-        let base = bytes_before;
-        bytes_before += std::fs::metadata(path).map_or(0, |m| m.len());
-        let sinks = read_contacts(
-            path,
-            req.profile,
-            req.max_field_bytes,
-            || IngestSink {
-                org: req.org,
-                zone,
-                resolvers: FxHashMap::default(),
-                rows: Vec::new(),
-                issues: Vec::new(),
-                skipped: BTreeMap::new(),
-            },
-            &|n| progress(base + n),
-        )?;
-        for s in sinks {
-            for (k, v) in s.skipped {
-                *summary.rows_skipped.entry(k.to_string()).or_default() += v;
-            }
-            rows.extend(s.rows.into_iter().map(|(l, c)| (fi, l, c)));
-            issues.extend(s.issues.into_iter().map(|(line, i, raw)| RowIssue {
-                file: names[fi].clone(),
-                line,
-                field: i.field,
-                reason: i.reason,
-                raw,
-            }));
-        }
-    }
-    rows.sort_by_key(|(f, l, _)| (*f, *l));
-    summary.rows_read =
-        rows.len() as u64 + issues.len() as u64 + summary.rows_skipped.values().sum::<u64>();
-
-    // each contact's partition: its queue's client and the UTC month of its arrival. A
-    // contact id is unique per client across all time. Inside the batch the first occurrence
-    // wins; a repeat of the same record is counted as already stored (as a second command
-    // would count it), a different record with the same id is quarantined
-    let mut first: FxHashMap<(&str, String), (usize, u64, String, usize)> = FxHashMap::default();
-    let mut parts: BTreeMap<(String, String), Vec<Contact<'static>>> = BTreeMap::new();
-    let mut repeats = 0u64;
-    for (f, l, c) in rows {
-        let client = req.org.queues[c.queue.as_ref()].client.as_str();
-        let key = (client, c.contact_id().to_string());
-        match first.get(&key) {
-            Some((_, _, month, i))
-                if parts
-                    .get(&(client.to_string(), month.clone()))
-                    .is_some_and(|list| list[*i] == c) =>
-            {
-                repeats += 1;
-            }
-            Some((f0, l0, _, _)) => issues.push(RowIssue {
-                file: names[f].clone(),
-                line: l,
-                field: "contact_id".into(),
-                reason: format!(
-                    "duplicate contact_id {} with other values (first at {}:{})",
-                    crate::io::quoted(c.contact_id()),
-                    names[*f0],
-                    l0
-                ),
-                raw: String::new(),
-            }),
-            None => {
-                let month = utc_month(c.timing.arrived_s);
-                let list = parts
-                    .entry((client.to_string(), month.clone()))
-                    .or_default();
-                first.insert(key, (f, l, month, list.len()));
-                list.push(c);
-            }
-        }
-    }
-    drop(first);
-    issues.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
-    summary.rows_quarantined = issues.len() as u64;
-
-    let (file, refused) = report_rejects(
-        ws,
-        &req.batch_id,
-        &issues,
-        summary.rows_read,
-        summary.rows_quarantined,
-        &req.max_rejects,
-    )?;
-    summary.quarantine_file = file;
-    if refused.is_some() {
-        summary.refused = refused;
-        return Ok(summary);
-    }
-
-    let lock = ws.lock()?;
-    let mut manifest = ws.manifest()?;
-    ws.remove_orphans(&lock, &manifest)?;
-
-    // a row that differs from the stored version replaces it (wherever that version is
-    // stored); one stored as it is counts as already stored
-    let mut duplicates = repeats;
-    let mut gone: Vec<FactFile> = Vec::new();
-    let mut rewritten: Vec<FactFile> = Vec::new();
-    let mut pushed_out: Vec<FactFile> = Vec::new();
-    let mut touched: BTreeSet<(String, String)> = BTreeSet::new();
-    let clients: BTreeSet<String> = parts.keys().map(|(c, _)| c.clone()).collect();
-    for client in &clients {
-        let client_parts = parts
-            .range_mut((client.clone(), String::new())..)
-            .take_while(|((c, _), _)| c == client);
-        let stored = restate::stored_fingerprints(ws, &manifest, client)?;
-        let mut replace = BTreeSet::new();
-        for (_, list) in client_parts {
-            let batch = contacts_batch(list, req.org, &req.batch_id)?;
-            let mut keep = Vec::with_capacity(list.len());
-            for (id, fp) in restate::ids(&batch)?
-                .into_iter()
-                .zip(restate::fingerprints(&batch)?)
-            {
-                match stored.get(&id) {
-                    Some(old) if *old == fp => keep.push(false),
-                    Some(_) => {
-                        keep.push(true);
-                        replace.insert(id);
-                    }
-                    None => keep.push(true),
-                }
-            }
-            let before = list.len();
-            let mut k = keep.iter();
-            list.retain(|_| k.next().copied().unwrap_or(true));
-            duplicates += (before - list.len()) as u64;
-        }
-        if replace.is_empty() {
-            continue;
-        }
-        let change = restate::push_out(ws, &manifest, client, &replace)?;
-        summary.rows_replaced += change.replaced;
-        for (old, rows) in &change.rewrites {
-            touched.insert((old.client.clone(), old.month.clone()));
-            if rows.num_rows() > 0 {
-                let name = format!("{}.{}", restate::file_stem(&old.path), req.batch_id);
-                rewritten.push(restate::write_part(
-                    ws,
-                    "contacts",
-                    client,
-                    &old.month,
-                    &name,
-                    &old.batch_id,
-                    rows,
-                )?);
-            }
-            gone.push(old.clone());
-        }
-        for (month, rows) in &change.pushed_out {
-            pushed_out.push(restate::write_part(
-                ws,
-                "superseded",
-                client,
-                month,
-                &req.batch_id,
-                &req.batch_id,
-                rows,
-            )?);
-        }
-    }
-    parts.retain(|_, list| !list.is_empty());
-    summary.rows_duplicate = duplicates;
-    summary.rows_accepted = parts.values().map(|l| l.len() as u64).sum();
-    if parts.is_empty() {
-        return Ok(summary);
-    }
-
-    let mut new_contacts = Vec::new();
-    for ((client, month), list) in &parts {
-        let rel = format!(
-            "contacts/client={client}/month={month}/{}.parquet",
-            req.batch_id
-        );
-        write_contacts(&ws.facts_dir().join(&rel), list, req.org, &req.batch_id)?;
-        new_contacts.push(FactFile {
-            path: rel,
-            client: client.clone(),
-            month: month.clone(),
-            rows: list.len() as u64,
-            batch_id: req.batch_id.clone(),
-        });
-    }
-    let gone_paths: BTreeSet<String> = gone.iter().map(|f| f.path.clone()).collect();
-    manifest.contacts.retain(|f| !gone_paths.contains(&f.path));
-    manifest.contacts.extend(rewritten);
-    manifest.contacts.extend(new_contacts);
-    manifest.superseded.extend(pushed_out);
-
-    // recompute the interval sums of every touched partition from all its contacts
-    touched.extend(parts.keys().cloned());
-    drop(parts);
-    let (partitions, mut superseded) =
-        replace_intervals(ws, &mut manifest, &touched, req.org, &req.batch_id)?;
-    superseded.extend(gone);
-    summary.partitions = partitions;
-    manifest.generation += 1;
-    manifest.batches.push(BatchRecord {
-        batch_id: req.batch_id.clone(),
-        committed_at: req.committed_at.clone(),
-        files: names,
-        profile: req.profile.name().to_string(),
-        kind: "replace".into(),
-        rows_read: summary.rows_read,
-        rows_accepted: summary.rows_accepted,
-        rows_duplicate: summary.rows_duplicate,
-        rows_quarantined: summary.rows_quarantined,
-        rows_skipped: summary.rows_skipped.values().sum(),
-        rows_replaced: summary.rows_replaced,
-        rows_withdrawn: 0,
-        voided_by: None,
-        clients: clients_of(&touched),
-        input_digest: None,
-    });
-    publish(ws, &lock, &manifest, &req.batch_id, superseded)?;
-    summary.committed = true;
-    Ok(summary)
+    super::stream::ingest_stream(ws, req, progress)
 }
 
 /// Write a batch's quarantine report (when it has rejected rows) and decide whether the reject
@@ -713,10 +449,6 @@ impl QuarantineWriter {
         })?;
         inner.flush().map_err(io_err(&path))
     }
-}
-
-fn write_contacts(path: &Path, rows: &[Contact<'static>], org: &Org, batch_id: &str) -> Result<()> {
-    write_parquet(path, &contacts_batch(rows, org, batch_id)?)
 }
 
 /// Contacts as a record batch of the stored contacts schema.

@@ -7,6 +7,7 @@ pub mod facts;
 pub mod ingest;
 pub mod report;
 pub mod restate;
+mod spill;
 mod stream;
 
 pub use facts::{IntervalFact, Workspace};

@@ -4,14 +4,13 @@
 //! out are kept in `facts/superseded/` (so withdrawing the replacing batch brings them back),
 //! and one manifest rename commits it all — a `kill -9` leaves the state before.
 
-use super::facts::{write_parquet, BatchRecord, FactFile, Manifest, Workspace};
-use crate::contacts::contact::FIELDS;
+use super::facts::{write_parquet, BatchRecord, FactFile, Workspace};
 use crate::error::{io_err, EngineError, Result};
 use arrow_array::cast::AsArray;
-use arrow_array::{Array, BooleanArray, RecordBatch};
+use arrow_array::{BooleanArray, RecordBatch};
 use opsdeck_core::Org;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fs::File;
 use std::path::Path;
 
@@ -35,122 +34,6 @@ pub(crate) fn read_all(path: &Path) -> Result<RecordBatch> {
 pub(crate) fn keep_rows(b: &RecordBatch, keep: &[bool]) -> Result<RecordBatch> {
     arrow_select::filter::filter_record_batch(b, &BooleanArray::from(keep.to_vec()))
         .map_err(|e| EngineError::Internal(e.to_string()))
-}
-
-/// Rows of several batches of one schema as one.
-pub(crate) fn concat(batches: &[RecordBatch]) -> Result<Option<RecordBatch>> {
-    let Some(first) = batches.first() else {
-        return Ok(None);
-    };
-    arrow_select::concat::concat_batches(&first.schema(), batches)
-        .map(Some)
-        .map_err(|e| EngineError::Internal(e.to_string()))
-}
-
-/// Per row, the text of the canonical contact fields: two rows with the same text are the same
-/// contact record (the derived queue settings and batch id are left out).
-pub(crate) fn fingerprints(b: &RecordBatch) -> Result<Vec<String>> {
-    use arrow_array::types::{Int64Type, TimestampMicrosecondType};
-    use arrow_schema::DataType;
-    let mut out = vec![String::new(); b.num_rows()];
-    for name in FIELDS {
-        let a = b
-            .column_by_name(name)
-            .ok_or_else(|| EngineError::Internal(format!("contacts batch lacks {name}")))?;
-        for (i, text) in out.iter_mut().enumerate() {
-            text.push('\u{1f}');
-            if a.is_null(i) {
-                text.push('∅');
-                continue;
-            }
-            match a.data_type() {
-                DataType::Utf8 => text.push_str(a.as_string::<i32>().value(i)),
-                DataType::Int64 => {
-                    text.push_str(&a.as_primitive::<Int64Type>().value(i).to_string())
-                }
-                DataType::Timestamp(..) => text.push_str(
-                    &a.as_primitive::<TimestampMicrosecondType>()
-                        .value(i)
-                        .to_string(),
-                ),
-                DataType::Boolean => text.push(if a.as_boolean().value(i) { 't' } else { 'f' }),
-                other => {
-                    return Err(EngineError::Internal(format!(
-                        "contacts column {name} has type {other}"
-                    )))
-                }
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// Contact ids of a batch's rows.
-pub(crate) fn ids(b: &RecordBatch) -> Result<Vec<String>> {
-    let a = b
-        .column_by_name("contact_id")
-        .ok_or_else(|| EngineError::Internal("contacts batch lacks contact_id".into()))?;
-    let s = a.as_string::<i32>();
-    Ok((0..s.len()).map(|i| s.value(i).to_string()).collect())
-}
-
-/// What a restatement does to one client's stored contacts.
-#[derive(Debug, Default)]
-pub(crate) struct ClientChange {
-    /// Stored files rewritten without some rows: (old file, the rows kept).
-    pub rewrites: Vec<(FactFile, RecordBatch)>,
-    /// The stored rows pushed out, by the month partition they leave.
-    pub pushed_out: Vec<(String, RecordBatch)>,
-    pub replaced: u64,
-}
-
-/// The stored rows of `client` whose id is in `replace` (a contact id is unique per client,
-/// whatever month it is stored in): which files lose rows and what they keep, and the rows
-/// pushed out, one batch per month partition.
-pub(crate) fn push_out(
-    ws: &Workspace,
-    manifest: &Manifest,
-    client: &str,
-    replace: &BTreeSet<String>,
-) -> Result<ClientChange> {
-    let mut out = ClientChange::default();
-    let mut by_month: BTreeMap<String, Vec<RecordBatch>> = BTreeMap::new();
-    for f in manifest.contacts.iter().filter(|f| f.client == client) {
-        let b = read_all(&ws.facts_dir().join(&f.path))?;
-        let keep: Vec<bool> = ids(&b)?.iter().map(|id| !replace.contains(id)).collect();
-        if keep.iter().all(|k| *k) {
-            continue;
-        }
-        let gone: Vec<bool> = keep.iter().map(|k| !k).collect();
-        out.replaced += gone.iter().filter(|g| **g).count() as u64;
-        by_month
-            .entry(f.month.clone())
-            .or_default()
-            .push(keep_rows(&b, &gone)?);
-        out.rewrites.push((f.clone(), keep_rows(&b, &keep)?));
-    }
-    for (month, batches) in by_month {
-        if let Some(rows) = concat(&batches)? {
-            out.pushed_out.push((month, rows));
-        }
-    }
-    Ok(out)
-}
-
-/// The stored version of each contact id of a client, by fingerprint.
-pub(crate) fn stored_fingerprints(
-    ws: &Workspace,
-    manifest: &Manifest,
-    client: &str,
-) -> Result<BTreeMap<String, String>> {
-    let mut out = BTreeMap::new();
-    for f in manifest.contacts.iter().filter(|f| f.client == client) {
-        let b = read_all(&ws.facts_dir().join(&f.path))?;
-        for (id, fp) in ids(&b)?.into_iter().zip(fingerprints(&b)?) {
-            out.insert(id, fp);
-        }
-    }
-    Ok(out)
 }
 
 /// Write `rows` as a new file of the partition under `kind` (`contacts` or `superseded`),
