@@ -14,7 +14,10 @@
 #   3. the same file again (known by its digest: nothing read again);
 #   4. the same rows in a file that differs by one trailing blank line (read again, row by
 #      row: every contact found already stored);
-#   5. opsdeck scorecard over the stored facts — unchanged by the ingest path.
+#   5. the same again as a corrected export (--replace: each stored record compared, none
+#      changed);
+#   6. a day's increment: 1,000 new contacts into the stored workspace;
+#   7. opsdeck scorecard over the stored facts — unchanged by the ingest path.
 # A size above 10 M (e.g. --rows 100000000 --repeat 1) is made of copies of the 10 M-row file
 # with distinct ids (the generator would need its rows in memory).
 # Results: RUN_DIR/ingest-report.md.
@@ -93,7 +96,14 @@ for n in "${sizes[@]}"; do
   log "$n: the same rows, other bytes"
   cp "$csv" "$RUN_DIR/other.csv"; echo >> "$RUN_DIR/other.csv"
   timeit "rows_$n" 0,3 "$BIN" --home "$ws" ingest contacts "$RUN_DIR/other.csv"
+  log "$n: the same rows as a corrected export (--replace)"
+  echo >> "$RUN_DIR/other.csv"
+  timeit "replace_$n" 0,3 "$BIN" --home "$ws" ingest contacts --replace "$RUN_DIR/other.csv"
   rm -f "$RUN_DIR/other.csv"
+  log "$n: 1,000 new contacts into the stored workspace"
+  { head -n 1 "$csv"; tail -n 1000 "$csv" | sed 's/^/day-/'; } > "$RUN_DIR/increment.csv"
+  timeit "increment_$n" 0,3 "$BIN" --home "$ws" ingest contacts "$RUN_DIR/increment.csv"
+  rm -f "$RUN_DIR/increment.csv"
   timeit "kpi_$n" 0 "$BIN" --home "$ws" scorecard --by month --format json
   rm -rf "$RUN_DIR/duckdb_$n"
 done
@@ -116,13 +126,16 @@ for n in rows:
              ("first", "`opsdeck ingest contacts` (new workspace)"),
              ("same", "the same file again (digest: not read)"),
              ("rows", "the same rows, other bytes (read, all already stored)"),
+             ("replace", "the same rows as a corrected export (`--replace`, none changed)"),
+             ("increment", "1,000 new contacts into the stored workspace"),
              ("kpi", "`opsdeck scorecard --by month` over the facts")]
     for key, label in steps:
         j, med, k = runs(key, n)
         ratio = "" if key in ("duckdb", "kpi") else f"{j['best_s'] / d['best_s']:.2f}×"
         print(f"| {n:,} | {label} | {j['best_s']:.2f} | {med:.2f} | {k} | {j['max_rss_kb'] / 1024:.0f} | {ratio} |")
     first = runs("first", n)[0]["best_s"]
-    for key, what in (("same", "the same file again"), ("rows", "the same rows, other bytes")):
+    for key, what in (("same", "the same file again"), ("rows", "the same rows, other bytes"),
+                      ("replace", "the same rows as a corrected export")):
         j, _, _ = runs(key, n)
         notes.append(f"- {n:,} contacts, {what}: {100 * j['best_s'] / first:.0f} % of the first ingest")
 print()

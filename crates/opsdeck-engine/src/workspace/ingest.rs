@@ -1,7 +1,9 @@
 //! Atomic, idempotent ingestion of contact files into the workspace: validate every row
 //! (quarantining the bad ones with file, line, field and reason), drop contacts already stored,
-//! write the new contacts and the recomputed interval sums of every touched partition, then
-//! publish everything with one manifest rename.
+//! write the new contacts and the interval sums of every touched partition, then publish
+//! everything with one manifest rename. Here: the request, its summary, the reject limit, the
+//! quarantine report, the stored contacts' schema and the commit; the batch itself streams
+//! ([`super::stream`]).
 
 use super::facts::{contact_schema, write_intervals, FactFile, IntervalFact, Workspace};
 use crate::contacts::sink::SlotSums;

@@ -1,8 +1,9 @@
-//! Restatement: a corrected export replaces the stored versions of its contacts (`ingest
-//! contacts --replace`), and a batch can be withdrawn (`ingest void`). Contact files are never
-//! edited: a file that loses rows is written anew without them, the rows a replacement pushes
-//! out are kept in `facts/superseded/` (so withdrawing the replacing batch brings them back),
-//! and one manifest rename commits it all — a `kill -9` leaves the state before.
+//! Restatement: a batch can be withdrawn (`ingest void`), bringing back the versions it
+//! replaced (a corrected export, `ingest contacts --replace`, is written by
+//! [`super::stream`]). Contact files are never edited: a file that loses rows is written anew
+//! without them, the rows a replacement pushed out are kept in `facts/superseded/` (so
+//! withdrawing the replacing batch brings them back), and one manifest rename commits it all —
+//! a `kill -9` leaves the state before.
 
 use super::facts::{write_parquet, BatchRecord, FactFile, Workspace};
 use crate::error::{io_err, EngineError, Result};

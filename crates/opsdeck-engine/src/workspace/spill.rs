@@ -22,9 +22,11 @@ use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 /// Memory the contact ids of a batch's clients may take before they move to disk (about 50
-/// bytes an id: 5 M ids). The default keeps an ingest of any size under 1 GB here
-/// (docs/benchmarks.md, issue 24).
-pub const DEFAULT_ID_MEMORY: usize = 256 << 20;
+/// bytes an id: some 300,000 ids). Small batches into small workspaces are decided in memory,
+/// everything else range by range: loading 10 M stored ids into one table took 5.6 s, into the
+/// logs 1.3 s, their ranges then decided in 0.4 s — each range's table fits the CPU's caches
+/// (`bash bench/ingest.sh`, docs/benchmarks.md issue 24).
+pub const DEFAULT_ID_MEMORY: usize = 16 << 20;
 
 /// Fingerprint ranges (the top byte of a 128-bit id fingerprint).
 const SHARDS: usize = 256;
