@@ -366,18 +366,19 @@ pub(super) fn resolve(
         })?;
         paths.push(path);
     }
+    // each worker decides whole ranges into its own marks (a bit per row), merged at the end
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let shards: Vec<Result<Vec<Shard>>> = std::thread::scope(|scope| {
+    let parts: Vec<Result<Resolved>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers.max(1))
             .map(|_| {
                 scope.spawn(|| {
-                    let mut done = Vec::new();
+                    let mut done = Resolved::default();
                     loop {
                         let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         let Some(path) = paths.get(k) else {
                             return Ok(done);
                         };
-                        done.push(resolve_shard(path, replace, names)?);
+                        resolve_shard(path, replace, names, &mut done)?;
                     }
                 })
             })
@@ -391,30 +392,16 @@ pub(super) fn resolve(
             .collect()
     });
     let mut out = Resolved::default();
-    for s in shards {
-        for s in s? {
-            out.duplicates += s.duplicates;
-            out.conflicts += s.conflicts;
-            out.replaced += s.pushed.len() as u64;
-            for (file, row) in s.drops {
-                out.drops.mark(file, row);
-            }
-            for stored in s.pushed {
-                out.pushed.mark_stored(stored);
-            }
-            out.runs.extend(s.run);
-        }
+    for part in parts {
+        let part = part?;
+        out.duplicates += part.duplicates;
+        out.conflicts += part.conflicts;
+        out.replaced += part.replaced;
+        out.drops.absorb(part.drops);
+        out.pushed.absorb(part.pushed);
+        out.runs.extend(part.runs);
     }
     Ok(out)
-}
-
-/// The verdicts of one range's rows.
-struct Shard {
-    duplicates: u64,
-    conflicts: u64,
-    drops: Vec<(u32, u64)>,
-    pushed: Vec<u64>,
-    run: Option<PathBuf>,
 }
 
 /// Bytes of a log entry before its contact id: tag, id, record, position; a row's file and
@@ -422,16 +409,10 @@ struct Shard {
 const KNOWN_BYTES: usize = 1 + 16 + 8 + 8;
 const ROW_BYTES: usize = KNOWN_BYTES + 4 + 8 + 4;
 
-fn resolve_shard(path: &Path, replace: bool, names: &[String]) -> Result<Shard> {
+/// Decide the rows of one range (its log, removed after) into `out`.
+fn resolve_shard(path: &Path, replace: bool, names: &[String], out: &mut Resolved) -> Result<()> {
     let mut r = Bytes::open(path)?;
     let mut map: FxHashMap<u128, Seen> = FxHashMap::default();
-    let mut out = Shard {
-        duplicates: 0,
-        conflicts: 0,
-        drops: Vec::new(),
-        pushed: Vec::new(),
-        run: None,
-    };
     let mut run: Option<Run> = None;
     let mut head = [0u8; ROW_BYTES];
     let mut text = Vec::new();
@@ -459,14 +440,17 @@ fn resolve_shard(path: &Path, replace: bool, names: &[String]) -> Result<Shard> 
         };
         match decide(&mut map, &this, replace) {
             Verdict::New => {}
-            Verdict::Replaces(stored) => out.pushed.push(stored),
+            Verdict::Replaces(stored) => {
+                out.replaced += 1;
+                out.pushed.mark_stored(stored);
+            }
             Verdict::Duplicate => {
                 out.duplicates += 1;
-                out.drops.push((file, row));
+                out.drops.mark(file, row);
             }
             Verdict::Conflict(first) => {
                 out.conflicts += 1;
-                out.drops.push((file, row));
+                out.drops.mark(file, row);
                 let run = match &mut run {
                     Some(w) => w,
                     None => run.insert(Run::create(path.with_extension("run"))?),
@@ -477,8 +461,8 @@ fn resolve_shard(path: &Path, replace: bool, names: &[String]) -> Result<Shard> 
     }
     drop(r);
     std::fs::remove_file(path).map_err(io_err(path))?;
-    out.run = run.map(Run::finish).transpose()?;
-    Ok(out)
+    out.runs.extend(run.map(Run::finish).transpose()?);
+    Ok(())
 }
 
 /// A log or run read back.
