@@ -1,4 +1,4 @@
-//! Duplicate detection of an added batch, in memory while the contact ids fit their budget
+//! Duplicate detection of a contact batch, in memory while the contact ids fit their budget
 //! and on disk past it: the ids then go to 256 logs by fingerprint range, rows are written
 //! tentatively, and each range is decided on its own after the read — a row's verdict depends
 //! only on the earlier rows with its id, so deciding range by range, in file order within each,
@@ -18,7 +18,7 @@ use rustc_hash::FxHashMap;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Read, Write};
+use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 /// Memory the contact ids of a batch's clients may take before they move to disk (about 50
@@ -480,13 +480,14 @@ impl Bytes {
         })
     }
 
-    /// Fill `buf` with the next entry's bytes; `false` at the end.
+    /// Fill `buf` with the next entry's bytes; `false` at the end (an entry cut short is an
+    /// error).
     fn fill(&mut self, buf: &mut [u8]) -> Result<bool> {
-        match self.r.read_exact(buf) {
-            Ok(()) => Ok(true),
-            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(false),
-            Err(e) => Err(io_err(&self.path)(e)),
+        if self.r.fill_buf().map_err(io_err(&self.path))?.is_empty() {
+            return Ok(false);
         }
+        self.exact(buf)?;
+        Ok(true)
     }
 
     fn exact(&mut self, buf: &mut [u8]) -> Result<()> {
