@@ -1126,6 +1126,17 @@ mod tests {
         }
     }
 
+    /// Contacts `0..n`, with the row at each fraction `from` of them repeated at `to` (the same
+    /// record later in the file: already stored).
+    fn with_repeats(n: usize, repeats: &[(f64, f64)]) -> Vec<String> {
+        let mut rows: Vec<String> = (0..n).map(row).collect();
+        for (from, to) in repeats {
+            let r = rows[(from * n as f64) as usize].clone();
+            rows.insert((to * rows.len() as f64) as usize, r);
+        }
+        rows
+    }
+
     fn write(dir: &std::path::Path, name: &str, rows: &[String]) -> PathBuf {
         let p = dir.join(name);
         let mut text = opsdeck_synth::CSV_HEADER.to_string();
@@ -1212,12 +1223,7 @@ mod tests {
         ) {
             let org = org();
             let tmp = tempfile::tempdir().unwrap();
-            let mut rows: Vec<String> = (0..n).map(row).collect();
-            // a row repeated later in the file (the same record: already stored)
-            for (from, to) in &repeats {
-                let r = rows[(from * n as f64) as usize].clone();
-                rows.insert((to * rows.len() as f64) as usize, r);
-            }
+            let rows = with_repeats(n, &repeats);
             let whole = write(tmp.path(), "whole.csv", &rows);
             let one = Workspace::new(tmp.path().join("one"));
             let s = run(&one, &org, &[whole], "b-whole");
@@ -1287,11 +1293,7 @@ mod tests {
         ) {
             let org = org();
             let tmp = tempfile::tempdir().unwrap();
-            let mut rows: Vec<String> = (0..n).map(row).collect();
-            for (from, to) in &repeats {
-                let r = rows[(from * n as f64) as usize].clone();
-                rows.insert((to * rows.len() as f64) as usize, r);
-            }
+            let mut rows = with_repeats(n, &repeats);
             for (k, (from, to)) in conflicts.iter().enumerate() {
                 let r = row_at((from * n as f64) as usize, 1 + k as i64);
                 rows.insert((to * rows.len() as f64) as usize, r);
