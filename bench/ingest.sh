@@ -39,18 +39,12 @@ while [[ $# -gt 0 ]]; do
 done
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 REPO=$PWD
-RUN_DIR=${OPSDECK_BENCH_DIR:-$REPO/target/bench-ingest}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}
 [[ $CARGO_TARGET_DIR = /* ]] || CARGO_TARGET_DIR=$REPO/$CARGO_TARGET_DIR
 log() { printf '[ingest.sh %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
-VENV=$(bash scripts/peers-venv.sh)
-PY=$VENV/bin/python
-BIN=$(release_binary ingest.sh)
-PEERS_SRC=$REPO/../shared/peers
-mkdir -p "$RUN_DIR/peers/data"
-cp "$PEERS_SRC/_common.py" "$PEERS_SRC/gen_contacts.py" "$RUN_DIR/peers/"
+peers_bench ingest.sh bench-ingest
 london_setup > "$RUN_DIR/setup.toml"
 out=$RUN_DIR/out; rm -rf "$out"; mkdir -p "$out"
 timeit() { # name, ok codes, command...

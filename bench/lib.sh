@@ -4,6 +4,9 @@
 #   need_wrk             install wrk from Debian's packages when missing (as root), or stop
 #   london_setup         print the setup of the peers' generated contacts: one client, its 8
 #                        queues on a Europe/London calendar (so DST nights are in the data)
+#   peers_bench NAME DIR the start of a bench over the peers' generated contacts: RUN_DIR
+#                        (OPSDECK_BENCH_DIR, else target/DIR), PY (the peers' venv), BIN (the
+#                        release build), the generator copied to RUN_DIR/peers
 
 # Shared machines: with --wait-idle, wait (at most 5 min) until the CPUs were >= 90 % idle over 3 s.
 cpu_idle_pct() {
@@ -59,4 +62,13 @@ london_setup() {
   for q in billing collections general onboarding retention sales tech_support vip; do
     printf '\n[[queue]]\nid = "%s"\nname = "Queue %s"\nprogram = "p1"\nchannel = "voice"\ncalendar = "cal1"\nthreshold_s = 20\n' "$q" "$q"
   done
+}
+
+peers_bench() {
+  RUN_DIR=${OPSDECK_BENCH_DIR:-$REPO/target/$2}
+  VENV=$(bash scripts/peers-venv.sh)
+  PY=$VENV/bin/python
+  BIN=$(release_binary "$1")
+  mkdir -p "$RUN_DIR/peers/data"
+  cp "$REPO/../shared/peers/_common.py" "$REPO/../shared/peers/gen_contacts.py" "$RUN_DIR/peers/"
 }

@@ -483,8 +483,6 @@ fn describe_bad(
     FieldIssue::new("(row)", why)
 }
 
-/// Hand the whole records before the cutter's `rec_start` to a worker; false when the workers
-/// are gone.
 /// Hands pieces to the workers, numbered in file order.
 struct Pieces {
     tx: mpsc::SyncSender<(u64, Piece)>,
@@ -498,6 +496,8 @@ impl Pieces {
     }
 }
 
+/// Hand the whole records before the cutter's `rec_start` to a worker; false when the workers
+/// are gone.
 fn send_rows(
     tx: &mut Pieces,
     buf: &mut Vec<u8>,

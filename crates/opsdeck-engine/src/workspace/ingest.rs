@@ -5,7 +5,10 @@
 //! quarantine report, the stored contacts' schema and the commit; the batch itself streams
 //! ([`super::stream`]).
 
-use super::facts::{contact_schema, write_intervals, FactFile, IntervalFact, Workspace};
+use super::facts::{
+    contact_schema, read_intervals, stale_queues, write_intervals, FactFile, IntervalFact,
+    Manifest, Workspace,
+};
 use crate::contacts::sink::SlotSums;
 use crate::contacts::{read_contacts, validate, Contact, ContactSink, Profile, RawContact};
 use crate::error::{io_err, EngineError, Result};
@@ -260,29 +263,72 @@ pub(super) fn clients_of(touched: &BTreeSet<(String, String)>) -> Vec<String> {
     clients.into_iter().cloned().collect()
 }
 
-/// Recompute the interval files of the given `(client, month)` partitions from all their stored
-/// contacts with the queues' current settings, naming the new files after `tag`, and swap them
-/// into `manifest`. Returns the partitions rewritten and the files they replace.
-pub(super) fn replace_intervals(
+/// The new sums of a partition, by queue and interval start.
+pub(super) type PartSums = FxHashMap<(String, i64), IntervalSums>;
+
+/// The new sums of each `(client, month)` partition a batch touched.
+pub(super) type NewSums = BTreeMap<(String, String), PartSums>;
+
+/// Add the new sums of each partition to its stored interval facts and swap the new interval
+/// files into `manifest`; a partition in `recompute` (it lost contacts), or whose stored facts
+/// were made with other queue settings than `org` gives now, is recomputed from all its
+/// contacts instead (with no new sums and every partition in `recompute`: `facts rebuild`,
+/// `ingest void`). Returns the partitions rewritten and the interval files they replace.
+pub(super) fn update_intervals(
     ws: &Workspace,
-    manifest: &mut super::facts::Manifest,
-    touched: &BTreeSet<(String, String)>,
+    manifest: &mut Manifest,
+    mut new: NewSums,
+    recompute: &BTreeSet<(String, String)>,
     org: &Org,
     tag: &str,
 ) -> Result<(Vec<String>, Vec<FactFile>)> {
-    let mut new_intervals = Vec::new();
+    let mut written = Vec::new();
     let mut partitions = Vec::new();
-    for (client, month) in touched {
-        let files: Vec<PathBuf> = manifest
-            .contacts
-            .iter()
-            .filter(|f| &f.client == client && &f.month == month)
-            .map(|f| ws.facts_dir().join(&f.path))
-            .collect();
-        let facts = aggregate_contact_files(&files, org)?;
+    let mut superseded = Vec::new();
+    for key in recompute {
+        new.entry(key.clone()).or_default();
+    }
+    for ((client, month), sums) in new {
+        let same = |f: &FactFile| f.client == client && f.month == month;
+        let recomputed = recompute.contains(&(client.clone(), month.clone()));
+        let mut stored = Vec::new();
+        if !recomputed {
+            for f in manifest.intervals.iter().filter(|f| same(f)) {
+                stored.extend(read_intervals(&ws.facts_dir().join(&f.path))?);
+            }
+        }
+        let current = !recomputed
+            && stale_queues(&stored, org).is_empty()
+            && stored.iter().all(|f| org.queues.contains_key(&f.queue));
+        let facts = if current {
+            let mut by_key: BTreeMap<(String, i64), IntervalFact> = stored
+                .into_iter()
+                .map(|f| ((f.queue.clone(), f.interval_start_utc), f))
+                .collect();
+            for ((queue, start), v) in sums {
+                let q = &org.queues[&queue];
+                by_key
+                    .entry((queue.clone(), start))
+                    .or_insert_with(|| {
+                        IntervalFact::of_queue(queue, q, start, IntervalSums::default())
+                    })
+                    .sums += v;
+            }
+            by_key.into_values().collect()
+        } else {
+            let files: Vec<PathBuf> = manifest
+                .contacts
+                .iter()
+                .filter(|f| same(f))
+                .map(|f| ws.facts_dir().join(&f.path))
+                .collect();
+            aggregate_contact_files(&files, org)?
+        };
         let rel = format!("intervals/client={client}/month={month}/{tag}.parquet");
         write_intervals(&ws.facts_dir().join(&rel), &facts)?;
-        new_intervals.push(FactFile {
+        superseded.extend(manifest.intervals.iter().filter(|f| same(f)).cloned());
+        manifest.intervals.retain(|f| !same(f));
+        written.push(FactFile {
             path: rel,
             client: client.clone(),
             month: month.clone(),
@@ -291,15 +337,7 @@ pub(super) fn replace_intervals(
         });
         partitions.push(format!("{client}/{month}"));
     }
-    let is_touched = |f: &FactFile| touched.contains(&(f.client.clone(), f.month.clone()));
-    let superseded: Vec<FactFile> = manifest
-        .intervals
-        .iter()
-        .filter(|f| is_touched(f))
-        .cloned()
-        .collect();
-    manifest.intervals.retain(|f| !is_touched(f));
-    manifest.intervals.extend(new_intervals);
+    manifest.intervals.extend(written);
     Ok((partitions, superseded))
 }
 
@@ -393,7 +431,8 @@ pub fn rebuild_intervals(
     if all.is_empty() {
         return Ok(Vec::new());
     }
-    let (partitions, superseded) = replace_intervals(ws, &mut manifest, &all, org, tag)?;
+    let (partitions, superseded) =
+        update_intervals(ws, &mut manifest, NewSums::new(), &all, org, tag)?;
     manifest.generation += 1;
     publish(ws, &lock, &manifest, tag, superseded)?;
     Ok(partitions)

@@ -181,8 +181,14 @@ pub fn void(
         .superseded
         .retain(|f| !gone_paths.contains(&f.path));
     manifest.contacts.extend(added);
-    let (partitions, superseded_intervals) =
-        super::ingest::replace_intervals(ws, &mut manifest, &touched, org, tag)?;
+    let (partitions, superseded_intervals) = super::ingest::update_intervals(
+        ws,
+        &mut manifest,
+        super::ingest::NewSums::new(),
+        &touched,
+        org,
+        tag,
+    )?;
     summary.partitions = partitions;
     for b in manifest.batches.iter_mut() {
         if b.batch_id == voided {

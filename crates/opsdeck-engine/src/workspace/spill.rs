@@ -9,9 +9,9 @@
 
 use super::facts::{contact_schema, writer_props};
 use super::ingest::QuarantineWriter;
+use super::restate::keep_rows;
 use crate::error::{io_err, EngineError, Result};
 use crate::io::RowIssue;
-use arrow_array::BooleanArray;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ArrowWriter;
 use rustc_hash::FxHashMap;
@@ -620,16 +620,14 @@ pub(super) fn split_rows(
     for batch in reader {
         let batch = batch.map_err(|e| perr(path, &e))?;
         let n = batch.num_rows() as u64;
-        let mask: BooleanArray = (row..row + n).map(|r| Some(!marked(bits, r))).collect();
+        let keep: Vec<bool> = (row..row + n).map(|r| !marked(bits, r)).collect();
         row += n;
         for (k, (tmp, _, w, rows)) in outs.iter_mut().enumerate() {
             let sel = if k == 0 {
-                arrow_select::filter::filter_record_batch(&batch, &mask)
+                keep_rows(&batch, &keep)?
             } else {
-                let inv = arrow_arith_not(&mask);
-                arrow_select::filter::filter_record_batch(&batch, &inv)
-            }
-            .map_err(|e| perr(path, &e))?;
+                keep_rows(&batch, &keep.iter().map(|k| !k).collect::<Vec<_>>())?
+            };
             if sel.num_rows() == 0 {
                 continue;
             }
@@ -662,9 +660,4 @@ pub(super) fn split_rows(
         }
     }
     Ok((counts[0], counts[1]))
-}
-
-/// The rows a mask leaves out.
-fn arrow_arith_not(mask: &BooleanArray) -> BooleanArray {
-    mask.iter().map(|b| b.map(|b| !b)).collect()
 }

@@ -7,12 +7,12 @@
 //! ([`super::spill`]).
 
 use super::facts::{
-    contact_schema, each_contact_id, read_intervals, stale_queues, write_intervals, writer_props,
-    BatchRecord, FactFile, IntervalFact, Manifest, Workspace,
+    contact_schema, each_contact_id, writer_props, BatchRecord, FactFile, Manifest, Workspace,
 };
 use super::ingest::{
     aggregate_contact_files, clients_of, contacts_batch, publish, reject_verdict, storable_contact,
-    utc_month, IngestMode, IngestRequest, IngestSummary, QuarantineWriter,
+    update_intervals, utc_month, IngestMode, IngestRequest, IngestSummary, NewSums, PartSums,
+    QuarantineWriter,
 };
 use super::spill::{
     at, conflict_issue, merge_runs, resolve, split_rows, stored_at, IdSet, Ids, Marks, Row, Run,
@@ -24,7 +24,7 @@ use crate::error::{io_err, EngineError, Result};
 use crate::io::{FieldIssue, LocalResolver, Progress, RowIssue};
 use chrono::Datelike;
 use chrono_tz::Tz;
-use opsdeck_core::{IntervalSums, Org, Queue, ZoneCache};
+use opsdeck_core::{Queue, ZoneCache};
 use parquet::arrow::ArrowWriter;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::{BTreeMap, BTreeSet};
@@ -526,7 +526,6 @@ impl StoredSink<'_, '_> {
                 t.1 = Some(e);
             }
         }
-        self.out.clear();
     }
 }
 
@@ -552,12 +551,6 @@ impl ContactSink for StoredSink<'_, '_> {
             .get_or_insert_with(|| format!("row {line}: {}: {}", issue.field, issue.reason));
     }
 }
-
-/// The new sums of a partition, by queue and interval start.
-type PartSums = FxHashMap<(String, i64), IntervalSums>;
-
-/// The new sums of each `(client, month)` partition a batch touched.
-type NewSums = BTreeMap<(String, String), PartSums>;
 
 /// A partition as a piece meets it: client, year and month of arrival (UTC).
 type MonthKey<'o> = (&'o str, i32, u32);
@@ -706,7 +699,7 @@ pub(super) fn ingest_stream(
     manifest.contacts.extend(new_files);
     manifest.superseded.extend(pushed_out);
     let (partitions, mut superseded) =
-        add_intervals(ws, &mut manifest, sums, &recompute, req.org, &req.batch_id)?;
+        update_intervals(ws, &mut manifest, sums, &recompute, req.org, &req.batch_id)?;
     superseded.extend(gone);
     summary.partitions = partitions;
     manifest.generation += 1;
@@ -951,74 +944,6 @@ fn read_all(shared: &Shared, req: &IngestRequest, progress: Progress) -> Result<
     Ok(staged)
 }
 
-/// Add the new sums of each partition to its stored interval facts and swap the new interval
-/// files into `manifest`; a partition in `recompute` (it lost contacts), or whose stored facts
-/// were made with other queue settings than `org` gives now, is recomputed from all its
-/// contacts instead. Returns the partitions rewritten and the interval files they replace.
-fn add_intervals(
-    ws: &Workspace,
-    manifest: &mut Manifest,
-    mut new: NewSums,
-    recompute: &BTreeSet<(String, String)>,
-    org: &Org,
-    tag: &str,
-) -> Result<(Vec<String>, Vec<FactFile>)> {
-    let mut written = Vec::new();
-    let mut partitions = Vec::new();
-    let mut superseded = Vec::new();
-    for key in recompute {
-        new.entry(key.clone()).or_default();
-    }
-    for ((client, month), sums) in new {
-        let same = |f: &FactFile| f.client == client && f.month == month;
-        let mut stored = Vec::new();
-        for f in manifest.intervals.iter().filter(|f| same(f)) {
-            stored.extend(read_intervals(&ws.facts_dir().join(&f.path))?);
-        }
-        let current = !recompute.contains(&(client.clone(), month.clone()))
-            && stale_queues(&stored, org).is_empty()
-            && stored.iter().all(|f| org.queues.contains_key(&f.queue));
-        let facts = if current {
-            let mut by_key: BTreeMap<(String, i64), IntervalFact> = stored
-                .into_iter()
-                .map(|f| ((f.queue.clone(), f.interval_start_utc), f))
-                .collect();
-            for ((queue, start), v) in sums {
-                let q = &org.queues[&queue];
-                by_key
-                    .entry((queue.clone(), start))
-                    .or_insert_with(|| {
-                        IntervalFact::of_queue(queue, q, start, IntervalSums::default())
-                    })
-                    .sums += v;
-            }
-            by_key.into_values().collect()
-        } else {
-            let files: Vec<PathBuf> = manifest
-                .contacts
-                .iter()
-                .filter(|f| same(f))
-                .map(|f| ws.facts_dir().join(&f.path))
-                .collect();
-            aggregate_contact_files(&files, org)?
-        };
-        let rel = format!("intervals/client={client}/month={month}/{tag}.parquet");
-        write_intervals(&ws.facts_dir().join(&rel), &facts)?;
-        superseded.extend(manifest.intervals.iter().filter(|f| same(f)).cloned());
-        manifest.intervals.retain(|f| !same(f));
-        written.push(FactFile {
-            path: rel,
-            client: client.clone(),
-            month: month.clone(),
-            rows: facts.len() as u64,
-            batch_id: tag.to_string(),
-        });
-        partitions.push(format!("{client}/{month}"));
-    }
-    manifest.intervals.extend(written);
-    Ok((partitions, superseded))
-}
-
 /// The digest of everything that decides what an added batch stores ([`BatchRecord::input_digest`]):
 /// the files' bytes (xxHash3, 128 bits), the profile, the zone, the field limit, and each
 /// queue's client and zone (which decide where a row goes and how its wall-clock times read).
@@ -1071,9 +996,11 @@ fn same_input<'m>(m: &'m Manifest, digest: &str) -> Option<&'m BatchRecord> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::facts::read_intervals;
     use super::*;
     use crate::contacts::Profile;
     use crate::workspace::ingest::{ingest, IngestMode, IngestRequest, RejectLimit};
+    use opsdeck_core::{IntervalSums, Org};
     use proptest::prelude::*;
 
     fn org() -> Org {
